@@ -1,0 +1,52 @@
+"""The `assigner` command line: thin, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from assigner.cli import assign, db, roster, sample
+from assigner.domain.errors import AssignerError
+
+app = typer.Typer(
+    help="Assign customs officers to check declarations automatically, by rotation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(roster.app, name="roster")
+app.command("assign")(assign.assign)
+app.command("sample")(sample.write_sample)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI with these arguments; returns the exit code."""
+    try:
+        app(args=args, prog_name="assigner")
+    except SystemExit as done:  # typer exits on success and prints its own usage errors
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except AssignerError as error:
+        return _error(str(error), 1)
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        return _error(f"database: {str(cause).splitlines()[0]}", 1)
+    except Exception as error:
+        if os.environ.get("ASSIGNER_DEBUG"):
+            raise
+        return _error(f"unexpected {type(error).__name__}: {error} (set ASSIGNER_DEBUG=1 for details)", 1)
+    return 0
+
+
+def _error(message: str, code: int) -> int:
+    first_line = " ".join(str(message).split())
+    print(f"error: {first_line}", file=sys.stderr)
+    return code

@@ -1,0 +1,106 @@
+"""`assigner assign FILE.jsonl`: assign declarations straight from a file, without a broker."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from assigner import logging as assigner_logging
+from assigner.bootstrap import Runtime
+from assigner.declaration_file import Rejected, count_lines, read_declarations
+from assigner.domain.decisions import Decision
+from assigner.domain.model import Declaration
+from assigner.services.assign import BatchResult, assign_declarations
+
+SHOWN_REJECTIONS = 20
+
+
+class Tally:
+    """Counts of outcomes across batches."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.held: Counter[str] = Counter()
+        self.rejected: list[Rejected] = []
+        self.released = 0
+        self.transactions = 0
+        self.retries = 0
+
+    def add(self, result: BatchResult) -> None:
+        for decision in result.decisions:
+            self.outcomes[decision.outcome.value] += 1
+            if decision.hold_reason:
+                self.held[decision.hold_reason.value] += 1
+        self.released += len(result.released)
+        self.transactions += 1
+        self.retries += result.attempts - 1
+
+
+def assign(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines file of declaration messages (CONTRACT.md).")
+    ],
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Declarations per transaction.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per outcome.")] = False,
+) -> None:
+    """Assign every declaration of FILE through the rotation, and print a summary."""
+    runtime = Runtime().ready()
+    assigner_logging.configure(runtime.settings.log_format, "INFO" if verbose else "WARNING")
+    size = batch_size or runtime.settings.batch_size
+    tally = Tally()
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("assigning", total=count_lines(file))
+        batch: list[Declaration] = []
+        for item in read_declarations(file):
+            if isinstance(item, Rejected):
+                tally.rejected.append(item)
+            else:
+                batch.append(item)
+            if len(batch) >= size:
+                _run(runtime, batch, tally)
+                progress.advance(task, len(batch))
+                batch = []
+        if batch:
+            _run(runtime, batch, tally)
+    _print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+
+
+def _run(runtime: Runtime, batch: list[Declaration], tally: Tally) -> None:
+    result = assign_declarations(runtime.unit_of_work(), batch, runtime.clock, runtime.policy)
+    tally.add(result)
+    decisions: list[Decision] = result.released + result.decisions
+    for decision in decisions:
+        assigner_logging.log_decision(decision)
+
+
+def _print_summary(tally: Tally, elapsed: float, database: str) -> None:
+    held = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.held.items()))
+    lines = [
+        ("assigned", tally.outcomes["assigned"], ""),
+        ("held", tally.outcomes["held"], held),
+        ("recorded", tally.outcomes["recorded"], "channels not assigned automatically"),
+        ("amendments", tally.outcomes["amendment"], "kept with their officer"),
+        ("duplicates", tally.outcomes["duplicate"], "already known: nothing changed"),
+        ("released", tally.released, "held earlier, assigned now"),
+        ("rejected", len(tally.rejected), "invalid lines: nothing written"),
+    ]
+    for label, count, note in lines:
+        typer.echo(f"{label:<11}{count:>9,}  {note}".rstrip())
+    for rejected in tally.rejected[:SHOWN_REJECTIONS]:
+        typer.echo(f"  line {rejected.line}: {rejected.reason}")
+    if len(tally.rejected) > SHOWN_REJECTIONS:
+        typer.echo(f"  ... and {len(tally.rejected) - SHOWN_REJECTIONS} more rejected lines")
+    processed = sum(tally.outcomes.values())
+    rate = processed / elapsed if elapsed > 0 else 0.0
+    typer.echo(
+        f"{processed:,} declarations in {elapsed:.2f} s: {rate:,.0f}/s on {database}, "
+        f"{tally.transactions} transactions, {tally.retries} retried"
+    )

@@ -1,0 +1,35 @@
+"""`assigner sample`: write sample declaration messages, e.g. for a benchmark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assigner import codes, sample
+from assigner.domain.errors import InvalidInput
+from assigner.domain.model import Unit
+
+
+def _unit(text: str) -> Unit:
+    office, _, department = text.partition("/")
+    try:
+        return Unit(codes.check_office(office), codes.check_department(department))
+    except ValueError as error:
+        raise InvalidInput(f"--unit {text}: {error}; write OFFICE/DEPARTMENT, e.g. 01B1/00") from error
+
+
+def write_sample(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file to write.")],
+    count: Annotated[int, typer.Option(min=1, max=9_999_999, help="How many declarations.")] = 10_000,
+    unit: Annotated[list[str] | None, typer.Option(help="OFFICE/DEPARTMENT, repeatable.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (also part of the numbers).")] = 1,
+) -> None:
+    """Write COUNT distinct, valid declaration messages spread over the units (every channel)."""
+    units = [_unit(text) for text in unit or ["01B1/00", "01B1/01", "02CI/00"]]
+    with file.open("w", encoding="utf-8") as handle:
+        for message in sample.declarations(count, units, seed):
+            handle.write(json.dumps(message) + "\n")
+    typer.echo(f"wrote {count:,} declarations for {', '.join(map(str, units))} to {file}")

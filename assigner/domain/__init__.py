@@ -1,0 +1,1 @@
+"""The rotation rules as plain Python: no framework is imported here."""

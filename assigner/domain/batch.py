@@ -1,0 +1,70 @@
+"""Deciding a batch of declarations against the state of their units."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assigner.domain.decisions import Decision, Outcome, decide
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.rotation import Rotation
+from assigner.domain.working_hours import HoursBook
+
+
+@dataclass
+class Ledger:
+    """What a batch is decided against; updated as each decision is taken."""
+
+    known: dict[str, KnownDeclaration]
+    rotations: dict[Unit, Rotation]
+    held: dict[Unit, list[Declaration]] = field(default_factory=dict)
+    default_channels: frozenset[Channel] = frozenset({Channel.YELLOW})
+    hours: HoursBook = field(default_factory=HoursBook)
+
+    def remember(self, decision: Decision) -> None:
+        """Record a decision so later declarations of the batch see it."""
+        status = decision.status
+        if status is None:
+            return
+        declaration = decision.declaration
+        self.known[declaration.key] = KnownDeclaration(
+            declaration.key, declaration.declaration_number, declaration.unit, status, decision.officer_id
+        )
+
+
+def release_held(ledger: Ledger, unit: Unit) -> list[Decision]:
+    """Assign a unit's held declarations, oldest first, while someone is eligible (rule 4)."""
+    rotation = ledger.rotations.get(unit)
+    queue = ledger.held.get(unit, [])
+    decisions: list[Decision] = []
+    while rotation is not None and queue:
+        turn = rotation.take_turn()
+        if turn is None:
+            break
+        declaration = queue.pop(0)
+        after_hours = ledger.hours.is_after_hours(declaration)
+        previous = ledger.known.get(declaration.key)
+        decision = Decision(
+            Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn, previous=previous, released=True
+        )
+        ledger.remember(decision)
+        decisions.append(decision)
+    return decisions
+
+
+def plan(batch: Sequence[Declaration], ledger: Ledger) -> list[Decision]:
+    """Decide every declaration of a batch in order, after releasing what was held."""
+    decisions: list[Decision] = []
+    for unit in sorted(ledger.held):
+        decisions.extend(release_held(ledger, unit))
+    for declaration in batch:
+        decision = decide(
+            declaration,
+            ledger.known.get(declaration.key),
+            ledger.rotations.get(declaration.unit),
+            ledger.default_channels,
+            ledger.hours.is_after_hours(declaration),
+        )
+        ledger.remember(decision)
+        decisions.append(decision)
+    return decisions

@@ -1,0 +1,93 @@
+"""What happens to one declaration: assigned, duplicate, amendment, held or recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status
+from assigner.domain.rotation import Rotation, Turn
+
+
+class Outcome(StrEnum):
+    """The result of deciding one declaration."""
+
+    ASSIGNED = "assigned"
+    DUPLICATE = "duplicate"
+    AMENDMENT = "amendment"
+    HELD = "held"
+    RECORDED = "recorded"
+
+
+class HoldReason(StrEnum):
+    """Why a valid declaration cannot be assigned yet (rule 4)."""
+
+    NO_ELIGIBLE_OFFICER = "no_eligible_officer"
+    UNKNOWN_DEPARTMENT = "unknown_department"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision about one declaration, with everything needed to record and explain it."""
+
+    outcome: Outcome
+    declaration: Declaration
+    after_hours: bool = False
+    officer_id: str | None = None
+    turn: Turn | None = None
+    hold_reason: HoldReason | None = None
+    previous: KnownDeclaration | None = None
+    released: bool = False
+
+    @property
+    def status(self) -> Status | None:
+        """The declaration's status after this decision; None when nothing changes."""
+        if self.outcome is Outcome.DUPLICATE:
+            return None
+        if self.outcome is Outcome.AMENDMENT:
+            return self.previous.status if self.previous else None
+        return {
+            Outcome.ASSIGNED: Status.ASSIGNED,
+            Outcome.HELD: Status.HELD,
+            Outcome.RECORDED: Status.RECORDED,
+        }[self.outcome]
+
+
+def decide(
+    declaration: Declaration,
+    known: KnownDeclaration | None,
+    rotation: Rotation | None,
+    default_channels: frozenset[Channel],
+    after_hours: bool,
+) -> Decision:
+    """Decide one declaration; takes a turn from `rotation` only when it assigns."""
+    if known is not None:
+        if declaration.amendment <= known.amendment:
+            return Decision(Outcome.DUPLICATE, declaration, after_hours, known.officer_id, previous=known)
+        if known.status is not Status.RECORDED:
+            # Rule 1: an amendment stays with whoever has the declaration (or stays held).
+            return Decision(Outcome.AMENDMENT, declaration, after_hours, known.officer_id, previous=known)
+    fresh = decide_new(declaration, rotation, default_channels, after_hours)
+    if known is not None and fresh.outcome is Outcome.RECORDED:
+        return Decision(Outcome.AMENDMENT, declaration, after_hours, previous=known)
+    return Decision(
+        fresh.outcome, declaration, after_hours, fresh.officer_id, fresh.turn, fresh.hold_reason, previous=known
+    )
+
+
+def decide_new(
+    declaration: Declaration,
+    rotation: Rotation | None,
+    default_channels: frozenset[Channel],
+    after_hours: bool,
+) -> Decision:
+    """Decide a declaration seen for the first time (or first routed to an assigned channel)."""
+    channels = rotation.auto_channels if rotation is not None else default_channels
+    if declaration.channel not in channels:
+        return Decision(Outcome.RECORDED, declaration, after_hours)
+    if rotation is None:
+        return Decision(Outcome.HELD, declaration, after_hours, hold_reason=HoldReason.UNKNOWN_DEPARTMENT)
+    turn = rotation.take_turn()
+    if turn is None:
+        return Decision(Outcome.HELD, declaration, after_hours, hold_reason=HoldReason.NO_ELIGIBLE_OFFICER)
+    return Decision(Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn)

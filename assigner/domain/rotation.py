@@ -1,0 +1,97 @@
+"""A unit's rotation: whose turn it is, and who is skipped and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from assigner.domain.model import Channel, Unit
+
+
+class Eligibility(StrEnum):
+    """Whether an officer on a roster can take a turn now."""
+
+    ELIGIBLE = "eligible"
+    ABSENT = "absent"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class RosterSlot:
+    """One officer's place on a unit's roster (positions start at 1)."""
+
+    officer_id: str
+    position: int
+    eligibility: Eligibility = Eligibility.ELIGIBLE
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An officer passed over by a turn, and why."""
+
+    officer_id: str
+    reason: Eligibility
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One step of the rotation: who got it, from where it started, whom it skipped."""
+
+    officer_id: str
+    position: int
+    number: int
+    started_from: int
+    skipped: tuple[Skip, ...] = ()
+
+
+def next_officer(roster: Sequence[RosterSlot], cursor: int) -> tuple[RosterSlot, tuple[Skip, ...]] | None:
+    """The first eligible officer after position `cursor`, wrapping round, with those skipped.
+
+    Returns None when nobody on the roster is eligible.
+    """
+    ordered = sorted(roster, key=lambda slot: slot.position)
+    after = [slot for slot in ordered if slot.position > cursor]
+    before = [slot for slot in ordered if slot.position <= cursor]
+    skipped: list[Skip] = []
+    for slot in after + before:
+        if slot.eligibility is Eligibility.ELIGIBLE:
+            return slot, tuple(skipped)
+        skipped.append(Skip(slot.officer_id, slot.eligibility))
+    return None
+
+
+@dataclass
+class Rotation:
+    """The state of one unit's rotation: its roster and its cursor."""
+
+    unit: Unit
+    roster: tuple[RosterSlot, ...]
+    position: int = 0
+    turn: int = 0
+    auto_channels: frozenset[Channel] = field(default_factory=lambda: frozenset({Channel.YELLOW}))
+
+    def has_eligible(self) -> bool:
+        """Whether anyone on the roster can take a turn now."""
+        return any(slot.eligibility is Eligibility.ELIGIBLE for slot in self.roster)
+
+    def take_turn(self) -> Turn | None:
+        """Give the next turn and move the cursor; None (cursor unmoved) if nobody is eligible."""
+        found = next_officer(self.roster, self.position)
+        if found is None:
+            return None
+        slot, skipped = found
+        started_from = self.position
+        self.position = slot.position
+        self.turn += 1
+        return Turn(slot.officer_id, slot.position, self.turn, started_from, skipped)
+
+
+def roster_of(officer_ids: Iterable[str], unavailable: dict[str, Eligibility] | None = None) -> tuple[RosterSlot, ...]:
+    """A roster in the given order, with positions 1..n and the given officers unavailable."""
+    unavailable = unavailable or {}
+    slots = []
+    for position, officer_id in enumerate(officer_ids, start=1):
+        eligibility = unavailable.get(officer_id, Eligibility.ELIGIBLE)
+        slots.append(RosterSlot(officer_id, position, eligibility))
+    return tuple(slots)

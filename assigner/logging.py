@@ -1,0 +1,48 @@
+"""structlog, set up once: JSON when not on a terminal, readable on one."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+import structlog
+
+from assigner.domain.decisions import Decision
+
+
+def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Set up structlog; `log_format` is auto, json or console."""
+    stream = stream or sys.stderr
+    as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
+    renderer = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
+    )
+
+
+def log_decision(decision: Decision) -> None:
+    """One log line for one outcome, with the declaration number and unit."""
+    declaration = decision.declaration
+    fields: dict[str, object] = {
+        "declaration_number": declaration.declaration_number,
+        "unit": str(declaration.unit),
+        "channel": declaration.channel.value,
+    }
+    if decision.officer_id:
+        fields["officer_id"] = decision.officer_id
+    if decision.turn:
+        fields.update(mode="auto", turn=decision.turn.number, skipped=len(decision.turn.skipped))
+    if decision.hold_reason:
+        fields["reason"] = decision.hold_reason.value
+    if decision.released:
+        fields["released_from_hold"] = True
+    structlog.get_logger("assigner").info(f"declaration.{decision.outcome.value}", **fields)

@@ -1,0 +1,91 @@
+"""The contract's declaration message as a pydantic model: used at the edge only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from assigner import codes
+from assigner.domain.model import Channel, Declaration, Unit
+
+_VNACCS_CHANNELS = {"1": Channel.GREEN, "2": Channel.YELLOW, "3": Channel.RED}
+
+
+def _channel(value: Any) -> Any:
+    """Accept the names and the VNACCS codes 1, 2, 3 (as numbers or strings)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value in _VNACCS_CHANNELS:
+        return _VNACCS_CHANNELS[value]
+    return value
+
+
+def _first_number(value: str) -> str:
+    if value == "F":
+        return value
+    return codes.check_declaration_number(value)
+
+
+DeclarationNumber = Annotated[str, AfterValidator(codes.check_declaration_number)]
+Office = Annotated[str, AfterValidator(codes.check_office)]
+Department = Annotated[str, AfterValidator(codes.check_department)]
+TaxCode = Annotated[str, AfterValidator(codes.check_tax_code)]
+ContainerNumber = Annotated[str, AfterValidator(codes.check_container)]
+
+
+class DeclarationMessage(BaseModel):
+    """A declaration message on queue `assigner.declarations` (CONTRACT.md)."""
+
+    model_config = ConfigDict(extra="allow", strict=False, str_strip_whitespace=True)
+
+    declaration_number: DeclarationNumber = Field(description="12 digits; the 12th counts amendments")
+    customs_office: Office = Field(description="4-character customs office code, e.g. 01B1")
+    department: Department = Field(description="2-digit processing department code, e.g. 00")
+    channel: Annotated[Channel, BeforeValidator(_channel)] = Field(description="green|yellow|red or 1|2|3")
+    registered_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
+    enterprise_tax_code: TaxCode | None = None
+    first_declaration_number: Annotated[str, AfterValidator(_first_number)] | None = None
+    branch_index: Annotated[int, Field(ge=1)] | None = None
+    branch_count: Annotated[int, Field(ge=1)] | None = None
+    container_numbers: list[ContainerNumber] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _branch_index_within_count(self) -> DeclarationMessage:
+        if self.branch_index and self.branch_count and self.branch_index > self.branch_count:
+            raise ValueError(f"branch_index {self.branch_index} is greater than branch_count {self.branch_count}")
+        return self
+
+    def to_domain(self, payload: dict[str, Any]) -> Declaration:
+        """The domain value, keeping the message as received (extra fields included)."""
+        return Declaration(
+            declaration_number=self.declaration_number,
+            unit=Unit(self.customs_office, self.department),
+            channel=self.channel,
+            registered_at=self.registered_at,
+            declaration_type=self.declaration_type,
+            enterprise_tax_code=self.enterprise_tax_code,
+            first_declaration_number=self.first_declaration_number,
+            branch_index=self.branch_index,
+            branch_count=self.branch_count,
+            container_numbers=tuple(self.container_numbers),
+            payload=payload,
+        )
+
+
+def parse_declaration(payload: Any) -> Declaration:
+    """Validate a decoded JSON message; raises pydantic.ValidationError."""
+    return DeclarationMessage.model_validate(payload).to_domain(payload)
+
+
+def describe_error(error: Exception) -> str:
+    """One line saying what is wrong with a message, for a dead letter or a CLI line."""
+    errors = getattr(error, "errors", None)
+    if not callable(errors):
+        return str(error)
+    parts = []
+    for item in errors():
+        where = ".".join(str(p) for p in item["loc"]) or "message"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,56 @@
+"""Use case: assign a batch of declarations by rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from assigner.domain.batch import Ledger, plan
+from assigner.domain.decisions import Decision
+from assigner.domain.model import Declaration, Unit
+from assigner.services.ports import Clock, Policy, UnitOfWork
+from assigner.services.transactions import in_transaction
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: one decision per declaration, in order, and the held ones released."""
+
+    decisions: list[Decision]
+    released: list[Decision]
+    attempts: int
+
+
+def assign_declarations(
+    uow: UnitOfWork, declarations: Sequence[Declaration], clock: Clock, policy: Policy
+) -> BatchResult:
+    """Decide and store a batch in one transaction, the touched units' cursors locked."""
+
+    def work() -> list[Decision]:
+        return decide_and_save(uow, declarations, clock(), policy)
+
+    decisions, attempts = in_transaction(uow, work)
+    released = [d for d in decisions if d.released]
+    return BatchResult([d for d in decisions if not d.released], released, attempts)
+
+
+def decide_and_save(
+    uow: UnitOfWork,
+    declarations: Sequence[Declaration],
+    now: datetime,
+    policy: Policy,
+    also_release: Iterable[Unit] = (),
+) -> list[Decision]:
+    """Inside an open unit of work: release what can be, decide the batch, store and audit it."""
+    units = {d.unit for d in declarations} | set(also_release)
+    rotations = uow.rotations.lock(units, now)
+    eligible = [unit for unit, rotation in rotations.items() if rotation.has_eligible()]
+    held = uow.declarations.held_in(eligible)
+    keys = [d.key for d in declarations] + [h.key for queue in held.values() for h in queue]
+    ledger = Ledger(uow.declarations.known(keys), rotations, held, policy.default_channels, policy.hours)
+    decisions = plan(declarations, ledger)
+    uow.declarations.save(decisions, now)
+    uow.rotations.save(rotations.values(), now)
+    uow.audit.record_decisions(decisions, now)
+    return decisions

@@ -1,0 +1,83 @@
+"""Settings: config/assigner.toml, then a file named by ASSIGNER_CONFIG, then ASSIGNER_* variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, time
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assigner.domain.model import Channel
+from assigner.domain.working_hours import HoursBook, WorkingHours
+from assigner.resources import shipped
+
+
+class HoursSettings(BaseModel):
+    """One office's working hours as written in the settings."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    start: time = time(7, 30)
+    end: time = time(17, 0)
+    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    holidays: list[date] = Field(default_factory=list)
+
+    def to_domain(self) -> WorkingHours:
+        """The domain value for these hours."""
+        return WorkingHours(self.timezone, self.start, self.end, frozenset(self.weekdays), frozenset(self.holidays))
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("assigner", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything assigner can be told; see config/assigner.toml for the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSIGNER_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    broker_url: str | None = None
+    batch_size: int = Field(500, ge=1, le=10_000)
+    auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
+    log_format: str = "auto"
+    working_hours: HoursSettings = Field(default_factory=HoursSettings)
+    offices: dict[str, HoursSettings] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = [shipped("config") / "assigner.toml"]
+        if os.environ.get("ASSIGNER_CONFIG"):
+            files.append(Path(os.environ["ASSIGNER_CONFIG"]))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=files))
+
+    def resolved_database_url(self) -> str:
+        """The database to use: ASSIGNER_DATABASE_URL, or an SQLite file in the home folder."""
+        if self.database_url:
+            return self.database_url
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.home / 'assigner.db'}"
+
+    def hours_book(self) -> HoursBook:
+        """Working hours per office, for the after-hours label."""
+        by_office = {office: hours.to_domain() for office, hours in self.offices.items()}
+        return HoursBook(self.working_hours.to_domain(), by_office)
+
+    def default_channels(self) -> frozenset[Channel]:
+        """The channels a new unit assigns automatically."""
+        return frozenset(self.auto_channels)

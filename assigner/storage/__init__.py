@@ -1,0 +1,1 @@
+"""The only place that knows SQL: tables, the unit of work and the queries."""

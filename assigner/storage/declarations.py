@@ -1,0 +1,200 @@
+"""Declarations, their versions, containers, assignments and holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.storage.tables import AssignmentRow, ContainerRow, DeclarationRow, HoldRow, VersionRow
+
+SYSTEM = "system"
+
+
+class DeclarationStore:
+    """Reads what is known of declarations and writes the decisions taken about them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def known(self, keys: Iterable[str]) -> dict[str, KnownDeclaration]:
+        """What is stored for these identities (first 11 digits)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        query = select(DeclarationRow).where(DeclarationRow.declaration_key.in_(wanted))
+        return {row.declaration_key: _known(row) for row in self.session.scalars(query)}
+
+    def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:
+        """Each unit's held declarations, oldest hold first."""
+        keys = [(u.customs_office, u.department) for u in units]
+        if not keys:
+            return {}
+        query = (
+            select(DeclarationRow)
+            .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
+            .where(tuple_(HoldRow.customs_office, HoldRow.department).in_(keys))
+            .order_by(HoldRow.id)
+        )
+        held: dict[Unit, list[Declaration]] = {}
+        for row in self.session.scalars(query):
+            unit = Unit(row.customs_office, row.department)
+            held.setdefault(unit, []).append(_declaration(row))
+        return held
+
+    def units_with_holds(self, units: Iterable[Unit]) -> set[Unit]:
+        """Which of these units have held declarations."""
+        keys = [(u.customs_office, u.department) for u in units]
+        if not keys:
+            return set()
+        query = (
+            select(HoldRow.customs_office, HoldRow.department)
+            .where(tuple_(HoldRow.customs_office, HoldRow.department).in_(keys))
+            .distinct()
+        )
+        return {Unit(office, department) for office, department in self.session.execute(query)}
+
+    def save(self, decisions: Sequence[Decision], now: datetime) -> None:
+        """Write every decision: rows inserted or updated, assignments added, holds taken or released."""
+        writes = _Writes()
+        for decision in decisions:
+            writes.add(decision, now)
+        writes.flush(self.session)
+
+
+class _Writes:
+    """Rows to write for a batch, grouped by table so each is one statement."""
+
+    def __init__(self) -> None:
+        self.new: list[dict[str, Any]] = []
+        self.changed: list[dict[str, Any]] = []
+        self.versions: list[dict[str, Any]] = []
+        self.containers: list[dict[str, Any]] = []
+        self.assignments: list[dict[str, Any]] = []
+        self.holds: list[dict[str, Any]] = []
+        self.released: list[str] = []
+
+    def add(self, decision: Decision, now: datetime) -> None:
+        if decision.outcome is Outcome.DUPLICATE:
+            return
+        declaration, previous = decision.declaration, decision.previous
+        row = _row(decision, now)
+        if previous is None:
+            self.new.append(row)
+            self.containers.extend(_containers(declaration))
+        else:
+            self.changed.append(row)
+        if previous is None or declaration.amendment > previous.amendment:
+            self.versions.append(_version(declaration, now))
+        if decision.outcome is Outcome.ASSIGNED:
+            self.assignments.append(_assignment(decision, now))
+            if previous is not None and previous.status is Status.HELD:
+                self.released.append(declaration.key)
+        if decision.outcome is Outcome.HELD and (previous is None or previous.status is not Status.HELD):
+            self.holds.append(_hold(decision, now))
+
+    def flush(self, session: Session) -> None:
+        if self.new:
+            session.execute(insert(DeclarationRow), self.new)
+        if self.changed:
+            session.execute(update(DeclarationRow), self.changed)
+        for table, rows in ((VersionRow, self.versions), (ContainerRow, self.containers)):
+            if rows:
+                session.execute(insert(table), rows)
+        if self.released:
+            session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(self.released)))
+        for table, rows in ((AssignmentRow, self.assignments), (HoldRow, self.holds)):
+            if rows:
+                session.execute(insert(table), rows)
+
+
+def _row(decision: Decision, now: datetime) -> dict[str, Any]:
+    declaration = decision.declaration
+    row: dict[str, Any] = {
+        "declaration_key": declaration.key,
+        "declaration_number": declaration.declaration_number,
+        "customs_office": declaration.unit.customs_office,
+        "department": declaration.unit.department,
+        "channel": declaration.channel.value,
+        "status": (decision.status or Status.RECORDED).value,
+        "registered_at": declaration.registered_at,
+        "after_hours": decision.after_hours,
+        "declaration_type": declaration.declaration_type,
+        "enterprise_tax_code": declaration.enterprise_tax_code,
+        "first_declaration_number": declaration.first_declaration_number,
+        "branch_index": declaration.branch_index,
+        "branch_count": declaration.branch_count,
+        "officer_id": decision.officer_id,
+    }
+    if decision.previous is None:
+        row["received_at"] = now
+        row["assigned_at"] = now if decision.outcome is Outcome.ASSIGNED else None
+    elif decision.outcome is Outcome.ASSIGNED:
+        row["assigned_at"] = now
+    return row
+
+
+def _version(declaration: Declaration, now: datetime) -> dict[str, Any]:
+    return {
+        "declaration_key": declaration.key,
+        "amendment": declaration.amendment,
+        "declaration_number": declaration.declaration_number,
+        "received_at": now,
+        "payload": dict(declaration.payload),
+    }
+
+
+def _containers(declaration: Declaration) -> list[dict[str, Any]]:
+    numbers = sorted(set(declaration.container_numbers))
+    return [{"declaration_key": declaration.key, "container_number": number} for number in numbers]
+
+
+def _assignment(decision: Decision, now: datetime) -> dict[str, Any]:
+    declaration = decision.declaration
+    return {
+        "declaration_key": declaration.key,
+        "officer_id": decision.officer_id,
+        "customs_office": declaration.unit.customs_office,
+        "department": declaration.unit.department,
+        "mode": "auto",
+        "turn": decision.turn.number if decision.turn else None,
+        "assigned_at": now,
+        "assigned_by": SYSTEM,
+        "command_id": None,
+    }
+
+
+def _hold(decision: Decision, now: datetime) -> dict[str, Any]:
+    declaration = decision.declaration
+    reason = decision.hold_reason.value if decision.hold_reason else ""
+    return {
+        "declaration_key": declaration.key,
+        "customs_office": declaration.unit.customs_office,
+        "department": declaration.unit.department,
+        "reason": reason,
+        "held_at": now,
+    }
+
+
+def _known(row: DeclarationRow) -> KnownDeclaration:
+    unit = Unit(row.customs_office, row.department)
+    return KnownDeclaration(row.declaration_key, row.declaration_number, unit, Status(row.status), row.officer_id)
+
+
+def _declaration(row: DeclarationRow) -> Declaration:
+    return Declaration(
+        declaration_number=row.declaration_number,
+        unit=Unit(row.customs_office, row.department),
+        channel=Channel(row.channel),
+        registered_at=row.registered_at,
+        declaration_type=row.declaration_type,
+        enterprise_tax_code=row.enterprise_tax_code,
+        first_declaration_number=row.first_declaration_number,
+        branch_index=row.branch_index,
+        branch_count=row.branch_count,
+    )

@@ -1,0 +1,125 @@
+"""Officers, roster memberships and supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from assigner.domain.model import Channel, Unit
+from assigner.domain.roster import Officer
+from assigner.storage.tables import CursorRow, DeclarationRow, MembershipRow, OfficerRow, SupervisorRow, UnitRow
+
+
+class RosterStore:
+    """Writes and reads rosters; positions are the roster order, from 1."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ensure_units(self, units: Iterable[Unit], channels: frozenset[Channel], now: datetime) -> list[Unit]:
+        """Create the units (and their cursors) that do not exist yet; returns those created."""
+        created = []
+        for unit in sorted(set(units)):
+            exists = self.session.scalar(
+                select(UnitRow.id).where(
+                    UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department
+                )
+            )
+            if exists is not None:
+                continue
+            row = UnitRow(
+                customs_office=unit.customs_office,
+                department=unit.department,
+                auto_channels=",".join(sorted(channels)),
+                created_at=now,
+            )
+            self.session.add(row)
+            self.session.flush()
+            self.session.add(CursorRow(unit_id=row.id, position=0, turn=0, updated_at=now))
+            created.append(unit)
+        self.session.flush()
+        return created
+
+    def upsert_officers(self, officers: Sequence[Officer], now: datetime) -> int:
+        """Create or update officers (in id order, so concurrent imports cannot deadlock); returns changes."""
+        ordered = sorted(officers, key=lambda o: o.officer_id)
+        ids = [o.officer_id for o in ordered]
+        stored = {
+            row.officer_id: row for row in self.session.scalars(select(OfficerRow).where(OfficerRow.officer_id.in_(ids)))
+        }
+        changes = 0
+        for officer in ordered:
+            row = stored.get(officer.officer_id)
+            if row is None:
+                self.session.execute(
+                    insert(OfficerRow),
+                    [{"officer_id": officer.officer_id, "name": officer.name, "active": officer.active, "updated_at": now}],
+                )
+                changes += 1
+            elif (row.name, row.active) != (officer.name, officer.active):
+                self.session.execute(
+                    update(OfficerRow)
+                    .where(OfficerRow.officer_id == officer.officer_id)
+                    .values(name=officer.name, active=officer.active, updated_at=now)
+                )
+                changes += 1
+        return changes
+
+    def unit_id(self, unit: Unit) -> int:
+        """The id of a stored unit."""
+        found = self.session.scalar(
+            select(UnitRow.id).where(UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department)
+        )
+        if found is None:
+            raise LookupError(f"unit {unit} is not stored")
+        return found
+
+    def checkers(self, unit: Unit) -> list[str]:
+        """A unit's roster: officer ids in position order."""
+        query = select(MembershipRow.officer_id).where(MembershipRow.unit_id == self.unit_id(unit))
+        return list(self.session.scalars(query.order_by(MembershipRow.position)))
+
+    def supervisors(self, unit: Unit) -> list[str]:
+        """A unit's supervisors, by id."""
+        query = select(SupervisorRow.officer_id).where(SupervisorRow.unit_id == self.unit_id(unit))
+        return list(self.session.scalars(query.order_by(SupervisorRow.officer_id)))
+
+    def replace_checkers(self, unit: Unit, officer_ids: Sequence[str]) -> None:
+        """Make the roster exactly these officers, in this order."""
+        unit_id = self.unit_id(unit)
+        self.session.execute(delete(MembershipRow).where(MembershipRow.unit_id == unit_id))
+        rows = [
+            {"unit_id": unit_id, "officer_id": officer_id, "position": position}
+            for position, officer_id in enumerate(officer_ids, start=1)
+        ]
+        if rows:
+            self.session.execute(insert(MembershipRow), rows)
+
+    def replace_supervisors(self, unit: Unit, officer_ids: Sequence[str]) -> None:
+        """Make the unit's supervisors exactly these officers."""
+        unit_id = self.unit_id(unit)
+        self.session.execute(delete(SupervisorRow).where(SupervisorRow.unit_id == unit_id))
+        rows = [{"unit_id": unit_id, "officer_id": officer_id} for officer_id in sorted(set(officer_ids))]
+        if rows:
+            self.session.execute(insert(SupervisorRow), rows)
+
+    def names(self, officer_ids: Iterable[str]) -> dict[str, str]:
+        """Officers' names by id."""
+        query = select(OfficerRow.officer_id, OfficerRow.name).where(OfficerRow.officer_id.in_(set(officer_ids)))
+        return {officer_id: name for officer_id, name in self.session.execute(query)}
+
+    def assignment_counts(self, unit: Unit) -> dict[str, int]:
+        """How many of a unit's declarations each officer has."""
+        query = (
+            select(DeclarationRow.officer_id, func.count())
+            .where(
+                DeclarationRow.customs_office == unit.customs_office,
+                DeclarationRow.department == unit.department,
+                DeclarationRow.officer_id.is_not(None),
+            )
+            .group_by(DeclarationRow.officer_id)
+        )
+        return {officer_id: count for officer_id, count in self.session.execute(query)}

@@ -1,0 +1,105 @@
+"""Loading and locking units' rotations; saving their cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from assigner.domain.model import Channel, Unit
+from assigner.domain.rotation import Eligibility, RosterSlot, Rotation
+from assigner.storage.tables import AbsenceRow, CursorRow, MembershipRow, OfficerRow, UnitRow
+
+
+def parse_channels(text: str) -> frozenset[Channel]:
+    """A unit's auto-assigned channels, stored as 'yellow' or 'yellow,red'."""
+    return frozenset(Channel(name) for name in text.split(",") if name)
+
+
+class RotationStore:
+    """Units' rotations as the domain sees them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._locked: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn when loaded)
+
+    def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
+        """Every stored unit, optionally of one office and/or department."""
+        query = select(UnitRow.customs_office, UnitRow.department).order_by(UnitRow.customs_office, UnitRow.department)
+        if customs_office:
+            query = query.where(UnitRow.customs_office == customs_office)
+        if department:
+            query = query.where(UnitRow.department == department)
+        return [Unit(office, dept) for office, dept in self.session.execute(query)]
+
+    def unit_rows(self, units: Iterable[Unit]) -> dict[Unit, UnitRow]:
+        """The stored units among those given."""
+        keys = [(u.customs_office, u.department) for u in set(units)]
+        if not keys:
+            return {}
+        rows = self.session.scalars(select(UnitRow).where(tuple_(UnitRow.customs_office, UnitRow.department).in_(keys)))
+        return {Unit(row.customs_office, row.department): row for row in rows}
+
+    def lock(self, units: Iterable[Unit], now: datetime) -> dict[Unit, Rotation]:
+        """Lock the known units' cursors in unit-id order (no deadlocks) and load their rotations."""
+        return self.load(units, now, lock=True)
+
+    def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
+        """The known units' rotations as of `now`; with `lock`, their cursors are locked."""
+        rows = self.unit_rows(units)
+        if not rows:
+            return {}
+        by_id = {row.id: unit for unit, row in rows.items()}
+        query = select(CursorRow).where(CursorRow.unit_id.in_(by_id)).order_by(CursorRow.unit_id)
+        cursors = self.session.scalars(query.with_for_update() if lock else query).all()
+        rosters = self._rosters(list(by_id), now)
+        rotations = {}
+        for cursor in cursors:
+            unit = by_id[cursor.unit_id]
+            channels = parse_channels(rows[unit].auto_channels)
+            roster = tuple(rosters.get(cursor.unit_id, []))
+            rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels)
+            self._locked[unit] = (cursor.unit_id, cursor.turn)
+        return rotations
+
+    def _rosters(self, unit_ids: list[int], now: datetime) -> dict[int, list[RosterSlot]]:
+        absent = self._absent(unit_ids, now)
+        query = (
+            select(MembershipRow.unit_id, MembershipRow.officer_id, MembershipRow.position, OfficerRow.active)
+            .join(OfficerRow, OfficerRow.officer_id == MembershipRow.officer_id)
+            .where(MembershipRow.unit_id.in_(unit_ids))
+            .order_by(MembershipRow.unit_id, MembershipRow.position)
+        )
+        rosters: dict[int, list[RosterSlot]] = {}
+        for unit_id, officer_id, position, active in self.session.execute(query):
+            eligibility = Eligibility.ELIGIBLE
+            if not active:
+                eligibility = Eligibility.INACTIVE
+            elif (unit_id, officer_id) in absent or (None, officer_id) in absent:
+                eligibility = Eligibility.ABSENT
+            rosters.setdefault(unit_id, []).append(RosterSlot(officer_id, position, eligibility))
+        return rosters
+
+    def _absent(self, unit_ids: list[int], now: datetime) -> set[tuple[int | None, str]]:
+        query = select(AbsenceRow.unit_id, AbsenceRow.officer_id).where(
+            or_(AbsenceRow.unit_id.in_(unit_ids), AbsenceRow.unit_id.is_(None)),
+            AbsenceRow.starts_at <= now,
+            AbsenceRow.ended_at.is_(None),
+            or_(AbsenceRow.until.is_(None), and_(AbsenceRow.until > now)),
+        )
+        return {(unit_id, officer_id) for unit_id, officer_id in self.session.execute(query)}
+
+    def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
+        """Store the cursors of locked rotations whose turn counter moved."""
+        for rotation in rotations:
+            unit_id, loaded_turn = self._locked[rotation.unit]
+            if rotation.turn == loaded_turn:
+                continue
+            self._locked[rotation.unit] = (unit_id, rotation.turn)
+            self.session.execute(
+                update(CursorRow)
+                .where(CursorRow.unit_id == unit_id)
+                .values(position=rotation.position, turn=rotation.turn, updated_at=now)
+            )

@@ -1,0 +1,181 @@
+"""The schema: typed SQLAlchemy models on one DeclarativeBase (Alembic's target)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from assigner.storage.types import Id, Json, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UnitRow(Base):
+    """A unit (office, department) and its settings."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("customs_office", "department"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    customs_office: Mapped[str] = mapped_column(String(4))
+    department: Mapped[str] = mapped_column(String(2))
+    auto_channels: Mapped[str] = mapped_column(String(32), default="yellow")
+    keep_branch_groups: Mapped[bool] = mapped_column(default=True)
+    keep_container_groups: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CursorRow(Base):
+    """A unit's rotation cursor: the last position served and the turn counter. Locked per batch."""
+
+    __tablename__ = "rotation_cursors"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    turn: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OfficerRow(Base):
+    """An officer account."""
+
+    __tablename__ = "officers"
+    officer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MembershipRow(Base):
+    """An officer's place on a unit's roster (positions start at 1)."""
+
+    __tablename__ = "roster_memberships"
+    __table_args__ = (UniqueConstraint("unit_id", "position"),)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), primary_key=True)
+    position: Mapped[int]
+
+
+class SupervisorRow(Base):
+    """An account allowed to adjust assignments in a unit."""
+
+    __tablename__ = "supervisors"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), primary_key=True)
+
+
+class AbsenceRow(Base):
+    """A period an officer is out of rotation, in one unit or (unit_id NULL) in all."""
+
+    __tablename__ = "absences"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DeclarationRow(Base):
+    """A declaration, every channel; identity = the first 11 digits, latest amendment's fields."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (
+        Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),
+    )
+    declaration_key: Mapped[str] = mapped_column(String(11), primary_key=True)
+    declaration_number: Mapped[str] = mapped_column(String(12))
+    customs_office: Mapped[str] = mapped_column(String(4))
+    department: Mapped[str] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(10))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    after_hours: Mapped[bool]
+    declaration_type: Mapped[str | None] = mapped_column(String(3))
+    enterprise_tax_code: Mapped[str | None] = mapped_column(String(14))
+    first_declaration_number: Mapped[str | None] = mapped_column(String(12), index=True)
+    branch_index: Mapped[int | None]
+    branch_count: Mapped[int | None]
+    officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.officer_id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VersionRow(Base):
+    """Every accepted amendment of a declaration, with the message as received."""
+
+    __tablename__ = "declaration_versions"
+    declaration_key: Mapped[str] = mapped_column(ForeignKey("declarations.declaration_key"), primary_key=True)
+    amendment: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    declaration_number: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class ContainerRow(Base):
+    """A container number a declaration names (ISO 6346)."""
+
+    __tablename__ = "declaration_containers"
+    declaration_key: Mapped[str] = mapped_column(ForeignKey("declarations.declaration_key"), primary_key=True)
+    container_number: Mapped[str] = mapped_column(String(11), primary_key=True, index=True)
+
+
+class AssignmentRow(Base):
+    """One assignment of a declaration to an officer: automatic, group, manual or redistributed."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    declaration_key: Mapped[str] = mapped_column(ForeignKey("declarations.declaration_key"), index=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), index=True)
+    customs_office: Mapped[str] = mapped_column(String(4))
+    department: Mapped[str] = mapped_column(String(2))
+    mode: Mapped[str] = mapped_column(String(16))
+    turn: Mapped[int | None]
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    command_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class HoldRow(Base):
+    """A held declaration waiting for an eligible officer; id order is arrival order."""
+
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_unit", "customs_office", "department", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    declaration_key: Mapped[str] = mapped_column(ForeignKey("declarations.declaration_key"), unique=True)
+    customs_office: Mapped[str] = mapped_column(String(4))
+    department: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(32))
+    held_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit log: who, when, why, how (rule 6)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str | None] = mapped_column(String(16))
+    declaration_key: Mapped[str | None] = mapped_column(String(11), index=True)
+    declaration_number: Mapped[str | None] = mapped_column(String(12))
+    customs_office: Mapped[str | None] = mapped_column(String(4))
+    department: Mapped[str | None] = mapped_column(String(2))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    previous_officer_id: Mapped[str | None] = mapped_column(String(64))
+    command_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

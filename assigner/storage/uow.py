@@ -1,0 +1,61 @@
+"""The unit of work: one transaction, rolled back unless commit() was called."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assigner.storage.audit import AuditLog
+from assigner.storage.declarations import DeclarationStore
+from assigner.storage.roster import RosterStore
+from assigner.storage.rotations import RotationStore
+
+# Serialization failure, deadlock, unique violation (a concurrent writer inserted first).
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "23505"}
+_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed")
+
+
+class SqlUnitOfWork:
+    """Repositories over one session; nothing is written unless commit() is called."""
+
+    session: Session
+    rotations: RotationStore
+    declarations: DeclarationStore
+    roster: RosterStore
+    audit: AuditLog
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._committed = False
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._session_factory()
+        self.rotations = RotationStore(self.session)
+        self.declarations = DeclarationStore(self.session)
+        self.roster = RosterStore(self.session)
+        self.audit = AuditLog(self.session)
+        self._committed = False
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Make the transaction's writes permanent."""
+        self.session.commit()
+        self._committed = True
+
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        """Whether retrying the whole transaction may succeed (lock, deadlock, lost race)."""
+        if not isinstance(error, DBAPIError):
+            return False
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate in _TRANSIENT_SQLSTATES:
+            return True
+        text = str(error.orig)
+        return any(marker in text for marker in _TRANSIENT_SQLITE)

@@ -1,0 +1,81 @@
+"""Integration fixtures: the same tests on SQLite and on PostgreSQL, each test on an empty database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from assigner.bootstrap import Runtime
+from assigner.settings import Settings
+from assigner.storage import migrate
+from assigner.storage.engine import make_engine
+from assigner.storage.tables import Base
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once; each test copies it."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, migrated to head once."""
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database: a copy of the SQLite template, or the PostgreSQL one truncated."""
+    if request.param == "sqlite":
+        path = tmp_path / "assigner.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    yield url
+    engine = make_engine(url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A Monday morning in Hanoi, in UTC."""
+    return FrozenClock(datetime(2025, 6, 2, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Runtime]:
+    """The real parts on the test database, with the test's clock."""
+    settings = Settings(database_url=database_url, home=tmp_path / "home")
+    runtime = Runtime(settings=settings, clock=clock).ready()
+    yield runtime
+    runtime.engine.dispose()

@@ -1,0 +1,165 @@
+"""assign_declarations on real storage (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from assigner.bootstrap import Runtime
+from assigner.domain.decisions import Outcome
+from assigner.domain.model import Unit
+from assigner.storage.tables import (
+    AbsenceRow,
+    AssignmentRow,
+    AuditRow,
+    CursorRow,
+    DeclarationRow,
+    HoldRow,
+    VersionRow,
+)
+from integration.conftest import FrozenClock
+from integration.helpers import UNIT, assign, declaration, load_roster, numbers, roster
+
+
+def assigned_officers(runtime: Runtime, unit: Unit = UNIT) -> list[str]:
+    query = (
+        select(AssignmentRow.officer_id)
+        .where(AssignmentRow.customs_office == unit.customs_office, AssignmentRow.department == unit.department)
+        .order_by(AssignmentRow.turn)
+    )
+    with runtime.engine.connect() as connection:
+        return list(connection.scalars(query))
+
+
+def count(runtime: Runtime, table: type) -> int:
+    with runtime.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(table)) or 0
+
+
+class TestAssign:
+    def test_turns_follow_the_roster_order_across_batches(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b", "c"))
+        batch = [declaration(n) for n in numbers(7)]
+        for start in range(0, 7, 2):
+            assign(runtime, batch[start : start + 2])
+        assert assigned_officers(runtime) == ["a", "b", "c", "a", "b", "c", "a"]
+        with runtime.engine.connect() as connection:
+            cursor = connection.execute(select(CursorRow.position, CursorRow.turn)).one()
+        assert tuple(cursor) == (1, 7)
+
+    def test_redelivered_declaration_changes_nothing_and_uses_no_turn(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        first, second = numbers(2)
+        assign(runtime, [declaration(first)])
+        again = assign(runtime, [declaration(first), declaration(first)])
+        assert [d.outcome for d in again.decisions] == [Outcome.DUPLICATE, Outcome.DUPLICATE]
+        assert again.decisions[0].officer_id == "a"
+        assign(runtime, [declaration(second)])
+        assert assigned_officers(runtime) == ["a", "b"]
+        assert count(runtime, AuditRow) == 3  # roster import and two assignments: duplicates change nothing
+
+    def test_amendment_stays_with_its_officer_and_is_kept(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        original = numbers(1)[0]
+        amended = original[:11] + "1"
+        assign(runtime, [declaration(original)])
+        result = assign(runtime, [declaration(amended), declaration(original)])
+        assert [(d.outcome, d.officer_id) for d in result.decisions] == [
+            (Outcome.AMENDMENT, "a"),
+            (Outcome.DUPLICATE, "a"),
+        ]
+        with runtime.engine.connect() as connection:
+            stored = connection.execute(select(DeclarationRow.declaration_number, DeclarationRow.officer_id)).one()
+            versions = list(connection.scalars(select(VersionRow.declaration_number).order_by(VersionRow.amendment)))
+        assert tuple(stored) == (amended, "a")
+        assert versions == [original, amended]
+        assert assigned_officers(runtime) == ["a"]
+
+    def test_green_and_red_are_recorded_and_not_assigned(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a"))
+        green, red = numbers(2)
+        result = assign(runtime, [declaration(green, channel="green"), declaration(red, channel=3)])  # type: ignore[arg-type]
+        assert [d.outcome for d in result.decisions] == [Outcome.RECORDED, Outcome.RECORDED]
+        with runtime.engine.connect() as connection:
+            statuses = list(connection.scalars(select(DeclarationRow.status)))
+        assert statuses == ["recorded", "recorded"]
+        assert assigned_officers(runtime) == []
+
+    def test_unknown_department_is_held_and_assigned_in_arrival_order_when_its_roster_arrives(
+        self, runtime: Runtime
+    ) -> None:
+        unit = Unit("02CI", "01")
+        held = assign(runtime, [declaration(n, unit) for n in numbers(3)])
+        assert {(d.outcome, d.hold_reason) for d in held.decisions} == {(Outcome.HELD, "unknown_department")}
+        assert count(runtime, HoldRow) == 3
+        imported = load_roster(runtime, roster(unit, "x", "y"))
+        assert [(d.declaration.declaration_number, d.officer_id) for d in imported.released] == list(
+            zip(numbers(3), ["x", "y", "x"])
+        )
+        assert count(runtime, HoldRow) == 0
+
+    def test_nobody_eligible_holds_until_an_officer_becomes_active(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", inactive=("a",)))
+        first, second, third = numbers(3)
+        held = assign(runtime, [declaration(first), declaration(second)])
+        assert {d.hold_reason for d in held.decisions} == {"no_eligible_officer"}
+        released = load_roster(runtime, roster(UNIT, "a"))
+        assert [d.declaration.declaration_number for d in released.released] == [first, second]
+        assert assign(runtime, [declaration(third)]).decisions[0].officer_id == "a"
+        assert assigned_officers(runtime) == ["a", "a", "a"]
+
+    def test_held_declarations_go_before_new_ones_when_an_absence_ends(
+        self, runtime: Runtime, clock: FrozenClock
+    ) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        with runtime.engine.begin() as connection:
+            for officer in ("a", "b"):
+                connection.execute(
+                    AbsenceRow.__table__.insert().values(
+                        officer_id=officer, starts_at=clock(), until=clock() + timedelta(hours=1), created_by="test"
+                    )
+                )
+        first, second, third = numbers(3)
+        assert {d.outcome for d in assign(runtime, [declaration(first), declaration(second)]).decisions} == {
+            Outcome.HELD
+        }
+        clock.advance(hours=1)
+        result = assign(runtime, [declaration(third)])
+        assert [(d.declaration.declaration_number, d.officer_id) for d in result.released] == [
+            (first, "a"),
+            (second, "b"),
+        ]
+        assert result.decisions[0].officer_id == "a"
+        assert count(runtime, HoldRow) == 0
+
+    def test_skipped_officers_and_the_cursor_are_audited(self, runtime: Runtime, clock: FrozenClock) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b", "c", inactive=("c",)))
+        with runtime.engine.begin() as connection:
+            connection.execute(
+                AbsenceRow.__table__.insert().values(
+                    officer_id="b", unit_id=None, starts_at=clock(), until=clock() + timedelta(hours=1),
+                    created_by="test",
+                )
+            )
+        assign(runtime, [declaration(n) for n in numbers(2)])
+        with runtime.engine.connect() as connection:
+            rows = connection.execute(
+                select(AuditRow.officer_id, AuditRow.details).where(AuditRow.action == "assigned").order_by(AuditRow.id)
+            ).all()
+        assert rows[0].officer_id == "a" and rows[0].details["cursor_from"] == 0
+        assert rows[1].officer_id == "a" and rows[1].details["cursor_from"] == 1
+        assert rows[1].details["skipped"] == [
+            {"officer_id": "b", "reason": "absent"},
+            {"officer_id": "c", "reason": "inactive"},
+        ]
+        clock.advance(hours=2)
+        assert assign(runtime, [declaration(numbers(1, start=50)[0])]).decisions[0].officer_id == "b"
+
+    def test_unknown_message_fields_are_kept_with_the_version(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a"))
+        assign(runtime, [declaration(numbers(1)[0], vendor_ref="XK-17", container_numbers=["CSQU3054383"])])
+        with runtime.engine.connect() as connection:
+            payload = connection.scalar(select(VersionRow.payload))
+        assert payload["vendor_ref"] == "XK-17"
+        assert payload["container_numbers"] == ["CSQU3054383"]

@@ -33,9 +33,9 @@ def container_number(rng: random.Random) -> str:
 
 
 def declarations(
-    count: int, units: Sequence[Unit], seed: int = 1, start: datetime | None = None
+    count: int, units: Sequence[Unit], seed: int = 1, start: datetime | None = None, channel: str | None = None
 ) -> list[dict[str, Any]]:
-    """`count` distinct declaration messages spread over `units`, every channel, a few minutes apart."""
+    """`count` distinct declaration messages spread over `units`, a few minutes apart; every channel unless one is given."""
     rng = random.Random(seed)
     at = start or datetime(2025, 6, 2, 7, 0, tzinfo=HANOI)
     channels = list(CHANNEL_WEIGHTS)
@@ -50,7 +50,7 @@ def declarations(
                 "declaration_number": f"{prefix}{seed % 100:02d}{index:07d}0",
                 "customs_office": unit.customs_office,
                 "department": unit.department,
-                "channel": rng.choices(channels, weights)[0],
+                "channel": channel or rng.choices(channels, weights)[0],
                 "registered_at": at.isoformat(),
                 "declaration_type": rng.choice(["A11", "A12", "E31", "B11"]),
                 "enterprise_tax_code": tax_code(rng),

@@ -8,7 +8,7 @@ import sys
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from assigner.cli import assign, db, roster, sample
+from assigner.cli import assign, bench, db, roster, sample
 from assigner.domain.errors import AssignerError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.command("assign")(assign.assign)
 app.command("sample")(sample.write_sample)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:

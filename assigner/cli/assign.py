@@ -52,10 +52,15 @@ def assign(
     """Assign every declaration of FILE through the rotation, and print a summary."""
     runtime = Runtime().ready()
     assigner_logging.configure(runtime.settings.log_format, "INFO" if verbose else "WARNING")
-    size = batch_size or runtime.settings.batch_size
+    started = time.perf_counter()
+    tally = assign_file(runtime, file, batch_size or runtime.settings.batch_size)
+    print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+
+
+def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:
+    """Run a file's declarations through the service in batches of `size`, with a progress bar."""
     tally = Tally()
     console = Console(stderr=True)
-    started = time.perf_counter()
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("assigning", total=count_lines(file))
         batch: list[Declaration] = []
@@ -70,7 +75,7 @@ def assign(
                 batch = []
         if batch:
             _run(runtime, batch, tally)
-    _print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+    return tally
 
 
 def _run(runtime: Runtime, batch: list[Declaration], tally: Tally) -> None:
@@ -81,7 +86,7 @@ def _run(runtime: Runtime, batch: list[Declaration], tally: Tally) -> None:
         assigner_logging.log_decision(decision)
 
 
-def _print_summary(tally: Tally, elapsed: float, database: str) -> None:
+def print_summary(tally: Tally, elapsed: float, database: str) -> None:
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.held.items()))
     lines = [
         ("assigned", tally.outcomes["assigned"], ""),

@@ -10,7 +10,7 @@ import typer
 
 from assigner import codes, sample
 from assigner.domain.errors import InvalidInput
-from assigner.domain.model import Unit
+from assigner.domain.model import Channel, Unit
 
 
 def _unit(text: str) -> Unit:
@@ -26,10 +26,11 @@ def write_sample(
     count: Annotated[int, typer.Option(min=1, max=9_999_999, help="How many declarations.")] = 10_000,
     unit: Annotated[list[str] | None, typer.Option(help="OFFICE/DEPARTMENT, repeatable.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed (also part of the numbers).")] = 1,
+    channel: Annotated[Channel | None, typer.Option(help="Give every declaration this channel.")] = None,
 ) -> None:
     """Write COUNT distinct, valid declaration messages spread over the units (every channel)."""
     units = [_unit(text) for text in unit or ["01B1/00", "01B1/01", "02CI/00"]]
     with file.open("w", encoding="utf-8") as handle:
-        for message in sample.declarations(count, units, seed):
+        for message in sample.declarations(count, units, seed, channel=channel.value if channel else None):
             handle.write(json.dumps(message) + "\n")
     typer.echo(f"wrote {count:,} declarations for {', '.join(map(str, units))} to {file}")

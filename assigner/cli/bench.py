@@ -1,0 +1,84 @@
+"""`assigner bench`: measure `assign` on a fresh database; prints figures, asserts nothing."""
+
+from __future__ import annotations
+
+import json
+import resource
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from assigner import logging as assigner_logging
+from assigner import sample
+from assigner.bootstrap import Runtime
+from assigner.cli.assign import assign_file, print_summary
+from assigner.domain.model import Unit
+from assigner.roster_file import read_roster
+from assigner.resources import shipped
+from assigner.services.roster import import_roster, roster_listing
+from assigner.settings import Settings
+from assigner.storage import migrate
+
+UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
+
+
+@contextmanager
+def fresh_database(folder: Path, postgres: str | None) -> Iterator[str]:
+    """An empty database for the run: an SQLite file, or a PostgreSQL database dropped afterwards."""
+    if postgres is None:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    name = f"assigner_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench(
+    count: Annotated[int, typer.Option(min=1, help="Declarations to assign (all yellow).")] = 10_000,
+    postgres: Annotated[
+        str | None, typer.Option(help="PostgreSQL server URL to make a scratch database on; default SQLite.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Declarations per transaction.")] = 500,
+) -> None:
+    """Import the sample roster (3 units), assign COUNT declarations, print rate, memory and spread."""
+    assigner_logging.configure(level="WARNING")
+    with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
+        runtime = Runtime(Settings(database_url=url, home=Path(folder)))
+        migrate.upgrade(runtime.engine)
+        entries = read_roster(shipped("samples") / "roster.csv")
+        import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")
+        stream = Path(folder) / "declarations.jsonl"
+        with stream.open("w") as handle:
+            for message in sample.declarations(count, UNITS, seed=42, channel="yellow"):
+                handle.write(json.dumps(message) + "\n")
+        started = time.perf_counter()
+        tally = assign_file(runtime, stream, batch_size)
+        print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+        _print_spread(runtime)
+        runtime.engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    typer.echo(f"peak memory {peak:,.0f} MiB (whole process)")
+
+
+def _print_spread(runtime: Runtime) -> None:
+    counts: dict[Unit, list[int]] = {}
+    for line in roster_listing(runtime.unit_of_work(), runtime.clock):
+        if line.position is not None:
+            counts.setdefault(line.unit, []).append(line.assigned)
+    for unit, assigned in counts.items():
+        typer.echo(f"{unit}: {len(assigned)} officers, {sum(assigned):,} assigned, spread {max(assigned) - min(assigned)}")

@@ -71,7 +71,7 @@ def _entries(name: str, reader: csv.DictReader[str]) -> list[RosterEntry]:
 def _entry(name: str, line: int, row: dict[str, str | None]) -> RosterEntry:
     if None in row:
         raise InvalidRoster(f"{name} line {line}: more fields than columns")
-    values = {column: (value or "") for column, value in row.items() if column is not None}
+    values = {column: (value or "").strip() for column, value in row.items() if column is not None}
     if not values.get("active"):
         values.pop("active", None)  # an empty or absent 'active' means active
     try:

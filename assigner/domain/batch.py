@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assigner.domain.decisions import Decision, Outcome, decide
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.rotation import Rotation
 from assigner.domain.working_hours import HoursBook
 
@@ -38,12 +38,16 @@ def release_held(ledger: Ledger, unit: Unit) -> list[Decision]:
     queue = ledger.held.get(unit, [])
     decisions: list[Decision] = []
     while rotation is not None and queue:
+        declaration = queue[0]
+        previous = ledger.known.get(declaration.key)
+        if previous is not None and previous.status is not Status.HELD:
+            queue.pop(0)  # no longer held (assigned meanwhile): never assign it twice
+            continue
         turn = rotation.take_turn()
         if turn is None:
             break
-        declaration = queue.pop(0)
+        queue.pop(0)
         after_hours = ledger.hours.is_after_hours(declaration)
-        previous = ledger.known.get(declaration.key)
         decision = Decision(
             Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn, previous=previous, released=True
         )

@@ -436,3 +436,13 @@ class TestNothingIsLost:
         assert all(d.outcome is Outcome.ASSIGNED and d.released for d in released)
         assert {d.declaration.key: d.declaration.declaration_number for d in released} == latest
         assert all(book.known[key].status is Status.ASSIGNED for key in expected)
+
+    def test_a_queued_declaration_no_longer_held_is_skipped_and_uses_no_turn(self) -> None:
+        stale, waiting = declaration("105432198760"), declaration("105432198770")
+        book = ledger(
+            rotation("a", "b"),
+            known={stale.key: known("105432198760", Status.ASSIGNED, "b"), waiting.key: known("105432198770", Status.HELD)},
+            held={UNIT: [stale, waiting]},
+        )
+        assert outcomes(release_held(book, UNIT)) == [("105432198770", Outcome.ASSIGNED, "a")]
+        assert book.held[UNIT] == []

@@ -1,0 +1,70 @@
+"""Reading declaration messages from a JSON Lines file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assigner.declaration_file import Rejected, read_declarations
+from assigner.domain.errors import InvalidInput
+from assigner.domain.model import Channel, Declaration
+
+GOOD = {
+    "declaration_number": "105432198760",
+    "customs_office": "01B1",
+    "department": "00",
+    "channel": "yellow",
+    "registered_at": "2025-06-01T21:14:05+07:00",
+}
+
+
+def jsonl(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "declarations.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class TestReadDeclarations:
+    def test_good_lines_give_declarations_in_file_order(self, tmp_path: Path) -> None:
+        second = GOOD | {"declaration_number": "305432198770", "channel": 3}
+        read = list(read_declarations(jsonl(tmp_path, json.dumps(GOOD), json.dumps(second))))
+        assert all(isinstance(item, Declaration) for item in read)
+        assert [(d.declaration_number, d.channel) for d in read] == [
+            ("105432198760", Channel.YELLOW),
+            ("305432198770", Channel.RED),
+        ]
+
+    def test_blank_lines_are_skipped_but_counted(self, tmp_path: Path) -> None:
+        path = jsonl(tmp_path, "", json.dumps(GOOD), "   ", "", "{not json")
+        read = list(read_declarations(path))
+        assert len(read) == 2
+        assert isinstance(read[0], Declaration)
+        assert isinstance(read[1], Rejected) and read[1].line == 5
+
+    def test_line_that_is_not_json_is_rejected_with_its_number(self, tmp_path: Path) -> None:
+        read = list(read_declarations(jsonl(tmp_path, json.dumps(GOOD), "{not json")))
+        assert read[1] == Rejected(2, read[1].reason)
+        assert read[1].reason.startswith("not JSON (")
+
+    @pytest.mark.parametrize("line", ["[1, 2]", '"105432198760"', "42", "null"])
+    def test_json_that_is_not_an_object_is_rejected_with_its_number(self, tmp_path: Path, line: str) -> None:
+        read = list(read_declarations(jsonl(tmp_path, line)))
+        assert read == [Rejected(1, "not a JSON object")]
+
+    def test_object_failing_the_schema_is_rejected_with_the_field(self, tmp_path: Path) -> None:
+        bad = GOOD | {"enterprise_tax_code": "0101234566"}
+        read = list(read_declarations(jsonl(tmp_path, json.dumps(GOOD), json.dumps(bad), json.dumps(GOOD))))
+        assert [type(item) for item in read] == [Declaration, Rejected, Declaration]
+        assert read[1].line == 2
+        assert read[1].reason.startswith("enterprise_tax_code:")
+
+    def test_object_missing_a_required_field_is_rejected(self, tmp_path: Path) -> None:
+        incomplete = {k: v for k, v in GOOD.items() if k != "registered_at"}
+        read = list(read_declarations(jsonl(tmp_path, json.dumps(incomplete))))
+        assert read == [Rejected(1, "registered_at: Field required")]
+
+    def test_missing_file_is_invalid_input(self, tmp_path: Path) -> None:
+        with pytest.raises(InvalidInput, match="cannot read"):
+            list(read_declarations(tmp_path / "absent.jsonl"))

@@ -6,15 +6,12 @@ import json
 import resource
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from assigner import logging as assigner_logging
 from assigner import sample
@@ -26,26 +23,19 @@ from assigner.resources import shipped
 from assigner.services.roster import import_roster, roster_listing
 from assigner.settings import Settings
 from assigner.storage import migrate
+from assigner.storage.scratch import scratch_database
 
 UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
 
 
 @contextmanager
 def fresh_database(folder: Path, postgres: str | None) -> Iterator[str]:
-    """An empty database for the run: an SQLite file, or a PostgreSQL database dropped afterwards."""
+    """An empty database for the run: an SQLite file, or a scratch PostgreSQL database."""
     if postgres is None:
         yield f"sqlite:///{folder / 'bench.db'}"
         return
-    name = f"assigner_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres, "assigner_bench") as url:
+        yield url
 
 
 def bench(

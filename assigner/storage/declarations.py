@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
-from assigner.storage.tables import AssignmentRow, ContainerRow, DeclarationRow, HoldRow, VersionRow
+from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
 SYSTEM = "system"
 
@@ -103,12 +103,15 @@ class _Writes:
             session.execute(insert(DeclarationRow), self.new)
         if self.changed:
             session.execute(update(DeclarationRow), self.changed)
-        for table, rows in ((VersionRow, self.versions), (ContainerRow, self.containers)):
-            if rows:
-                session.execute(insert(table), rows)
         if self.released:
             session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(self.released)))
-        for table, rows in ((AssignmentRow, self.assignments), (HoldRow, self.holds)):
+        inserts: list[tuple[type[Base], list[dict[str, Any]]]] = [
+            (VersionRow, self.versions),
+            (ContainerRow, self.containers),
+            (AssignmentRow, self.assignments),
+            (HoldRow, self.holds),
+        ]
+        for table, rows in inserts:
             if rows:
                 session.execute(insert(table), rows)
 

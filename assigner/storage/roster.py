@@ -122,4 +122,4 @@ class RosterStore:
             )
             .group_by(DeclarationRow.officer_id)
         )
-        return {officer_id: count for officer_id, count in self.session.execute(query)}
+        return {officer_id: count for officer_id, count in self.session.execute(query) if officer_id is not None}

@@ -1,0 +1,56 @@
+"""Settings: config/assigner.toml, then ASSIGNER_CONFIG, then ASSIGNER_* variables."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from assigner.domain.model import Channel
+from assigner.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("ASSIGNER_DATABASE_URL", "ASSIGNER_CONFIG", "ASSIGNER_BATCH_SIZE", "ASSIGNER_WORKING_HOURS__START"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "home"))
+
+
+class TestSettings:
+    def test_without_a_database_url_the_database_is_sqlite_in_the_home_folder(self, tmp_path: Path) -> None:
+        settings = Settings()
+        assert settings.resolved_database_url() == f"sqlite:///{tmp_path / 'home' / 'assigner.db'}"
+        assert (tmp_path / "home").is_dir()
+
+    def test_defaults_come_from_the_shipped_config_file(self) -> None:
+        settings = Settings()
+        assert settings.batch_size == 500
+        assert settings.default_channels() == frozenset({Channel.YELLOW})
+        hours = settings.hours_book().default
+        assert (hours.start, hours.end, hours.timezone) == (time(7, 30), time(17, 0), "Asia/Ho_Chi_Minh")
+        assert date(2026, 9, 2) in hours.holidays
+
+    def test_environment_overrides_the_files(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ASSIGNER_DATABASE_URL", "postgresql+psycopg://u@db/assigner")
+        monkeypatch.setenv("ASSIGNER_BATCH_SIZE", "50")
+        monkeypatch.setenv("ASSIGNER_WORKING_HOURS__START", "08:00")
+        settings = Settings()
+        assert settings.resolved_database_url() == "postgresql+psycopg://u@db/assigner"
+        assert settings.batch_size == 50
+        assert settings.working_hours.start == time(8, 0)
+
+    def test_a_config_file_is_read_on_top_of_the_defaults_and_under_the_environment(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text('batch_size = 200\nauto_channels = ["yellow", "red"]\n[offices.01B1]\nstart = "07:00"\n')
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        monkeypatch.setenv("ASSIGNER_BATCH_SIZE", "300")
+        settings = Settings()
+        assert settings.batch_size == 300
+        assert settings.default_channels() == frozenset({Channel.YELLOW, Channel.RED})
+        book = settings.hours_book()
+        assert book.for_office("01B1").start == time(7, 0)
+        assert book.for_office("02CI").start == time(7, 30)

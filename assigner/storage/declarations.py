@@ -78,6 +78,7 @@ class _Writes:
         self.assignments: list[dict[str, Any]] = []
         self.holds: list[dict[str, Any]] = []
         self.released: list[str] = []
+        self.amended: list[str] = []
 
     def add(self, decision: Decision, now: datetime) -> None:
         if decision.outcome is Outcome.DUPLICATE:
@@ -89,6 +90,9 @@ class _Writes:
             self.containers.extend(_containers(declaration))
         else:
             self.changed.append(row)
+        if previous is not None and declaration.amendment > previous.amendment:
+            self.amended.append(declaration.key)  # the amendment's containers replace the old ones
+            self.containers.extend(_containers(declaration))
         if previous is None or declaration.amendment > previous.amendment:
             self.versions.append(_version(declaration, now))
         if decision.outcome is Outcome.ASSIGNED:
@@ -103,6 +107,8 @@ class _Writes:
             session.execute(insert(DeclarationRow), self.new)
         if self.changed:
             session.execute(update(DeclarationRow), self.changed)
+        if self.amended:
+            session.execute(delete(ContainerRow).where(ContainerRow.declaration_key.in_(self.amended)))
         if self.released:
             session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(self.released)))
         inserts: list[tuple[type[Base], list[dict[str, Any]]]] = [

@@ -13,6 +13,7 @@ from assigner.storage.tables import (
     AbsenceRow,
     AssignmentRow,
     AuditRow,
+    ContainerRow,
     CursorRow,
     DeclarationRow,
     HoldRow,
@@ -75,6 +76,15 @@ class TestAssign:
         assert tuple(stored) == (amended, "a")
         assert versions == [original, amended]
         assert assigned_officers(runtime) == ["a"]
+
+    def test_amendment_replaces_the_container_numbers(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a"))
+        original = numbers(1)[0]
+        assign(runtime, [declaration(original, container_numbers=["CSQU3054383"])])
+        assign(runtime, [declaration(original[:11] + "1", container_numbers=["MSKU0000006", "CSQU3054383"])])
+        with runtime.engine.connect() as connection:
+            containers = sorted(connection.scalars(select(ContainerRow.container_number)))
+        assert containers == ["CSQU3054383", "MSKU0000006"]
 
     def test_green_and_red_are_recorded_and_not_assigned(self, runtime: Runtime) -> None:
         load_roster(runtime, roster(UNIT, "a"))

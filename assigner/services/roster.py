@@ -48,8 +48,8 @@ def import_roster(
 
     def work() -> RosterImport:
         now = clock()
+        uow.rotations.lock(units, now)  # before creating units: serializes with batches holding for them
         created = set(uow.roster.ensure_units(units, policy.default_channels, now))
-        uow.rotations.lock(units, now)
         officers_changed = uow.roster.upsert_officers(_officers(entries), now)
         changes = [_replace(uow, unit, entries, unit in created) for unit in units]
         if officers_changed or any(change.changed for change in changes):

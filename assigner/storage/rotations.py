@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.model import Channel, Unit
 from assigner.domain.rotation import Eligibility, RosterSlot, Rotation
 from assigner.storage.tables import AbsenceRow, CursorRow, MembershipRow, OfficerRow, UnitRow
+
+
+def unit_lock_key(unit: Unit) -> int:
+    """A stable 64-bit key for a unit's PostgreSQL advisory lock."""
+    digest = hashlib.blake2b(f"assigner.unit:{unit}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def parse_channels(text: str) -> frozenset[Channel]:
@@ -47,7 +54,10 @@ class RotationStore:
         return self.load(units, now, lock=True)
 
     def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
-        """The known units' rotations as of `now`; with `lock`, their cursors are locked."""
+        """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not."""
+        units = set(units)
+        if lock:
+            self._lock_unit_keys(units)
         rows = self.unit_rows(units)
         if not rows:
             return {}
@@ -63,6 +73,16 @@ class RotationStore:
             rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels)
             self._locked[unit] = (cursor.unit_id, cursor.turn)
         return rotations
+
+    def _lock_unit_keys(self, units: set[Unit]) -> None:
+        # A unit that does not exist yet has no cursor row to lock: without this, a batch holding a
+        # declaration as unknown_department and a roster import creating that unit could miss each
+        # other and leave it held. Sorted, so two transactions always lock in the same order.
+        # SQLite needs none of it: BEGIN IMMEDIATE already admits one writer at a time.
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for unit in sorted(units):
+            self.session.execute(select(func.pg_advisory_xact_lock(unit_lock_key(unit))))
 
     def _rosters(self, unit_ids: list[int], now: datetime) -> dict[int, list[RosterSlot]]:
         absent = self._absent(unit_ids, now)

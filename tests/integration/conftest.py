@@ -49,21 +49,29 @@ def migrated_postgres(postgres_url: str) -> str:
     return postgres_url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database: a copy of the SQLite template, or the PostgreSQL one truncated."""
-    if request.param == "sqlite":
-        path = tmp_path / "assigner.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-        return
-    url = request.getfixturevalue("migrated_postgres")
-    yield url
-    engine = make_engine(url)
+@pytest.fixture
+def sqlite_database(sqlite_template: Path, tmp_path: Path) -> str:
+    """An empty, migrated SQLite database: a copy of the template."""
+    path = tmp_path / "assigner.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database(migrated_postgres: str) -> Iterator[str]:
+    """The session's PostgreSQL database, emptied after the test."""
+    yield migrated_postgres
+    engine = make_engine(migrated_postgres)
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty, migrated database: each test that asks for it runs on SQLite and on PostgreSQL."""
+    return str(request.getfixturevalue(f"{'postgres' if request.param == 'postgresql' else 'sqlite'}_database"))
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ class Ledger:
             return
         declaration = decision.declaration
         self.known[declaration.key] = KnownDeclaration(
-            declaration.key, declaration.declaration_number, declaration.unit, status, decision.officer_id
+            declaration.key, declaration.declaration_number, decision.unit, status, decision.officer_id
         )
 
 

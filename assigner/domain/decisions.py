@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.rotation import Rotation, Turn
 
 
@@ -40,6 +40,13 @@ class Decision:
     released: bool = False
 
     @property
+    def unit(self) -> Unit:
+        """The unit the declaration belongs to after this decision: an amendment keeps its unit."""
+        if self.outcome is Outcome.AMENDMENT and self.previous is not None:
+            return self.previous.unit
+        return self.declaration.unit
+
+    @property
     def status(self) -> Status | None:
         """The declaration's status after this decision; None when nothing changes."""
         if self.outcome is Outcome.DUPLICATE:
@@ -64,7 +71,9 @@ def decide(
     if known is not None:
         if declaration.amendment <= known.amendment:
             return Decision(Outcome.DUPLICATE, declaration, after_hours, known.officer_id, previous=known)
-        if known.status is not Status.RECORDED:
+        # A held declaration whose amendment corrects its unit is decided again, in the new unit.
+        moved_while_held = known.status is Status.HELD and declaration.unit != known.unit
+        if known.status is not Status.RECORDED and not moved_while_held:
             # Rule 1: an amendment stays with whoever has the declaration (or stays held).
             return Decision(Outcome.AMENDMENT, declaration, after_hours, known.officer_id, previous=known)
     fresh = decide_new(declaration, rotation, default_channels, after_hours)

@@ -14,6 +14,8 @@ from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
 SYSTEM = "system"
+# Outcomes that take a held declaration out of its hold: assigned, or held again in a corrected unit.
+_LEAVES_HOLD = (Outcome.ASSIGNED, Outcome.HELD)
 
 
 class DeclarationStore:
@@ -68,39 +70,35 @@ class DeclarationStore:
 
 
 class _Writes:
-    """Rows to write for a batch, grouped by table so each is one statement."""
+    """Rows to write for a batch, grouped by table so each is one statement; the latest decision wins."""
 
     def __init__(self) -> None:
         self.new: list[dict[str, Any]] = []
         self.changed: list[dict[str, Any]] = []
         self.versions: list[dict[str, Any]] = []
-        self.containers: list[dict[str, Any]] = []
         self.assignments: list[dict[str, Any]] = []
-        self.holds: list[dict[str, Any]] = []
-        self.released: list[str] = []
-        self.amended: list[str] = []
+        self.containers: dict[str, list[dict[str, Any]]] = {}
+        self.holds: dict[str, dict[str, Any]] = {}
+        self.amended: set[str] = set()  # stored containers replaced by the amendment's
+        self.unheld: set[str] = set()  # stored holds dropped (assigned, or held again in another unit)
 
     def add(self, decision: Decision, now: datetime) -> None:
         if decision.outcome is Outcome.DUPLICATE:
             return
         declaration, previous = decision.declaration, decision.previous
-        row = _row(decision, now)
-        if previous is None:
-            self.new.append(row)
-            self.containers.extend(_containers(declaration))
-        else:
-            self.changed.append(row)
-        if previous is not None and declaration.amendment > previous.amendment:
-            self.amended.append(declaration.key)  # the amendment's containers replace the old ones
-            self.containers.extend(_containers(declaration))
+        (self.new if previous is None else self.changed).append(_row(decision, now))
         if previous is None or declaration.amendment > previous.amendment:
             self.versions.append(_version(declaration, now))
+            self.containers[declaration.key] = _containers(declaration)
+            if previous is not None:
+                self.amended.add(declaration.key)
+        if previous is not None and previous.status is Status.HELD and decision.outcome in _LEAVES_HOLD:
+            self.unheld.add(declaration.key)
+            self.holds.pop(declaration.key, None)
         if decision.outcome is Outcome.ASSIGNED:
             self.assignments.append(_assignment(decision, now))
-            if previous is not None and previous.status is Status.HELD:
-                self.released.append(declaration.key)
-        if decision.outcome is Outcome.HELD and (previous is None or previous.status is not Status.HELD):
-            self.holds.append(_hold(decision, now))
+        if decision.outcome is Outcome.HELD:
+            self.holds[declaration.key] = _hold(decision, now)
 
     def flush(self, session: Session) -> None:
         if self.new:
@@ -108,14 +106,15 @@ class _Writes:
         if self.changed:
             session.execute(update(DeclarationRow), self.changed)
         if self.amended:
-            session.execute(delete(ContainerRow).where(ContainerRow.declaration_key.in_(self.amended)))
-        if self.released:
-            session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(self.released)))
+            session.execute(delete(ContainerRow).where(ContainerRow.declaration_key.in_(sorted(self.amended))))
+        if self.unheld:
+            session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(sorted(self.unheld))))
+        containers = [row for rows in self.containers.values() for row in rows]
         inserts: list[tuple[type[Base], list[dict[str, Any]]]] = [
             (VersionRow, self.versions),
-            (ContainerRow, self.containers),
+            (ContainerRow, containers),
             (AssignmentRow, self.assignments),
-            (HoldRow, self.holds),
+            (HoldRow, list(self.holds.values())),
         ]
         for table, rows in inserts:
             if rows:
@@ -127,8 +126,8 @@ def _row(decision: Decision, now: datetime) -> dict[str, Any]:
     row: dict[str, Any] = {
         "declaration_key": declaration.key,
         "declaration_number": declaration.declaration_number,
-        "customs_office": declaration.unit.customs_office,
-        "department": declaration.unit.department,
+        "customs_office": decision.unit.customs_office,
+        "department": decision.unit.department,
         "channel": declaration.channel.value,
         "status": (decision.status or Status.RECORDED).value,
         "registered_at": declaration.registered_at,

@@ -12,9 +12,12 @@ from assigner.storage.declarations import DeclarationStore
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
 
-# Serialization failure, deadlock, unique violation (a concurrent writer inserted first).
-_TRANSIENT_SQLSTATES = {"40001", "40P01", "23505"}
-_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed")
+# Serialization failure, deadlock. A unique violation is transient only on the declarations' key:
+# the same declaration sent under two units at once is locked under two names, and one insert loses.
+_TRANSIENT_SQLSTATES = {"40001", "40P01"}
+_UNIQUE_VIOLATION = "23505"
+_RACED_CONSTRAINT = "pk_declarations"
+_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key")
 
 
 class SqlUnitOfWork:
@@ -57,5 +60,7 @@ class SqlUnitOfWork:
         sqlstate = getattr(error.orig, "sqlstate", None)
         if sqlstate in _TRANSIENT_SQLSTATES:
             return True
+        if sqlstate == _UNIQUE_VIOLATION:
+            return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _RACED_CONSTRAINT
         text = str(error.orig)
         return any(marker in text for marker in _TRANSIENT_SQLITE)

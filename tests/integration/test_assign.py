@@ -86,6 +86,55 @@ class TestAssign:
             containers = sorted(connection.scalars(select(ContainerRow.container_number)))
         assert containers == ["CSQU3054383", "MSKU0000006"]
 
+    def test_original_and_two_amendments_in_one_batch_sharing_a_container(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        original = numbers(1)[0]
+        result = assign(runtime, [
+            declaration(original, container_numbers=["CSQU3054383"]),
+            declaration(original[:11] + "1", container_numbers=["CSQU3054383", "MSKU0000006"]),
+            declaration(original[:11] + "2", container_numbers=["MSKU0000006"]),
+        ])
+        assert [(d.outcome, d.officer_id) for d in result.decisions] == [
+            (Outcome.ASSIGNED, "a"), (Outcome.AMENDMENT, "a"), (Outcome.AMENDMENT, "a")
+        ]
+        with runtime.engine.connect() as connection:
+            containers = list(connection.scalars(select(ContainerRow.container_number)))
+            number = connection.scalar(select(DeclarationRow.declaration_number))
+        assert containers == ["MSKU0000006"] and number == original[:11] + "2"
+        assert count(runtime, VersionRow) == 3 and assigned_officers(runtime) == ["a"]
+
+    def test_held_declaration_whose_amendment_corrects_the_department_is_assigned_there(
+        self, runtime: Runtime
+    ) -> None:
+        load_roster(runtime, roster(UNIT, "a"))
+        wrong = Unit(UNIT.customs_office, "07")
+        original = numbers(1)[0]
+        assert assign(runtime, [declaration(original, wrong)]).decisions[0].hold_reason == "unknown_department"
+        corrected = assign(runtime, [declaration(original[:11] + "1", UNIT)]).decisions[0]
+        assert (corrected.outcome, corrected.officer_id) == (Outcome.ASSIGNED, "a")
+        assert count(runtime, HoldRow) == 0
+        with runtime.engine.connect() as connection:
+            assert connection.scalar(select(DeclarationRow.department)) == UNIT.department
+
+    def test_held_declaration_amended_into_another_unknown_unit_is_held_there(self, runtime: Runtime) -> None:
+        original = numbers(1)[0]
+        assign(runtime, [declaration(original, Unit("01B1", "07"))])
+        assign(runtime, [declaration(original[:11] + "1", Unit("01B1", "08"))])
+        with runtime.engine.connect() as connection:
+            assert connection.execute(select(HoldRow.department, HoldRow.reason)).all() == [("08", "unknown_department")]
+        released = load_roster(runtime, roster(Unit("01B1", "08"), "z"))
+        assert [d.officer_id for d in released.released] == ["z"]
+
+    def test_assigned_declaration_amended_with_another_unit_stays_in_its_unit(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a"))
+        original = numbers(1)[0]
+        assign(runtime, [declaration(original)])
+        result = assign(runtime, [declaration(original[:11] + "1", Unit("02CI", "00"))])
+        assert (result.decisions[0].outcome, result.decisions[0].officer_id) == (Outcome.AMENDMENT, "a")
+        with runtime.engine.connect() as connection:
+            stored = connection.execute(select(DeclarationRow.customs_office, DeclarationRow.officer_id)).one()
+        assert tuple(stored) == ("01B1", "a")
+
     def test_green_and_red_are_recorded_and_not_assigned(self, runtime: Runtime) -> None:
         load_roster(runtime, roster(UNIT, "a"))
         green, red = numbers(2)

@@ -106,3 +106,24 @@ class TestConcurrentAssign:
         if runtime.engine.dialect.name == "postgresql":
             retried = [int(re.search(r"(\d+) retried", out).group(1)) for out in outputs]  # type: ignore[union-attr]
             assert retried == [0] * PROCESSES, "a transaction was retried: lock order let a conflict through"
+
+
+class TestSameDeclarationUnderTwoUnits:
+    def test_racing_processes_sending_one_declaration_under_two_units_assign_it_once(
+        self, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        for unit, officers in UNITS.items():
+            load_roster(runtime, roster(unit, *officers))
+        first, second = list(UNITS)[:2]
+        shared = numbers(300, start=5000)
+        paths = []
+        for index, unit in enumerate([first, second, first, second]):
+            path = tmp_path / f"twin{index}.jsonl"
+            path.write_text("".join(json.dumps(message(n, unit)) + "\n" for n in shared))
+            paths.append(path)
+        run_processes(paths, runtime.settings.resolved_database_url(), tmp_path)
+        with runtime.engine.connect() as connection:
+            per_key = dict(connection.execute(
+                select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key)
+            ).all())
+        assert len(per_key) == 300 and set(per_key.values()) == {1}

@@ -31,11 +31,9 @@ def import_(
     result = import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, f"cli:{getpass.getuser()}")
     table = Table("unit", "checkers", "added", "removed", "reordered", "supervisors", title=f"roster {file.name}")
     for change in result.units:
-        checkers = sum(1 for e in entries if e.unit == change.unit and e.role == "checker")
-        supervisors = sum(1 for e in entries if e.unit == change.unit and e.role == "supervisor")
         status = "new unit" if change.created else ("reordered" if change.reordered else "-")
-        table.add_row(str(change.unit), str(checkers), str(len(change.added)), str(len(change.removed)), status,
-                      str(supervisors))
+        table.add_row(str(change.unit), str(len(change.checkers)), str(len(change.added)), str(len(change.removed)),
+                      status, str(len(change.supervisors)))
     _console().print(table)
     typer.echo(f"{result.officers_changed} officer(s) created or updated; "
                f"{len(result.released)} held declaration(s) assigned")

@@ -95,3 +95,15 @@ def roster_of(officer_ids: Iterable[str], unavailable: dict[str, Eligibility] | 
         eligibility = unavailable.get(officer_id, Eligibility.ELIGIBLE)
         slots.append(RosterSlot(officer_id, position, eligibility))
     return tuple(slots)
+
+
+def carry_cursor(before: Sequence[str], position: int, after: Sequence[str]) -> int:
+    """The cursor's position on a changed roster: after the same officer as before.
+
+    `before` and `after` are officer ids in roster order (positions 1..n). If the officer last
+    served left the roster, the cursor stays after the nearest earlier officer who remains.
+    """
+    for officer_id in reversed(before[:position]):
+        if officer_id in after:
+            return after.index(officer_id) + 1
+    return 0

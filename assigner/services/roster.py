@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assigner.domain.decisions import Decision
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.domain.rotation import Rotation, next_officer
+from assigner.domain.rotation import Rotation, carry_cursor, next_officer
 from assigner.services.assign import decide_and_save
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
@@ -20,10 +20,26 @@ class UnitChange:
 
     unit: Unit
     created: bool
-    added: list[str]
-    removed: list[str]
-    reordered: bool
+    checkers_before: list[str]
+    checkers: list[str]
+    supervisors: list[str]
     supervisors_changed: bool
+
+    @property
+    def added(self) -> list[str]:
+        """Officers who joined the rotation."""
+        return [o for o in self.checkers if o not in self.checkers_before]
+
+    @property
+    def removed(self) -> list[str]:
+        """Officers who left the rotation."""
+        return [o for o in self.checkers_before if o not in self.checkers]
+
+    @property
+    def reordered(self) -> bool:
+        """Whether officers who stayed changed their order."""
+        stayed_before = [o for o in self.checkers_before if o in self.checkers]
+        return stayed_before != [o for o in self.checkers if o in self.checkers_before]
 
     @property
     def changed(self) -> bool:
@@ -48,14 +64,20 @@ def import_roster(
 
     def work() -> RosterImport:
         now = clock()
-        uow.rotations.lock(units, now)  # before creating units: serializes with batches holding for them
+        rotations = uow.rotations.lock(units, now)  # before creating units: serializes with holds for them
         created = set(uow.roster.ensure_units(units, policy.default_channels, now))
-        officers_changed = uow.roster.upsert_officers(_officers(entries), now)
+        officer_changes = uow.roster.upsert_officers(_officers(entries), now)
         changes = [_replace(uow, unit, entries, unit in created) for unit in units]
-        if officers_changed or any(change.changed for change in changes):
-            uow.audit.record(now, actor, "roster_import", details=[_describe(c) for c in changes if c.changed])
+        for change in changes:
+            rotation = rotations.get(change.unit)
+            if rotation is not None and change.checkers != change.checkers_before:
+                position = carry_cursor(change.checkers_before, rotation.position, change.checkers)
+                uow.rotations.move_cursor(change.unit, position, now)
+        if officer_changes or any(change.changed for change in changes):
+            units_changed = [_describe(change) for change in changes if change.changed]
+            uow.audit.record(now, actor, "roster_import", units=units_changed, officers=officer_changes)
         released = decide_and_save(uow, [], now, policy, also_release=units)
-        return RosterImport(changes, officers_changed, released)
+        return RosterImport(changes, len(officer_changes), released)
 
     result, _ = in_transaction(uow, work)
     return result
@@ -77,17 +99,15 @@ def _replace(uow: UnitOfWork, unit: Unit, entries: Sequence[RosterEntry], create
     supervisors_before = uow.roster.supervisors(unit)
     if supervisors_before != supervisors:
         uow.roster.replace_supervisors(unit, supervisors)
-    added = [o for o in checkers if o not in before]
-    removed = [o for o in before if o not in checkers]
-    kept_before = [o for o in before if o in checkers]
-    kept_after = [o for o in checkers if o in before]
-    return UnitChange(unit, created, added, removed, kept_before != kept_after, supervisors_before != supervisors)
+    return UnitChange(unit, created, before, checkers, supervisors, supervisors_before != supervisors)
 
 
 def _describe(change: UnitChange) -> dict[str, object]:
     return {
         "unit": str(change.unit),
         "created": change.created,
+        "roster_before": change.checkers_before,
+        "roster": change.checkers,
         "added": change.added,
         "removed": change.removed,
         "reordered": change.reordered,

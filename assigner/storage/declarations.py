@@ -49,18 +49,6 @@ class DeclarationStore:
             held.setdefault(unit, []).append(_declaration(row))
         return held
 
-    def units_with_holds(self, units: Iterable[Unit]) -> set[Unit]:
-        """Which of these units have held declarations."""
-        keys = [(u.customs_office, u.department) for u in units]
-        if not keys:
-            return set()
-        query = (
-            select(HoldRow.customs_office, HoldRow.department)
-            .where(tuple_(HoldRow.customs_office, HoldRow.department).in_(keys))
-            .distinct()
-        )
-        return {Unit(office, department) for office, department in self.session.execute(query)}
-
     def save(self, decisions: Sequence[Decision], now: datetime) -> None:
         """Write every decision: rows inserted or updated, assignments added, holds taken or released."""
         writes = _Writes()

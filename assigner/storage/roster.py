@@ -43,29 +43,28 @@ class RosterStore:
         self.session.flush()
         return created
 
-    def upsert_officers(self, officers: Sequence[Officer], now: datetime) -> int:
-        """Create or update officers (in id order, so concurrent imports cannot deadlock); returns changes."""
+    def upsert_officers(self, officers: Sequence[Officer], now: datetime) -> list[dict[str, object]]:
+        """Create or update officers (in id order, so concurrent imports cannot deadlock); returns the changes."""
         ordered = sorted(officers, key=lambda o: o.officer_id)
         ids = [o.officer_id for o in ordered]
         stored = {
             row.officer_id: row for row in self.session.scalars(select(OfficerRow).where(OfficerRow.officer_id.in_(ids)))
         }
-        changes = 0
+        changes: list[dict[str, object]] = []
         for officer in ordered:
             row = stored.get(officer.officer_id)
+            values = {"name": officer.name, "active": officer.active, "updated_at": now}
             if row is None:
-                self.session.execute(
-                    insert(OfficerRow),
-                    [{"officer_id": officer.officer_id, "name": officer.name, "active": officer.active, "updated_at": now}],
-                )
-                changes += 1
+                self.session.execute(insert(OfficerRow), [{"officer_id": officer.officer_id, **values}])
+                changes.append({"officer_id": officer.officer_id, "created": True, "active": officer.active})
             elif (row.name, row.active) != (officer.name, officer.active):
-                self.session.execute(
-                    update(OfficerRow)
-                    .where(OfficerRow.officer_id == officer.officer_id)
-                    .values(name=officer.name, active=officer.active, updated_at=now)
-                )
-                changes += 1
+                change: dict[str, object] = {"officer_id": officer.officer_id}
+                if row.name != officer.name:
+                    change["name"] = [row.name, officer.name]
+                if row.active != officer.active:
+                    change["active"] = [row.active, officer.active]
+                self.session.execute(update(OfficerRow).where(OfficerRow.officer_id == officer.officer_id).values(values))
+                changes.append(change)
         return changes
 
     def unit_id(self, unit: Unit) -> int:

@@ -111,6 +111,13 @@ class RotationStore:
         )
         return {(unit_id, officer_id) for unit_id, officer_id in self.session.execute(query)}
 
+    def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
+        """Put a locked unit's cursor at a position (its roster changed); the turn counter stays."""
+        unit_id, _ = self._locked[unit]
+        self.session.execute(
+            update(CursorRow).where(CursorRow.unit_id == unit_id).values(position=position, updated_at=now)
+        )
+
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
         """Store the cursors of locked rotations whose turn counter moved."""
         for rotation in rotations:

@@ -192,6 +192,26 @@ class TestAssign:
         assert result.decisions[0].officer_id == "a"
         assert count(runtime, HoldRow) == 0
 
+    def test_a_reimported_roster_keeps_the_rotation_after_the_last_officer_served(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b", "c"))
+        assign(runtime, [declaration(n) for n in numbers(3)])
+        load_roster(runtime, roster(UNIT, "d", "a", "b", "c"))
+        assign(runtime, [declaration(n) for n in numbers(4, start=10)])
+        assert assigned_officers(runtime) == ["a", "b", "c", "d", "a", "b", "c"]
+        load_roster(runtime, roster(UNIT, "c", "e"))  # c served last; a, b, d leave
+        assign(runtime, [declaration(n) for n in numbers(3, start=20)])
+        assert assigned_officers(runtime)[7:] == ["e", "c", "e"]
+
+    def test_a_deactivation_by_reimport_is_audited_with_who_and_what(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        load_roster(runtime, roster(UNIT, "a", "b", inactive=("b",)))
+        with runtime.engine.connect() as connection:
+            actor, details = connection.execute(
+                select(AuditRow.actor, AuditRow.details).where(AuditRow.action == "roster_import").order_by(AuditRow.id.desc())
+            ).first()  # type: ignore[misc]
+        assert actor == "test"
+        assert details == {"units": [], "officers": [{"officer_id": "b", "active": [True, False]}]}
+
     def test_skipped_officers_and_the_cursor_are_audited(self, runtime: Runtime, clock: FrozenClock) -> None:
         load_roster(runtime, roster(UNIT, "a", "b", "c", inactive=("c",)))
         with runtime.engine.begin() as connection:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assigner.domain.model import Unit
-from assigner.domain.rotation import Eligibility, Rotation, RosterSlot, Skip, next_officer, roster_of
+from assigner.domain.rotation import Eligibility, Rotation, RosterSlot, Skip, carry_cursor, next_officer, roster_of
 
 UNIT = Unit("01B1", "00")
 ABSENT = Eligibility.ABSENT
@@ -178,3 +178,20 @@ class TestRotationIsFair:
                 ]
             assert turn.skipped == tuple(Skip(s.officer_id, s.eligibility) for s in passed)
             started = turn.position
+
+
+class TestCarryCursor:
+    def test_an_officer_added_in_front_gets_the_next_turn_after_the_wrap(self) -> None:
+        # turns a, b, c; then d joins in front: the cursor stays after c, so d is next, then a.
+        assert carry_cursor(["a", "b", "c"], 3, ["d", "a", "b", "c"]) == 4
+
+    def test_the_cursor_follows_the_last_served_officer_when_others_leave(self) -> None:
+        # turns a, b; then a leaves and c joins: b was last, so c is next.
+        assert carry_cursor(["a", "b"], 2, ["b", "c"]) == 1
+
+    def test_when_the_last_served_officer_leaves_the_cursor_stays_after_the_one_before(self) -> None:
+        assert carry_cursor(["a", "b", "c", "d"], 3, ["a", "b", "d"]) == 2
+
+    def test_a_fresh_cursor_stays_at_the_start(self) -> None:
+        assert carry_cursor(["a", "b"], 0, ["b", "a"]) == 0
+        assert carry_cursor(["a"], 1, ["x"]) == 0

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Declaration
-from assigner.messages import describe_error, parse_declaration
+from assigner.messages import InvalidMessage, parse_declaration
+
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -22,29 +22,40 @@ class Rejected:
     reason: str
 
 
-def read_declarations(path: Path) -> Iterator[Declaration | Rejected]:
-    """Each non-blank line as a declaration, or as a rejection naming the line and the reason."""
+def read_declarations(path: Path) -> Iterator[tuple[int, Declaration | Rejected]]:
+    """Each non-blank line with its number, as a declaration or as a rejection saying why."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read ({error.strerror})") from error
     with handle:
-        for number, text in enumerate(handle, start=1):
-            if text.strip():
-                yield _parse(number, text)
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+            if raw.strip():
+                yield number, parse_line(number, raw)
 
 
-def _parse(number: int, text: str) -> Declaration | Rejected:
+def parse_line(number: int, raw: bytes) -> Declaration | Rejected:
+    """One line of a file: a declaration, or why it is not one."""
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as error:
-        return Rejected(number, f"not JSON ({error.msg})")
-    if not isinstance(payload, dict):
-        return Rejected(number, "not a JSON object")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Rejected(number, "not UTF-8 text")
+    try:
+        payload = json.loads(text, parse_constant=_no_constants)
+    except ValueError as error:
+        return Rejected(number, f"not JSON ({getattr(error, 'msg', error)})")
+    except RecursionError:
+        return Rejected(number, "not JSON (nested too deeply)")
     try:
         return parse_declaration(payload)
-    except ValidationError as error:
-        return Rejected(number, describe_error(error))
+    except InvalidMessage as error:
+        return Rejected(number, str(error))
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def count_lines(path: Path) -> int:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from assigner import codes
+from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class InvalidMessage(InvalidInput):
+    """A declaration message that breaks the contract; the text says what, in one line."""
 
 _VNACCS_CHANNELS = {"1": Channel.GREEN, "2": Channel.YELLOW, "3": Channel.RED}
 
@@ -27,6 +46,12 @@ def _first_number(value: str) -> str:
     return codes.check_declaration_number(value)
 
 
+def _plausible_time(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"{value.isoformat()} is not between 2000 and 2100")
+    return value
+
+
 DeclarationNumber = Annotated[str, AfterValidator(codes.check_declaration_number)]
 Office = Annotated[str, AfterValidator(codes.check_office)]
 Department = Annotated[str, AfterValidator(codes.check_department)]
@@ -43,12 +68,12 @@ class DeclarationMessage(BaseModel):
     customs_office: Office = Field(description="4-character customs office code, e.g. 01B1")
     department: Department = Field(description="2-digit processing department code, e.g. 00")
     channel: Annotated[Channel, BeforeValidator(_channel)] = Field(description="green|yellow|red or 1|2|3")
-    registered_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    registered_at: Annotated[AwareDatetime, AfterValidator(_plausible_time)] = Field(description="ISO 8601 with offset")
     declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
     enterprise_tax_code: TaxCode | None = None
     first_declaration_number: Annotated[str, AfterValidator(_first_number)] | None = None
-    branch_index: Annotated[int, Field(ge=1)] | None = None
-    branch_count: Annotated[int, Field(ge=1)] | None = None
+    branch_index: Annotated[int, Field(ge=1, le=9999)] | None = None
+    branch_count: Annotated[int, Field(ge=1, le=9999)] | None = None
     container_numbers: list[ContainerNumber] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -75,8 +100,35 @@ class DeclarationMessage(BaseModel):
 
 
 def parse_declaration(payload: Any) -> Declaration:
-    """Validate a decoded JSON message; raises pydantic.ValidationError."""
-    return DeclarationMessage.model_validate(payload).to_domain(payload)
+    """Validate a decoded JSON message; raises InvalidMessage saying why, in one line."""
+    if not isinstance(payload, dict):
+        raise InvalidMessage("not a JSON object")
+    _check_storable(payload)
+    try:
+        return DeclarationMessage.model_validate(payload).to_domain(payload)
+    except ValidationError as error:
+        raise InvalidMessage(describe_error(error)) from error
+
+
+def _check_storable(payload: dict[str, Any]) -> None:
+    """The message is kept as received: it must be JSON that any database can store."""
+    try:
+        json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        has_nul = _has_nul(payload)
+    except (ValueError, UnicodeEncodeError, RecursionError) as error:
+        raise InvalidMessage(f"cannot be stored as JSON ({error.__class__.__name__}: {error})") from error
+    if has_nul:
+        raise InvalidMessage("contains a NUL character (\\u0000), which databases refuse")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def describe_error(error: Exception) -> str:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.exc import DataError, IntegrityError
 
 from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
@@ -63,12 +64,12 @@ def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("assigning", total=count_lines(file))
-        batch: list[Declaration] = []
-        for item in read_declarations(file):
+        batch: list[tuple[int, Declaration]] = []
+        for line, item in read_declarations(file):
             if isinstance(item, Rejected):
                 tally.rejected.append(item)
             else:
-                batch.append(item)
+                batch.append((line, item))
             if len(batch) >= size:
                 _run(runtime, batch, tally)
                 progress.advance(task, len(batch))
@@ -78,8 +79,21 @@ def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:
     return tally
 
 
-def _run(runtime: Runtime, batch: list[Declaration], tally: Tally) -> None:
-    result = assign_declarations(runtime.unit_of_work(), batch, runtime.clock, runtime.policy)
+def _run(runtime: Runtime, batch: list[tuple[int, Declaration]], tally: Tally) -> None:
+    try:
+        _assign(runtime, [declaration for _, declaration in batch], tally)
+    except (DataError, IntegrityError):
+        # The database refused something the edge let through: find it, assign the others.
+        for line, declaration in batch:
+            try:
+                _assign(runtime, [declaration], tally)
+            except (DataError, IntegrityError) as error:
+                cause = str(getattr(error, "orig", error)).splitlines()[0]
+                tally.rejected.append(Rejected(line, f"refused by the database: {cause}"))
+
+
+def _assign(runtime: Runtime, declarations: list[Declaration], tally: Tally) -> None:
+    result = assign_declarations(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
     tally.add(result)
     decisions: list[Decision] = result.released + result.decisions
     for decision in decisions:

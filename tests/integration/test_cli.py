@@ -174,3 +174,35 @@ class TestSample:
         assert {(str(item.unit), item.channel.value) for item in items} == {("01B1/00", "red")}  # type: ignore[union-attr]
         assert run(["sample", str(path), "--unit", "01B1"]) == 1
         assert "--unit 01B1" in capsys.readouterr().err
+
+
+class TestDatabaseRefusal:
+    def test_a_declaration_the_database_refuses_is_rejected_and_its_batch_goes_on(
+        self, cli, tmp_path: Path, database_url: str
+    ) -> None:
+        from assigner.storage.engine import make_engine
+
+        refused = numbers(1, start=2)[0]
+        engine = make_engine(database_url)
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    f"ALTER TABLE declarations ADD CONSTRAINT no_{refused} CHECK (declaration_number <> '{refused}')"
+                )
+            else:
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER no_{refused} BEFORE INSERT ON declarations "
+                    f"WHEN NEW.declaration_number = '{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+        try:
+            cli("roster", "import", str(write(tmp_path / "roster.csv", ROSTER)))
+            lines = "".join(json.dumps(message(n)) + "\n" for n in numbers(5))
+            code, out, _ = cli("assign", str(write(tmp_path / "d.jsonl", lines)))
+        finally:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"ALTER TABLE declarations DROP CONSTRAINT no_{refused}")
+            engine.dispose()
+        assert code == 0
+        assert out.split()[:2] == ["assigned", "4"]
+        assert "line 3: refused by the database" in out

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from assigner.domain.model import Channel, Declaration, Unit
-from assigner.messages import DeclarationMessage, describe_error, parse_declaration
+from assigner.messages import DeclarationMessage, InvalidMessage, describe_error, parse_declaration
 
 CONTRACT_EXAMPLE: dict[str, Any] = {
     "declaration_number": "105432198760",
@@ -30,10 +30,10 @@ def message(**changes: Any) -> dict[str, Any]:
     return payload
 
 
-def error_of(payload: dict[str, Any]) -> str:
-    with pytest.raises(ValidationError) as raised:
+def error_of(payload: Any) -> str:
+    with pytest.raises(InvalidMessage) as raised:
         parse_declaration(payload)
-    return describe_error(raised.value)
+    return str(raised.value)
 
 
 class TestParseDeclaration:
@@ -155,3 +155,22 @@ class TestInvalidDeclaration:
 class TestDescribeError:
     def test_an_error_without_details_is_its_text(self) -> None:
         assert describe_error(ValueError("not JSON")) == "not JSON"
+
+
+class TestUnstorableMessages:
+    @pytest.mark.parametrize(
+        "changes, reason",
+        [
+            ({"registered_at": "0001-01-01T00:00:00+07:00"}, "registered_at"),
+            ({"registered_at": "2999-01-01T00:00:00+07:00"}, "registered_at"),
+            ({"branch_index": 10**30, "branch_count": 10**30}, "branch_index"),
+            ({"note": float("nan")}, "cannot be stored as JSON"),
+            ({"note": "a\x00b"}, "NUL character"),
+            ({"note": "\ud800"}, "cannot be stored as JSON"),
+        ],
+    )
+    def test_values_no_database_can_store_are_rejected_at_the_edge(self, changes: dict[str, Any], reason: str) -> None:
+        assert reason in error_of(message(**changes))
+
+    def test_a_message_that_is_not_an_object_is_rejected(self) -> None:
+        assert error_of([1, 2]) == "not a JSON object"

@@ -169,7 +169,7 @@ class TestSample:
 
         path = tmp_path / "s.jsonl"
         assert run(["sample", str(path), "--count", "200", "--unit", "01B1/00", "--channel", "red"]) == 0
-        items = list(read_declarations(path))
+        items = [item for _, item in read_declarations(path)]
         assert len({item.key for item in items}) == 200  # type: ignore[union-attr]
         assert {(str(item.unit), item.channel.value) for item in items} == {("01B1/00", "red")}  # type: ignore[union-attr]
         assert run(["sample", str(path), "--unit", "01B1"]) == 1

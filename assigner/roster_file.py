@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from assigner import codes
 from assigner.domain.errors import InvalidRoster
@@ -24,7 +24,7 @@ class RosterRow(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     officer_id: Annotated[str, AfterValidator(codes.check_officer_id)]
-    name: Annotated[str, AfterValidator(lambda v: v or _fail("name is empty"))]
+    name: Annotated[str, Field(max_length=200), AfterValidator(lambda v: v or _fail("name is empty"))]
     customs_office: Annotated[str, AfterValidator(codes.check_office)]
     department: Annotated[str, AfterValidator(codes.check_department)]
     role: Role
@@ -47,20 +47,27 @@ def read_roster(path: Path) -> list[RosterEntry]:
 
 
 def _entries(name: str, reader: csv.DictReader[str]) -> list[RosterEntry]:
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+    header = list(reader.fieldnames or [])
+    doubled = sorted({column for column in header if header.count(column) > 1})
+    if doubled:
+        raise InvalidRoster(f"{name}: column(s) {', '.join(doubled)} appear more than once in the header")
+    missing = [column for column in COLUMNS if column not in header]
     if missing:
         raise InvalidRoster(f"{name}: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}[,active]")
     entries: list[RosterEntry] = []
     seen: dict[tuple[str, Unit, Role], int] = {}
-    names: dict[str, str] = {}
+    officers: dict[str, Officer] = {}
     for row in reader:
         line = reader.line_num
         entry = _entry(name, line, row)
         key = (entry.officer.officer_id, entry.unit, entry.role)
         if key in seen:
             raise InvalidRoster(f"{name} line {line}: officer_id {key[0]} is already a {key[2]} of {key[1]} (line {seen[key]})")
-        if names.setdefault(entry.officer.officer_id, entry.officer.name) != entry.officer.name:
+        earlier = officers.setdefault(entry.officer.officer_id, entry.officer)
+        if earlier.name != entry.officer.name:
             raise InvalidRoster(f"{name} line {line}: name '{entry.officer.name}' differs from an earlier row for {key[0]}")
+        if earlier.active != entry.officer.active:
+            raise InvalidRoster(f"{name} line {line}: active differs from an earlier row for {key[0]}")
         seen[key] = line
         entries.append(entry)
     if not entries:

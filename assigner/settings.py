@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import HoursBook, WorkingHours
 from assigner.resources import shipped
@@ -28,6 +31,15 @@ class HoursSettings(BaseModel):
     end: time = time(17, 0)
     weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{value}'") from error
+        return value
 
     def to_domain(self) -> WorkingHours:
         """The domain value for these hours."""
@@ -50,7 +62,8 @@ class Settings(BaseSettings):
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
-    offices: dict[str, HoursSettings] = Field(default_factory=dict)
+    # Per-office overrides: only the keys given; the rest (holidays too) come from working_hours.
+    offices: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -63,8 +76,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         files = [shipped("config") / "assigner.toml"]
         if os.environ.get("ASSIGNER_CONFIG"):
-            files.append(Path(os.environ["ASSIGNER_CONFIG"]))
+            extra = Path(os.environ["ASSIGNER_CONFIG"])
+            if not extra.is_file():
+                raise InvalidInput(f"ASSIGNER_CONFIG: no settings file at {extra}")
+            files.append(extra)
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=files))
+
+    @model_validator(mode="after")
+    def _office_hours_are_valid(self) -> Settings:
+        for office in self.offices:
+            self.office_hours(office)
+        return self
 
     def resolved_database_url(self) -> str:
         """The database to use: ASSIGNER_DATABASE_URL, or an SQLite file in the home folder."""
@@ -75,8 +97,13 @@ class Settings(BaseSettings):
 
     def hours_book(self) -> HoursBook:
         """Working hours per office, for the after-hours label."""
-        by_office = {office: hours.to_domain() for office, hours in self.offices.items()}
+        by_office = {office: self.office_hours(office).to_domain() for office in self.offices}
         return HoursBook(self.working_hours.to_domain(), by_office)
+
+    def office_hours(self, office: str) -> HoursSettings:
+        """An office's working hours: its overrides on top of the default working hours."""
+        overrides = self.offices.get(office, {})
+        return HoursSettings.model_validate({**self.working_hours.model_dump(), **overrides})
 
     def default_channels(self) -> frozenset[Channel]:
         """The channels a new unit assigns automatically."""

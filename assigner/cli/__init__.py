@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from typer.exceptions import TyperException
 
 from assigner.cli import assign, bench, db, roster, sample
 from assigner.domain.errors import AssignerError
+from assigner.messages import describe_error
 
 app = typer.Typer(
     help="Assign customs officers to check declarations automatically, by rotation.",
@@ -32,14 +36,26 @@ def main() -> None:
 def run(args: list[str]) -> int:
     """Run the CLI with these arguments; returns the exit code."""
     try:
-        app(args=args, prog_name="assigner")
-    except SystemExit as done:  # typer exits on success and prints its own usage errors
-        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        app(args=args, prog_name="assigner", standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        return _error("aborted", 130)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return 0  # the help was printed
+        return _error(f"{error.format_message()} (see assigner --help)", 2)
     except AssignerError as error:
         return _error(str(error), 1)
+    except ValidationError as error:
+        return _error(f"settings: {describe_error(error)}", 1)
+    except tomllib.TOMLDecodeError as error:
+        return _error(f"settings file: {error}", 1)
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
         return _error(f"database: {str(cause).splitlines()[0]}", 1)
+    except OSError as error:
+        return _error(f"{error.strerror or error}: {error.filename or ''}", 1)
     except Exception as error:
         if os.environ.get("ASSIGNER_DEBUG"):
             raise

@@ -206,3 +206,39 @@ class TestDatabaseRefusal:
         assert code == 0
         assert out.split()[:2] == ["assigned", "4"]
         assert "line 3: refused by the database" in out
+
+
+class TestOneLineErrors:
+    @pytest.mark.parametrize(
+        "args, env, code, start",
+        [
+            (["bogus"], {}, 2, "error: No such command 'bogus'"),
+            (["assign", "/nonexistent.jsonl"], {}, 2, "error: Invalid value for 'file'"),
+            (["assign", "."], {}, 2, "error: Invalid value for 'file'"),
+            (["roster", "list", "--department", "x"], {}, 1, "error: 'x' is not a 2-digit department"),
+            (["db", "upgrade"], {"ASSIGNER_BATCH_SIZE": "abc"}, 1, "error: settings: batch_size"),
+            (["db", "upgrade"], {"ASSIGNER_CONFIG": "/nonexistent.toml"}, 1, "error: ASSIGNER_CONFIG: no settings file"),
+            (["db", "upgrade"], {"ASSIGNER_WORKING_HOURS__TIMEZONE": "Mars/Base"}, 1, "error: settings: working_hours"),
+            (["sample", "."], {}, 1, "error: Is a directory"),
+        ],
+    )
+    def test_bad_input_is_one_line_on_stderr_with_a_non_zero_exit(
+        self, args: list[str], env: dict[str, str], code: int, start: str,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path))
+        monkeypatch.delenv("ASSIGNER_DATABASE_URL", raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert run(args) == code
+        err = capsys.readouterr().err
+        assert err.startswith(start) and err.count("\n") == 1, err
+
+    def test_a_bad_settings_file_is_one_line(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        (tmp_path / "bad.toml").write_text("batch_size = [\n")
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(tmp_path / "bad.toml"))
+        assert run(["db", "status"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: settings file:") and err.count("\n") == 1

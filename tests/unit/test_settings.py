@@ -54,3 +54,20 @@ class TestSettings:
         book = settings.hours_book()
         assert book.for_office("01B1").start == time(7, 0)
         assert book.for_office("02CI").start == time(7, 30)
+
+    def test_an_office_override_keeps_the_default_holidays_and_weekdays(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text('[offices.01B1]\nend = "16:30"\n')
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        office = Settings().hours_book().for_office("01B1")
+        assert office.end == time(16, 30) and office.start == time(7, 30)
+        assert date(2026, 9, 2) in office.holidays and office.weekdays == frozenset({1, 2, 3, 4, 5})
+
+    def test_an_unknown_time_zone_is_refused(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text('[offices.01B1]\ntimezone = "Mars/Base"\n')
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        with pytest.raises(ValueError, match="unknown time zone 'Mars/Base'"):
+            Settings()

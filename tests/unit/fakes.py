@@ -1,0 +1,194 @@
+"""An in-memory unit of work with the storage's behaviour, for fast service tests."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.roster import Officer
+from assigner.domain.rotation import Eligibility, Rotation, roster_of
+
+
+class TransientError(Exception):
+    """What a lost race looks like to the fake."""
+
+
+@dataclass
+class Cursor:
+    channels: frozenset[Channel]
+    position: int = 0
+    turn: int = 0
+
+
+@dataclass
+class Store:
+    """The fake's database."""
+
+    units: dict[Unit, Cursor] = field(default_factory=dict)
+    officers: dict[str, Officer] = field(default_factory=dict)
+    checkers: dict[Unit, list[str]] = field(default_factory=dict)
+    supervisors: dict[Unit, list[str]] = field(default_factory=dict)
+    declarations: dict[str, KnownDeclaration] = field(default_factory=dict)
+    latest: dict[str, Declaration] = field(default_factory=dict)
+    holds: list[str] = field(default_factory=list)
+    assignments: list[tuple[str, str, int | None]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeRotations:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
+        return sorted(
+            u for u in self.store.units
+            if customs_office in (None, u.customs_office) and department in (None, u.department)
+        )
+
+    def lock(self, units: Iterable[Unit], now: datetime) -> dict[Unit, Rotation]:
+        return self.load(units, now, lock=True)
+
+    def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
+        rotations = {}
+        for unit in set(units):
+            cursor = self.store.units.get(unit)
+            if cursor is None:
+                continue
+            officers = self.store.checkers.get(unit, [])
+            inactive = {o: Eligibility.INACTIVE for o in officers if not self.store.officers[o].active}
+            rotations[unit] = Rotation(unit, roster_of(officers, inactive), cursor.position, cursor.turn, cursor.channels)
+        return rotations
+
+    def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
+        self.store.units[unit].position = position
+
+    def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
+        for rotation in rotations:
+            cursor = self.store.units[rotation.unit]
+            cursor.position, cursor.turn = rotation.position, rotation.turn
+
+
+class FakeDeclarations:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def known(self, keys: Iterable[str]) -> dict[str, KnownDeclaration]:
+        return {key: self.store.declarations[key] for key in keys if key in self.store.declarations}
+
+    def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:
+        wanted = set(units)
+        held: dict[Unit, list[Declaration]] = {}
+        for key in self.store.holds:
+            unit = self.store.declarations[key].unit
+            if unit in wanted:
+                held.setdefault(unit, []).append(self.store.latest[key])
+        return held
+
+    def save(self, decisions: Sequence[Decision], now: datetime) -> None:
+        for decision in decisions:
+            if decision.outcome is Outcome.DUPLICATE or decision.status is None:
+                continue
+            declaration = decision.declaration
+            key = declaration.key
+            self.store.declarations[key] = KnownDeclaration(
+                key, declaration.declaration_number, decision.unit, decision.status, decision.officer_id
+            )
+            self.store.latest[key] = dataclasses.replace(declaration, unit=decision.unit)  # as storage keeps it
+            if decision.outcome is Outcome.ASSIGNED:
+                assert decision.officer_id is not None
+                self.store.assignments.append((key, decision.officer_id, decision.turn.number if decision.turn else None))
+            if decision.outcome in (Outcome.ASSIGNED, Outcome.HELD) and key in self.store.holds:
+                self.store.holds.remove(key)
+            if decision.outcome is Outcome.HELD:
+                self.store.holds.append(key)
+
+
+class FakeRoster:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def ensure_units(self, units: Iterable[Unit], channels: frozenset[Channel], now: datetime) -> list[Unit]:
+        created = sorted(set(units) - set(self.store.units))
+        for unit in created:
+            self.store.units[unit] = Cursor(channels)
+        return created
+
+    def upsert_officers(self, officers: Sequence[Officer], now: datetime) -> list[dict[str, object]]:
+        changes: list[dict[str, object]] = []
+        for officer in officers:
+            if self.store.officers.get(officer.officer_id) != officer:
+                changes.append({"officer_id": officer.officer_id})
+                self.store.officers[officer.officer_id] = officer
+        return changes
+
+    def checkers(self, unit: Unit) -> list[str]:
+        return list(self.store.checkers.get(unit, []))
+
+    def supervisors(self, unit: Unit) -> list[str]:
+        return sorted(self.store.supervisors.get(unit, []))
+
+    def replace_checkers(self, unit: Unit, officer_ids: Sequence[str]) -> None:
+        self.store.checkers[unit] = list(officer_ids)
+
+    def replace_supervisors(self, unit: Unit, officer_ids: Sequence[str]) -> None:
+        self.store.supervisors[unit] = sorted(set(officer_ids))
+
+    def names(self, officer_ids: Iterable[str]) -> dict[str, str]:
+        return {o: self.store.officers[o].name for o in officer_ids}
+
+    def assignment_counts(self, unit: Unit) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for known in self.store.declarations.values():
+            if known.unit == unit and known.officer_id:
+                counts[known.officer_id] = counts.get(known.officer_id, 0) + 1
+        return counts
+
+
+class FakeAudit:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None:
+        for decision in decisions:
+            if decision.outcome is not Outcome.DUPLICATE:
+                self.store.audit.append({"action": decision.outcome.value, "key": decision.declaration.key})
+
+    def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None:
+        self.store.audit.append({"action": action, "actor": actor, **details})
+
+
+class FakeUnitOfWork:
+    """Repositories over a Store; what a transaction did is undone unless commit() was called."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or Store()
+        self.commits = 0
+        self.rotations = FakeRotations(self.store)
+        self.declarations = FakeDeclarations(self.store)
+        self.roster = FakeRoster(self.store)
+        self.audit = FakeAudit(self.store)
+        self._snapshot: Store | None = None
+        self._committed = False
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._snapshot = copy.deepcopy(self.store)
+        self._committed = False
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if not self._committed and self._snapshot is not None:
+            self.store.__dict__.update(self._snapshot.__dict__)
+
+    def commit(self) -> None:
+        self._committed = True
+        self.commits += 1
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, TransientError)

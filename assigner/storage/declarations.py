@@ -69,11 +69,14 @@ class _Writes:
         self.holds: dict[str, dict[str, Any]] = {}
         self.amended: set[str] = set()  # stored containers replaced by the amendment's
         self.unheld: set[str] = set()  # stored holds dropped (assigned, or held again in another unit)
+        self.late: dict[tuple[str, int], dict[str, Any]] = {}  # earlier amendments arriving after later ones
 
     def add(self, decision: Decision, now: datetime) -> None:
-        if decision.outcome is Outcome.DUPLICATE:
-            return
         declaration, previous = decision.declaration, decision.previous
+        if decision.outcome is Outcome.DUPLICATE:
+            if previous is not None and declaration.amendment < previous.amendment:
+                self.late[(declaration.key, declaration.amendment)] = _version(declaration, now)
+            return
         (self.new if previous is None else self.changed).append(_row(decision, now))
         if previous is None or declaration.amendment > previous.amendment:
             self.versions.append(_version(declaration, now))
@@ -98,6 +101,7 @@ class _Writes:
         if self.unheld:
             session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(sorted(self.unheld))))
         containers = [row for rows in self.containers.values() for row in rows]
+        self.versions.extend(_missing(session, self.late))
         inserts: list[tuple[type[Base], list[dict[str, Any]]]] = [
             (VersionRow, self.versions),
             (ContainerRow, containers),
@@ -107,6 +111,17 @@ class _Writes:
         for table, rows in inserts:
             if rows:
                 session.execute(insert(table), rows)
+
+
+def _missing(session: Session, late: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The late versions not stored yet (a re-sent one is already there)."""
+    if not late:
+        return []
+    query = select(VersionRow.declaration_key, VersionRow.amendment).where(
+        tuple_(VersionRow.declaration_key, VersionRow.amendment).in_(list(late))
+    )
+    stored = {(key, amendment) for key, amendment in session.execute(query)}
+    return [row for pair, row in late.items() if pair not in stored]
 
 
 def _row(decision: Decision, now: datetime) -> dict[str, Any]:

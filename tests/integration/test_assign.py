@@ -135,6 +135,19 @@ class TestAssign:
             stored = connection.execute(select(DeclarationRow.customs_office, DeclarationRow.officer_id)).one()
         assert tuple(stored) == ("01B1", "a")
 
+    def test_an_original_arriving_after_its_amendment_is_kept_as_a_version_once(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        original = numbers(1)[0]
+        assign(runtime, [declaration(original[:11] + "1")])
+        late = assign(runtime, [declaration(original), declaration(original)])
+        assign(runtime, [declaration(original)])
+        assert {d.outcome for d in late.decisions} == {Outcome.DUPLICATE}
+        with runtime.engine.connect() as connection:
+            versions = list(connection.scalars(select(VersionRow.declaration_number).order_by(VersionRow.amendment)))
+            stored = connection.scalar(select(DeclarationRow.declaration_number))
+        assert versions == [original, original[:11] + "1"] and stored == original[:11] + "1"
+        assert assigned_officers(runtime) == ["a"]
+
     def test_green_and_red_are_recorded_and_not_assigned(self, runtime: Runtime) -> None:
         load_roster(runtime, roster(UNIT, "a"))
         green, red = numbers(2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Declaration
-from assigner.messages import InvalidMessage, parse_declaration
+from assigner.schemas.declaration import InvalidMessage, parse_declaration
 
 BOM = b"\xef\xbb\xbf"
 

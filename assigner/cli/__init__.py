@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, bench, db, roster, sample
+from assigner.cli import assign, bench, db, roster, sample, schema
 from assigner.domain.errors import AssignerError
-from assigner.messages import describe_error
+from assigner.schemas.errors import describe_error
 
 app = typer.Typer(
     help="Assign customs officers to check declarations automatically, by rotation.",
@@ -26,6 +26,7 @@ app.add_typer(roster.app, name="roster")
 app.command("assign")(assign.assign)
 app.command("sample")(sample.write_sample)
 app.command("bench")(bench.bench)
+app.command("schema")(schema.print_schema)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -39,11 +40,11 @@ def import_(
                f"{len(result.released)} held declaration(s) assigned")
 
 
-def _code(check: object, value: str | None) -> str | None:
+def _code(check: Callable[[str], str], value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return check(value)  # type: ignore[operator,no-any-return]
+        return check(value)
     except ValueError as error:
         raise InvalidInput(str(error)) from error
 

@@ -8,7 +8,7 @@ from typing import Any
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Declaration, Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.messages import parse_declaration
+from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import BatchResult, assign_declarations
 from assigner.services.roster import RosterImport, import_roster
 

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from assigner.domain.model import Channel, Declaration, Unit
-from assigner.messages import DeclarationMessage, InvalidMessage, describe_error, parse_declaration
+from assigner.schemas.declaration import DeclarationMessage, InvalidMessage, parse_declaration
+from assigner.schemas.errors import describe_error
 
 CONTRACT_EXAMPLE: dict[str, Any] = {
     "declaration_number": "105432198760",

@@ -1,10 +1,10 @@
-"""The contract's declaration message as a pydantic model: used at the edge only."""
+"""The declaration message (queue assigner.declarations) as a pydantic model: used at the edge only."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +20,7 @@ from pydantic import (
 from assigner import codes
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
+from assigner.schemas.errors import describe_error
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -67,7 +68,9 @@ class DeclarationMessage(BaseModel):
     declaration_number: DeclarationNumber = Field(description="12 digits; the 12th counts amendments")
     customs_office: Office = Field(description="4-character customs office code, e.g. 01B1")
     department: Department = Field(description="2-digit processing department code, e.g. 00")
-    channel: Annotated[Channel, BeforeValidator(_channel)] = Field(description="green|yellow|red or 1|2|3")
+    channel: Annotated[
+        Channel, BeforeValidator(_channel, json_schema_input_type=Channel | Literal[1, 2, 3, "1", "2", "3"])
+    ] = Field(description="green|yellow|red or the VNACCS codes 1|2|3")
     registered_at: Annotated[AwareDatetime, AfterValidator(_plausible_time)] = Field(description="ISO 8601 with offset")
     declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
     enterprise_tax_code: TaxCode | None = None
@@ -129,15 +132,3 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
-
-
-def describe_error(error: Exception) -> str:
-    """One line saying what is wrong with a message, for a dead letter or a CLI line."""
-    errors = getattr(error, "errors", None)
-    if not callable(errors):
-        return str(error)
-    parts = []
-    for item in errors():
-        where = ".".join(str(p) for p in item["loc"]) or "message"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)

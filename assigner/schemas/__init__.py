@@ -1,0 +1,1 @@
+"""The public contract (CONTRACT.md) as pydantic models: declarations, commands, events."""

@@ -1,0 +1,100 @@
+"""Events (exchange assigner.events) as pydantic models, one per event name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from assigner.domain.model import Channel
+
+
+class EventBase(BaseModel):
+    """What every event carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(description="unique; the same when a redelivered message publishes it again")
+    occurred_at: datetime
+
+
+class DeclarationEvent(EventBase):
+    """An event about one declaration."""
+
+    declaration_number: str
+    customs_office: str
+    department: str
+
+    def routing_key(self) -> str:
+        """The event name, then office, then department, e.g. declaration.assigned.01B1.00."""
+        return f"{getattr(self, 'event')}.{self.customs_office}.{self.department}"
+
+
+class DeclarationAssigned(DeclarationEvent):
+    """An officer got the declaration."""
+
+    event: Literal["declaration.assigned"]
+    officer_id: str
+    mode: Literal["auto", "group", "manual", "redistributed"]
+    after_hours: bool
+    turn: int | None = Field(description="the unit's turn counter (automatic assignments)")
+
+
+class DeclarationHeld(DeclarationEvent):
+    """Valid, but not assignable now; it will be assigned as soon as it can be."""
+
+    event: Literal["declaration.held"]
+    reason: Literal["no_eligible_officer", "unknown_department"]
+
+
+class DeclarationRecorded(DeclarationEvent):
+    """Not an automatically assigned channel: recorded for the reports."""
+
+    event: Literal["declaration.recorded"]
+    channel: Channel
+
+
+class DeclarationReassigned(DeclarationEvent):
+    """A supervisor moved the declaration."""
+
+    event: Literal["declaration.reassigned"]
+    officer_id: str
+    previous_officer_id: str | None
+    command_id: str
+    reason: str | None
+
+
+class CommandAccepted(EventBase):
+    """A command was carried out."""
+
+    event: Literal["command.accepted"]
+    command_id: str
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
+class CommandRejected(EventBase):
+    """A command was refused, and why."""
+
+    event: Literal["command.rejected"]
+    command_id: str
+    reason: str
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
+Event = Annotated[
+    DeclarationAssigned
+    | DeclarationHeld
+    | DeclarationRecorded
+    | DeclarationReassigned
+    | CommandAccepted
+    | CommandRejected,
+    Field(discriminator="event"),
+]
+EVENT = TypeAdapter(Event)

@@ -1,0 +1,104 @@
+"""The contract's JSON Schemas, generated from the models, accept what the contract shows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonschema
+import pytest
+from pydantic import ValidationError
+
+from assigner.cli import run
+from assigner.cli.schema import Kind, json_schema
+from assigner.schemas.command import COMMAND, ReassignGroup
+from assigner.schemas.event import EVENT, CommandRejected, DeclarationAssigned
+
+CONTRACT_DECLARATION = {
+    "declaration_number": "105432198760",
+    "customs_office": "01B1",
+    "department": "00",
+    "channel": "yellow",
+    "registered_at": "2025-06-01T21:14:05+07:00",
+    "declaration_type": "A11",
+    "enterprise_tax_code": "0101234565",
+    "first_declaration_number": None,
+    "container_numbers": ["CSQU3054383"],
+}
+CONTRACT_COMMAND = {
+    "command_id": "5f0c1b2a",
+    "command": "reassign",
+    "issued_by": "sup.01b1",
+    "reason": "officer on sick leave",
+    "declaration_number": "105432198760",
+    "to_officer_id": "off.0042",
+}
+
+
+def validator(kind: Kind) -> jsonschema.Draft202012Validator:
+    schema = json_schema(kind)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+class TestDeclarationSchema:
+    @pytest.mark.parametrize("channel", ["yellow", 2, "2"])
+    def test_the_contract_example_is_valid_with_names_or_vnaccs_codes(self, channel: Any) -> None:
+        validator(Kind.DECLARATION).validate(CONTRACT_DECLARATION | {"channel": channel, "vendor_field": 1})
+
+    def test_a_missing_required_field_is_invalid(self) -> None:
+        message = {k: v for k, v in CONTRACT_DECLARATION.items() if k != "registered_at"}
+        assert not validator(Kind.DECLARATION).is_valid(message)
+
+
+class TestCommandSchema:
+    def test_the_contract_example_is_valid_and_parses(self) -> None:
+        validator(Kind.COMMAND).validate(CONTRACT_COMMAND)
+        assert COMMAND.validate_python(CONTRACT_COMMAND).to_officer_id == "off.0042"  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize(
+        "changes",
+        [{"command": "fire_everyone"}, {"to_officer_id": None}, {"declaration_number": "1054"}, {"extra": 1}],
+    )
+    def test_a_malformed_command_is_refused(self, changes: dict[str, Any]) -> None:
+        with pytest.raises(ValidationError):
+            COMMAND.validate_python(CONTRACT_COMMAND | changes)
+
+    def test_a_group_key_must_fit_its_group(self) -> None:
+        base = {"command_id": "c1", "command": "reassign_group", "issued_by": "sup.01b1", "to_officer_id": "off.1"}
+        assert isinstance(COMMAND.validate_python(base | {"group": "container", "key": "csqu 305438 3"}), ReassignGroup)
+        for bad in ({"group": "container", "key": "CSQU3054384"}, {"group": "branch", "key": "F"}):
+            with pytest.raises(ValidationError):
+                COMMAND.validate_python(base | bad)
+
+
+class TestEventSchema:
+    def test_an_assigned_event_validates_and_routes_by_name_office_and_department(self) -> None:
+        event = DeclarationAssigned(
+            event="declaration.assigned", event_id="e1", occurred_at=datetime(2025, 6, 1, tzinfo=UTC),
+            declaration_number="105432198760", customs_office="01B1", department="00",
+            officer_id="off.1", mode="auto", after_hours=True, turn=7,
+        )
+        payload = json.loads(event.model_dump_json())
+        validator(Kind.EVENT).validate(payload)
+        assert EVENT.validate_python(payload) == event
+        assert event.routing_key() == "declaration.assigned.01B1.00"
+
+    def test_a_rejected_command_event_needs_its_reason(self) -> None:
+        rejected = {"event": "command.rejected", "event_id": "e2", "occurred_at": "2025-06-01T00:00:00Z", "command_id": "c"}
+        assert not validator(Kind.EVENT).is_valid(rejected)
+        assert CommandRejected.model_validate(rejected | {"reason": "not a supervisor"}).routing_key() == "command.rejected"
+
+
+class TestSchemaCommand:
+    @pytest.mark.parametrize("kind", ["declaration", "command", "event"])
+    def test_schema_prints_a_json_schema(self, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+        assert run(["schema", kind]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        jsonschema.Draft202012Validator.check_schema(printed)
+        assert printed["$schema"].endswith("2020-12/schema")
+
+    def test_an_unknown_kind_is_a_one_line_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert run(["schema", "invoice"]) == 2
+        assert capsys.readouterr().err.count("\n") == 1

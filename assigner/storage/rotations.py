@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.model import Channel, Unit
@@ -30,7 +30,7 @@ class RotationStore:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._locked: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn when loaded)
+        self._loaded: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn as loaded)
 
     def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
         """Every stored unit, optionally of one office and/or department."""
@@ -71,7 +71,7 @@ class RotationStore:
             channels = parse_channels(rows[unit].auto_channels)
             roster = tuple(rosters.get(cursor.unit_id, []))
             rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels)
-            self._locked[unit] = (cursor.unit_id, cursor.turn)
+            self._loaded[unit] = (cursor.unit_id, cursor.turn)
         return rotations
 
     def _lock_unit_keys(self, units: set[Unit]) -> None:
@@ -107,13 +107,13 @@ class RotationStore:
             or_(AbsenceRow.unit_id.in_(unit_ids), AbsenceRow.unit_id.is_(None)),
             AbsenceRow.starts_at <= now,
             AbsenceRow.ended_at.is_(None),
-            or_(AbsenceRow.until.is_(None), and_(AbsenceRow.until > now)),
+            or_(AbsenceRow.until.is_(None), AbsenceRow.until > now),
         )
         return {(unit_id, officer_id) for unit_id, officer_id in self.session.execute(query)}
 
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
         """Put a locked unit's cursor at a position (its roster changed); the turn counter stays."""
-        unit_id, _ = self._locked[unit]
+        unit_id, _ = self._loaded[unit]
         self.session.execute(
             update(CursorRow).where(CursorRow.unit_id == unit_id).values(position=position, updated_at=now)
         )
@@ -121,10 +121,10 @@ class RotationStore:
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
         """Store the cursors of locked rotations whose turn counter moved."""
         for rotation in rotations:
-            unit_id, loaded_turn = self._locked[rotation.unit]
+            unit_id, loaded_turn = self._loaded[rotation.unit]
             if rotation.turn == loaded_turn:
                 continue
-            self._locked[rotation.unit] = (unit_id, rotation.turn)
+            self._loaded[rotation.unit] = (unit_id, rotation.turn)
             self.session.execute(
                 update(CursorRow)
                 .where(CursorRow.unit_id == unit_id)

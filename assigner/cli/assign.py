@@ -10,14 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.exc import DataError, IntegrityError
 
 from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
 from assigner.declaration_file import Rejected, count_lines, read_declarations
-from assigner.domain.decisions import Decision
 from assigner.domain.model import Declaration
-from assigner.services.assign import BatchResult, assign_declarations
+from assigner.services.assign import BatchResult, assign_isolating_refusals
 
 SHOWN_REJECTIONS = 20
 
@@ -80,24 +78,14 @@ def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:
 
 
 def _run(runtime: Runtime, batch: list[tuple[int, Declaration]], tally: Tally) -> None:
-    try:
-        _assign(runtime, [declaration for _, declaration in batch], tally)
-    except (DataError, IntegrityError):
-        # The database refused something the edge let through: find it, assign the others.
-        for line, declaration in batch:
-            try:
-                _assign(runtime, [declaration], tally)
-            except (DataError, IntegrityError) as error:
-                cause = str(getattr(error, "orig", error)).splitlines()[0]
-                tally.rejected.append(Rejected(line, f"refused by the database: {cause}"))
-
-
-def _assign(runtime: Runtime, declarations: list[Declaration], tally: Tally) -> None:
-    result = assign_declarations(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
-    tally.add(result)
-    decisions: list[Decision] = result.released + result.decisions
-    for decision in decisions:
-        assigner_logging.log_decision(decision)
+    declarations = [declaration for _, declaration in batch]
+    results, refused = assign_isolating_refusals(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
+    for result in results:
+        tally.add(result)
+        for decision in result.released + result.decisions:
+            assigner_logging.log_decision(decision)
+    for refusal in refused:
+        tally.rejected.append(Rejected(batch[refusal.index][0], f"refused by the database: {refusal.reason}"))
 
 
 def print_summary(tally: Tally, elapsed: float, database: str) -> None:

@@ -35,6 +35,36 @@ def assign_declarations(
     return BatchResult([d for d in decisions if not d.released], released, attempts)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A declaration storage would not take, by its index in the batch, and why."""
+
+    index: int
+    reason: str
+
+
+def assign_isolating_refusals(
+    uow: UnitOfWork, declarations: Sequence[Declaration], clock: Clock, policy: Policy
+) -> tuple[list[BatchResult], list[Refused]]:
+    """Assign a batch; if storage refuses it, assign one declaration at a time and report those refused."""
+    try:
+        return [assign_declarations(uow, declarations, clock, policy)], []
+    except Exception as error:
+        if uow.refusal(error) is None:
+            raise
+    results: list[BatchResult] = []
+    refused: list[Refused] = []
+    for index, declaration in enumerate(declarations):
+        try:
+            results.append(assign_declarations(uow, [declaration], clock, policy))
+        except Exception as error:
+            reason = uow.refusal(error)
+            if reason is None:
+                raise
+            refused.append(Refused(index, reason))
+    return results, refused
+
+
 def decide_and_save(
     uow: UnitOfWork,
     declarations: Sequence[Declaration],

@@ -93,6 +93,8 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
 
     def is_transient(self, error: BaseException) -> bool: ...
 
+    def refusal(self, error: BaseException) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Policy:

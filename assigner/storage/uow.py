@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.storage.audit import AuditLog
@@ -64,3 +64,10 @@ class SqlUnitOfWork:
             return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _RACED_CONSTRAINT
         text = str(error.orig)
         return any(marker in text for marker in _TRANSIENT_SQLITE)
+
+    @staticmethod
+    def refusal(error: BaseException) -> str | None:
+        """Why the database refused the data (a constraint, a value it cannot hold); None for other errors."""
+        if isinstance(error, (DataError, IntegrityError)):
+            return str(error.orig).splitlines()[0]
+        return None

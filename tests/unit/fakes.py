@@ -20,6 +20,10 @@ class TransientError(Exception):
     """What a lost race looks like to the fake."""
 
 
+class RefusedError(Exception):
+    """What a value the database cannot hold looks like to the fake."""
+
+
 @dataclass
 class Cursor:
     channels: frozenset[Channel]
@@ -192,3 +196,6 @@ class FakeUnitOfWork:
 
     def is_transient(self, error: BaseException) -> bool:
         return isinstance(error, TransientError)
+
+    def refusal(self, error: BaseException) -> str | None:
+        return str(error) if isinstance(error, RefusedError) else None

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.services.assign import assign_declarations
+from assigner.services.assign import Refused, assign_declarations, assign_isolating_refusals
 from assigner.services.ports import Policy
 from assigner.services.roster import import_roster, roster_listing
 from assigner.services.transactions import in_transaction
-from fakes import FakeUnitOfWork, TransientError
+from fakes import FakeUnitOfWork, RefusedError, TransientError
 
 NOW = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
 UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
@@ -94,6 +94,37 @@ class TestAssignDeclarations:
             (declaration(1).key, "a"), (declaration(2).key, "b")
         ]
         assert uow.store.holds == []
+
+
+class TestAssignIsolatingRefusals:
+    def test_a_refused_declaration_is_reported_and_the_rest_of_its_batch_is_assigned(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        uow = FakeUnitOfWork()
+        import_roster(uow, entries(UNITS[0], "a", "b"), clock, POLICY, "test")
+        refused = declaration(2)
+        save = uow.declarations.save
+
+        def refusing_save(decisions: Any, now: datetime) -> None:
+            if any(d.declaration == refused for d in decisions):
+                raise RefusedError("value too long")
+            save(decisions, now)
+
+        monkeypatch.setattr(uow.declarations, "save", refusing_save)
+        results, refusals = assign_isolating_refusals(uow, [declaration(1), refused, declaration(3)], clock, POLICY)
+        assert refusals == [Refused(1, "value too long")]
+        assert [d.officer_id for r in results for d in r.decisions] == ["a", "b"]
+        assert refused.key not in uow.store.declarations
+
+    def test_other_errors_are_raised(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        uow = FakeUnitOfWork()
+
+        def broken(decisions: Any, now: datetime) -> None:
+            raise ValueError("a bug")
+
+        monkeypatch.setattr(uow.declarations, "save", broken)
+        with pytest.raises(ValueError):
+            assign_isolating_refusals(uow, [declaration(1)], clock, POLICY)
 
 
 class TestImportRoster:

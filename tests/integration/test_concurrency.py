@@ -51,6 +51,13 @@ def write_streams(folder: Path) -> tuple[list[Path], list[str]]:
     return paths, amended
 
 
+def assignments_per_key(runtime: Runtime) -> Counter[str]:
+    """How many assignments each declaration got."""
+    query = select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key)
+    with runtime.engine.connect() as connection:
+        return Counter({key: count for key, count in connection.execute(query)})
+
+
 def run_processes(paths: list[Path], database_url: str, home: Path) -> list[str]:
     env = {**os.environ, "ASSIGNER_DATABASE_URL": database_url, "ASSIGNER_HOME": str(home)}
     command = [sys.executable, "-c", "from assigner.cli import main; main()", "assign", "--batch-size", "20"]
@@ -76,10 +83,8 @@ class TestConcurrentAssign:
         paths, amended = write_streams(tmp_path)
         outputs = run_processes(paths, runtime.settings.resolved_database_url(), tmp_path)
 
+        per_key = assignments_per_key(runtime)
         with runtime.engine.connect() as connection:
-            per_key = Counter(dict(connection.execute(
-                select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key)
-            ).all()))
             rows = connection.execute(
                 select(AssignmentRow.customs_office, AssignmentRow.department, AssignmentRow.officer_id,
                        AssignmentRow.turn).order_by(AssignmentRow.turn)
@@ -122,8 +127,5 @@ class TestSameDeclarationUnderTwoUnits:
             path.write_text("".join(json.dumps(message(n, unit)) + "\n" for n in shared))
             paths.append(path)
         run_processes(paths, runtime.settings.resolved_database_url(), tmp_path)
-        with runtime.engine.connect() as connection:
-            per_key = dict(connection.execute(
-                select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key)
-            ).all())
+        per_key = assignments_per_key(runtime)
         assert len(per_key) == 300 and set(per_key.values()) == {1}

@@ -9,20 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from assigner.domain.model import Channel, Declaration, Unit
+import contract_examples
 from assigner.schemas.declaration import DeclarationMessage, InvalidMessage, parse_declaration
 from assigner.schemas.errors import describe_error
 
-CONTRACT_EXAMPLE: dict[str, Any] = {
-    "declaration_number": "105432198760",
-    "customs_office": "01B1",
-    "department": "00",
-    "channel": "yellow",
-    "registered_at": "2025-06-01T21:14:05+07:00",
-    "declaration_type": "A11",
-    "enterprise_tax_code": "0101234565",
-    "first_declaration_number": None,
-    "container_numbers": ["CSQU3054383"],
-}
+CONTRACT_EXAMPLE = contract_examples.DECLARATION
 
 
 def message(**changes: Any) -> dict[str, Any]:

@@ -10,30 +10,14 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+import contract_examples
 from assigner.cli import run
 from assigner.cli.schema import Kind, json_schema
 from assigner.schemas.command import COMMAND, ReassignGroup
 from assigner.schemas.event import EVENT, CommandRejected, DeclarationAssigned
 
-CONTRACT_DECLARATION = {
-    "declaration_number": "105432198760",
-    "customs_office": "01B1",
-    "department": "00",
-    "channel": "yellow",
-    "registered_at": "2025-06-01T21:14:05+07:00",
-    "declaration_type": "A11",
-    "enterprise_tax_code": "0101234565",
-    "first_declaration_number": None,
-    "container_numbers": ["CSQU3054383"],
-}
-CONTRACT_COMMAND = {
-    "command_id": "5f0c1b2a",
-    "command": "reassign",
-    "issued_by": "sup.01b1",
-    "reason": "officer on sick leave",
-    "declaration_number": "105432198760",
-    "to_officer_id": "off.0042",
-}
+CONTRACT_DECLARATION = contract_examples.DECLARATION
+CONTRACT_COMMAND = contract_examples.COMMAND
 
 
 def validator(kind: Kind) -> jsonschema.Draft202012Validator:

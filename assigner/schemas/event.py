@@ -55,6 +55,18 @@ class DeclarationRecorded(DeclarationEvent):
     channel: Channel
 
 
+class DeclarationAmended(DeclarationEvent):
+    """An amendment (same first 11 digits, higher 12th) arrived: it stays with its officer (rule 1).
+
+    An addition to CONTRACT.md's events: every outcome publishes one event.
+    """
+
+    event: Literal["declaration.amended"]
+    officer_id: str | None = Field(description="who has the declaration (none while it is held or recorded)")
+    status: Literal["recorded", "held", "assigned", "completed"]
+    previous_declaration_number: str | None = Field(description="the version it amends")
+
+
 class DeclarationReassigned(DeclarationEvent):
     """A supervisor moved the declaration."""
 
@@ -92,6 +104,7 @@ Event = Annotated[
     DeclarationAssigned
     | DeclarationHeld
     | DeclarationRecorded
+    | DeclarationAmended
     | DeclarationReassigned
     | CommandAccepted
     | CommandRejected,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assigner.domain.batch import Ledger, plan
-from assigner.domain.decisions import Decision
+from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.events import Event, events_for
 from assigner.domain.model import Declaration, Unit
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
@@ -15,11 +16,12 @@ from assigner.services.transactions import in_transaction
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch did: one decision per declaration, in order, and the held ones released."""
+    """What a batch did: one decision per declaration, in order, the held ones released, the events to publish."""
 
     decisions: list[Decision]
     released: list[Decision]
     attempts: int
+    events: list[Event]
 
 
 def assign_declarations(
@@ -27,12 +29,13 @@ def assign_declarations(
 ) -> BatchResult:
     """Decide and store a batch in one transaction, the touched units' cursors locked."""
 
-    def work() -> list[Decision]:
+    def work() -> Decided:
         return decide_and_save(uow, declarations, clock(), policy)
 
-    decisions, attempts = in_transaction(uow, work)
+    decided, attempts = in_transaction(uow, work)
+    decisions = decided.decisions
     released = [d for d in decisions if d.released]
-    return BatchResult([d for d in decisions if not d.released], released, attempts)
+    return BatchResult([d for d in decisions if not d.released], released, attempts, decided.events)
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,22 @@ def assign_isolating_refusals(
     return results, refused
 
 
+@dataclass(frozen=True)
+class Decided:
+    """Decisions stored in an open transaction, and the events to publish once it commits."""
+
+    decisions: list[Decision]
+    events: list[Event]
+
+
 def decide_and_save(
     uow: UnitOfWork,
     declarations: Sequence[Declaration],
     now: datetime,
     policy: Policy,
     also_release: Iterable[Unit] = (),
-) -> list[Decision]:
-    """Inside an open unit of work: release what can be, decide the batch, store and audit it."""
+) -> Decided:
+    """Inside an open unit of work: release what can be, decide the batch, store, audit and queue its events."""
     units = {d.unit for d in declarations} | set(also_release)
     rotations = uow.rotations.lock(units, now)
     eligible = [unit for unit, rotation in rotations.items() if rotation.has_eligible()]
@@ -83,4 +94,9 @@ def decide_and_save(
     uow.declarations.save(decisions, now)
     uow.rotations.save(rotations.values(), now)
     uow.audit.record_decisions(decisions, now)
-    return decisions
+    events = events_for(decisions, now)
+    uow.outbox.add(events, now)
+    # A re-sent message publishes its declaration's latest event again, same event_id (at-least-once).
+    resent = [d.declaration.key for d in decisions if d.outcome is Outcome.DUPLICATE]
+    republished = list(uow.outbox.latest_for(resent).values())
+    return Decided(decisions, events + republished)

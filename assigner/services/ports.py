@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from assigner.domain.decisions import Decision
+from assigner.domain.events import Event
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Rotation
@@ -74,6 +75,18 @@ class Audit(Protocol):
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None: ...
 
 
+class Outbox(Protocol):
+    """Events stored with their decisions, published after the commit."""
+
+    def add(self, events: Sequence[Event], now: datetime) -> None: ...
+
+    def latest_for(self, keys: Iterable[str]) -> dict[str, Event]: ...
+
+    def pending(self, created_before: datetime, limit: int) -> list[Event]: ...
+
+    def mark_published(self, event_ids: Sequence[str], now: datetime) -> None: ...
+
+
 class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
     """One transaction over the repositories; rolled back unless commit() is called."""
 
@@ -88,6 +101,9 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
 
     @property
     def audit(self) -> Audit: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def commit(self) -> None: ...
 

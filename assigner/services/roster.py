@@ -76,7 +76,7 @@ def import_roster(
         if officer_changes or any(change.changed for change in changes):
             units_changed = [_describe(change) for change in changes if change.changed]
             uow.audit.record(now, actor, "roster_import", units=units_changed, officers=officer_changes)
-        released = decide_and_save(uow, [], now, policy, also_release=units)
+        released = decide_and_save(uow, [], now, policy, also_release=units).decisions
         return RosterImport(changes, len(officer_changes), released)
 
     result, _ = in_transaction(uow, work)

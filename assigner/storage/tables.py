@@ -179,3 +179,18 @@ class AuditRow(Base):
     command_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class OutboxRow(Base):
+    """An event written in the transaction of its decision, published after the commit (the outbox)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "published_at", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event: Mapped[str] = mapped_column(String(32))
+    routing_key: Mapped[str] = mapped_column(String(64))
+    declaration_key: Mapped[str | None] = mapped_column(String(11), index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

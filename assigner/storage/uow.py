@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.storage.audit import AuditLog
 from assigner.storage.declarations import DeclarationStore
+from assigner.storage.outbox import OutboxStore
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     declarations: DeclarationStore
     roster: RosterStore
     audit: AuditLog
+    outbox: OutboxStore
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.declarations = DeclarationStore(self.session)
         self.roster = RosterStore(self.session)
         self.audit = AuditLog(self.session)
+        self.outbox = OutboxStore(self.session)
         self._committed = False
         return self
 

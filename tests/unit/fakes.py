@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.events import Event
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Eligibility, Rotation, roster_of
@@ -44,6 +45,7 @@ class Store:
     holds: list[str] = field(default_factory=list)
     assignments: list[tuple[str, str, int | None]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[tuple[Event, datetime, datetime | None]] = field(default_factory=list)
 
 
 class FakeRotations:
@@ -168,6 +170,28 @@ class FakeAudit:
         self.store.audit.append({"action": action, "actor": actor, **details})
 
 
+class FakeOutbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, events: Sequence[Event], now: datetime) -> None:
+        self.store.outbox.extend((event, now, None) for event in events)
+
+    def latest_for(self, keys: Iterable[str]) -> dict[str, Event]:
+        wanted = set(keys)
+        return {e.declaration_key: e for e, _, _ in self.store.outbox if e.declaration_key in wanted and e.declaration_key}
+
+    def pending(self, created_before: datetime, limit: int) -> list[Event]:
+        return [e for e, created, published in self.store.outbox if published is None and created < created_before][:limit]
+
+    def mark_published(self, event_ids: Sequence[str], now: datetime) -> None:
+        wanted = set(event_ids)
+        self.store.outbox[:] = [
+            (e, created, now if e.event_id in wanted and published is None else published)
+            for e, created, published in self.store.outbox
+        ]
+
+
 class FakeUnitOfWork:
     """Repositories over a Store; what a transaction did is undone unless commit() was called."""
 
@@ -178,6 +202,7 @@ class FakeUnitOfWork:
         self.declarations = FakeDeclarations(self.store)
         self.roster = FakeRoster(self.store)
         self.audit = FakeAudit(self.store)
+        self.outbox = FakeOutbox(self.store)
         self._snapshot: Store | None = None
         self._committed = False
 

@@ -1,0 +1,82 @@
+"""The events that tell other systems what happened: one per outcome (CONTRACT.md, "Events")."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from assigner.domain.decisions import Decision, Outcome
+
+
+def new_event_id() -> str:
+    """A fresh, unique event id."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to publish to `assigner.events`: its routing key and its JSON body."""
+
+    event_id: str
+    name: str
+    routing_key: str
+    body: dict[str, Any] = field(compare=False)
+    declaration_key: str | None = None
+
+
+def event_for(decision: Decision, now: datetime, event_id: str) -> Event | None:
+    """The event a decision publishes; None for a duplicate (its earlier event is published again)."""
+    extra = _extra_fields(decision)
+    if extra is None:
+        return None
+    name, fields = extra
+    declaration, unit = decision.declaration, decision.unit
+    body: dict[str, Any] = {
+        "event": name,
+        "event_id": event_id,
+        "occurred_at": now.isoformat(),
+        "declaration_number": declaration.declaration_number,
+        "customs_office": unit.customs_office,
+        "department": unit.department,
+        **fields,
+    }
+    routing_key = f"{name}.{unit.customs_office}.{unit.department}"
+    return Event(event_id, name, routing_key, body, declaration.key)
+
+
+def events_for(
+    decisions: Sequence[Decision], now: datetime, new_id: Callable[[], str] = new_event_id
+) -> list[Event]:
+    """The events of a batch's decisions, in decision order."""
+    events = []
+    for decision in decisions:
+        event = event_for(decision, now, new_id())
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
+    outcome = decision.outcome
+    if outcome is Outcome.ASSIGNED:
+        turn = decision.turn.number if decision.turn else None
+        fields = {"officer_id": decision.officer_id, "mode": "auto", "after_hours": decision.after_hours, "turn": turn}
+        return "declaration.assigned", fields
+    if outcome is Outcome.HELD:
+        reason = decision.hold_reason.value if decision.hold_reason else None
+        return "declaration.held", {"reason": reason}
+    if outcome is Outcome.RECORDED:
+        return "declaration.recorded", {"channel": decision.declaration.channel.value}
+    if outcome is Outcome.AMENDMENT:
+        previous = decision.previous
+        status = decision.status.value if decision.status else None
+        fields = {
+            "officer_id": decision.officer_id,
+            "status": status,
+            "previous_declaration_number": previous.declaration_number if previous else None,
+        }
+        return "declaration.amended", fields
+    return None

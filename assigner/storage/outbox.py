@@ -1,0 +1,69 @@
+"""The outbox: events stored with their decisions, published after the commit, marked once confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from assigner.domain.events import Event
+from assigner.storage.tables import OutboxRow
+
+
+class OutboxStore:
+    """Writes events to publish; reads them back to publish again or to publish what was left."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, events: Sequence[Event], now: datetime) -> None:
+        """Store events to publish once the transaction commits."""
+        rows = [
+            {
+                "event_id": event.event_id,
+                "event": event.name,
+                "routing_key": event.routing_key,
+                "declaration_key": event.declaration_key,
+                "body": event.body,
+                "created_at": now,
+            }
+            for event in events
+        ]
+        if rows:
+            self.session.execute(insert(OutboxRow), rows)
+
+    def latest_for(self, keys: Iterable[str]) -> dict[str, Event]:
+        """The newest event of each declaration (by first 11 digits), to publish again for a re-sent message."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        query = select(OutboxRow).where(OutboxRow.declaration_key.in_(wanted)).order_by(OutboxRow.id)
+        latest: dict[str, Event] = {}
+        for row in self.session.scalars(query):
+            latest[row.declaration_key or ""] = _event(row)
+        return latest
+
+    def pending(self, created_before: datetime, limit: int) -> list[Event]:
+        """Events not confirmed published, oldest first, created before a moment."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.published_at.is_(None), OutboxRow.created_at < created_before)
+            .order_by(OutboxRow.published_at, OutboxRow.id)
+            .limit(limit)
+        )
+        return [_event(row) for row in self.session.scalars(query)]
+
+    def mark_published(self, event_ids: Sequence[str], now: datetime) -> None:
+        """Record that the broker confirmed these events."""
+        if event_ids:
+            self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_id.in_(sorted(set(event_ids))), OutboxRow.published_at.is_(None))
+                .values(published_at=now)
+            )
+
+
+def _event(row: OutboxRow) -> Event:
+    return Event(row.event_id, row.event, row.routing_key, row.body, row.declaration_key)

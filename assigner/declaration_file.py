@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Declaration
-from assigner.schemas.declaration import InvalidMessage, parse_declaration
+from assigner.schemas.declaration import InvalidMessage
+from assigner.schemas.raw import parse_declaration_bytes
 
 BOM = b"\xef\xbb\xbf"
 
@@ -39,23 +39,9 @@ def read_declarations(path: Path) -> Iterator[tuple[int, Declaration | Rejected]
 def parse_line(number: int, raw: bytes) -> Declaration | Rejected:
     """One line of a file: a declaration, or why it is not one."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return Rejected(number, "not UTF-8 text")
-    try:
-        payload = json.loads(text, parse_constant=_no_constants)
-    except ValueError as error:
-        return Rejected(number, f"not JSON ({getattr(error, 'msg', error)})")
-    except RecursionError:
-        return Rejected(number, "not JSON (nested too deeply)")
-    try:
-        return parse_declaration(payload)
+        return parse_declaration_bytes(raw)
     except InvalidMessage as error:
         return Rejected(number, str(error))
-
-
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def count_lines(path: Path) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     batch_size: int = Field(500, ge=1, le=10_000)
+    batch_wait_ms: int = Field(20, ge=0, le=10_000)
+    queue_type: Literal["classic", "quorum"] = "classic"
+    events_queue: str | None = None
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"
     working_hours: HoursSettings = Field(default_factory=HoursSettings)

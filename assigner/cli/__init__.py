@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, bench, db, roster, sample, schema
+from assigner.cli import assign, bench, db, publish, roster, sample, schema, worker
 from assigner.domain.errors import AssignerError
 from assigner.schemas.errors import describe_error
 
@@ -27,6 +27,8 @@ app.command("assign")(assign.assign)
 app.command("sample")(sample.write_sample)
 app.command("bench")(bench.bench)
 app.command("schema")(schema.print_schema)
+app.command("worker")(worker.worker)
+app.command("publish")(publish.publish)
 
 
 def main() -> None:

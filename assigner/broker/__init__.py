@@ -1,0 +1,1 @@
+"""The broker side of the contract: topology, connections (RabbitMQ or embedded), confirmed publishing."""

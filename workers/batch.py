@@ -1,0 +1,165 @@
+"""One batch of delivered messages: parse, assign in one transaction, publish events and dead letters, ack.
+
+The retry and ack policy lives here and only here:
+- a message is acknowledged only after its transaction committed and the broker confirmed its
+  events and dead letters; any failure before that leaves it unacknowledged, to be redelivered;
+- the database being unreachable is waited out (the batch is retried, messages kept in hand);
+- a message the database refuses, or that fails unexpectedly on its own, is dead-lettered with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import structlog
+from kombu.message import Message
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from assigner import logging as assigner_logging
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.broker.publishing import Outgoing, Publisher, json_body
+from assigner.domain.events import Event
+from assigner.domain.model import Declaration
+from assigner.schemas.declaration import InvalidMessage
+from assigner.services.assign import BatchResult, assign_isolating_refusals
+from assigner.services.outbox import mark_published, pending_events
+from assigner.storage.migrate import DatabaseNotReady
+from workers.delivery import dead_letter, read_declaration
+
+log = structlog.get_logger("assigner.worker")
+OUTAGES = (OperationalError, InterfaceError, InternalError, ProgrammingError, PoolTimeout, DatabaseNotReady)
+SETTLED = timedelta(seconds=10)
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached and the worker is stopping: the batch stays unacknowledged."""
+
+
+class BatchHandler:
+    """Handles batches of delivered declaration messages against the runtime's database."""
+
+    def __init__(self, runtime: Runtime, wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
+        self.runtime = runtime
+        self.wait = wait
+        self.is_stopping = is_stopping
+
+    def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
+        """Process a batch; returns once every message of it is acknowledged."""
+        valid: list[tuple[Message, Declaration]] = []
+        letters: list[Outgoing] = []
+        for message in batch:
+            try:
+                valid.append((message, read_declaration(message.body, message.content_type, message.content_encoding)))
+            except InvalidMessage as error:
+                letters.append(self._dead_letter(message, str(error)))
+        results: list[BatchResult] = []
+        for index, reason in self._decide([d for _, d in valid], results):
+            letters.append(self._dead_letter(valid[index][0], reason))
+        events = [event for result in results for event in result.events]
+        publisher.publish(letters + [_outgoing(event) for event in events])
+        self._mark(events)
+        for message in batch:
+            message.ack()
+        for result in results:
+            for decision in result.released + result.decisions:
+                assigner_logging.log_decision(decision)
+
+    def sweep(self, publisher: Publisher) -> int:
+        """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
+        total = 0
+        while not self.is_stopping():
+            events = pending_events(self.runtime.unit_of_work(), self.runtime.clock, SETTLED)
+            if not events:
+                break
+            publisher.publish([_outgoing(event) for event in events])
+            self._mark(events)
+            total += len(events)
+        if total:
+            log.info("outbox.published", events=total)
+        return total
+
+    def _decide(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
+        """Assign the declarations, waiting out database outages; returns (index, reason) of those refused."""
+        if not declarations:
+            return []
+        backoff = 1.0
+        while True:
+            try:
+                return self._assign(declarations, results)
+            except OUTAGES as error:
+                if self.is_stopping():
+                    raise DatabaseUnavailable(str(error)) from error
+                log.warning("database.unavailable", error=_first_line(error), retry_in=backoff)
+                results.clear()
+                self.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    def _assign(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
+        runtime = self.runtime
+        try:
+            done, refused = assign_isolating_refusals(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
+        except OUTAGES:
+            raise
+        except Exception:
+            return self._one_by_one(declarations, results)
+        results.extend(done)
+        return [(r.index, f"refused by the database: {r.reason}") for r in refused]
+
+    def _one_by_one(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
+        """After an unexpected failure of the batch: each declaration alone; those that fail again are dead-lettered."""
+        runtime = self.runtime
+        failed: list[tuple[int, str]] = []
+        for index, declaration in enumerate(declarations):
+            try:
+                done, refused = assign_isolating_refusals(runtime.unit_of_work(), [declaration], runtime.clock, runtime.policy)
+            except OUTAGES:
+                raise
+            except Exception as error:
+                log.exception("declaration.failed", declaration_number=declaration.declaration_number)
+                failed.append((index, f"could not be processed: {type(error).__name__}: {_first_line(error)}"))
+                continue
+            results.extend(done)
+            failed.extend((index, f"refused by the database: {r.reason}") for r in refused)
+        return failed
+
+    def _dead_letter(self, message: Message, reason: str) -> Outgoing:
+        log.warning("declaration.dead_lettered", reason=reason, delivery_tag=message.delivery_tag,
+                    **_identity(message.body))
+        return dead_letter(message.body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
+
+    def _mark(self, events: list[Event]) -> None:
+        try:
+            mark_published(self.runtime.unit_of_work(), [e.event_id for e in events], self.runtime.clock)
+        except OUTAGES as error:  # published and confirmed: at worst the sweep publishes them again, same ids
+            log.warning("outbox.not_marked", events=len(events), error=_first_line(error))
+
+
+def _outgoing(event: Event) -> Outgoing:
+    return Outgoing(json_body(event.body), event.routing_key, exchange=topology.EVENTS, properties={"message_id": event.event_id, "type": event.name})
+
+
+def _identity(body: bytes) -> dict[str, str]:
+    """The declaration number and unit of a dead letter, when its body shows them, for the log line."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(payload, dict):
+        return {}
+    fields = {"declaration_number": payload.get("declaration_number"), "unit": _unit(payload)}
+    return {k: str(v) for k, v in fields.items() if v}
+
+
+def _unit(payload: dict[str, object]) -> str | None:
+    office, department = payload.get("customs_office"), payload.get("department")
+    return f"{office}/{department}" if office and department else None
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__

@@ -1,0 +1,158 @@
+"""The declaration consumer: batches off `assigner.declarations`, one transaction each, events confirmed, then acks.
+
+It runs in a thread of its own with its own connections, not in Celery's event loop: a batch's
+transaction and its publisher confirms block, and must stall neither heartbeats nor Celery.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from kombu.connection import Connection
+from kombu.messaging import Consumer
+from kombu.message import Message
+
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.broker.connection import connect, display_url, is_embedded
+from assigner.broker.embedded import InflightFolder, restore_orphans
+from assigner.broker.publishing import Publisher
+from workers.batch import BatchHandler
+
+log = structlog.get_logger("assigner.worker")
+IDLE_POLL_SECONDS = 1.0
+SWEEP_EVERY_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Batching:
+    """Up to `size` messages per transaction; the first waits at most `wait` seconds for others."""
+
+    size: int
+    wait: float
+
+    @property
+    def prefetch(self) -> int:
+        """Unacknowledged messages the broker may hand over: the batch in hand and the next."""
+        return 2 * self.size
+
+
+class DeclarationConsumer:
+    """Consumes declaration messages until `stopping` is set; reconnects after any broker failure."""
+
+    def __init__(self, runtime: Runtime, stopping: threading.Event) -> None:
+        self.runtime = runtime
+        self.stopping = stopping
+        settings = runtime.settings
+        self.batching = Batching(settings.batch_size, settings.batch_wait_ms / 1000)
+        self.inflight = InflightFolder(settings.home) if is_embedded(settings) else None
+        self.handler = BatchHandler(runtime, self._wait, stopping.is_set)
+        self._buffer: list[Message] = []
+        self._connections: list[Connection] = []
+
+    def run(self) -> None:
+        """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
+        log.info("worker.started", broker=display_url(self.runtime.settings), batch_size=self.batching.size)
+        backoff = 1.0
+        while not self.stopping.is_set():
+            try:
+                self._consume()
+                backoff = 1.0
+            except Exception as error:  # the loop must outlive any failure; the messages stay unacked
+                log.warning("worker.connection_lost", error=f"{type(error).__name__}: {error}", retry_in=backoff)
+                self._buffer.clear()
+                self._recover()
+                self._wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        if self.inflight is not None:
+            self.inflight.close()
+        log.info("worker.stopped")
+
+    def _consume(self) -> None:
+        settings = self.runtime.settings
+        inflight = self.inflight.path if self.inflight else None
+        with connect(settings, inflight) as consuming, connect(settings) as publishing:
+            self._connections = [consuming, publishing]
+            consuming.ensure_connection(max_retries=1)
+            topology.declare(consuming, settings.queue_type, settings.events_queue)
+            self._recover()
+            publisher = Publisher(publishing)
+            queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
+            consumer = Consumer(consuming, [queue], on_message=self._buffer.append, prefetch_count=self.batching.prefetch)
+            with consumer:
+                log.info("worker.consuming", queue=topology.DECLARATIONS, prefetch=self.batching.prefetch)
+                self._loop(consuming, publisher)
+
+    def _loop(self, consuming: Connection, publisher: Publisher) -> None:
+        last_sweep = 0.0
+        while not self.stopping.is_set():
+            batch = self._collect(consuming)
+            if batch:
+                self.handler.handle(batch, publisher)
+                if self.inflight is not None:
+                    self.inflight.clear()  # every message fetched so far is acknowledged
+            elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
+                self.handler.sweep(publisher)
+                last_sweep = time.monotonic()
+
+    def _collect(self, connection: Connection) -> list[Message]:
+        """Messages for one batch: as many as arrive, up to the size, within `wait` of the first."""
+        self._buffer.clear()
+        deadline: float | None = None
+        while len(self._buffer) < self.batching.size:
+            if deadline is None:
+                timeout = IDLE_POLL_SECONDS
+            else:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
+            if not _drain(connection, timeout):
+                if self._buffer or self.stopping.is_set():
+                    break
+                connection.heartbeat_check()
+                return []
+            if deadline is None and self._buffer:
+                deadline = time.monotonic() + self.batching.wait
+            if self.stopping.is_set():
+                break  # finish what is in hand
+        return list(self._buffer)
+
+    def _recover(self) -> None:
+        """On the embedded broker, put back what this worker fetched unacked, and what dead workers left."""
+        if self.inflight is None:
+            return
+        restored = self.inflight.restore() + restore_orphans(self.runtime.settings.home)
+        if restored:
+            log.warning("worker.restored_in_flight", messages=restored)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, waking for a stop request and keeping the connections' heartbeats."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            self.stopping.wait(min(1.0, max(0.0, deadline - time.monotonic())))
+            for connection in self._connections:
+                _quietly(connection.heartbeat_check)
+
+
+def _drain(connection: Connection, timeout: float) -> bool:
+    """Deliver one message to the consumer's callback; False when none came within `timeout`."""
+    try:
+        connection.drain_events(timeout=max(timeout, 0.001))
+    except socket.timeout:
+        return False
+    return True
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    try:
+        action()
+    except Exception:  # a dead connection is found, and handled, by the consuming loop
+        pass
+

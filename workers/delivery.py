@@ -1,0 +1,60 @@
+"""A delivered message as the contract reads it: a declaration, or the reason it is dead-lettered."""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any
+
+from assigner.broker import topology
+from assigner.broker.publishing import Outgoing
+from assigner.domain.model import Declaration
+from assigner.schemas.declaration import InvalidMessage
+from assigner.schemas.raw import parse_declaration_bytes
+
+# No content type (raw text) and JSON with parameters (Java and Spring send `; charset=UTF-8`) are accepted.
+JSON_TYPES = {"", "application/json", "text/json", "text/plain"}
+IDENTITY_ENCODINGS = {"", "identity", "binary", "7bit", "8bit"}
+
+
+def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
+    """The declaration in a message; InvalidMessage says why it is not one."""
+    media_type, charset = _media_type(content_type or "")
+    if media_type not in JSON_TYPES:
+        raise InvalidMessage(f"content type '{content_type}' is not JSON")
+    return parse_declaration_bytes(body, charset or _charset_of(content_encoding or ""))
+
+
+def dead_letter(
+    body: bytes, headers: dict[str, Any] | None, properties: dict[str, Any], reason: str, dlq: str
+) -> Outgoing:
+    """The message as received, for a dead-letter queue, with the reason in its x-assigner-error header."""
+    kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
+    content_type = properties.get("content_type") or "application/octet-stream"
+    return Outgoing(
+        body, dlq, content_type=content_type, headers={**(headers or {}), topology.ERROR_HEADER: reason},
+        properties=kept,
+    )
+
+
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    media_type, *parameters = [part.strip() for part in content_type.split(";")]
+    charset = None
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+    return media_type.lower(), charset
+
+
+def _charset_of(content_encoding: str) -> str:
+    """kombu writes the charset in content_encoding; AMQP means a compression there (refused)."""
+    encoding = content_encoding.lower()
+    if encoding in IDENTITY_ENCODINGS:
+        return "utf-8"
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):  # gzip, zlib, base64: not a charset
+        raise InvalidMessage(f"content encoding '{content_encoding}' is not supported")
+    return codec.name

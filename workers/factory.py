@@ -1,0 +1,36 @@
+"""Builds the Celery app from assigner's settings: the broker, the pool, the declaration bootstep."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from assigner.broker.connection import broker_url, transport_options
+from assigner.settings import Settings
+from workers.step import DeclarationStep
+
+TASK_QUEUE = "assigner.tasks"
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    """The Celery app: one process, the declaration consumer as a worker bootstep."""
+    settings = settings or Settings()
+    app = Celery("assigner")
+    options = transport_options(settings)
+    if options:
+        options["polling_interval"] = 1.0  # Celery's own queue is idle; the consumer polls its own
+    app.conf.update(
+        broker_url=broker_url(settings),
+        broker_transport_options=options,
+        broker_connection_retry_on_startup=True,
+        # The work runs in the bootstep's thread, not in Celery's pool: one process is enough.
+        worker_pool="solo",
+        worker_concurrency=1,
+        task_default_queue=TASK_QUEUE,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,  # assigner logs its own structured lines
+        accept_content=["json"],
+    )
+    app.steps["worker"].add(DeclarationStep)
+    return app

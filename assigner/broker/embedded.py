@@ -1,9 +1,9 @@
 """The embedded broker: kombu's filesystem transport in ASSIGNER_HOME, needing no server.
 
-Two changes to kombu's transport (5.7): a message file is written under a temporary name and
-renamed, so a consumer never reads half a file; and names sort by wall-clock nanoseconds and a
+Three changes to kombu's transport (5.7): a message file is written under a temporary name and
+renamed, so a consumer never reads half a file; names sort by wall-clock nanoseconds and a
 per-process sequence, so messages keep their publishing order (kombu's names sort by milliseconds,
-then a random uuid). A worker moves the files it fetches into its own in-flight folder, held under
+then a random uuid); and a consumer lists the folder once per run of messages, not once per message. A worker moves the files it fetches into its own in-flight folder, held under
 an exclusive lock while it lives; whatever a dead worker left there goes back to the queue
 (`restore_orphans`): the transport itself would lose a message fetched by a worker that then dies.
 """
@@ -16,11 +16,13 @@ import os
 import shutil
 import time
 import uuid
+from collections import deque
+from queue import Empty
 from pathlib import Path
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES, filesystem
-from kombu.utils.json import dumps
+from kombu.utils.json import dumps, loads
 
 SCHEME = "embedded"
 URL = f"{SCHEME}://localhost/"
@@ -29,7 +31,39 @@ _MAKING = "new-"
 
 
 class Channel(filesystem.Channel):
-    """A filesystem channel whose writes are atomic and ordered."""
+    """A filesystem channel whose writes are atomic and ordered, and whose reads list the folder once per run."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed: dict[str, deque[str]] = {}
+
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
+        # kombu lists and sorts the whole folder for every message (quadratic in the backlog); a sorted
+        # listing is kept instead, and a file another consumer claimed first is skipped.
+        listed = self._listed.setdefault(queue, deque())
+        if not listed:
+            suffix = f"{queue}.msg"
+            listed.extend(sorted(n for n in os.listdir(self.data_folder_in) if n.partition(".")[2] == suffix))
+        while listed:
+            payload = self._claim(Path(self.data_folder_in) / listed.popleft())
+            if payload is not None:
+                return loads(payload)
+        raise Empty()
+
+    def _claim(self, path: Path) -> bytes | None:
+        """Take a message file (an atomic rename, so only one consumer gets it) and read it."""
+        if self.store_processed:
+            taken = Path(self.processed_folder) / path.name
+        else:
+            taken = path.with_name(f"{path.name}.{uuid.uuid4().hex}.taken")
+        try:
+            os.replace(path, taken)
+        except FileNotFoundError:
+            return None
+        payload = taken.read_bytes()
+        if not self.store_processed:
+            taken.unlink()
+        return payload
 
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         stem = f"{time.time_ns():020d}-{os.getpid():07d}-{next(_sequence):012d}_{uuid.uuid4().hex}"

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, bench, db, publish, roster, sample, schema, worker
+from assigner.cli import assign, bench, db, demo, publish, roster, sample, schema, worker
 from assigner.domain.errors import AssignerError
 from assigner.schemas.errors import describe_error
 
@@ -29,6 +29,7 @@ app.command("bench")(bench.bench)
 app.command("schema")(schema.print_schema)
 app.command("worker")(worker.worker)
 app.command("publish")(publish.publish)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

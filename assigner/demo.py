@@ -1,0 +1,157 @@
+"""The demo: a worker on the embedded broker, fed a pilot-like three-day stream, watched through its events."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from kombu.entity import Queue
+from kombu.message import Message
+from kombu.messaging import Consumer
+
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.demo_stream import DemoStream
+from assigner.domain.errors import AssignerError
+from assigner.resources import shipped
+from assigner.roster_file import read_roster
+from assigner.services.roster import import_roster
+from assigner.settings import Settings
+from assigner.storage import migrate
+
+EVENTS_QUEUE = "assigner.demo.events"
+STOP_SECONDS = 30
+
+
+class DemoFailed(AssignerError):
+    """The demo's worker died or did not process the stream in time."""
+
+
+def demo_settings(home: Path) -> Settings:
+    """Everything in `home`: an SQLite database and the embedded broker, whatever the environment says."""
+    return Settings(
+        home=home, database_url=f"sqlite:///{home / 'assigner.db'}", broker_url=None, events_queue=EVENTS_QUEUE
+    )
+
+
+def prepare(settings: Settings) -> Runtime:
+    """Migrate the demo database and import the demo roster (two offices, two departments each)."""
+    runtime = Runtime(settings)
+    migrate.upgrade(runtime.engine)
+    entries = read_roster(shipped("samples") / "demo-roster.csv")
+    import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "demo")
+    return runtime
+
+
+def start_worker(settings: Settings, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """`assigner worker` in a process of its own, on the demo's home, logging JSON to `log`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ASSIGNER_")}
+    env.update(
+        ASSIGNER_HOME=str(settings.home),
+        ASSIGNER_DATABASE_URL=str(settings.database_url),
+        ASSIGNER_EVENTS_QUEUE=EVENTS_QUEUE,
+        ASSIGNER_LOG_FORMAT="json",
+    )
+    command = [sys.executable, "-m", "assigner", "worker", "--loglevel", "WARNING"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+    """SIGTERM (the worker finishes its batch), then SIGKILL if it does not stop; returns its exit code."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            return worker.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return worker.wait()
+
+
+def wait_until_consuming(settings: Settings, worker: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait for the worker's `worker.consuming` log line, so that the timing leaves out its start-up."""
+    log = settings.home / "worker.log"
+    deadline = time.monotonic() + timeout
+    while b'"worker.consuming"' not in log.read_bytes():
+        if worker.poll() is not None:
+            raise DemoFailed(f"the worker stopped (exit {worker.returncode}); see {log}")
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"the worker did not start in {timeout:.0f} s; see {log}")
+        time.sleep(0.1)
+
+
+@dataclass
+class Watch:
+    """What the demo saw on the events queue."""
+
+    events: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    after_hours: int = 0
+    seen: int = 0
+    last_at: float = 0.0
+    _ids: set[str] = field(default_factory=set)
+
+    def add(self, body: dict[str, Any]) -> None:
+        """Count one event; an event published again (same event_id) counts once by kind."""
+        self.seen += 1
+        self.last_at = time.perf_counter()
+        if body["event_id"] in self._ids:
+            return
+        self._ids.add(body["event_id"])
+        self.events[body["event"]] += 1
+        if body["event"] == "declaration.held":
+            self.held[body["reason"]] += 1
+        if body["event"] == "declaration.assigned" and body["after_hours"]:
+            self.after_hours += 1
+
+
+def watch_events(
+    settings: Settings,
+    stream: DemoStream,
+    worker: subprocess.Popen[bytes],
+    timeout: float,
+    progress: Callable[[int], None],
+) -> tuple[Watch, int]:
+    """Read events until every valid message has one and every malformed one is dead-lettered.
+
+    Returns what was seen and the number of dead letters.
+    """
+    expected = len(stream.messages) - stream.malformed
+    watch = Watch()
+    deadline = time.monotonic() + timeout
+
+    def on_message(message: Message) -> None:
+        watch.add(json.loads(message.body))
+        message.ack()
+        progress(watch.seen)
+
+    with connect(settings) as connection:
+        queue = Queue(EVENTS_QUEUE, topology.events_exchange(), routing_key="#", durable=True)
+        with Consumer(connection, [queue], on_message=on_message, prefetch_count=500):
+            # Events first; the dead-letter count (a folder listing) only once they are all in.
+            while watch.seen < expected or topology.depth(connection, topology.DECLARATIONS_DLQ) < stream.malformed:
+                if worker.poll() is not None:
+                    raise DemoFailed(f"the worker stopped (exit {worker.returncode}); see {settings.home / 'worker.log'}")
+                if time.monotonic() > deadline:
+                    raise DemoFailed(f"only {watch.seen} of {expected} events after {timeout:.0f} s")
+                while watch.seen < expected and _drain(connection):
+                    pass
+        return watch, topology.depth(connection, topology.DECLARATIONS_DLQ)
+
+
+def _drain(connection: Any) -> bool:
+    """Deliver one event; False when none came within half a second."""
+    try:
+        connection.drain_events(timeout=0.5)
+    except TimeoutError:
+        return False
+    return True

@@ -1,0 +1,173 @@
+"""The pipeline on the embedded default: no server at all, a worker process and `assigner publish` sharing files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kombu.entity import Queue
+from kombu.message import Message
+from kombu.messaging import Consumer
+from sqlalchemy import func, select
+
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.schemas.event import EVENT
+from assigner.settings import Settings
+from assigner.storage.engine import make_engine
+from assigner.storage.tables import AssignmentRow
+from integration.helpers import message, numbers
+
+EVENTS_QUEUE = "test.events"
+ROSTER = "officer_id,name,customs_office,department,role\n" + "".join(
+    f"o{i},Officer {i},01B1,00,checker\n" for i in range(1, 5)
+)
+MALFORMED = [b"<xml/>", b"[1, 2]", json.dumps({"declaration_number": "1"}).encode()]
+TIMEOUT = 120.0
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    """The environment of a machine with no servers: only a home folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
+    env.update(ASSIGNER_HOME=str(home), ASSIGNER_EVENTS_QUEUE=EVENTS_QUEUE, ASSIGNER_LOG_FORMAT="json")
+    return env
+
+
+def assigner(home: Path, *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "assigner", *args], env=cli_env(home), capture_output=True,
+                            text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class Worker:
+    """`assigner worker` in its own process, on the embedded broker in `home`."""
+
+    def __init__(self, home: Path) -> None:
+        self.log = home / f"worker-{time.monotonic_ns()}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", "assigner", "worker"], env=cli_env(home),
+                                            stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + TIMEOUT
+        while b"worker.consuming" not in self.log.read_bytes():
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.1)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(TIMEOUT)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    """A migrated home with a roster of four officers in 01B1/00."""
+    assigner(tmp_path, "db", "upgrade")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    assigner(tmp_path, "roster", "import", str(roster))
+    yield tmp_path
+
+
+def write_stream(path: Path, bodies: list[bytes]) -> Path:
+    path.write_bytes(b"".join(body + b"\n" for body in bodies))
+    return path
+
+
+def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list[Message]:
+    """`count` messages from a queue of the embedded broker (acknowledged as read)."""
+    got: list[Message] = []
+    settings = Settings(home=home, broker_url=None)
+    exchange = topology.events_exchange() if binding else topology.DEFAULT_EXCHANGE
+    queue = Queue(name, exchange, routing_key="#" if binding else name, durable=True)
+    deadline = time.monotonic() + TIMEOUT
+    with connect(settings) as connection, Consumer(connection, [queue], on_message=got.append):
+        while len(got) < count:
+            assert time.monotonic() < deadline, f"{len(got)} of {count} messages on {name}"
+            try:
+                connection.drain_events(timeout=1)
+            except TimeoutError:
+                continue
+            got[-1].ack()
+    return got
+
+
+def in_flight(home: Path) -> list[Path]:
+    """Message files workers fetched and have not acknowledged."""
+    return list((home / "broker" / "inflight").glob("*/*.msg"))
+
+
+def assignments_per_key(home: Path) -> Counter[str]:
+    engine = make_engine(f"sqlite:///{home / 'assigner.db'}")
+    with engine.connect() as connection:
+        rows = connection.execute(select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key))
+        counts = Counter({key: count for key, count in rows})
+    engine.dispose()
+    return counts
+
+
+@pytest.mark.slow
+class TestEmbeddedPipeline:
+    def test_a_published_file_is_assigned_by_the_worker_and_malformed_lines_are_dead_lettered(self, home: Path) -> None:
+        valid = [json.dumps(message(n)).encode() for n in numbers(40)]
+        stream = write_stream(home / "stream.jsonl", valid[:20] + MALFORMED + valid[20:])
+        worker = Worker(home)
+        assert "published 43 messages" in assigner(home, "publish", str(stream))
+        events = [json.loads(m.body) for m in read_queue(home, EVENTS_QUEUE, 40, binding=True)]
+        letters = read_queue(home, topology.DECLARATIONS_DLQ, 3)
+        assert worker.stop() == 0
+        assert [EVENT.validate_python(e).event for e in events] == ["declaration.assigned"] * 40
+        assert [e["officer_id"] for e in events] == [f"o{i % 4 + 1}" for i in range(40)]
+        assert sorted(m.body for m in letters) == sorted(MALFORMED)
+        assert all(m.headers[topology.ERROR_HEADER] for m in letters)
+        assert b"worker.stopped" in worker.log.read_bytes()
+
+    def test_a_worker_killed_mid_stream_loses_nothing_and_assigns_nothing_twice(self, home: Path) -> None:
+        stream = write_stream(home / "stream.jsonl", [json.dumps(message(n)).encode() for n in numbers(3000)])
+        assigner(home, "publish", str(stream))
+        first = Worker(home)
+        deadline = time.monotonic() + TIMEOUT
+        while len(assignments_per_key(home)) < 300 or not in_flight(home):  # killed holding unacked messages
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        first.stop(signal.SIGKILL)
+        assert in_flight(home) and len(assignments_per_key(home)) < 3000
+        second = Worker(home)
+        while len(assignments_per_key(home)) < 3000:
+            assert time.monotonic() < deadline, f"{len(assignments_per_key(home))} of 3000 assigned"
+            time.sleep(0.2)
+        assert second.stop() == 0
+        assert b"worker.restored_in_flight" in second.log.read_bytes()
+        assert set(assignments_per_key(home).values()) == {1}
+        assert len(assignments_per_key(home)) == 3000
+
+
+class TestDemo:
+    def test_the_demo_runs_on_a_machine_with_no_servers_and_reads_like_the_pilot(self, tmp_path: Path) -> None:
+        env = cli_env(tmp_path / "unused")
+        env["ASSIGNER_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:9/none"  # the demo ignores these
+        env["ASSIGNER_BROKER_URL"] = "amqp://nobody@127.0.0.1:9//"
+        result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(tmp_path / "demo")],
+                                env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        assert re.search(r"yellow, assigned\s+718 \(61 registered after working hours", out)
+        assert re.search(r"held\s+2 \(unknown_department 2\)", out)
+        assert re.search(r"dead-lettered\s+6 ", out)
+        assert "worker stopped (exit 0)" in out
+        counts: dict[str, list[int]] = {}
+        for unit, assigned in re.findall(r"│ (\d{2}[A-Z0-9]{2}/\d{2}) │ \S+\s+│ [^│]+│ (\d+)", out):
+            counts.setdefault(unit, []).append(int(assigned))
+        assert sorted(counts) == ["01B1/01", "01B1/02", "02CI/01", "02CI/02"]
+        assert sum(map(sum, counts.values())) == 718
+        assert all(max(c) - min(c) <= 1 for c in counts.values())

@@ -21,7 +21,6 @@ from kombu.messaging import Consumer
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect
-from assigner.demo_stream import DemoStream
 from assigner.domain.errors import AssignerError
 from assigner.resources import shipped
 from assigner.roster_file import read_roster
@@ -54,14 +53,16 @@ def prepare(settings: Settings) -> Runtime:
 
 
 def start_worker(settings: Settings, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """`assigner worker` in a process of its own, on the demo's home, logging JSON to `log`."""
+    """`assigner worker` in a process of its own, on these settings' database and broker, logging JSON to `log`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ASSIGNER_")}
     env.update(
         ASSIGNER_HOME=str(settings.home),
-        ASSIGNER_DATABASE_URL=str(settings.database_url),
-        ASSIGNER_EVENTS_QUEUE=EVENTS_QUEUE,
+        ASSIGNER_DATABASE_URL=settings.resolved_database_url(),
+        ASSIGNER_EVENTS_QUEUE=str(settings.events_queue),
         ASSIGNER_LOG_FORMAT="json",
     )
+    if settings.broker_url:
+        env["ASSIGNER_BROKER_URL"] = settings.broker_url
     command = [sys.executable, "-m", "assigner", "worker", "--loglevel", "WARNING"]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -116,16 +117,16 @@ class Watch:
 
 def watch_events(
     settings: Settings,
-    stream: DemoStream,
+    expected: int,
+    malformed: int,
     worker: subprocess.Popen[bytes],
     timeout: float,
     progress: Callable[[int], None],
 ) -> tuple[Watch, int]:
-    """Read events until every valid message has one and every malformed one is dead-lettered.
+    """Read the settings' events queue until `expected` events came and `malformed` messages are dead-lettered.
 
     Returns what was seen and the number of dead letters.
     """
-    expected = len(stream.messages) - stream.malformed
     watch = Watch()
     deadline = time.monotonic() + timeout
 
@@ -135,10 +136,10 @@ def watch_events(
         progress(watch.seen)
 
     with connect(settings) as connection:
-        queue = Queue(EVENTS_QUEUE, topology.events_exchange(), routing_key="#", durable=True)
+        queue = Queue(settings.events_queue, topology.events_exchange(), routing_key="#", durable=True)
         with Consumer(connection, [queue], on_message=on_message, prefetch_count=500):
             # Events first; the dead-letter count (a folder listing) only once they are all in.
-            while watch.seen < expected or topology.depth(connection, topology.DECLARATIONS_DLQ) < stream.malformed:
+            while watch.seen < expected or topology.depth(connection, topology.DECLARATIONS_DLQ) < malformed:
                 if worker.poll() is not None:
                     raise DemoFailed(f"the worker stopped (exit {worker.returncode}); see {settings.home / 'worker.log'}")
                 if time.monotonic() > deadline:
@@ -153,5 +154,6 @@ def _drain(connection: Any) -> bool:
     try:
         connection.drain_events(timeout=0.5)
     except TimeoutError:
+        connection.heartbeat_check()
         return False
     return True

@@ -28,7 +28,7 @@ from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.outbox import mark_published, pending_events
 from assigner.storage.migrate import DatabaseNotReady
-from workers.delivery import dead_letter, read_declaration
+from workers.delivery import dead_letter, raw_body, read_declaration
 
 log = structlog.get_logger("assigner.worker")
 OUTAGES = (OperationalError, InterfaceError, InternalError, ProgrammingError, PoolTimeout, DatabaseNotReady)
@@ -53,7 +53,8 @@ class BatchHandler:
         letters: list[Outgoing] = []
         for message in batch:
             try:
-                valid.append((message, read_declaration(message.body, message.content_type, message.content_encoding)))
+                body = raw_body(message.body, message.content_encoding)
+                valid.append((message, read_declaration(body, message.content_type, message.content_encoding)))
             except InvalidMessage as error:
                 letters.append(self._dead_letter(message, str(error)))
         results: list[BatchResult] = []
@@ -127,9 +128,12 @@ class BatchHandler:
         return failed
 
     def _dead_letter(self, message: Message, reason: str) -> Outgoing:
-        log.warning("declaration.dead_lettered", reason=reason, delivery_tag=message.delivery_tag,
-                    **_identity(message.body))
-        return dead_letter(message.body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
+        try:
+            body = raw_body(message.body, message.content_encoding)
+        except InvalidMessage:
+            body = str(message.body).encode("utf-8", "replace")
+        log.warning("declaration.dead_lettered", reason=reason, delivery_tag=message.delivery_tag, **_identity(body))
+        return dead_letter(body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
 
     def _mark(self, events: list[Event]) -> None:
         try:

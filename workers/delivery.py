@@ -16,6 +16,13 @@ JSON_TYPES = {"", "application/json", "text/json", "text/plain"}
 IDENTITY_ENCODINGS = {"", "identity", "binary", "7bit", "8bit"}
 
 
+def raw_body(body: bytes | str, content_encoding: str | None) -> bytes:
+    """The body's bytes: py-amqp hands over a str when the message names its content_encoding."""
+    if isinstance(body, bytes):
+        return body
+    return body.encode(_charset_of(content_encoding or ""))
+
+
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
     """The declaration in a message; InvalidMessage says why it is not one."""
     media_type, charset = _media_type(content_type or "")

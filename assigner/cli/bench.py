@@ -6,17 +6,22 @@ import json
 import resource
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from kombu.entity import Queue
 
 from assigner import logging as assigner_logging
 from assigner import sample
 from assigner.bootstrap import Runtime
+from assigner.broker.connection import connect, display_url
 from assigner.cli.assign import assign_file, print_summary
+from assigner.cli.publish import publish_lines
+from assigner.demo import start_worker, stop_worker, wait_until_consuming, watch_events
 from assigner.domain.model import Unit
 from assigner.roster_file import read_roster
 from assigner.resources import shipped
@@ -44,25 +49,59 @@ def bench(
         str | None, typer.Option(help="PostgreSQL server URL to make a scratch database on; default SQLite.")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Declarations per transaction.")] = 500,
+    pipeline: Annotated[
+        bool, typer.Option(help="Measure the broker pipeline instead: publish, a worker process, every event back.")
+    ] = False,
+    broker: Annotated[
+        str | None, typer.Option(help="With --pipeline: RabbitMQ URL (amqp://...); default the embedded broker.")
+    ] = None,
 ) -> None:
     """Import the sample roster (3 units), assign COUNT declarations, print rate, memory and spread."""
     assigner_logging.configure(level="WARNING")
     with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
-        runtime = Runtime(Settings(database_url=url, home=Path(folder)))
+        settings = Settings(database_url=url, home=Path(folder), broker_url=broker, batch_size=batch_size,
+                            events_queue=f"assigner.bench.{uuid.uuid4().hex[:8]}")
+        runtime = Runtime(settings)
         migrate.upgrade(runtime.engine)
         entries = read_roster(shipped("samples") / "roster.csv")
         import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")
-        stream = Path(folder) / "declarations.jsonl"
-        with stream.open("w") as handle:
-            for message in sample.declarations(count, UNITS, seed=42, channel="yellow"):
-                handle.write(json.dumps(message) + "\n")
-        started = time.perf_counter()
-        tally = assign_file(runtime, stream, batch_size)
-        print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+        messages = sample.declarations(count, UNITS, seed=42, channel="yellow")
+        if pipeline:
+            bench_pipeline(settings, [json.dumps(m).encode() for m in messages])
+        else:
+            stream = Path(folder) / "declarations.jsonl"
+            stream.write_text("".join(json.dumps(m) + "\n" for m in messages))
+            started = time.perf_counter()
+            tally = assign_file(runtime, stream, batch_size)
+            print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
         _print_spread(runtime)
         runtime.engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     typer.echo(f"peak memory {peak:,.0f} MiB (whole process)")
+
+
+def bench_pipeline(settings: Settings, bodies: list[bytes]) -> None:
+    """Start a worker, publish the bodies, and time until the last event is back."""
+    with (settings.home / "worker.log").open("ab") as log:
+        worker = start_worker(settings, log)
+        try:
+            wait_until_consuming(settings, worker, 60)
+            started = time.perf_counter()
+            publish_lines(settings, iter(bodies), len(bodies))
+            published = time.perf_counter() - started
+            watch, _ = watch_events(settings, len(bodies), 0, worker, 600, lambda seen: None)
+            elapsed = watch.last_at - started
+        finally:
+            stop_worker(worker)
+            _delete_queue(settings)
+    typer.echo(f"published {len(bodies):,} in {published:.2f} s; last event after {elapsed:.2f} s: "
+               f"{len(bodies) / elapsed:,.0f} declarations/s end to end ({display_url(settings)}, "
+               f"batches of up to {settings.batch_size})")
+
+
+def _delete_queue(settings: Settings) -> None:
+    with connect(settings) as connection:
+        Queue(settings.events_queue, routing_key="#")(connection.default_channel).delete()
 
 
 def _print_spread(runtime: Runtime) -> None:

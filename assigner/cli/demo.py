@@ -52,7 +52,8 @@ def demo(
                 publish_lines(settings, iter(stream.messages), len(stream.messages))
                 progress.update(sent, completed=len(stream.messages))
                 done = progress.add_task("processing", total=len(stream.messages) - stream.malformed)
-                watch, dead = watch_events(settings, stream, worker, TIMEOUT_SECONDS,
+                expected = len(stream.messages) - stream.malformed
+                watch, dead = watch_events(settings, expected, stream.malformed, worker, TIMEOUT_SECONDS,
                                            lambda seen: progress.update(done, completed=seen))
             elapsed = watch.last_at - started
         finally:

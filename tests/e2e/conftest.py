@@ -1,0 +1,126 @@
+"""End-to-end fixtures: a RabbitMQ vhost per session, an empty database and empty queues per test, workers."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pika
+import pytest
+from pika.adapters.blocking_connection import BlockingChannel
+
+from assigner.storage import migrate
+from assigner.storage.engine import make_engine
+from e2e.support import (
+    EventCollector,
+    StartWorker,
+    Upstream,
+    WorkerProcess,
+    amqp_url,
+    client,
+    declare_topology,
+    empty_database,
+    purge_queues,
+    rabbitmqctl,
+    worker_env,
+)
+from environment import service_missing
+
+@pytest.fixture(scope="session")
+def rabbitmq_vhost() -> Iterator[str]:
+    """A RabbitMQ vhost made for this session (guest may do anything in it), deleted at its end."""
+    name = f"assigner-e2e-{uuid.uuid4().hex[:8]}"
+    try:
+        rabbitmqctl("add_vhost", name)
+    except (OSError, subprocess.SubprocessError) as error:  # no rabbitmqctl, or no node running
+        service_missing("RabbitMQ", error)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        try:
+            client(amqp_url(name)).close()
+        except pika.exceptions.AMQPError as error:
+            service_missing("RabbitMQ on 127.0.0.1:5672", error)
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name, check=False)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(rabbitmq_vhost: str) -> str:
+    """The session vhost's AMQP URL."""
+    return amqp_url(rabbitmq_vhost)
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, migrated to head once."""
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def database_url(migrated_postgres: str) -> Iterator[str]:
+    """The migrated database, empty at the start of the test and emptied after it."""
+    empty_database(migrated_postgres)
+    yield migrated_postgres
+    empty_database(migrated_postgres)
+
+
+@pytest.fixture
+def broker(rabbitmq_url: str) -> Iterator[BlockingChannel]:
+    """A pika channel on the vhost, its contract queues declared and empty."""
+    connection = client(rabbitmq_url)
+    channel = connection.channel()
+    declare_topology(channel)
+    purge_queues(channel)
+    yield channel
+    if connection.is_open:
+        connection.close()
+
+
+@pytest.fixture
+def events(rabbitmq_url: str, broker: BlockingChannel) -> Iterator[EventCollector]:
+    """Every event the worker publishes from now on (bound before anything is published)."""
+    collector = EventCollector(rabbitmq_url)
+    yield collector
+    collector.close()
+
+
+@pytest.fixture
+def upstream(rabbitmq_url: str, broker: BlockingChannel) -> Iterator[Upstream]:
+    """An upstream system publishing declaration messages."""
+    publisher = Upstream(rabbitmq_url)
+    yield publisher
+    publisher.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """The workers' ASSIGNER_HOME."""
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def start_worker(
+    database_url: str, rabbitmq_url: str, home: Path, tmp_path: Path, broker: BlockingChannel
+) -> Iterator[StartWorker]:
+    """Starts a worker on the test's database and vhost (extra ASSIGNER_* settings as keywords), once consuming.
+
+    Every worker still running at the end of the test is killed, before the database is emptied: the test
+    has checked what it wanted, and a graceful stop waits for Celery's event loop (up to 10 s).
+    """
+    workers: list[WorkerProcess] = []
+
+    def start(**settings: object) -> WorkerProcess:
+        log = tmp_path / f"worker-{len(workers) + 1}.log"
+        worker = WorkerProcess(worker_env(database_url, home, rabbitmq_url, **settings), log)
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.kill()

@@ -1,0 +1,432 @@
+"""What the end-to-end tests drive and watch: a worker process, an upstream publisher, an events collector.
+
+The worker runs as `python -m assigner worker`, exactly as deployed; the test talks to it only as other
+systems do: plain AMQP (pika, not Celery or kombu) on RabbitMQ, its JSON log lines, and the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy import create_engine, select, text
+
+from assigner.bootstrap import Runtime
+from assigner.domain.model import Unit
+from assigner.settings import Settings
+from assigner.storage.tables import AssignmentRow, Base, DeclarationRow
+from integration.helpers import load_roster, roster
+
+# The contract's names, written out: a rename in the code must break these tests (CONTRACT.md).
+DECLARATIONS = "assigner.declarations"
+DECLARATIONS_DLQ = "assigner.declarations.dlq"
+COMMANDS = "assigner.commands"
+COMMANDS_DLQ = "assigner.commands.dlq"
+EVENTS = "assigner.events"
+ERROR_HEADER = "x-assigner-error"
+QUEUES = (DECLARATIONS, DECLARATIONS_DLQ, COMMANDS, COMMANDS_DLQ)
+
+WORKER_COMMAND = (sys.executable, "-m", "assigner", "worker")
+CLIENT_NAME = "assigner-e2e-client"  # the tests' own connections, which a simulated outage spares
+START_TIMEOUT = 60.0  # liveness only: the worker starts in a few seconds
+STOP_TIMEOUT = 60.0
+LIVENESS_TIMEOUT = 120.0
+
+
+# --- RabbitMQ -----------------------------------------------------------------------------------
+
+
+def amqp_url(vhost: str, host: str = "127.0.0.1", port: int = 5672) -> str:
+    """The guest user's URL for a vhost (its name percent-encoded)."""
+    return f"amqp://guest:guest@{host}:{port}/{quote(vhost, safe='')}"
+
+
+def rabbitmqctl(*args: str, check: bool = True) -> str:
+    """Run `rabbitmqctl -q ARGS`; returns its output."""
+    done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60)
+    if check and done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def close_connections_except_ours(vhost: str, reason: str = "e2e test: simulated outage") -> int:
+    """Close every connection to `vhost` but the tests' own (the worker's); returns how many."""
+    listing = rabbitmqctl("list_connections", "--no-table-headers", "pid", "vhost", "client_properties")
+    closed = 0
+    for line in listing.splitlines():
+        pid, _, rest = line.partition("\t")
+        connection_vhost, _, properties = rest.partition("\t")
+        if connection_vhost != vhost or CLIENT_NAME in properties or not pid.startswith("<"):
+            continue
+        rabbitmqctl("close_connection", pid, reason, check=False)  # it may be gone already
+        closed += 1
+    return closed
+
+
+def client(url: str) -> pika.BlockingConnection:
+    """A pika connection named as the tests' own; no heartbeats (the test thread pumps it only now and then)."""
+    parameters = pika.URLParameters(url)
+    parameters.heartbeat = 0
+    parameters.client_properties = {"connection_name": CLIENT_NAME}
+    return pika.BlockingConnection(parameters)
+
+
+def declare_topology(channel: BlockingChannel) -> None:
+    """Declare the contract's queues and exchange with the worker's arguments (all durable, classic)."""
+    channel.exchange_declare(EVENTS, exchange_type="topic", durable=True)
+    for name in QUEUES:
+        channel.queue_declare(name, durable=True)
+
+
+def purge_queues(channel: BlockingChannel) -> None:
+    """Empty the contract's queues, so a test never sees another's messages."""
+    for name in QUEUES:
+        channel.queue_purge(name)
+
+
+def queue_depth(channel: BlockingChannel, name: str) -> int:
+    """Messages ready in a queue (not those delivered and unacknowledged)."""
+    return int(channel.queue_declare(name, durable=True, passive=True).method.message_count)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One message as a consumer received it."""
+
+    routing_key: str
+    properties: pika.BasicProperties
+    body: bytes
+
+    def payload(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+    def header(self, name: str) -> Any:
+        """A header's value, or None."""
+        return (self.properties.headers or {}).get(name)
+
+
+def take_messages(channel: BlockingChannel, queue: str, count: int, timeout: float = LIVENESS_TIMEOUT) -> list[Delivered]:
+    """Take (and acknowledge) `count` messages from a queue, waiting for them up to `timeout`."""
+    taken: list[Delivered] = []
+    deadline = time.monotonic() + timeout
+    while len(taken) < count:
+        method, properties, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{queue}: {len(taken)} of {count} messages arrived within {timeout} s")
+            channel.connection.sleep(0.1)
+            continue
+        taken.append(Delivered(method.routing_key, properties, body))
+    return taken
+
+
+def encode(message: Any) -> bytes:
+    """A message body as an upstream writes it: JSON, UTF-8."""
+    return json.dumps(message, ensure_ascii=False).encode("utf-8")
+
+
+class Upstream:
+    """An upstream system: publishes persistent declaration messages to the default exchange, confirmed."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = client(url)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+
+    def send(
+        self,
+        message: Any,
+        content_type: str | None = "application/json",
+        headers: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Publish one message; `message` is JSON-encoded unless it is bytes already."""
+        body = message if isinstance(message, bytes) else encode(message)
+        properties = pika.BasicProperties(content_type=content_type, delivery_mode=2, headers=dict(headers or {}) or None)
+        self.channel.basic_publish("", DECLARATIONS, body, properties, mandatory=True)
+
+    def send_all(self, messages: Iterable[Any]) -> None:
+        """Publish messages in order."""
+        for message in messages:
+            self.send(message)
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self.connection.is_open:
+            self.connection.close()
+
+
+class EventCollector:
+    """Everything published on `assigner.events`, through an exclusive queue bound with `#`."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = client(url)
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(EVENTS, exchange_type="topic", durable=True)
+        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.queue, EVENTS, routing_key="#")
+        self.channel.basic_consume(self.queue, self._received, auto_ack=True)
+        self.received: list[Delivered] = []
+
+    def _received(self, _channel: Any, method: Any, properties: pika.BasicProperties, body: bytes) -> None:
+        self.received.append(Delivered(method.routing_key, properties, body))
+
+    def pump(self, seconds: float = 0.0) -> None:
+        """Take in what the broker has delivered, waiting up to `seconds`."""
+        self.connection.process_data_events(time_limit=seconds)
+
+    def wait_until(
+        self,
+        condition: Callable[[list[Delivered]], bool],
+        what: str,
+        timeout: float = LIVENESS_TIMEOUT,
+        worker: WorkerProcess | None = None,
+    ) -> list[Delivered]:
+        """All events received once `condition` holds; fails after `timeout`, or at once if `worker` died."""
+        deadline = time.monotonic() + timeout
+        self.pump()
+        while not condition(self.received):
+            if worker is not None:
+                worker.assert_running()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout} s; {len(self.received)} events received")
+            self.pump(0.2)
+        return list(self.received)
+
+    def wait_for_count(self, count: int, **options: Any) -> list[Delivered]:
+        """Events once at least `count` arrived."""
+        return self.wait_until(lambda events: len(events) >= count, f"{count} events", **options)
+
+    def wait_for_declarations(self, declaration_numbers: Iterable[str], **options: Any) -> list[Delivered]:
+        """Events once every declaration named has at least one."""
+        wanted = set(declaration_numbers)
+
+        def every_one_has_an_event(events: list[Delivered]) -> bool:
+            return wanted <= {event.payload().get("declaration_number") for event in events}
+
+        return self.wait_until(every_one_has_an_event, f"event for each of {len(wanted)} declarations", **options)
+
+    def close(self) -> None:
+        """Close the connection (the exclusive queue goes with it)."""
+        if self.connection.is_open:
+            self.connection.close()
+
+
+def events_by_declaration(events: Iterable[Delivered]) -> dict[str, list[dict[str, Any]]]:
+    """Event bodies per declaration number, in arrival order."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        payload = event.payload()
+        grouped[payload.get("declaration_number", "")].append(payload)
+    return dict(grouped)
+
+
+# --- The worker process ---------------------------------------------------------------------------
+
+
+class WorkerProcess:
+    """`python -m assigner worker` in its own session; its JSON log lines (stderr) go to a file."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, command: Sequence[str] = WORKER_COMMAND) -> None:
+        # Only the variables given configure it: ASSIGNER_* of the test's own environment must not leak in.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
+        self.env = {**inherited, **env}
+        self.log_path = log_path
+        self.command = list(command)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = START_TIMEOUT) -> WorkerProcess:
+        """Start the process and wait until it consumes (its `worker.consuming` line); returns self."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log, self.log_path.with_suffix(".out").open("wb") as out:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=out, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        self.wait_for_log("worker.consuming", timeout=timeout)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the worker was never started"
+        return self.process.pid
+
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def assert_running(self) -> None:
+        """Fail, with the end of its log, if the process has exited."""
+        if not self.running():
+            code = self.process.returncode if self.process else None
+            raise AssertionError(f"the worker exited (code {code}):\n{self.tail()}")
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """The JSON lines logged so far (Celery's own plain-text lines are skipped)."""
+        lines = []
+        for raw in self.log_path.read_text(errors="replace").splitlines():
+            if raw.startswith("{"):
+                try:
+                    lines.append(json.loads(raw))
+                except ValueError:
+                    continue  # a line being written
+        return lines
+
+    def logged(self, event: str) -> list[dict[str, Any]]:
+        """The JSON lines of one event name."""
+        return [line for line in self.log_lines() if line.get("event") == event]
+
+    def wait_for_log(self, event: str, count: int = 1, timeout: float = LIVENESS_TIMEOUT) -> list[dict[str, Any]]:
+        """The lines of `event` once it was logged `count` times; fails if the process exits first."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.logged(event)) < count:
+            self.assert_running()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"'{event}' logged {len(found)} of {count} times within {timeout} s:\n{self.tail()}")
+            time.sleep(0.1)
+        return found
+
+    def terminate(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, as a service manager stops it; returns the exit code (fails if it does not exit in time)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the worker did not stop within {timeout} s of SIGTERM:\n{self.tail()}") from None
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies wherever it is."""
+        if self.running():
+            assert self.process is not None
+            self.process.kill()
+            self.process.wait(STOP_TIMEOUT)
+
+    def stop(self, grace: float = 15.0) -> None:
+        """Stop it however it takes: SIGTERM, then SIGKILL after `grace` seconds."""
+        if not self.running():
+            return
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def tail(self, lines: int = 30) -> str:
+        """The end of its log, for failure messages."""
+        if not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+StartWorker = Callable[..., WorkerProcess]
+"""The `start_worker` fixture: starts a worker (ASSIGNER_* settings as keywords) and returns it once consuming."""
+
+
+def worker_env(database_url: str, home: Path, broker_url: str | None = None, **settings: Any) -> dict[str, str]:
+    """The worker's environment: database, home, JSON logs, the broker if any, and ASSIGNER_<NAME> settings."""
+    env = {
+        "ASSIGNER_DATABASE_URL": database_url,
+        "ASSIGNER_HOME": str(home),
+        "ASSIGNER_LOG_FORMAT": "json",
+    }
+    if broker_url:
+        env["ASSIGNER_BROKER_URL"] = broker_url
+    env.update({f"ASSIGNER_{name.upper()}": str(value) for name, value in settings.items()})
+    return env
+
+
+# --- The database ---------------------------------------------------------------------------------
+
+
+def empty_database(database_url: str) -> None:
+    """Remove every row of every table (the schema stays)."""
+    engine = create_engine(database_url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+def import_rosters(database_url: str, home: Path, rosters: Mapping[Unit, Sequence[str]]) -> None:
+    """Import each unit's checkers, in order, through the service (as `assigner roster import` does)."""
+    runtime = Runtime(Settings(database_url=database_url, home=home)).ready()
+    try:
+        for unit, officers in rosters.items():
+            load_roster(runtime, roster(unit, *officers))
+    finally:
+        runtime.engine.dispose()  # no connection of the test's may be left for an outage to cut
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One row of the assignments table."""
+
+    declaration_key: str
+    unit: Unit
+    officer_id: str
+    mode: str
+    turn: int | None
+
+
+def assignments(database_url: str) -> list[Assignment]:
+    """Every assignment, in id order."""
+    engine = create_engine(database_url)
+    query = select(
+        AssignmentRow.declaration_key, AssignmentRow.customs_office, AssignmentRow.department,
+        AssignmentRow.officer_id, AssignmentRow.mode, AssignmentRow.turn,
+    ).order_by(AssignmentRow.id)
+    try:
+        with engine.connect() as connection:
+            return [Assignment(key, Unit(office, dept), officer, mode, turn)
+                    for key, office, dept, officer, mode, turn in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def declarations_stored(database_url: str) -> int:
+    """How many declarations the database holds."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return len(connection.execute(select(DeclarationRow.declaration_key)).all())
+    finally:
+        engine.dispose()
+
+
+def assignments_per_declaration(rows: Iterable[Assignment]) -> Counter[str]:
+    """How many assignments each declaration (first 11 digits) has."""
+    return Counter(row.declaration_key for row in rows)
+
+
+def turns_by_unit(rows: Iterable[Assignment]) -> dict[Unit, list[tuple[int, str]]]:
+    """Each unit's automatic assignments as (turn, officer), in turn order."""
+    by_unit: dict[Unit, list[tuple[int, str]]] = defaultdict(list)
+    for row in rows:
+        if row.turn is not None:
+            by_unit[row.unit].append((row.turn, row.officer_id))
+    return {unit: sorted(turns) for unit, turns in by_unit.items()}
+
+
+def assert_rotation_kept(rows: Sequence[Assignment], rosters: Mapping[Unit, Sequence[str]]) -> None:
+    """Rules 1 and 2 in the table: turns 1..n per unit with no gap, going round the roster in its order."""
+    for unit, turns in turns_by_unit(rows).items():
+        officers = rosters[unit]
+        assert [turn for turn, _ in turns] == list(range(1, len(turns) + 1)), f"{unit}: turns are not 1..n"
+        expected = [officers[index % len(officers)] for index in range(len(turns))]
+        assert [officer for _, officer in turns] == expected, f"{unit}: turns left the roster order"

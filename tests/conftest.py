@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from assigner.storage import migrate
+from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
 from environment import POSTGRES_ADMIN_URL, service_missing
 
@@ -19,3 +21,12 @@ def postgres_url() -> Iterator[str]:
         except Exception as error:  # any failure to reach the server
             service_missing("PostgreSQL", error)
         yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, migrated to head once."""
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return postgres_url

@@ -1,10 +1,13 @@
-"""Where the test services are, and what to do when one is missing."""
+"""Where the test services are, what to do when one is missing, and emptying the test database."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from assigner.storage.tables import Base
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -18,3 +21,14 @@ def service_missing(what: str, error: Exception) -> None:
     if IN_CI:
         pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
+
+
+def empty_database(database_url: str) -> None:
+    """Remove every row of every table (the schema stays)."""
+    engine = create_engine(database_url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()

@@ -4,7 +4,8 @@ The retry and ack policy lives here and only here:
 - a message is acknowledged only after its transaction committed and the broker confirmed its
   events and dead letters; any failure before that leaves it unacknowledged, to be redelivered;
 - the database being unreachable is waited out (the batch is retried, messages kept in hand);
-- a message the database refuses, or that fails unexpectedly on its own, is dead-lettered with the reason.
+- a message the database refuses, or that fails unexpectedly on its own, is dead-lettered with the reason
+  (the batch is then replayed one declaration at a time, so the others go through).
 """
 
 from __future__ import annotations
@@ -49,17 +50,18 @@ class BatchHandler:
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged."""
-        valid: list[tuple[Message, Declaration]] = []
+        valid: list[tuple[Message, bytes, Declaration]] = []
         letters: list[Outgoing] = []
         for message in batch:
+            body = raw_body(message.body, message.content_encoding)
             try:
-                body = raw_body(message.body, message.content_encoding)
-                valid.append((message, read_declaration(body, message.content_type, message.content_encoding)))
+                valid.append((message, body, read_declaration(body, message.content_type, message.content_encoding)))
             except InvalidMessage as error:
-                letters.append(self._dead_letter(message, str(error)))
+                letters.append(self._dead_letter(message, body, str(error)))
         results: list[BatchResult] = []
-        for index, reason in self._decide([d for _, d in valid], results):
-            letters.append(self._dead_letter(valid[index][0], reason))
+        for index, reason in self._decide([d for _, _, d in valid], results):
+            message, body, _ = valid[index]
+            letters.append(self._dead_letter(message, body, reason))
         events = [event for result in results for event in result.events]
         publisher.publish(letters + [_outgoing(event) for event in events])
         self._mark(events)
@@ -101,37 +103,23 @@ class BatchHandler:
 
     def _assign(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
         runtime = self.runtime
-        try:
-            done, refused = assign_isolating_refusals(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
-        except OUTAGES:
-            raise
-        except Exception:
-            return self._one_by_one(declarations, results)
+        uow = runtime.unit_of_work()
+
+        def refusal(error: BaseException) -> str | None:
+            """Outages are waited out; any other error refuses the declaration that causes it alone."""
+            if isinstance(error, OUTAGES):
+                return None
+            stored = uow.refusal(error)
+            if stored is not None:
+                return f"refused by the database: {stored}"
+            log.error("declaration.failed", error=f"{type(error).__name__}: {_first_line(error)}", exc_info=error)
+            return f"could not be processed: {type(error).__name__}: {_first_line(error)}"
+
+        done, refused = assign_isolating_refusals(uow, declarations, runtime.clock, runtime.policy, refusal)
         results.extend(done)
-        return [(r.index, f"refused by the database: {r.reason}") for r in refused]
+        return [(r.index, r.reason) for r in refused]
 
-    def _one_by_one(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
-        """After an unexpected failure of the batch: each declaration alone; those that fail again are dead-lettered."""
-        runtime = self.runtime
-        failed: list[tuple[int, str]] = []
-        for index, declaration in enumerate(declarations):
-            try:
-                done, refused = assign_isolating_refusals(runtime.unit_of_work(), [declaration], runtime.clock, runtime.policy)
-            except OUTAGES:
-                raise
-            except Exception as error:
-                log.exception("declaration.failed", declaration_number=declaration.declaration_number)
-                failed.append((index, f"could not be processed: {type(error).__name__}: {_first_line(error)}"))
-                continue
-            results.extend(done)
-            failed.extend((index, f"refused by the database: {r.reason}") for r in refused)
-        return failed
-
-    def _dead_letter(self, message: Message, reason: str) -> Outgoing:
-        try:
-            body = raw_body(message.body, message.content_encoding)
-        except InvalidMessage:
-            body = str(message.body).encode("utf-8", "replace")
+    def _dead_letter(self, message: Message, body: bytes, reason: str) -> Outgoing:
         log.warning("declaration.dead_lettered", reason=reason, delivery_tag=message.delivery_tag, **_identity(body))
         return dead_letter(body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 from typing import Any
 
 from assigner.broker import topology
 from assigner.broker.publishing import Outgoing
 from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage
-from assigner.schemas.raw import parse_declaration_bytes
+from assigner.schemas.raw import parse_declaration_bytes, text_codec
 
 # No content type (raw text) and JSON with parameters (Java and Spring send `; charset=UTF-8`) are accepted.
 JSON_TYPES = {"", "application/json", "text/json", "text/plain"}
@@ -17,10 +16,10 @@ IDENTITY_ENCODINGS = {"", "identity", "binary", "7bit", "8bit"}
 
 
 def raw_body(body: bytes | str, content_encoding: str | None) -> bytes:
-    """The body's bytes: py-amqp hands over a str when the message names its content_encoding."""
+    """The body's bytes: py-amqp hands over a str when it could decode it with the message's content_encoding."""
     if isinstance(body, bytes):
         return body
-    return body.encode(_charset_of(content_encoding or ""))
+    return body.encode(text_codec(content_encoding or "") or "utf-8")
 
 
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
@@ -55,13 +54,9 @@ def _media_type(content_type: str) -> tuple[str, str | None]:
 
 def _charset_of(content_encoding: str) -> str:
     """kombu writes the charset in content_encoding; AMQP means a compression there (refused)."""
-    encoding = content_encoding.lower()
-    if encoding in IDENTITY_ENCODINGS:
+    if content_encoding.lower() in IDENTITY_ENCODINGS:
         return "utf-8"
-    try:
-        codec = codecs.lookup(encoding)
-    except LookupError:
-        codec = None
-    if codec is None or not getattr(codec, "_is_text_encoding", True):  # gzip, zlib, base64: not a charset
+    codec = text_codec(content_encoding)
+    if codec is None:  # gzip, zlib, base64: not a charset
         raise InvalidMessage(f"content encoding '{content_encoding}' is not supported")
-    return codec.name
+    return codec

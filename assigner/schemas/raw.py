@@ -10,15 +10,20 @@ from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage, parse_declaration
 
 
+def text_codec(name: str) -> str | None:
+    """The codec of a charset name (utf-8, latin-1, ...); None for an unknown one or a non-text codec (zlib)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
 def decode_json(raw: bytes, charset: str = "utf-8") -> Any:
     """The JSON value of a body in `charset`; InvalidMessage says why it is not one."""
-    try:
-        info = codecs.lookup(charset)
-    except LookupError as error:
-        raise InvalidMessage(f"unknown charset '{charset}'") from error
-    if not getattr(info, "_is_text_encoding", True):  # zlib, base64: codecs, but not charsets
+    codec = text_codec(charset)
+    if codec is None:
         raise InvalidMessage(f"unknown charset '{charset}'")
-    codec = info.name
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,13 +47,22 @@ class Refused:
 
 
 def assign_isolating_refusals(
-    uow: UnitOfWork, declarations: Sequence[Declaration], clock: Clock, policy: Policy
+    uow: UnitOfWork,
+    declarations: Sequence[Declaration],
+    clock: Clock,
+    policy: Policy,
+    refusal: Callable[[BaseException], str | None] | None = None,
 ) -> tuple[list[BatchResult], list[Refused]]:
-    """Assign a batch; if storage refuses it, assign one declaration at a time and report those refused."""
+    """Assign a batch; if it is refused, assign one declaration at a time and report those refused.
+
+    `refusal` says why an error refuses the declarations it came from, or None for an error to raise;
+    by default, what storage refuses (a constraint, a value it cannot hold).
+    """
+    refusal = refusal or uow.refusal
     try:
         return [assign_declarations(uow, declarations, clock, policy)], []
     except Exception as error:
-        if uow.refusal(error) is None:
+        if refusal(error) is None:
             raise
     results: list[BatchResult] = []
     refused: list[Refused] = []
@@ -61,7 +70,7 @@ def assign_isolating_refusals(
         try:
             results.append(assign_declarations(uow, [declaration], clock, policy))
         except Exception as error:
-            reason = uow.refusal(error)
+            reason = refusal(error)
             if reason is None:
                 raise
             refused.append(Refused(index, reason))

@@ -11,8 +11,6 @@ import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
-from assigner.storage import migrate
-from assigner.storage.engine import make_engine
 from e2e.support import (
     EventCollector,
     StartWorker,
@@ -21,12 +19,11 @@ from e2e.support import (
     amqp_url,
     client,
     declare_topology,
-    empty_database,
     purge_queues,
     rabbitmqctl,
     worker_env,
 )
-from environment import service_missing
+from environment import empty_database, service_missing
 
 @pytest.fixture(scope="session")
 def rabbitmq_vhost() -> Iterator[str]:
@@ -51,15 +48,6 @@ def rabbitmq_vhost() -> Iterator[str]:
 def rabbitmq_url(rabbitmq_vhost: str) -> str:
     """The session vhost's AMQP URL."""
     return amqp_url(rabbitmq_vhost)
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres(postgres_url: str) -> str:
-    """The session's PostgreSQL database, migrated to head once."""
-    engine = make_engine(postgres_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return postgres_url
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ from urllib.parse import quote
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.settings import Settings
-from assigner.storage.tables import AssignmentRow, Base, DeclarationRow
+from assigner.storage.tables import AssignmentRow, DeclarationRow
 from integration.helpers import load_roster, roster
 
 # The contract's names, written out: a rename in the code must break these tests (CONTRACT.md).
@@ -350,17 +350,6 @@ def worker_env(database_url: str, home: Path, broker_url: str | None = None, **s
 
 
 # --- The database ---------------------------------------------------------------------------------
-
-
-def empty_database(database_url: str) -> None:
-    """Remove every row of every table (the schema stays)."""
-    engine = create_engine(database_url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
 
 
 def import_rosters(database_url: str, home: Path, rosters: Mapping[Unit, Sequence[str]]) -> None:

@@ -17,6 +17,7 @@ from assigner.schemas.event import EVENT
 from e2e.support import (
     DECLARATIONS_DLQ,
     ERROR_HEADER,
+    Delivered,
     EventCollector,
     StartWorker,
     Upstream,
@@ -57,6 +58,17 @@ def mixed_stream() -> list[dict[str, Any]]:
     return stream
 
 
+@pytest.fixture
+def delivered(
+    rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream, events: EventCollector
+) -> tuple[list[dict[str, Any]], list[Delivered]]:
+    """The mixed stream sent to a worker, and the events it published for it."""
+    worker = start_worker()
+    stream = mixed_stream()
+    upstream.send_all(stream)
+    return stream, events.wait_for_declarations([m["declaration_number"] for m in stream], worker=worker)
+
+
 def expected_event(declaration: dict[str, Any]) -> str:
     unit = Unit(declaration["customs_office"], declaration["department"])
     if declaration["channel"] not in ("yellow", "2"):
@@ -66,13 +78,9 @@ def expected_event(declaration: dict[str, Any]) -> str:
 
 class TestAssignStream:
     def test_each_declaration_gets_the_one_event_its_channel_and_unit_call_for(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream, events: EventCollector
+        self, delivered: tuple[list[dict[str, Any]], list[Delivered]]
     ) -> None:
-        worker = start_worker()
-        stream = mixed_stream()
-        upstream.send_all(stream)
-        received = events.wait_for_declarations([m["declaration_number"] for m in stream], worker=worker)
-
+        stream, received = delivered
         by_number = events_by_declaration(received)
         assert set(by_number) == {m["declaration_number"] for m in stream}
         for declaration in stream:
@@ -82,21 +90,17 @@ class TestAssignStream:
         assert {event["reason"] for event in held} == {"unknown_department"}
 
     def test_every_event_is_a_persistent_json_message_of_the_contract(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream, events: EventCollector
+        self, delivered: tuple[list[dict[str, Any]], list[Delivered]]
     ) -> None:
-        worker = start_worker()
-        stream = mixed_stream()
-        upstream.send_all(stream)
-        received = events.wait_for_declarations([m["declaration_number"] for m in stream], worker=worker)
-
-        for delivered in received:
-            event = EVENT.validate_json(delivered.body)
-            body = delivered.payload()
-            assert delivered.routing_key == f"{body['event']}.{body['customs_office']}.{body['department']}"
-            assert delivered.properties.delivery_mode == 2
-            assert delivered.properties.content_type == "application/json"
-            assert delivered.properties.message_id == event.event_id
-        assert len({delivered.payload()["event_id"] for delivered in received}) == len(received)
+        _, received = delivered
+        for got in received:
+            event = EVENT.validate_json(got.body)
+            body = got.payload()
+            assert got.routing_key == f"{body['event']}.{body['customs_office']}.{body['department']}"
+            assert got.properties.delivery_mode == 2
+            assert got.properties.content_type == "application/json"
+            assert got.properties.message_id == event.event_id
+        assert len({got.payload()["event_id"] for got in received}) == len(received)
 
     def test_counts_per_officer_differ_by_at_most_one_and_each_declaration_has_one_assignment(
         self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,

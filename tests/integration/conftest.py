@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from assigner.bootstrap import Runtime
 from assigner.settings import Settings
 from assigner.storage import migrate
 from assigner.storage.engine import make_engine
-from assigner.storage.tables import Base
+from environment import empty_database
 
 
 class FrozenClock:
@@ -40,15 +39,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def migrated_postgres(postgres_url: str) -> str:
-    """The session's PostgreSQL database, migrated to head once."""
-    engine = make_engine(postgres_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return postgres_url
-
-
 @pytest.fixture
 def sqlite_database(sqlite_template: Path, tmp_path: Path) -> str:
     """An empty, migrated SQLite database: a copy of the template."""
@@ -61,11 +51,7 @@ def sqlite_database(sqlite_template: Path, tmp_path: Path) -> str:
 def postgres_database(migrated_postgres: str) -> Iterator[str]:
     """The session's PostgreSQL database, emptied after the test."""
     yield migrated_postgres
-    engine = make_engine(migrated_postgres)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_database(migrated_postgres)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from assigner.domain.model import Channel, Declaration, Unit
 import contract_examples

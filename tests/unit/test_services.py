@@ -126,6 +126,27 @@ class TestAssignIsolatingRefusals:
         with pytest.raises(ValueError):
             assign_isolating_refusals(uow, [declaration(1)], clock, POLICY)
 
+    def test_a_caller_may_refuse_other_errors_so_only_the_failing_declaration_is_set_aside(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        uow = FakeUnitOfWork()
+        import_roster(uow, entries(UNITS[0], "a", "b"), clock, POLICY, "test")
+        failing = declaration(2)
+        save = uow.declarations.save
+
+        def buggy_save(decisions: Any, now: datetime) -> None:
+            if any(d.declaration == failing for d in decisions):
+                raise ValueError("a bug")
+            save(decisions, now)
+
+        def refusal(error: BaseException) -> str | None:
+            return f"failed: {error}" if isinstance(error, ValueError) else None
+
+        monkeypatch.setattr(uow.declarations, "save", buggy_save)
+        results, refusals = assign_isolating_refusals(uow, [declaration(1), failing, declaration(3)], clock, POLICY, refusal)
+        assert refusals == [Refused(1, "failed: a bug")]
+        assert [d.officer_id for r in results for d in r.decisions] == ["a", "b"]
+
 
 class TestImportRoster:
     def test_importing_the_same_roster_twice_changes_nothing_the_second_time(self) -> None:

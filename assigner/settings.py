@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, le=10_000)
     batch_wait_ms: int = Field(20, ge=0, le=10_000)
     queue_type: Literal["classic", "quorum"] = "classic"
+    broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"

@@ -52,10 +52,14 @@ class DeclarationConsumer:
         self.stopping = stopping
         settings = runtime.settings
         self.batching = Batching(settings.batch_size, settings.batch_wait_ms / 1000)
+        # Idle, the loop wakes often enough to send and read heartbeats several times an interval.
+        heartbeat = 0 if is_embedded(settings) else settings.broker_heartbeat
+        self.idle_poll = min(IDLE_POLL_SECONDS, heartbeat / 4) if heartbeat else IDLE_POLL_SECONDS
         self.inflight = InflightFolder(settings.home) if is_embedded(settings) else None
         self.handler = BatchHandler(runtime, self._wait, stopping.is_set)
         self._buffer: list[Message] = []
-        self._connections: list[Connection] = []
+        self._consuming: Connection | None = None
+        self._publisher: Publisher | None = None
 
     def run(self) -> None:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
@@ -79,16 +83,19 @@ class DeclarationConsumer:
         settings = self.runtime.settings
         inflight = self.inflight.path if self.inflight else None
         with connect(settings, inflight) as consuming, connect(settings) as publishing:
-            self._connections = [consuming, publishing]
             consuming.ensure_connection(max_retries=1)
             topology.declare(consuming, settings.queue_type, settings.events_queue)
             self._recover()
             publisher = Publisher(publishing)
+            self._consuming, self._publisher = consuming, publisher
             queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
             consumer = Consumer(consuming, [queue], on_message=self._buffer.append, prefetch_count=self.batching.prefetch)
-            with consumer:
-                log.info("worker.consuming", queue=topology.DECLARATIONS, prefetch=self.batching.prefetch)
-                self._loop(consuming, publisher)
+            try:
+                with consumer:
+                    log.info("worker.consuming", queue=topology.DECLARATIONS, prefetch=self.batching.prefetch)
+                    self._loop(consuming, publisher)
+            finally:
+                self._consuming = self._publisher = None
 
     def _loop(self, consuming: Connection, publisher: Publisher) -> None:
         last_sweep = 0.0
@@ -108,7 +115,7 @@ class DeclarationConsumer:
         deadline: float | None = None
         while len(self._buffer) < self.batching.size:
             if deadline is None:
-                timeout = IDLE_POLL_SECONDS
+                timeout = self.idle_poll
             else:
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
@@ -116,7 +123,7 @@ class DeclarationConsumer:
             if not _drain(connection, timeout):
                 if self._buffer or self.stopping.is_set():
                     break
-                connection.heartbeat_check()
+                self._beat()
                 return []
             if deadline is None and self._buffer:
                 deadline = time.monotonic() + self.batching.wait
@@ -132,13 +139,19 @@ class DeclarationConsumer:
         if restored:
             log.warning("worker.restored_in_flight", messages=restored)
 
+    def _beat(self) -> None:
+        """Keep both connections alive while idle: the consuming one, and the publishing one, which nothing reads."""
+        if self._consuming is not None:
+            self._consuming.heartbeat_check()
+        if self._publisher is not None:
+            self._publisher.keep_alive()
+
     def _wait(self, seconds: float) -> None:
         """Sleep, waking for a stop request and keeping the connections' heartbeats."""
         deadline = time.monotonic() + seconds
         while not self.stopping.is_set() and time.monotonic() < deadline:
             self.stopping.wait(min(1.0, max(0.0, deadline - time.monotonic())))
-            for connection in self._connections:
-                _quietly(connection.heartbeat_check)
+            _quietly(self._beat)
 
 
 def _drain(connection: Connection, timeout: float) -> bool:

@@ -10,8 +10,6 @@ from kombu.connection import Connection
 from assigner.broker import embedded
 from assigner.settings import Settings
 
-HEARTBEAT_SECONDS = 30
-
 
 def broker_url(settings: Settings) -> str:
     """The broker's URL: ASSIGNER_BROKER_URL, or the embedded broker's."""
@@ -34,7 +32,7 @@ def connect(settings: Settings, inflight: Path | None = None) -> Connection:
     """A new (lazy) connection; on the embedded broker, `inflight` is where fetched messages wait for their ack."""
     return Connection(
         broker_url(settings),
-        heartbeat=0 if is_embedded(settings) else HEARTBEAT_SECONDS,
+        heartbeat=0 if is_embedded(settings) else settings.broker_heartbeat,
         transport_options=transport_options(settings, inflight),
         connect_timeout=10,
     )

@@ -102,6 +102,16 @@ class Publisher:
             nacked, confirms.nacked = confirms.nacked, 0
             raise NotConfirmed(f"the broker refused {nacked} message(s) (nack)")
 
+    def keep_alive(self) -> None:
+        """While idle: read what the broker sent (its heartbeats among it), and send a heartbeat when due."""
+        if self._confirms is None:
+            return  # the embedded transport has no connection to keep
+        try:
+            self.connection.drain_events(timeout=0.001)
+        except socket.timeout:
+            pass
+        self.connection.heartbeat_check()
+
     def close(self) -> None:
         """Close the publishing channel."""
         self.channel.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,14 @@ class TestLowLoad:
         [event] = events.wait_for_declarations([number], timeout=60, worker=worker)
         assert event.payload()["event"] == "declaration.assigned"
         assert json.loads(event.body)["officer_id"] == "p1"
+
+    def test_an_idle_worker_keeps_both_its_connections_alive(
+        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream, events: EventCollector
+    ) -> None:
+        worker = start_worker(broker_heartbeat=1)
+        time.sleep(6)  # idle three times longer than two heartbeat intervals, after which either side gives up
+        [number] = numbers(1, start=700)
+        upstream.send(message(number, PORT))
+        [event] = events.wait_for_declarations([number], timeout=60, worker=worker)
+        assert event.payload()["event"] == "declaration.assigned"
+        assert worker.logged("worker.connection_lost") == []

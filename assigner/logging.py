@@ -41,6 +41,8 @@ def log_decision(decision: Decision) -> None:
         fields["officer_id"] = decision.officer_id
     if decision.turn:
         fields.update(mode="auto", turn=decision.turn.number, skipped=len(decision.turn.skipped))
+    if decision.group:
+        fields.update(mode="group", group=decision.group.kind.value, follows=decision.group.follows)
     if decision.hold_reason:
         fields["reason"] = decision.hold_reason.value
     if decision.released:

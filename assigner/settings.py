@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assigner.authentication import load_keys
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import HoursBook, WorkingHours
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     queue_type: Literal["classic", "quorum"] = "classic"
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
+    # Supervisors' command keys (embedded broker): a TOML file, and/or ASSIGNER_COMMAND_KEYS as JSON.
+    command_keys_file: Path | None = None
+    command_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    command_max_age_hours: float = Field(24, gt=0)
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
@@ -108,6 +113,11 @@ class Settings(BaseSettings):
         """An office's working hours: its overrides on top of the default working hours."""
         overrides = self.offices.get(office, {})
         return HoursSettings.model_validate({**self.working_hours.model_dump(), **overrides})
+
+    def supervisor_keys(self) -> dict[str, str]:
+        """The supervisors' command keys: the keys file (default ASSIGNER_HOME/command-keys.toml), then ASSIGNER_COMMAND_KEYS."""
+        file = self.command_keys_file or self.home / "command-keys.toml"
+        return load_keys(file, {officer: key.get_secret_value() for officer, key in self.command_keys.items()})
 
     def default_channels(self) -> frozenset[Channel]:
         """The channels a new unit assigns automatically."""

@@ -16,8 +16,6 @@ from datetime import timedelta
 
 import structlog
 from kombu.message import Message
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
@@ -28,16 +26,11 @@ from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.outbox import mark_published, pending_events
-from assigner.storage.migrate import DatabaseNotReady
+from workers.outages import OUTAGES, first_line, through_outages
 from workers.delivery import dead_letter, raw_body, read_declaration
 
 log = structlog.get_logger("assigner.worker")
-OUTAGES = (OperationalError, InterfaceError, InternalError, ProgrammingError, PoolTimeout, DatabaseNotReady)
 SETTLED = timedelta(seconds=10)
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached and the worker is stopping: the batch stays unacknowledged."""
 
 
 class BatchHandler:
@@ -63,13 +56,17 @@ class BatchHandler:
             message, body, _ = valid[index]
             letters.append(self._dead_letter(message, body, reason))
         events = [event for result in results for event in result.events]
-        publisher.publish(letters + [_outgoing(event) for event in events])
+        publisher.publish(letters + [event_message(event) for event in events])
         self._mark(events)
         for message in batch:
             message.ack()
         for result in results:
             for decision in result.released + result.decisions:
                 assigner_logging.log_decision(decision)
+
+    def idle(self, publisher: Publisher) -> None:
+        """While no declaration comes: publish what the outbox holds unconfirmed."""
+        self.sweep(publisher)
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
@@ -78,7 +75,7 @@ class BatchHandler:
             events = pending_events(self.runtime.unit_of_work(), self.runtime.clock, SETTLED)
             if not events:
                 break
-            publisher.publish([_outgoing(event) for event in events])
+            publisher.publish([event_message(event) for event in events])
             self._mark(events)
             total += len(events)
         if total:
@@ -89,17 +86,12 @@ class BatchHandler:
         """Assign the declarations, waiting out database outages; returns (index, reason) of those refused."""
         if not declarations:
             return []
-        backoff = 1.0
-        while True:
-            try:
-                return self._assign(declarations, results)
-            except OUTAGES as error:
-                if self.is_stopping():
-                    raise DatabaseUnavailable(str(error)) from error
-                log.warning("database.unavailable", error=_first_line(error), retry_in=backoff)
-                results.clear()
-                self.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+
+        def attempt() -> list[tuple[int, str]]:
+            results.clear()
+            return self._assign(declarations, results)
+
+        return through_outages(attempt, self.wait, self.is_stopping)
 
     def _assign(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
         runtime = self.runtime
@@ -112,8 +104,8 @@ class BatchHandler:
             stored = uow.refusal(error)
             if stored is not None:
                 return f"refused by the database: {stored}"
-            log.error("declaration.failed", error=f"{type(error).__name__}: {_first_line(error)}", exc_info=error)
-            return f"could not be processed: {type(error).__name__}: {_first_line(error)}"
+            log.error("declaration.failed", error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
+            return f"could not be processed: {type(error).__name__}: {first_line(error)}"
 
         done, refused = assign_isolating_refusals(uow, declarations, runtime.clock, runtime.policy, refusal)
         results.extend(done)
@@ -124,13 +116,19 @@ class BatchHandler:
         return dead_letter(body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
 
     def _mark(self, events: list[Event]) -> None:
-        try:
-            mark_published(self.runtime.unit_of_work(), [e.event_id for e in events], self.runtime.clock)
-        except OUTAGES as error:  # published and confirmed: at worst the sweep publishes them again, same ids
-            log.warning("outbox.not_marked", events=len(events), error=_first_line(error))
+        mark_published_quietly(self.runtime, events)
 
 
-def _outgoing(event: Event) -> Outgoing:
+def mark_published_quietly(runtime: Runtime, events: Sequence[Event]) -> None:
+    """Record the broker's confirms; if the database is away, the sweep publishes them again (same ids)."""
+    try:
+        mark_published(runtime.unit_of_work(), [e.event_id for e in events], runtime.clock)
+    except OUTAGES as error:
+        log.warning("outbox.not_marked", events=len(events), error=first_line(error))
+
+
+def event_message(event: Event) -> Outgoing:
+    """An event as published to assigner.events: persistent JSON, message_id = event_id."""
     return Outgoing(json_body(event.body), event.routing_key, exchange=topology.EVENTS, properties={"message_id": event.event_id, "type": event.name})
 
 
@@ -149,9 +147,3 @@ def _identity(body: bytes) -> dict[str, str]:
 def _unit(payload: dict[str, object]) -> str | None:
     office, department = payload.get("customs_office"), payload.get("department")
     return f"{office}/{department}" if office and department else None
-
-
-def _first_line(error: BaseException) -> str:
-    cause = getattr(error, "orig", None) or error
-    text = str(cause).strip()
-    return text.splitlines()[0] if text else type(cause).__name__

@@ -1,6 +1,6 @@
-"""The declaration consumer: batches off `assigner.declarations`, one transaction each, events confirmed, then acks.
+"""A queue consumer: batches off one of the contract's queues, handled, events confirmed, then acks.
 
-It runs in a thread of its own with its own connections, not in Celery's event loop: a batch's
+Each runs in a thread of its own with its own connections, not in Celery's event loop: a batch's
 transaction and its publisher confirms block, and must stall neither heartbeats nor Celery.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from kombu.connection import Connection
@@ -23,7 +23,6 @@ from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
-from workers.batch import BatchHandler
 
 log = structlog.get_logger("assigner.worker")
 IDLE_POLL_SECONDS = 1.0
@@ -44,26 +43,41 @@ class Batching:
         return 2 * self.size
 
 
-class DeclarationConsumer:
-    """Consumes declaration messages until `stopping` is set; reconnects after any broker failure."""
+class Handler(Protocol):
+    """What a consumer hands its batches to; `idle` runs every few seconds while nothing comes."""
 
-    def __init__(self, runtime: Runtime, stopping: threading.Event) -> None:
+    def handle(self, batch: Sequence[Message], publisher: Publisher) -> None: ...
+
+    def idle(self, publisher: Publisher) -> None: ...
+
+
+HandlerFactory = Callable[[Runtime, Callable[[float], None], Callable[[], bool]], Handler]
+
+
+class QueueConsumer:
+    """Consumes one queue until `stopping` is set; reconnects after any broker failure."""
+
+    def __init__(
+        self, runtime: Runtime, stopping: threading.Event, queue: str, make_handler: HandlerFactory, batching: Batching
+    ) -> None:
         self.runtime = runtime
         self.stopping = stopping
+        self.queue_name = queue
         settings = runtime.settings
-        self.batching = Batching(settings.batch_size, settings.batch_wait_ms / 1000)
+        self.batching = batching
         # Idle, the loop wakes often enough to send and read heartbeats several times an interval.
         heartbeat = 0 if is_embedded(settings) else settings.broker_heartbeat
         self.idle_poll = min(IDLE_POLL_SECONDS, heartbeat / 4) if heartbeat else IDLE_POLL_SECONDS
         self.inflight = InflightFolder(settings.home) if is_embedded(settings) else None
-        self.handler = BatchHandler(runtime, self._wait, stopping.is_set)
+        self.handler = make_handler(runtime, self._wait, stopping.is_set)
         self._buffer: list[Message] = []
         self._consuming: Connection | None = None
         self._publisher: Publisher | None = None
 
     def run(self) -> None:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
-        log.info("worker.started", broker=display_url(self.runtime.settings), batch_size=self.batching.size)
+        log.info("worker.started", queue=self.queue_name, broker=display_url(self.runtime.settings),
+                 batch_size=self.batching.size)
         backoff = 1.0
         while not self.stopping.is_set():
             try:
@@ -77,7 +91,7 @@ class DeclarationConsumer:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         if self.inflight is not None:
             self.inflight.close()
-        log.info("worker.stopped")
+        log.info("worker.stopped", queue=self.queue_name)
 
     def _consume(self) -> None:
         settings = self.runtime.settings
@@ -88,11 +102,11 @@ class DeclarationConsumer:
             self._recover()
             publisher = Publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
-            queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
+            queue = topology.queue(self.queue_name, settings.queue_type)
             consumer = Consumer(consuming, [queue], on_message=self._buffer.append, prefetch_count=self.batching.prefetch)
             try:
                 with consumer:
-                    log.info("worker.consuming", queue=topology.DECLARATIONS, prefetch=self.batching.prefetch)
+                    log.info("worker.consuming", queue=self.queue_name, prefetch=self.batching.prefetch)
                     self._loop(consuming, publisher)
             finally:
                 self._consuming = self._publisher = None
@@ -106,7 +120,7 @@ class DeclarationConsumer:
                 if self.inflight is not None:
                     self.inflight.clear()  # every message fetched so far is acknowledged
             elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
-                self.handler.sweep(publisher)
+                self.handler.idle(publisher)
                 last_sweep = time.monotonic()
 
     def _collect(self, connection: Connection) -> list[Message]:

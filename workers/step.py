@@ -1,4 +1,4 @@
-"""The worker bootstep that runs the declaration consumer beside Celery's own consumer."""
+"""The worker bootstep that runs the declaration and command consumers beside Celery's own consumer."""
 
 from __future__ import annotations
 
@@ -10,26 +10,35 @@ from celery.signals import worker_shutting_down
 
 from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
-from workers.consumer import DeclarationConsumer
+from assigner.broker import topology
+from workers.batch import BatchHandler
+from workers.commands import CommandHandler
+from workers.consumer import Batching, QueueConsumer
 
 STOP_TIMEOUT_SECONDS = 120
+COMMAND_BATCH = Batching(size=20, wait=0.0)  # each command is its own transaction; a few are fetched at once
 
 
 class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
-    """Starts the consumer thread with the worker; on shutdown, lets it finish its batch, then joins it."""
+    """Starts the consumer threads with the worker; on shutdown, lets them finish their batch, then joins them."""
 
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
 
     def start(self, parent: Any) -> None:
         runtime = Runtime().ready()
         assigner_logging.configure(runtime.settings.log_format)
-        consumer = DeclarationConsumer(runtime, self.stopping)
+        settings = runtime.settings
+        declarations = QueueConsumer(runtime, self.stopping, topology.DECLARATIONS, BatchHandler,
+                                     Batching(settings.batch_size, settings.batch_wait_ms / 1000))
+        commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler, COMMAND_BATCH)
         worker_shutting_down.connect(self._shutting_down, weak=False)
-        self.thread = threading.Thread(target=consumer.run, name="assigner-declarations", daemon=True)
-        self.thread.start()
+        for name, consumer in (("declarations", declarations), ("commands", commands)):
+            thread = threading.Thread(target=consumer.run, name=f"assigner-{name}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
 
     def _shutting_down(self, **_: Any) -> None:
         # Sent from the SIGTERM/SIGINT handler: Celery's event loop may notice the request only up to
@@ -39,8 +48,8 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
     def stop(self, parent: Any) -> None:
         worker_shutting_down.disconnect(self._shutting_down)
         self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_SECONDS)
+        for thread in self.threads:
+            thread.join(STOP_TIMEOUT_SECONDS)
 
     def shutdown(self, parent: Any) -> None:
         self.stop(parent)

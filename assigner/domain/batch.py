@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assigner.domain.decisions import Decision, Outcome, decide
+from assigner.domain.decisions import Decision, Outcome, assign_now, decide
+from assigner.domain.groups import GroupBook, GroupLink
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.rotation import Rotation
 from assigner.domain.working_hours import HoursBook
@@ -20,6 +22,12 @@ class Ledger:
     held: dict[Unit, list[Declaration]] = field(default_factory=dict)
     default_channels: frozenset[Channel] = frozenset({Channel.YELLOW})
     hours: HoursBook = field(default_factory=HoursBook)
+    groups: GroupBook = field(default_factory=GroupBook)
+
+    def link_for(self, declaration: Declaration) -> GroupLink | None:
+        """The group a declaration follows in its unit, if that unit keeps such groups."""
+        rotation = self.rotations.get(declaration.unit)
+        return self.groups.link_for(declaration, rotation.groups) if rotation is not None else None
 
     def remember(self, decision: Decision) -> None:
         """Record a decision so later declarations of the batch see it."""
@@ -30,6 +38,8 @@ class Ledger:
         self.known[declaration.key] = KnownDeclaration(
             declaration.key, declaration.declaration_number, decision.unit, status, decision.officer_id
         )
+        if decision.outcome is Outcome.ASSIGNED and decision.officer_id is not None:
+            self.groups.join(declaration, decision.officer_id)
 
 
 def release_held(ledger: Ledger, unit: Unit) -> list[Decision]:
@@ -43,14 +53,12 @@ def release_held(ledger: Ledger, unit: Unit) -> list[Decision]:
         if previous is not None and previous.status is not Status.HELD:
             queue.pop(0)  # no longer held (assigned meanwhile): never assign it twice
             continue
-        turn = rotation.take_turn()
-        if turn is None:
+        after_hours = ledger.hours.is_after_hours(declaration)
+        fresh = assign_now(declaration, rotation, after_hours, ledger.link_for(declaration))
+        if fresh is None:
             break
         queue.pop(0)
-        after_hours = ledger.hours.is_after_hours(declaration)
-        decision = Decision(
-            Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn, previous=previous, released=True
-        )
+        decision = dataclasses.replace(fresh, previous=previous, released=True)
         ledger.remember(decision)
         decisions.append(decision)
     return decisions
@@ -68,6 +76,7 @@ def plan(batch: Sequence[Declaration], ledger: Ledger) -> list[Decision]:
             ledger.rotations.get(declaration.unit),
             ledger.default_channels,
             ledger.hours.is_after_hours(declaration),
+            ledger.link_for(declaration),
         )
         ledger.remember(decision)
         decisions.append(decision)

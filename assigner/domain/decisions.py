@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assigner.domain.groups import GroupLink
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
-from assigner.domain.rotation import Rotation, Turn
+from assigner.domain.rotation import Eligibility, Rotation, Turn
 
 
 class Outcome(StrEnum):
@@ -38,6 +39,12 @@ class Decision:
     hold_reason: HoldReason | None = None
     previous: KnownDeclaration | None = None
     released: bool = False
+    group: GroupLink | None = None
+
+    @property
+    def mode(self) -> str:
+        """How an assignment was made: by a turn of the rotation, or following its group."""
+        return "group" if self.group is not None else "auto"
 
     @property
     def unit(self) -> Unit:
@@ -66,8 +73,9 @@ def decide(
     rotation: Rotation | None,
     default_channels: frozenset[Channel],
     after_hours: bool,
+    link: GroupLink | None = None,
 ) -> Decision:
-    """Decide one declaration; takes a turn from `rotation` only when it assigns."""
+    """Decide one declaration; takes a turn from `rotation` only when it assigns outside a group."""
     if known is not None:
         if declaration.amendment <= known.amendment:
             return Decision(Outcome.DUPLICATE, declaration, after_hours, known.officer_id, previous=known)
@@ -76,11 +84,12 @@ def decide(
         if known.status is not Status.RECORDED and not moved_while_held:
             # Rule 1: an amendment stays with whoever has the declaration (or stays held).
             return Decision(Outcome.AMENDMENT, declaration, after_hours, known.officer_id, previous=known)
-    fresh = decide_new(declaration, rotation, default_channels, after_hours)
+    fresh = decide_new(declaration, rotation, default_channels, after_hours, link)
     if known is not None and fresh.outcome is Outcome.RECORDED:
         return Decision(Outcome.AMENDMENT, declaration, after_hours, previous=known)
     return Decision(
-        fresh.outcome, declaration, after_hours, fresh.officer_id, fresh.turn, fresh.hold_reason, previous=known
+        fresh.outcome, declaration, after_hours, fresh.officer_id, fresh.turn, fresh.hold_reason, previous=known,
+        group=fresh.group,
     )
 
 
@@ -89,6 +98,7 @@ def decide_new(
     rotation: Rotation | None,
     default_channels: frozenset[Channel],
     after_hours: bool,
+    link: GroupLink | None = None,
 ) -> Decision:
     """Decide a declaration seen for the first time (or first routed to an assigned channel)."""
     channels = rotation.auto_channels if rotation is not None else default_channels
@@ -96,7 +106,17 @@ def decide_new(
         return Decision(Outcome.RECORDED, declaration, after_hours)
     if rotation is None:
         return Decision(Outcome.HELD, declaration, after_hours, hold_reason=HoldReason.UNKNOWN_DEPARTMENT)
+    assigned = assign_now(declaration, rotation, after_hours, link)
+    if assigned is None:
+        return Decision(Outcome.HELD, declaration, after_hours, hold_reason=HoldReason.NO_ELIGIBLE_OFFICER)
+    return assigned
+
+
+def assign_now(declaration: Declaration, rotation: Rotation, after_hours: bool, link: GroupLink | None) -> Decision | None:
+    """Assign to the group's officer if they can take it (no turn used), else by a turn; None if nobody can."""
+    if link is not None and rotation.eligibility_of(link.officer_id) is Eligibility.ELIGIBLE:
+        return Decision(Outcome.ASSIGNED, declaration, after_hours, link.officer_id, group=link)
     turn = rotation.take_turn()
     if turn is None:
-        return Decision(Outcome.HELD, declaration, after_hours, hold_reason=HoldReason.NO_ELIGIBLE_OFFICER)
+        return None
     return Decision(Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn)

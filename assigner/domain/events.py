@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.model import Unit
+from assigner.domain.moves import Move
 
 
 def new_event_id() -> str:
@@ -25,6 +27,7 @@ class Event:
     routing_key: str
     body: dict[str, Any] = field(compare=False)
     declaration_key: str | None = None
+    command_id: str | None = None
 
 
 def event_for(decision: Decision, now: datetime, event_id: str) -> Event | None:
@@ -63,7 +66,7 @@ def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
     outcome = decision.outcome
     if outcome is Outcome.ASSIGNED:
         turn = decision.turn.number if decision.turn else None
-        fields = {"officer_id": decision.officer_id, "mode": "auto", "after_hours": decision.after_hours, "turn": turn}
+        fields = {"officer_id": decision.officer_id, "mode": decision.mode, "after_hours": decision.after_hours, "turn": turn}
         return "declaration.assigned", fields
     if outcome is Outcome.HELD:
         reason = decision.hold_reason.value if decision.hold_reason else None
@@ -80,3 +83,47 @@ def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
         }
         return "declaration.amended", fields
     return None
+
+
+def move_event(move: Move, command_id: str, reason: str | None, now: datetime, event_id: str) -> Event:
+    """A command's change to one declaration: reassigned (it had an officer), assigned (it was held), or held."""
+    holding = move.holding
+    fields: dict[str, Any]
+    if move.officer_id is None:
+        name, fields = "declaration.held", {"reason": "no_eligible_officer"}
+    elif holding.officer_id is None:
+        turn = move.turn.number if move.turn else None
+        fields = {"officer_id": move.officer_id, "mode": move.mode.value, "after_hours": holding.after_hours,
+                  "turn": turn}
+        name = "declaration.assigned"
+    else:
+        name = "declaration.reassigned"
+        fields = {"officer_id": move.officer_id, "previous_officer_id": holding.officer_id, "command_id": command_id,
+                  "reason": reason, "mode": move.mode.value, "turn": move.turn.number if move.turn else None}
+    return _declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
+
+
+def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:
+    """command.accepted, or command.rejected with its reason."""
+    name = "command.accepted" if rejected_because is None else "command.rejected"
+    body: dict[str, Any] = {"event": name, "event_id": event_id, "occurred_at": now.isoformat(),
+                            "command_id": command_id}
+    if rejected_because is not None:
+        body["reason"] = rejected_because
+    return Event(event_id, name, name, body, command_id=command_id)
+
+
+def _declaration_event(
+    name: str, number: str, unit: Unit, fields: dict[str, Any], now: datetime, event_id: str, command_id: str
+) -> Event:
+    body: dict[str, Any] = {
+        "event": name,
+        "event_id": event_id,
+        "occurred_at": now.isoformat(),
+        "declaration_number": number,
+        "customs_office": unit.customs_office,
+        "department": unit.department,
+        **fields,
+    }
+    routing_key = f"{name}.{unit.customs_office}.{unit.department}"
+    return Event(event_id, name, routing_key, body, number[:11], command_id)

@@ -8,6 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 
 
+SYSTEM = "system"  # the actor of what assigner does by itself
+
+
 class Channel(StrEnum):
     """The flow VNACCS routes a declaration to (codes 1, 2, 3)."""
 
@@ -87,3 +90,13 @@ class KnownDeclaration:
     def amendment(self) -> int:
         """The amendment count of the stored version."""
         return amendment_of(self.declaration_number)
+
+
+@dataclass(frozen=True)
+class Absence:
+    """An absence in force (or due to end): its officer, its unit (None: every unit), its end."""
+
+    id: int
+    officer_id: str
+    unit: Unit | None
+    until: datetime | None

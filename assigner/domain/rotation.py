@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 
 
@@ -70,10 +71,25 @@ class Rotation:
     position: int = 0
     turn: int = 0
     auto_channels: frozenset[Channel] = field(default_factory=lambda: frozenset({Channel.YELLOW}))
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
     def has_eligible(self) -> bool:
         """Whether anyone on the roster can take a turn now."""
         return any(slot.eligibility is Eligibility.ELIGIBLE for slot in self.roster)
+
+    def eligibility_of(self, officer_id: str) -> Eligibility | None:
+        """An officer's eligibility in this unit; None when not on its roster."""
+        for slot in self.roster:
+            if slot.officer_id == officer_id:
+                return slot.eligibility
+        return None
+
+    def mark(self, officer_id: str, eligibility: Eligibility) -> None:
+        """Change an officer's eligibility for the turns still to come in this transaction."""
+        self.roster = tuple(
+            RosterSlot(slot.officer_id, slot.position, eligibility) if slot.officer_id == officer_id else slot
+            for slot in self.roster
+        )
 
     def take_turn(self) -> Turn | None:
         """Give the next turn and move the cursor; None (cursor unmoved) if nobody is eligible."""

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from assigner import codes
-from assigner.schemas.declaration import DeclarationNumber
+from assigner.domain import commands as domain
+from assigner.domain.groups import GroupKind
+from assigner.domain.model import Unit
+from assigner.schemas.declaration import DeclarationNumber, InvalidMessage
+from assigner.schemas.errors import describe_error
 
 OfficerId = Annotated[str, AfterValidator(codes.check_officer_id)]
 
@@ -20,6 +33,19 @@ class CommandBase(BaseModel):
     command_id: Annotated[str, Field(min_length=1, max_length=64, description="unique; makes the command idempotent")]
     issued_by: OfficerId = Field(description="the supervisor; must be the authenticated sender")
     reason: Annotated[str, Field(max_length=500)] | None = None
+    issued_at: AwareDatetime | None = Field(
+        None, description="when it was issued; required when signed; refused once older than the settings allow"
+    )
+
+    def to_domain(self) -> domain.Command:
+        """The plain value the services take."""
+        name = getattr(self, "command")
+        header = domain.CommandHeader(self.command_id, name, self.issued_by, self.reason, self.issued_at)
+        return domain.Command(header, self.action())
+
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        raise NotImplementedError
 
 
 class Reassign(CommandBase):
@@ -28,6 +54,10 @@ class Reassign(CommandBase):
     command: Literal["reassign"]
     declaration_number: DeclarationNumber
     to_officer_id: OfficerId
+
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        return domain.Reassign(self.declaration_number, self.to_officer_id)
 
 
 class ReassignGroup(CommandBase):
@@ -46,6 +76,19 @@ class ReassignGroup(CommandBase):
             self.key = codes.check_container(self.key)
         return self
 
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        return domain.ReassignGroup(GroupKind(self.group), self.key, self.to_officer_id)
+
+
+class UnitRef(BaseModel):
+    """A unit named in a command."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    customs_office: Annotated[str, AfterValidator(codes.check_office)]
+    department: Annotated[str, AfterValidator(codes.check_department)]
+
 
 class OfficerAbsent(CommandBase):
     """Take an officer out of rotation, optionally until a time; hand their open work to others."""
@@ -54,6 +97,14 @@ class OfficerAbsent(CommandBase):
     officer_id: OfficerId
     until: AwareDatetime | None = None
     redistribute: bool = True
+    units: list[UnitRef] | None = Field(
+        None, min_length=1, description="only these units (an addition to the contract); all of the officer's if absent"
+    )
+
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        units = tuple(Unit(u.customs_office, u.department) for u in self.units or [])
+        return domain.OfficerAbsent(self.officer_id, self.until, self.redistribute, units)
 
 
 class OfficerAvailable(CommandBase):
@@ -62,6 +113,10 @@ class OfficerAvailable(CommandBase):
     command: Literal["officer_available"]
     officer_id: OfficerId
 
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        return domain.OfficerAvailable(self.officer_id)
+
 
 class Complete(CommandBase):
     """The check is finished: the declaration is no longer open."""
@@ -69,8 +124,20 @@ class Complete(CommandBase):
     command: Literal["complete"]
     declaration_number: DeclarationNumber
 
+    def action(self) -> domain.Action:
+        """What the command asks for."""
+        return domain.Complete(self.declaration_number)
+
 
 Command = Annotated[
     Reassign | ReassignGroup | OfficerAbsent | OfficerAvailable | Complete, Field(discriminator="command")
 ]
 COMMAND = TypeAdapter(Command)
+
+
+def parse_command(payload: object) -> domain.Command:
+    """A command from a decoded JSON value; InvalidMessage says why it is not one, in one line."""
+    try:
+        return COMMAND.validate_python(payload).to_domain()
+    except ValidationError as error:
+        raise InvalidMessage(describe_error(error)) from error

@@ -75,6 +75,10 @@ class DeclarationReassigned(DeclarationEvent):
     previous_officer_id: str | None
     command_id: str
     reason: str | None
+    mode: Literal["manual", "redistributed"] = Field(
+        description="an addition to the contract: moved by hand, or redistributed by rotation (an absence)"
+    )
+    turn: int | None = Field(None, description="an addition: the unit's turn counter when redistributed by rotation")
 
 
 class CommandAccepted(EventBase):

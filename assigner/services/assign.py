@@ -98,7 +98,8 @@ def decide_and_save(
     eligible = [unit for unit, rotation in rotations.items() if rotation.has_eligible()]
     held = uow.declarations.held_in(eligible)
     keys = [d.key for d in declarations] + [h.key for queue in held.values() for h in queue]
-    ledger = Ledger(uow.declarations.known(keys), rotations, held, policy.default_channels, policy.hours)
+    groups = uow.declarations.group_owners([*declarations, *(h for queue in held.values() for h in queue)])
+    ledger = Ledger(uow.declarations.known(keys), rotations, held, policy.default_channels, policy.hours, groups)
     decisions = plan(declarations, ledger)
     uow.declarations.save(decisions, now)
     uow.rotations.save(rotations.values(), now)

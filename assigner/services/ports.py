@@ -10,7 +10,10 @@ from typing import Any, Protocol
 
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.commands import CommandHeader
+from assigner.domain.groups import GroupBook, GroupKind
+from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.moves import Holding, Move
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Rotation
 from assigner.domain.working_hours import HoursBook
@@ -44,6 +47,8 @@ class Declarations(Protocol):
 
     def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]: ...
 
+    def group_owners(self, declarations: Iterable[Declaration]) -> GroupBook: ...
+
     def save(self, decisions: Sequence[Decision], now: datetime) -> None: ...
 
 
@@ -57,6 +62,8 @@ class Rosters(Protocol):
     def checkers(self, unit: Unit) -> list[str]: ...
 
     def supervisors(self, unit: Unit) -> list[str]: ...
+
+    def units_of(self, officer_id: str) -> list[Unit]: ...
 
     def replace_checkers(self, unit: Unit, officer_ids: Sequence[str]) -> None: ...
 
@@ -74,6 +81,13 @@ class Audit(Protocol):
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None: ...
 
+    def record_moves(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None: ...
+
+    def record_change(
+        self, now: datetime, actor: str, action: str, reason: str | None = None, *, command_id: str | None = None,
+        officer_id: str | None = None, holding: Holding | None = None, details: dict[str, Any] | None = None,
+    ) -> None: ...
+
 
 class Outbox(Protocol):
     """Events stored with their decisions, published after the commit."""
@@ -82,9 +96,50 @@ class Outbox(Protocol):
 
     def latest_for(self, keys: Iterable[str]) -> dict[str, Event]: ...
 
+    def for_command(self, command_id: str) -> list[Event]: ...
+
     def pending(self, created_before: datetime, limit: int) -> list[Event]: ...
 
     def mark_published(self, event_ids: Sequence[str], now: datetime) -> None: ...
+
+
+class Holdings(Protocol):
+    """Declarations as commands see and change them."""
+
+    def by_keys(self, keys: Iterable[str]) -> dict[str, Holding]: ...
+
+    def of_group(self, kind: GroupKind, key: str) -> list[Holding]: ...
+
+    def assigned_to(self, officer_id: str, units: Iterable[Unit]) -> list[Holding]: ...
+
+    def move(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None: ...
+
+    def complete(self, key: str) -> None: ...
+
+
+class Absences(Protocol):
+    """Officers' absences."""
+
+    def start(
+        self, officer_id: str, units: Sequence[Unit], until: datetime | None, reason: str | None, by: str,
+        now: datetime,
+    ) -> None: ...
+
+    def in_force(self, officer_id: str, now: datetime) -> list[Absence]: ...
+
+    def due(self, now: datetime) -> list[Absence]: ...
+
+    def end(self, absences: Sequence[Absence], now: datetime) -> None: ...
+
+    def close_due(self, absences: Sequence[Absence]) -> None: ...
+
+
+class Commands(Protocol):
+    """Commands done, by command_id."""
+
+    def outcome(self, command_id: str) -> tuple[bool, str | None] | None: ...
+
+    def add(self, header: CommandHeader, rejected_because: str | None, body: dict[str, Any], now: datetime) -> None: ...
 
 
 class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
@@ -104,6 +159,15 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def holdings(self) -> Holdings: ...
+
+    @property
+    def absences(self) -> Absences: ...
+
+    @property
+    def commands(self) -> Commands: ...
 
     def commit(self) -> None: ...
 

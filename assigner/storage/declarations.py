@@ -10,10 +10,10 @@ from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.decisions import Decision, Outcome
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.domain.groups import GroupBook, GroupKind, GroupLink, branch_lot, group_keys
+from assigner.domain.model import SYSTEM, Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
-SYSTEM = "system"
 # Outcomes that take a held declaration out of its hold: assigned, or held again in a corrected unit.
 _LEAVES_HOLD = (Outcome.ASSIGNED, Outcome.HELD)
 
@@ -48,6 +48,42 @@ class DeclarationStore:
             unit = Unit(row.customs_office, row.department)
             held.setdefault(unit, []).append(_declaration(row))
         return held
+
+    def group_owners(self, declarations: Iterable[Declaration]) -> GroupBook:
+        """Who has the open declarations of these declarations' groups, in their units (oldest assignment first)."""
+        lots: set[tuple[str, str, str]] = set()
+        containers: set[tuple[str, str, str]] = set()
+        for declaration in declarations:
+            unit = declaration.unit
+            for kind, key in group_keys(declaration):
+                wanted = lots if kind is GroupKind.BRANCH else containers
+                wanted.add((unit.customs_office, unit.department, key))
+        book = GroupBook()
+        open_rows = (DeclarationRow.status == Status.ASSIGNED.value, DeclarationRow.officer_id.is_not(None))
+        columns = (DeclarationRow.customs_office, DeclarationRow.department, DeclarationRow.declaration_key,
+                   DeclarationRow.officer_id)
+        if lots:
+            query = (
+                select(*columns, DeclarationRow.branch_lot)
+                .where(tuple_(DeclarationRow.customs_office, DeclarationRow.department, DeclarationRow.branch_lot)
+                       .in_(sorted(lots)), *open_rows)
+                .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
+            )
+            for office, department, key, officer_id, lot in self.session.execute(query):
+                link = GroupLink(GroupKind.BRANCH, str(lot), key, str(officer_id))
+                book.owners.setdefault((Unit(office, department), GroupKind.BRANCH, link.key), link)
+        if containers:
+            query = (
+                select(*columns, ContainerRow.container_number)
+                .join(ContainerRow, ContainerRow.declaration_key == DeclarationRow.declaration_key)
+                .where(tuple_(DeclarationRow.customs_office, DeclarationRow.department, ContainerRow.container_number)
+                       .in_(sorted(containers)), *open_rows)
+                .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
+            )
+            for office, department, key, officer_id, number in self.session.execute(query):
+                link = GroupLink(GroupKind.CONTAINER, number, key, str(officer_id))
+                book.owners.setdefault((Unit(office, department), GroupKind.CONTAINER, number), link)
+        return book
 
     def save(self, decisions: Sequence[Decision], now: datetime) -> None:
         """Write every decision: rows inserted or updated, assignments added, holds taken or released."""
@@ -138,6 +174,7 @@ def _row(decision: Decision, now: datetime) -> dict[str, Any]:
         "declaration_type": declaration.declaration_type,
         "enterprise_tax_code": declaration.enterprise_tax_code,
         "first_declaration_number": declaration.first_declaration_number,
+        "branch_lot": branch_lot(declaration.first_declaration_number, declaration.declaration_number),
         "branch_index": declaration.branch_index,
         "branch_count": declaration.branch_count,
         "officer_id": decision.officer_id,
@@ -172,7 +209,7 @@ def _assignment(decision: Decision, now: datetime) -> dict[str, Any]:
         "officer_id": decision.officer_id,
         "customs_office": declaration.unit.customs_office,
         "department": declaration.unit.department,
-        "mode": "auto",
+        "mode": decision.mode,
         "turn": decision.turn.number if decision.turn else None,
         "assigned_at": now,
         "assigned_by": SYSTEM,

@@ -26,6 +26,7 @@ class OutboxStore:
                 "event": event.name,
                 "routing_key": event.routing_key,
                 "declaration_key": event.declaration_key,
+                "command_id": event.command_id,
                 "body": event.body,
                 "created_at": now,
             }
@@ -44,6 +45,11 @@ class OutboxStore:
         for row in self.session.scalars(query):
             latest[row.declaration_key or ""] = _event(row)
         return latest
+
+    def for_command(self, command_id: str) -> list[Event]:
+        """The events a command published, in order, to publish again when it is replayed."""
+        query = select(OutboxRow).where(OutboxRow.command_id == command_id).order_by(OutboxRow.id)
+        return [_event(row) for row in self.session.scalars(query)]
 
     def pending(self, created_before: datetime, limit: int) -> list[Event]:
         """Events not confirmed published, oldest first, created before a moment."""
@@ -66,4 +72,4 @@ class OutboxStore:
 
 
 def _event(row: OutboxRow) -> Event:
-    return Event(row.event_id, row.event, row.routing_key, row.body, row.declaration_key)
+    return Event(row.event_id, row.event, row.routing_key, row.body, row.declaration_key, row.command_id)

@@ -81,6 +81,16 @@ class RosterStore:
         query = select(MembershipRow.officer_id).where(MembershipRow.unit_id == self.unit_id(unit))
         return list(self.session.scalars(query.order_by(MembershipRow.position)))
 
+    def units_of(self, officer_id: str) -> list[Unit]:
+        """The units on whose roster an officer is, in unit order."""
+        query = (
+            select(UnitRow.customs_office, UnitRow.department)
+            .join(MembershipRow, MembershipRow.unit_id == UnitRow.id)
+            .where(MembershipRow.officer_id == officer_id)
+            .order_by(UnitRow.customs_office, UnitRow.department)
+        )
+        return [Unit(office, department) for office, department in self.session.execute(query)]
+
     def supervisors(self, unit: Unit) -> list[str]:
         """A unit's supervisors, by id."""
         query = select(SupervisorRow.officer_id).where(SupervisorRow.unit_id == self.unit_id(unit))

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 from assigner.domain.rotation import Eligibility, RosterSlot, Rotation
 from assigner.storage.tables import AbsenceRow, CursorRow, MembershipRow, OfficerRow, UnitRow
@@ -70,7 +71,9 @@ class RotationStore:
             unit = by_id[cursor.unit_id]
             channels = parse_channels(rows[unit].auto_channels)
             roster = tuple(rosters.get(cursor.unit_id, []))
-            rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels)
+            row = rows[unit]
+            groups = GroupSettings(row.keep_branch_groups, row.keep_container_groups)
+            rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels, groups)
             self._loaded[unit] = (cursor.unit_id, cursor.turn)
         return rotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from assigner.storage.types import Id, Json, UtcDateTime
@@ -107,6 +107,7 @@ class DeclarationRow(Base):
     declaration_type: Mapped[str | None] = mapped_column(String(3))
     enterprise_tax_code: Mapped[str | None] = mapped_column(String(14))
     first_declaration_number: Mapped[str | None] = mapped_column(String(12), index=True)
+    branch_lot: Mapped[str | None] = mapped_column(String(11), index=True)  # the lot's first 11 digits
     branch_index: Mapped[int | None]
     branch_count: Mapped[int | None]
     officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.officer_id"), index=True)
@@ -162,10 +163,13 @@ class HoldRow(Base):
 
 
 class AuditRow(Base):
-    """One entry of the append-only audit log: who, when, why, how (rule 6)."""
+    """One entry of the append-only audit log: who, when, why, how (rule 6); hash-chained by `seq`."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
@@ -191,6 +195,20 @@ class OutboxRow(Base):
     event: Mapped[str] = mapped_column(String(32))
     routing_key: Mapped[str] = mapped_column(String(64))
     declaration_key: Mapped[str | None] = mapped_column(String(11), index=True)
+    command_id: Mapped[str | None] = mapped_column(String(64), index=True)
     body: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CommandRow(Base):
+    """A supervisor command carried out or refused once authenticated: `command_id` makes it idempotent."""
+
+    __tablename__ = "commands"
+    command_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    command: Mapped[str] = mapped_column(String(32))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    accepted: Mapped[bool]
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body: Mapped[dict[str, Any]] = mapped_column(Json)

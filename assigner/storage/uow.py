@@ -7,18 +7,23 @@ from types import TracebackType
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from assigner.storage.absences import AbsenceStore
 from assigner.storage.audit import AuditLog
+from assigner.storage.commands import CommandStore
 from assigner.storage.declarations import DeclarationStore
+from assigner.storage.holdings import HoldingStore
 from assigner.storage.outbox import OutboxStore
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
 
-# Serialization failure, deadlock. A unique violation is transient only on the declarations' key:
-# the same declaration sent under two units at once is locked under two names, and one insert loses.
+# Serialization failure, deadlock. A unique violation is transient only on the declarations' key (the
+# same declaration sent under two units at once is locked under two names, and one insert loses) and
+# on the commands' key (the same command delivered twice at once: the retry finds it done).
 _TRANSIENT_SQLSTATES = {"40001", "40P01"}
 _UNIQUE_VIOLATION = "23505"
-_RACED_CONSTRAINT = "pk_declarations"
-_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key")
+_RACED_CONSTRAINTS = ("pk_declarations", "pk_commands")
+_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key",
+                     "UNIQUE constraint failed: commands.command_id")
 
 
 class SqlUnitOfWork:
@@ -30,6 +35,9 @@ class SqlUnitOfWork:
     roster: RosterStore
     audit: AuditLog
     outbox: OutboxStore
+    holdings: HoldingStore
+    absences: AbsenceStore
+    commands: CommandStore
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -42,6 +50,9 @@ class SqlUnitOfWork:
         self.roster = RosterStore(self.session)
         self.audit = AuditLog(self.session)
         self.outbox = OutboxStore(self.session)
+        self.holdings = HoldingStore(self.session)
+        self.absences = AbsenceStore(self.session)
+        self.commands = CommandStore(self.session)
         self._committed = False
         return self
 
@@ -64,7 +75,7 @@ class SqlUnitOfWork:
         if sqlstate in _TRANSIENT_SQLSTATES:
             return True
         if sqlstate == _UNIQUE_VIOLATION:
-            return getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _RACED_CONSTRAINT
+            return getattr(getattr(error.orig, "diag", None), "constraint_name", None) in _RACED_CONSTRAINTS
         text = str(error.orig)
         return any(marker in text for marker in _TRANSIENT_SQLITE)
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.events import Event
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Unit
+from assigner.domain.groups import GroupBook
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Eligibility, Rotation, roster_of
 
@@ -96,6 +97,14 @@ class FakeDeclarations:
             if unit in wanted:
                 held.setdefault(unit, []).append(self.store.latest[key])
         return held
+
+    def group_owners(self, declarations: Iterable[Declaration]) -> GroupBook:
+        book = GroupBook()
+        for key, _officer, _turn in self.store.assignments:  # oldest assignment first
+            known = self.store.declarations[key]
+            if known.status is Status.ASSIGNED and known.officer_id:
+                book.join(self.store.latest[key], known.officer_id)
+        return book
 
     def save(self, decisions: Sequence[Decision], now: datetime) -> None:
         for decision in decisions:

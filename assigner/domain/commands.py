@@ -1,0 +1,85 @@
+"""Supervisor commands as plain values, and why one may be refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from assigner.domain.errors import AssignerError
+from assigner.domain.groups import GroupKind
+from assigner.domain.model import Unit
+
+
+@dataclass(frozen=True)
+class CommandHeader:
+    """What every command carries: its idempotency key, who issued it, why, and when."""
+
+    command_id: str
+    name: str
+    issued_by: str
+    reason: str | None = None
+    issued_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """Move one declaration to another officer."""
+
+    declaration_number: str
+    to_officer_id: str
+
+
+@dataclass(frozen=True)
+class ReassignGroup:
+    """Move every open declaration of a branch or container group."""
+
+    group: GroupKind
+    key: str
+    to_officer_id: str
+
+
+@dataclass(frozen=True)
+class OfficerAbsent:
+    """Take an officer out of rotation (everywhere, or in the units named), optionally until a time."""
+
+    officer_id: str
+    until: datetime | None = None
+    redistribute: bool = True
+    units: tuple[Unit, ...] = ()
+
+
+@dataclass(frozen=True)
+class OfficerAvailable:
+    """Bring an officer back into rotation."""
+
+    officer_id: str
+
+
+@dataclass(frozen=True)
+class Complete:
+    """The check of a declaration is finished."""
+
+    declaration_number: str
+
+
+Action = Reassign | ReassignGroup | OfficerAbsent | OfficerAvailable | Complete
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as the services take it."""
+
+    header: CommandHeader
+    action: Action
+
+
+class CommandRefused(AssignerError):
+    """A command that is not carried out; nothing changed."""
+
+
+class Unauthorised(CommandRefused):
+    """The sender is not vouched for, is not `issued_by`, or is not a supervisor of every unit touched."""
+
+
+class NotASupervisor(Unauthorised):
+    """`issued_by` is not a supervisor of a unit the command touches."""

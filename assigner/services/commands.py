@@ -1,0 +1,144 @@
+"""Use case: carry out a supervisor's command in one transaction, idempotent by its command_id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from assigner.domain.commands import (
+    Action,
+    Command,
+    CommandHeader,
+    CommandRefused,
+    Complete,
+    OfficerAbsent,
+    OfficerAvailable,
+    Reassign,
+    ReassignGroup,
+    Unauthorised,
+)
+from assigner.domain.decisions import Decision
+from assigner.domain.events import Event, command_event, new_event_id
+from assigner.domain.moves import Move
+from assigner.services import command_handlers as handlers
+from assigner.services.command_handlers import Change, Context
+from assigner.services.ports import Clock, Policy, UnitOfWork
+from assigner.services.transactions import in_transaction
+
+# Clocks disagree a little: a command stamped this far in the future is still taken.
+CLOCK_SKEW = timedelta(minutes=5)
+
+HANDLERS: dict[type[Any], Callable[[Context, Any], Change]] = {
+    Reassign: handlers.reassign,
+    ReassignGroup: handlers.reassign_group,
+    OfficerAbsent: handlers.officer_absent,
+    OfficerAvailable: handlers.officer_available,
+    Complete: handlers.complete,
+}
+
+
+class Expired(Unauthorised):
+    """A command issued too long ago (or in the future): it may be a replay."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did, or why it was refused, and the events to publish."""
+
+    command_id: str | None
+    rejected_because: str | None = None
+    dead_letter: bool = False  # it could never be carried out: unauthenticated, unauthorised, invalid, expired
+    replayed: bool = False
+    moves: list[Move] = field(default_factory=list)
+    released: list[Decision] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the command was carried out (now, or the first time it came)."""
+        return self.rejected_because is None
+
+
+def carry_out(
+    uow: UnitOfWork, command: Command, sender: str, body: dict[str, Any], clock: Clock, policy: Policy,
+    max_age: timedelta,
+) -> CommandResult:
+    """Carry out a command sent by an authenticated `sender`; a refusal changes nothing and is recorded."""
+    header = command.header
+    try:
+        if sender != header.issued_by:
+            raise Unauthorised(f"issued_by '{header.issued_by}' is not the authenticated sender '{sender}'")
+        result, _ = in_transaction(uow, lambda: _carry_out(uow, command, body, clock, policy, max_age))
+        return result
+    except CommandRefused as refused:
+        unauthorised = isinstance(refused, Unauthorised)
+        return reject(uow, header.command_id, header.name, header.issued_by, str(refused), sender, body, clock,
+                      trusted=not unauthorised)
+
+
+def reject(
+    uow: UnitOfWork, command_id: str | None, name: str | None, issued_by: str | None, reason: str,
+    sender: str | None, body: dict[str, Any], clock: Clock, trusted: bool,
+) -> CommandResult:
+    """Record a refused command: audited, answered by command.rejected (when it has an id), nothing else.
+
+    Only a `trusted` refusal (an authorised sender asking for what cannot be done) keeps the command's id,
+    so a replay gets the same answer; the others are dead-lettered, and a forged or malformed message
+    must not use up a genuine command's id.
+    """
+
+    def work() -> CommandResult:
+        now = clock()
+        if command_id is not None and trusted:
+            done = uow.commands.outcome(command_id)
+            if done is not None:
+                return _replay(uow, command_id, done)
+            header = CommandHeader(command_id, name or "?", issued_by or "?")
+            uow.commands.add(header, reason, body, now)
+        details = {"command": name, "issued_by": issued_by, "sender": sender, "dead_lettered": not trusted,
+                   "body": body}
+        uow.audit.record_change(now, sender or "unauthenticated", "command_rejected", reason, command_id=command_id,
+                                details=details)
+        events = [command_event(command_id, reason, now, new_event_id())] if command_id is not None else []
+        uow.outbox.add(events, now)
+        return CommandResult(command_id, reason, dead_letter=not trusted, events=events)
+
+    result, _ = in_transaction(uow, work)
+    return result
+
+
+def _carry_out(
+    uow: UnitOfWork, command: Command, body: dict[str, Any], clock: Clock, policy: Policy, max_age: timedelta
+) -> CommandResult:
+    header, now = command.header, clock()
+    done = uow.commands.outcome(header.command_id)
+    if done is not None:
+        return _replay(uow, header.command_id, done)
+    if header.issued_at is not None and not now - max_age <= header.issued_at <= now + CLOCK_SKEW:
+        raise Expired(f"issued_at {header.issued_at.isoformat()} is outside the accepted window "
+                      f"({max_age} before now, {CLOCK_SKEW} after)")
+    uow.commands.add(header, None, body, now)  # first: the same command delivered twice at once waits here
+    uow.audit.record_change(now, header.issued_by, header.name, header.reason, command_id=header.command_id,
+                            officer_id=_officer_of(command.action), details={"command": body})
+    change = HANDLERS[type(command.action)](Context(uow, header, now, policy), command.action)
+    accepted = command_event(header.command_id, None, now, new_event_id())
+    uow.outbox.add([*change.events, accepted], now)
+    events = [*change.events, *change.released_events, accepted]
+    return CommandResult(header.command_id, moves=change.moves, released=change.released, events=events)
+
+
+def _replay(uow: UnitOfWork, command_id: str, done: tuple[bool, str | None]) -> CommandResult:
+    """A command_id seen before: nothing is done again; its events are published again, same ids."""
+    accepted, reason = done
+    return CommandResult(command_id, None if accepted else reason, replayed=True,
+                         events=uow.outbox.for_command(command_id))
+
+
+def _officer_of(action: Action) -> str | None:
+    if isinstance(action, (OfficerAbsent, OfficerAvailable)):
+        return action.officer_id
+    if isinstance(action, (Reassign, ReassignGroup)):
+        return action.to_officer_id
+    return None

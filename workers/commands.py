@@ -1,0 +1,135 @@
+"""Supervisor commands off `assigner.commands`: authenticate, carry out (one transaction each), answer, ack.
+
+Who sent a command: on RabbitMQ, the AMQP `user_id` property, which the broker checks against the
+connection's user (a message without it is refused here); on the embedded broker, which vouches for
+nobody, an HMAC-SHA256 signature of the body with the supervisor's key in `x-assigner-signature`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from kombu.message import Message
+
+from assigner import logging as assigner_logging
+from assigner.authentication import SIGNATURE_HEADER, is_signed_by
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.broker.connection import is_embedded
+from assigner.broker.publishing import Outgoing, Publisher
+from assigner.schemas.command import parse_command
+from assigner.schemas.declaration import InvalidMessage
+from assigner.schemas.raw import decode_json
+from assigner.services.absences import return_due_officers
+from assigner.services.commands import CommandResult, carry_out, reject
+from workers.batch import event_message, mark_published_quietly
+from workers.delivery import dead_letter, raw_body
+from workers.outages import through_outages
+
+log = structlog.get_logger("assigner.worker")
+
+
+class CommandHandler:
+    """Handles delivered command messages one at a time, each in its own transaction."""
+
+    def __init__(self, runtime: Runtime, wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
+        self.runtime = runtime
+        self.wait = wait
+        self.is_stopping = is_stopping
+        settings = runtime.settings
+        self.signed = is_embedded(settings)
+        self.keys = settings.supervisor_keys() if self.signed else {}
+        self.max_age = timedelta(hours=settings.command_max_age_hours)
+
+    def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
+        """Carry out each command of a batch, publish its answer (and dead letter), then ack it."""
+        for message in batch:
+            body = raw_body(message.body, message.content_encoding)
+            result = through_outages(lambda: self._carry_out(message, body), self.wait, self.is_stopping)
+            letters = [self._dead_letter(message, body, result)] if result.dead_letter else []
+            publisher.publish(letters + [event_message(event) for event in result.events])
+            mark_published_quietly(self.runtime, result.events)
+            message.ack()
+            _log(result)
+
+    def idle(self, publisher: Publisher) -> None:
+        """While no command comes: officers whose absence ran out come back, and held declarations go out."""
+        runtime = self.runtime
+        released, events = through_outages(
+            lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy), self.wait,
+            self.is_stopping,
+        )
+        if events:
+            publisher.publish([event_message(event) for event in events])
+            mark_published_quietly(runtime, events)
+        for decision in released:
+            assigner_logging.log_decision(decision)
+
+    def _carry_out(self, message: Message, body: bytes) -> CommandResult:
+        runtime = self.runtime
+        uow = runtime.unit_of_work()
+        try:
+            payload = decode_json(body)
+        except InvalidMessage as error:
+            raw = {"raw": body[:1000].decode("utf-8", "replace")}
+            return reject(uow, None, None, None, str(error), None, raw, runtime.clock, trusted=False)
+        fields = payload if isinstance(payload, dict) else {}
+        claims = [fields.get(name) if isinstance(fields.get(name), str) else None
+                  for name in ("command_id", "command", "issued_by")]
+        command_id, name, issued_by = claims
+        sender, failure = self._sender(message, body, fields)
+        try:
+            if failure is not None:
+                raise InvalidMessage(failure)
+            command = parse_command(payload)
+        except InvalidMessage as error:
+            body_seen = fields or {"value": payload}
+            return reject(uow, command_id, name, issued_by, str(error), sender, body_seen, runtime.clock,
+                          trusted=False)
+        assert sender is not None
+        return carry_out(uow, command, sender, fields, runtime.clock, runtime.policy, self.max_age)
+
+    def _sender(self, message: Message, body: bytes, fields: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(who sent it, None) as the transport or the signature vouches; (None, why not) otherwise."""
+        if not self.signed:
+            user_id = message.properties.get("user_id")
+            if not user_id:
+                return None, "no user_id property: the sender is not vouched for (publish with user_id set)"
+            return str(user_id), None
+        signature = (message.headers or {}).get(SIGNATURE_HEADER)
+        issued_by = fields.get("issued_by")
+        if not signature:
+            return None, f"not signed: the embedded broker cannot vouch for the sender ({SIGNATURE_HEADER} missing)"
+        key = self.keys.get(issued_by) if isinstance(issued_by, str) else None
+        if key is None:
+            return None, f"no command key for issued_by '{issued_by}'"
+        if not is_signed_by(body, str(signature), key):
+            return None, f"bad signature: not made with the key of '{issued_by}'"
+        if not fields.get("issued_at"):
+            return None, "a signed command must carry issued_at (its replay window)"
+        return issued_by, None
+
+    def _dead_letter(self, message: Message, body: bytes, result: CommandResult) -> Outgoing:
+        reason = result.rejected_because or "rejected"
+        return dead_letter(body, message.headers, message.properties, reason, topology.COMMANDS_DLQ)
+
+
+def _log(result: CommandResult) -> None:
+    fields: dict[str, Any] = {"command_id": result.command_id}
+    if result.replayed:
+        fields["replayed"] = True
+    if result.accepted:
+        fields.update(moved=len(result.moves), released=len(result.released))
+        log.info("command.accepted", **fields)
+        for move in result.moves:
+            holding = move.holding
+            log.info("declaration.moved", declaration_number=holding.declaration_number, unit=str(holding.unit),
+                     officer_id=move.officer_id, previous_officer_id=holding.officer_id, mode=move.mode.value,
+                     command_id=result.command_id)
+        for decision in result.released:
+            assigner_logging.log_decision(decision)
+    else:
+        log.warning("command.rejected", reason=result.rejected_because, dead_lettered=result.dead_letter, **fields)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, bench, db, demo, publish, roster, sample, schema, worker
+from assigner.cli import assign, audit, bench, command, db, demo, publish, roster, sample, schema, worker
 from assigner.domain.errors import AssignerError
 from assigner.schemas.errors import describe_error
 
@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(roster.app, name="roster")
+app.add_typer(command.app, name="command")
+app.add_typer(audit.app, name="audit")
 app.command("assign")(assign.assign)
 app.command("sample")(sample.write_sample)
 app.command("bench")(bench.bench)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,6 +80,8 @@ class Audit(Protocol):
     def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None: ...
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None: ...
+
+    def entries(self, declaration_key: str | None = None) -> Iterator[dict[str, Any]]: ...
 
     def record_moves(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None: ...
 

@@ -40,7 +40,6 @@ class AbsenceStore:
         """The officer's absences in force now."""
         query = self._query().where(
             AbsenceRow.officer_id == officer_id,
-            AbsenceRow.starts_at <= now,
             AbsenceRow.ended_at.is_(None),
             or_(AbsenceRow.until.is_(None), AbsenceRow.until > now),
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from assigner.domain.audit_chain import GENESIS, entry_hash
+from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, entry_hash
 from assigner.domain.commands import CommandHeader
 from assigner.domain.model import SYSTEM
 from assigner.domain.moves import Holding, Move
@@ -52,6 +52,14 @@ class AuditLog:
             entry.update(_declaration_columns(holding))
             entry["officer_id"] = officer_id or holding.officer_id
         self.append([entry])
+
+    def entries(self, declaration_key: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every entry (or one declaration's) in chain order, streamed, with its chain columns."""
+        query = select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=2000)
+        if declaration_key is not None:
+            query = query.where(AuditRow.declaration_key == declaration_key)
+        for row in self.session.scalars(query):
+            yield {name: getattr(row, name) for name in (*CHAINED_FIELDS, "prev_hash", "hash")}
 
     def append(self, entries: Sequence[dict[str, Any]]) -> None:
         """Add entries at the end of the chain, each hashed with the one before it."""

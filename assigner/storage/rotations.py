@@ -108,7 +108,8 @@ class RotationStore:
     def _absent(self, unit_ids: list[int], now: datetime) -> set[tuple[int | None, str]]:
         query = select(AbsenceRow.unit_id, AbsenceRow.officer_id).where(
             or_(AbsenceRow.unit_id.in_(unit_ids), AbsenceRow.unit_id.is_(None)),
-            AbsenceRow.starts_at <= now,
+            # No `starts_at <= now`: an absence counts once committed, even for a transaction that
+            # began (and took its `now`) just before it, while waiting for the unit's lock.
             AbsenceRow.ended_at.is_(None),
             or_(AbsenceRow.until.is_(None), AbsenceRow.until > now),
         )

@@ -1,0 +1,53 @@
+"""`assigner audit verify|show`: check the audit trail; print one declaration's history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assigner import codes
+from assigner.bootstrap import Runtime
+from assigner.domain.errors import InvalidInput
+from assigner.services.audit import declaration_history, verify_audit
+
+app = typer.Typer(help="The audit trail: verify it, show a declaration's history.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify() -> None:
+    """Check the hash chain and re-derive every turn from the rotation rules: OK, or the first entry that fails."""
+    runtime = Runtime().ready()
+    result = verify_audit(runtime.unit_of_work())
+    if not result.ok:
+        typer.echo(f"FAILED at entry {result.failed_seq}: {result.problem} "
+                   f"({result.entries:,} entries before it hold)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
+               f"head {result.head}")
+
+
+@app.command("show")
+def show(declaration: Annotated[str, typer.Argument(help="The declaration number (12 digits, any amendment).")]) -> None:
+    """Print every audit entry about one declaration: when, who, what, how, why."""
+    try:
+        codes.check_declaration_number(declaration)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
+    runtime = Runtime().ready()
+    entries = declaration_history(runtime.unit_of_work(), declaration)
+    if not entries:
+        raise InvalidInput(f"no audit entry for declaration {declaration}")
+    table = Table("#", "when (UTC)", "actor", "action", "mode", "officer", "before", "command", "why",
+                  title=f"declaration {declaration}")
+    for entry in entries:
+        details = entry.get("details") or {}
+        why = entry.get("reason") or ""
+        if "turn" in details:
+            why += f" (turn {details['turn']}, from cursor {details['cursor_from']}, skipped {len(details['skipped'])})"
+        table.add_row(str(entry["seq"]), entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
+                      entry["action"], entry.get("mode") or "", entry.get("officer_id") or "",
+                      entry.get("previous_officer_id") or "", entry.get("command_id") or "", why)
+    Console(width=200).print(table)

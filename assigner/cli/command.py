@@ -1,0 +1,116 @@
+"""`assigner command ...`: build a supervisor command, check it here, sign it where needed, publish it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from assigner.authentication import new_key
+from assigner.broker.commands import broker_user, send_command
+from assigner.broker.connection import display_url
+from assigner.domain.errors import InvalidInput
+from assigner.schemas.command import parse_command
+from assigner.schemas.declaration import InvalidMessage
+from assigner.settings import Settings
+
+app = typer.Typer(help="Supervisor commands: reassign, absence, completion (published to assigner.commands).",
+                  no_args_is_help=True)
+
+By = Annotated[str | None, typer.Option("--by", help="issued_by: the supervisor (default: the broker user, or "
+                                                     "ASSIGNER_SUPERVISOR on the embedded broker).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why; kept in the audit trail.")]
+CommandId = Annotated[str | None, typer.Option("--id", help="command_id (default: a new UUID); the same id is done once.")]
+
+
+@app.command("reassign")
+def reassign(
+    declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
+    to: Annotated[str, typer.Option("--to", help="The officer who gets it.")],
+    by: By = None, reason: Reason = None, command_id: CommandId = None,
+) -> None:
+    """Move one declaration to another officer."""
+    _send("reassign", by, reason, command_id, declaration_number=declaration, to_officer_id=to)
+
+
+@app.command("reassign-group")
+def reassign_group(
+    group: Annotated[str, typer.Argument(help="branch or container.")],
+    key: Annotated[str, typer.Argument(help="The first declaration number (branch) or the container number.")],
+    to: Annotated[str, typer.Option("--to", help="The officer who gets the whole group.")],
+    by: By = None, reason: Reason = None, command_id: CommandId = None,
+) -> None:
+    """Move every open declaration of a branch group or a container group."""
+    _send("reassign_group", by, reason, command_id, group=group, key=key, to_officer_id=to)
+
+
+@app.command("absent")
+def absent(
+    officer: Annotated[str, typer.Argument(help="The officer who is absent.")],
+    until: Annotated[str | None, typer.Option(help="Back at this time (ISO 8601 with offset).")] = None,
+    unit: Annotated[list[str] | None, typer.Option(help="Only this unit, OFFICE/DEPARTMENT (repeatable).")] = None,
+    redistribute: Annotated[bool, typer.Option(help="Hand their open declarations to the others.")] = True,
+    by: By = None, reason: Reason = None, command_id: CommandId = None,
+) -> None:
+    """Take an officer out of rotation and hand their open declarations to the others by rotation."""
+    fields: dict[str, Any] = {"officer_id": officer, "redistribute": redistribute}
+    if until is not None:
+        fields["until"] = until
+    if unit:
+        fields["units"] = [_unit(text) for text in unit]
+    _send("officer_absent", by, reason, command_id, **fields)
+
+
+@app.command("available")
+def available(
+    officer: Annotated[str, typer.Argument(help="The officer who is back.")],
+    by: By = None, reason: Reason = None, command_id: CommandId = None,
+) -> None:
+    """Bring an officer back into rotation; held declarations are assigned."""
+    _send("officer_available", by, reason, command_id, officer_id=officer)
+
+
+@app.command("complete")
+def complete(
+    declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
+    by: By = None, reason: Reason = None, command_id: CommandId = None,
+) -> None:
+    """The check is finished: the declaration is no longer open."""
+    _send("complete", by, reason, command_id, declaration_number=declaration)
+
+
+@app.command("key")
+def key(officer: Annotated[str, typer.Argument(help="The supervisor the key is for.")]) -> None:
+    """Print a new random key line for the command keys file (embedded broker)."""
+    typer.echo(f'"{officer}" = "{new_key()}"')
+
+
+def _send(name: str, by: str | None, reason: str | None, command_id: str | None, **fields: Any) -> None:
+    settings = Settings()
+    issued_by = by or broker_user(settings) or os.environ.get("ASSIGNER_SUPERVISOR")
+    if not issued_by:
+        raise InvalidInput("who issues this command? give --by SUPERVISOR (or set ASSIGNER_SUPERVISOR)")
+    payload: dict[str, Any] = {
+        "command_id": command_id or str(uuid.uuid4()),
+        "command": name,
+        "issued_by": issued_by,
+        "issued_at": datetime.now(UTC).isoformat(),
+        **fields,
+    }
+    if reason is not None:
+        payload["reason"] = reason
+    try:
+        parse_command(payload)
+    except InvalidMessage as error:
+        raise InvalidInput(f"{name}: {error}") from error
+    send_command(settings, payload)
+    typer.echo(f"command {payload['command_id']} ({name}) published to {display_url(settings)}; "
+               "its answer comes as command.accepted or command.rejected on assigner.events")
+
+
+def _unit(text: str) -> dict[str, str]:
+    office, _, department = text.partition("/")
+    return {"customs_office": office, "department": department}

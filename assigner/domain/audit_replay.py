@@ -1,0 +1,133 @@
+"""Re-deriving the rotation from the audit log alone: every turn must be the one the rules give.
+
+The replay starts from nothing and reads the entries in chain order: roster imports set each unit's
+roster (and move its cursor as the import did), officers' activity, absences and returns; then each
+entry that took a turn must name the officer, position, skipped officers, cursor and turn number
+that the rotation rules give at that point. An entry that follows a group must name the officer
+who had the declaration it follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from assigner.domain.rotation import Eligibility, carry_cursor, next_officer, roster_of
+
+
+@dataclass
+class _UnitState:
+    roster: list[str]
+    position: int = 0
+    turn: int = 0
+
+
+@dataclass
+class _Absence:
+    officer_id: str
+    unit: str | None  # None: every unit
+    until: datetime | None
+    ended: bool = False
+
+
+@dataclass
+class RotationReplay:
+    """The rotation's state as the audit entries read so far make it."""
+
+    units: dict[str, _UnitState] = field(default_factory=dict)
+    active: dict[str, bool] = field(default_factory=dict)
+    absences: list[_Absence] = field(default_factory=list)
+    holders: dict[str, str | None] = field(default_factory=dict)
+
+    def apply(self, entry: Mapping[str, Any]) -> str | None:
+        """Read one entry; returns why it does not hold, or None."""
+        action, details = entry["action"], entry.get("details") or {}
+        if action == "roster_import":
+            return self._roster_import(details)
+        if action == "officer_absent":
+            self._absent(entry["officer_id"], (details.get("command") or {}))
+        elif action == "officer_available":
+            for absence in self._in_force(entry["officer_id"], None, entry["occurred_at"]):
+                absence.ended = True
+        problem = None
+        if "turn" in details:
+            problem = self._turn(entry, details)
+        elif "follows" in details:
+            problem = self._follows(entry, details["follows"])
+        key = entry.get("declaration_key")
+        if key and action in ("assigned", "reassigned", "held"):
+            self.holders[key] = entry.get("officer_id")
+        return problem
+
+    def _roster_import(self, details: Mapping[str, Any]) -> str | None:
+        for change in details.get("officers") or []:
+            active = change.get("active")
+            if isinstance(active, list):
+                self.active[change["officer_id"]] = bool(active[1])
+            elif active is not None:
+                self.active[change["officer_id"]] = bool(active)
+        for unit in details.get("units") or []:
+            name, after = unit["unit"], list(unit["roster"])
+            state = self.units.get(name)
+            if state is None:
+                self.units[name] = _UnitState(after)
+                continue
+            if list(unit["roster_before"]) != state.roster:
+                return f"roster of {name} before the import is not the one the log built"
+            if after != state.roster:
+                state.position = carry_cursor(state.roster, state.position, after)
+                state.roster = after
+        return None
+
+    def _absent(self, officer_id: str, command: Mapping[str, Any]) -> None:
+        units: list[str | None] = [f"{u['customs_office']}/{u['department']}" for u in command.get("units") or []]
+        until = datetime.fromisoformat(command["until"]) if command.get("until") else None
+        for absence in self.absences:  # a new absence replaces the earlier ones of the same scope
+            if absence.officer_id == officer_id and not absence.ended and (not units or absence.unit in units):
+                absence.ended = True
+        for unit in units or [None]:
+            self.absences.append(_Absence(officer_id, unit, until))
+
+    def _in_force(self, officer_id: str, unit: str | None, at: datetime) -> list[_Absence]:
+        return [
+            a for a in self.absences
+            if a.officer_id == officer_id and not a.ended and (a.until is None or at < a.until)
+            and (unit is None or a.unit in (None, unit))
+        ]
+
+    def _turn(self, entry: Mapping[str, Any], details: Mapping[str, Any]) -> str | None:
+        name = f"{entry['customs_office']}/{entry['department']}"
+        state = self.units.get(name)
+        if state is None:
+            return f"a turn in unit {name}, which no roster import created"
+        unavailable: dict[str, Eligibility] = {}
+        for officer_id in state.roster:
+            if not self.active.get(officer_id, True):
+                unavailable[officer_id] = Eligibility.INACTIVE
+            elif self._in_force(officer_id, name, entry["occurred_at"]):
+                unavailable[officer_id] = Eligibility.ABSENT
+        found = next_officer(roster_of(state.roster, unavailable), state.position)
+        if found is None:
+            return f"a turn in unit {name} while nobody was eligible"
+        slot, skipped = found
+        expected = {
+            "officer_id": slot.officer_id,
+            "position": slot.position,
+            "cursor_from": state.position,
+            "turn": state.turn + 1,
+            "skipped": [{"officer_id": s.officer_id, "reason": s.reason.value} for s in skipped],
+        }
+        recorded = {**{k: details.get(k) for k in expected}, "officer_id": entry.get("officer_id")}
+        for name_of, value in expected.items():
+            if recorded[name_of] != value:
+                return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
+        state.position, state.turn = slot.position, state.turn + 1
+        return None
+
+    def _follows(self, entry: Mapping[str, Any], follows: str) -> str | None:
+        holder = self.holders.get(follows)
+        if holder != entry.get("officer_id"):
+            return f"follows declaration {follows}, held by {holder!r}, yet went to {entry.get('officer_id')!r}"
+        return None

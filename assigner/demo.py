@@ -97,6 +97,7 @@ class Watch:
     events: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
     after_hours: int = 0
+    by_officer: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (unit, officer, mode)
     seen: int = 0
     last_at: float = 0.0
     _ids: set[str] = field(default_factory=set)
@@ -111,8 +112,10 @@ class Watch:
         self.events[body["event"]] += 1
         if body["event"] == "declaration.held":
             self.held[body["reason"]] += 1
-        if body["event"] == "declaration.assigned" and body["after_hours"]:
-            self.after_hours += 1
+        if body["event"] == "declaration.assigned":
+            self.after_hours += bool(body["after_hours"])
+            unit = f"{body['customs_office']}/{body['department']}"
+            self.by_officer[(unit, body["officer_id"], body["mode"])] += 1
 
 
 def watch_events(

@@ -39,5 +39,6 @@ def send_command(settings: Settings, payload: dict[str, Any]) -> None:
     message = command_message(settings, payload)
     with connect(settings) as connection:
         connection.ensure_connection(max_retries=3)
-        topology.queue(topology.COMMANDS, settings.queue_type)(connection.default_channel).declare()
+        if is_embedded(settings):  # on RabbitMQ the worker declares it; a supervisor's user may only write
+            topology.queue(topology.COMMANDS, settings.queue_type)(connection.default_channel).declare()
         Publisher(connection).publish([message])

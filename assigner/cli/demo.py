@@ -64,10 +64,13 @@ def demo(
 
 def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int, elapsed: float) -> None:
     console = Console(width=100)
-    table = Table("unit", "officer", "name", "assigned", title="Assignments by rotation, per unit and officer")
+    table = Table("unit", "officer", "name", "turns", "with group",
+                  title="Assignments per unit and officer: by turn of the rotation, and kept with a group")
     for line in roster_listing(runtime.unit_of_work(), runtime.clock):
         if line.position is not None:
-            table.add_row(str(line.unit), line.officer_id, line.name, str(line.assigned))
+            turns = watch.by_officer[(str(line.unit), line.officer_id, "auto")]
+            grouped = watch.by_officer[(str(line.unit), line.officer_id, "group")]
+            table.add_row(str(line.unit), line.officer_id, line.name, str(turns), str(grouped))
     console.print(table)
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"
     processed = len(stream.messages)
@@ -75,6 +78,8 @@ def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int
         f"messages published    {processed:,} over 3 days' registrations (pilot: Region III, 720 yellow)",
         f"yellow, assigned      {watch.events['declaration.assigned']:,} "
         f"({watch.after_hours} registered after working hours, assigned as soon as they arose)",
+        f"  kept with a group   {sum(n for (_, _, mode), n in watch.by_officer.items() if mode == 'group'):,} "
+        "(branch lot or shared container: to its officer, no turn used)",
         f"held                  {watch.events['declaration.held']:,} ({held})",
         f"green/red, recorded   {watch.events['declaration.recorded']:,} (not assigned automatically)",
         f"amendments            {watch.events['declaration.amended']:,} (kept with their officer)",

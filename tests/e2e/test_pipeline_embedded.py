@@ -165,9 +165,15 @@ class TestDemo:
         assert re.search(r"held\s+2 \(unknown_department 2\)", out)
         assert re.search(r"dead-lettered\s+6 ", out)
         assert "worker stopped (exit 0)" in out
-        counts: dict[str, list[int]] = {}
-        for unit, assigned in re.findall(r"│ (\d{2}[A-Z0-9]{2}/\d{2}) │ \S+\s+│ [^│]+│ (\d+)", out):
-            counts.setdefault(unit, []).append(int(assigned))
-        assert sorted(counts) == ["01B1/01", "01B1/02", "02CI/01", "02CI/02"]
-        assert sum(map(sum, counts.values())) == 718
-        assert all(max(c) - min(c) <= 1 for c in counts.values())
+        turns: dict[str, list[int]] = {}
+        grouped = 0
+        for unit, by_turn, with_group in re.findall(
+            r"│ (\d{2}[A-Z0-9]{2}/\d{2}) │ \S+\s+│ [^│]+│ +(\d+) +│ +(\d+)", out
+        ):
+            turns.setdefault(unit, []).append(int(by_turn))
+            grouped += int(with_group)
+        assert sorted(turns) == ["01B1/01", "01B1/02", "02CI/01", "02CI/02"]
+        assert sum(map(sum, turns.values())) + grouped == 718
+        assert grouped > 0  # the stream's branch lots and shared containers stay together
+        assert re.search(rf"kept with a group\s+{grouped} ", out)
+        assert all(max(c) - min(c) <= 1 for c in turns.values())  # rule 2 is about turns

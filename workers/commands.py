@@ -27,7 +27,7 @@ from assigner.services.absences import return_due_officers
 from assigner.services.commands import CommandResult, carry_out, reject
 from workers.batch import event_message, mark_published_quietly
 from workers.delivery import dead_letter, raw_body
-from workers.outages import through_outages
+from workers.outages import OUTAGES, first_line, through_outages
 
 log = structlog.get_logger("assigner.worker")
 
@@ -90,7 +90,16 @@ class CommandHandler:
             return reject(uow, command_id, name, issued_by, str(error), sender, body_seen, runtime.clock,
                           trusted=False)
         assert sender is not None
-        return carry_out(uow, command, sender, fields, runtime.clock, runtime.policy, self.max_age)
+        try:
+            return carry_out(uow, command, sender, fields, runtime.clock, runtime.policy, self.max_age)
+        except OUTAGES:
+            raise  # waited out by the caller
+        except Exception as error:  # a command that fails on its own must not come back forever
+            log.error("command.failed", command_id=command_id, error=f"{type(error).__name__}: {first_line(error)}",
+                      exc_info=error)
+            reason = f"could not be processed: {type(error).__name__}: {first_line(error)}"
+            return reject(runtime.unit_of_work(), command_id, name, issued_by, reason, sender, fields, runtime.clock,
+                          trusted=False)
 
     def _sender(self, message: Message, body: bytes, fields: dict[str, Any]) -> tuple[str | None, str | None]:
         """(who sent it, None) as the transport or the signature vouches; (None, why not) otherwise."""

@@ -42,7 +42,9 @@ def main() -> None:
 def run(args: list[str]) -> int:
     """Run the CLI with these arguments; returns the exit code."""
     try:
-        app(args=args, prog_name="assigner", standalone_mode=False)
+        code = app(args=args, prog_name="assigner", standalone_mode=False)
+        if isinstance(code, int):  # click returns a typer.Exit's code instead of raising it here
+            return code
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:

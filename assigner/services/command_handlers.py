@@ -50,8 +50,13 @@ class Context:
         return self.uow.rotations.lock(sorted(set(units)), self.now)
 
     def authorise(self, units: Iterable[Unit]) -> None:
-        """`issued_by` must supervise every unit the command touches."""
-        for unit in sorted(set(units)):
+        """`issued_by` must supervise every unit the command touches (which must exist)."""
+        units = sorted(set(units))
+        known = set(self.uow.rotations.all_units())
+        for unit in units:
+            if unit not in known:
+                raise CommandRefused(f"unit {unit} is not known: no roster names it")
+        for unit in units:
             if self.header.issued_by not in self.uow.roster.supervisors(unit):
                 raise NotASupervisor(f"'{self.header.issued_by}' is not a supervisor of unit {unit}")
 

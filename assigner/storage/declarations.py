@@ -43,10 +43,18 @@ class DeclarationStore:
             .where(tuple_(HoldRow.customs_office, HoldRow.department).in_(keys))
             .order_by(HoldRow.id)
         )
+        rows = list(self.session.scalars(query))
+        containers: dict[str, list[str]] = {}
+        if rows:
+            found = select(ContainerRow.declaration_key, ContainerRow.container_number).where(
+                ContainerRow.declaration_key.in_([row.declaration_key for row in rows])
+            )
+            for key, number in self.session.execute(found):
+                containers.setdefault(key, []).append(number)
         held: dict[Unit, list[Declaration]] = {}
-        for row in self.session.scalars(query):
+        for row in rows:
             unit = Unit(row.customs_office, row.department)
-            held.setdefault(unit, []).append(_declaration(row))
+            held.setdefault(unit, []).append(_declaration(row, containers.get(row.declaration_key, [])))
         return held
 
     def group_owners(self, declarations: Iterable[Declaration]) -> GroupBook:
@@ -234,7 +242,7 @@ def _known(row: DeclarationRow) -> KnownDeclaration:
     return KnownDeclaration(row.declaration_key, row.declaration_number, unit, Status(row.status), row.officer_id)
 
 
-def _declaration(row: DeclarationRow) -> Declaration:
+def _declaration(row: DeclarationRow, containers: list[str]) -> Declaration:
     return Declaration(
         declaration_number=row.declaration_number,
         unit=Unit(row.customs_office, row.department),
@@ -245,4 +253,5 @@ def _declaration(row: DeclarationRow) -> Declaration:
         first_declaration_number=row.first_declaration_number,
         branch_index=row.branch_index,
         branch_count=row.branch_count,
+        container_numbers=tuple(sorted(containers)),
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Declaration, Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
+from assigner.schemas.command import parse_command
 from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import BatchResult, assign_declarations
+from assigner.services.commands import CommandResult, carry_out
 from assigner.services.roster import RosterImport, import_roster
 
 HANOI = timezone(timedelta(hours=7))
@@ -55,3 +58,24 @@ def load_roster(runtime: Runtime, entries: list[RosterEntry]) -> RosterImport:
 def assign(runtime: Runtime, declarations: list[Declaration]) -> BatchResult:
     """Assign a batch through the service."""
     return assign_declarations(runtime.unit_of_work(), declarations, runtime.clock, runtime.policy)
+
+
+SUPERVISOR = "sup"
+MAX_AGE = timedelta(hours=24)
+
+
+def command_body(
+    command: str, issued_by: str = SUPERVISOR, command_id: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A command message as a supervisor's tool sends it (a fresh command_id unless given)."""
+    return {"command_id": command_id or uuid.uuid4().hex, "command": command, "issued_by": issued_by, **fields}
+
+
+def send_command(
+    runtime: Runtime, body: dict[str, Any], sender: str | None = None, max_age: timedelta = MAX_AGE
+) -> CommandResult:
+    """Parse and carry out a command through the service, sent by `sender` (its issued_by by default)."""
+    return carry_out(
+        runtime.unit_of_work(), parse_command(body), sender or str(body["issued_by"]), body, runtime.clock,
+        runtime.policy, max_age,
+    )

@@ -1,0 +1,264 @@
+"""The audit trail: the hash chain and the rotation re-derived from it, through the service and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from assigner.bootstrap import Runtime
+from assigner.cli import run
+from assigner.domain.audit_chain import GENESIS, entry_hash
+from assigner.domain.model import Unit
+from assigner.services.absences import return_due_officers
+from assigner.services.audit import Verification, declaration_history, verify_audit
+from assigner.storage.tables import AuditRow, CursorRow
+from integration.conftest import FrozenClock
+from integration.helpers import (
+    SUPERVISOR,
+    UNIT,
+    assign,
+    command_body,
+    declaration,
+    load_roster,
+    numbers,
+    roster,
+    send_command,
+)
+
+OTHER_UNIT = Unit("01B1", "01")
+BOX = "CSQU3054383"
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run `assigner ARGS...` in-process against the test database; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "cli-home"))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def verify(runtime: Runtime) -> Verification:
+    return verify_audit(runtime.unit_of_work())
+
+
+def audit_count(runtime: Runtime) -> int:
+    with runtime.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(AuditRow)) or 0
+
+
+def seq_of(runtime: Runtime, *where: object) -> int:
+    """The seq of the first entry matching."""
+    with runtime.engine.connect() as connection:
+        found = connection.scalar(select(func.min(AuditRow.seq)).where(*where))
+    assert found is not None
+    return int(found)
+
+
+def small_history(runtime: Runtime) -> list[str]:
+    """A roster import and a few turns, one of them moved by hand: the declaration numbers."""
+    load_roster(runtime, roster(UNIT, "a", "b", "c", supervisors=(SUPERVISOR,)))
+    batch = numbers(4)
+    assign(runtime, [declaration(n) for n in batch])
+    assert send_command(runtime, command_body("reassign", declaration_number=batch[0], to_officer_id="c")).accepted
+    return batch
+
+
+def mixed_history(runtime: Runtime, clock: FrozenClock) -> None:
+    """Everything that writes to the audit log, interleaved, over two units and a few hours."""
+    load_roster(runtime, roster(UNIT, "a", "b", "c", supervisors=(SUPERVISOR,))
+                + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)))
+    first, second, boxed, shares_box, plain, there = numbers(6)
+    assign(runtime, [
+        declaration(first, first_declaration_number="F"), declaration(boxed, container_numbers=[BOX]),
+        declaration(plain), declaration(there, OTHER_UNIT), declaration(numbers(1, start=30)[0], channel="green"),
+    ])
+    clock.advance(minutes=5)
+    assign(runtime, [
+        declaration(second, first_declaration_number=first), declaration(shares_box, container_numbers=[BOX])
+    ])
+    assign(runtime, [declaration(first[:11] + "1", first_declaration_number="F")])  # an amendment
+    send_command(runtime, command_body("reassign", declaration_number=plain, to_officer_id="a", reason="balance"))
+    send_command(runtime, command_body("reassign_group", group="container", key=BOX, to_officer_id="c"))
+    send_command(runtime, command_body("complete", declaration_number=boxed))
+    clock.advance(minutes=5)
+    until = clock() + timedelta(hours=2)
+    assert send_command(runtime, command_body("officer_absent", officer_id="a", until=until.isoformat())).accepted
+    assign(runtime, [declaration(n) for n in numbers(3, start=40)])
+    assign(runtime, [declaration(n, OTHER_UNIT) for n in numbers(2, start=50)])
+    assert send_command(runtime, command_body("officer_absent", officer_id="b", redistribute=False)).accepted
+    assign(runtime, [declaration(n) for n in numbers(2, start=60)])
+    assert send_command(runtime, command_body("officer_available", officer_id="b")).accepted
+    send_command(runtime, command_body("officer_available", officer_id="c"))  # refused: c is not absent
+    send_command(runtime, command_body("complete", declaration_number=plain, issued_by="a"))  # dead-lettered
+    load_roster(runtime, roster(UNIT, "c", "a", "b", inactive=("b",), supervisors=(SUPERVISOR,))
+                + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)))
+    assign(runtime, [declaration(n) for n in numbers(2, start=70)])
+    units = [{"customs_office": OTHER_UNIT.customs_office, "department": OTHER_UNIT.department}]
+    send_command(runtime, command_body("officer_absent", officer_id="x", units=units, until=until.isoformat()))
+    assign(runtime, [declaration(n, OTHER_UNIT) for n in numbers(2, start=80)])  # held: a and x away there
+    clock.advance(hours=3)
+    released, _ = return_due_officers(runtime.unit_of_work(), clock, runtime.policy)
+    assert len(released) == 5  # x's three, redistributed to nobody and held, and the two that came after
+    assign(runtime, [declaration(n) for n in numbers(3, start=90)] + [declaration(numbers(1, start=95)[0], OTHER_UNIT)])
+
+
+class TestVerifyAudit:
+    def test_an_empty_log_is_ok(self, runtime: Runtime) -> None:
+        result = verify(runtime)
+        assert result.ok and (result.entries, result.turns) == (0, 0)
+
+    def test_a_mixed_history_verifies(self, runtime: Runtime, clock: FrozenClock) -> None:
+        mixed_history(runtime, clock)
+        result = verify(runtime)
+        assert result.ok, result.problem
+        assert result.entries == audit_count(runtime) and result.failed_seq is None
+        with runtime.engine.connect() as connection:
+            head = connection.scalar(select(AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1))
+            modes = set(connection.scalars(select(AuditRow.mode).where(AuditRow.mode.is_not(None))))
+        assert result.head == head
+        assert modes == {"auto", "group", "manual", "redistributed"}
+        assert result.turns >= 20
+
+    def test_entries_are_chained_in_seq_order(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        with runtime.engine.connect() as connection:
+            query = select(AuditRow.seq, AuditRow.prev_hash, AuditRow.hash).order_by(AuditRow.seq)
+            rows = connection.execute(query).all()
+        assert [row.seq for row in rows] == list(range(1, len(rows) + 1))
+        assert rows[0].prev_hash == GENESIS
+        assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
+
+    def test_an_entry_edited_in_the_database_fails_at_that_entry(self, runtime: Runtime) -> None:
+        batch = small_history(runtime)
+        target = seq_of(runtime, AuditRow.action == "assigned", AuditRow.declaration_key == batch[1][:11])
+        with runtime.engine.begin() as connection:
+            connection.execute(update(AuditRow).where(AuditRow.seq == target).values(officer_id="c"))
+        result = verify(runtime)
+        assert not result.ok and result.failed_seq == target and result.entries == target - 1
+        assert result.problem == "its content does not match its hash (the entry was edited)"
+
+    def test_an_entry_edited_with_its_hash_recomputed_breaks_the_next_link(self, runtime: Runtime) -> None:
+        batch = small_history(runtime)
+        target = seq_of(runtime, AuditRow.action == "assigned", AuditRow.declaration_key == batch[1][:11])
+        with runtime.engine.begin() as connection:
+            row = connection.execute(select(AuditRow).where(AuditRow.seq == target)).mappings().one()
+            forged = entry_hash(row["prev_hash"], {**row, "reason": "edited"})
+            connection.execute(update(AuditRow).where(AuditRow.seq == target).values(reason="edited", hash=forged))
+        result = verify(runtime)
+        assert not result.ok and result.failed_seq == target + 1
+        assert result.problem is not None and result.problem.startswith("does not link to the entry before it")
+
+    def test_a_deleted_entry_fails_where_it_is_missing(self, runtime: Runtime) -> None:
+        batch = small_history(runtime)
+        target = seq_of(runtime, AuditRow.action == "assigned", AuditRow.declaration_key == batch[2][:11])
+        with runtime.engine.begin() as connection:
+            connection.execute(delete(AuditRow).where(AuditRow.seq == target))
+        result = verify(runtime)
+        assert not result.ok and result.failed_seq == target + 1
+        assert result.problem == f"entry {target} is missing (deleted?)"
+
+    def test_a_tampered_cursor_fails_the_rotation_rules_with_an_intact_chain(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        assert verify(runtime).ok
+        with runtime.engine.begin() as connection:
+            connection.execute(update(CursorRow).values(position=0))  # gives a a turn out of order
+        assign(runtime, [declaration(n) for n in numbers(2, start=20)])
+        result = verify(runtime)
+        target = seq_of(runtime, AuditRow.declaration_key == numbers(1, start=20)[0][:11])
+        assert not result.ok and result.failed_seq == target and result.entries == target - 1
+        assert result.problem is not None and result.problem.startswith("does not follow the rotation rules: ")
+        assert "officer_id is 'a'; the rotation rules give 'b'" in result.problem
+
+    def test_an_assignment_the_rules_would_not_give_fails_even_when_chained(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        # Rewrite the whole chain consistently after changing who got turn 2: only the replay can tell.
+        with runtime.engine.begin() as connection:
+            rows = [dict(r) for r in connection.execute(select(AuditRow).order_by(AuditRow.seq)).mappings()]
+            prev = GENESIS
+            for row in rows:
+                if row["action"] == "assigned" and row["details"].get("turn") == 2:
+                    row["officer_id"] = "c"
+                row["prev_hash"], row["hash"] = prev, entry_hash(prev, row)
+                prev = row["hash"]
+                connection.execute(update(AuditRow).where(AuditRow.id == row["id"]).values(
+                    officer_id=row["officer_id"], prev_hash=row["prev_hash"], hash=row["hash"]))
+        result = verify(runtime)
+        assert not result.ok and result.problem == (
+            "does not follow the rotation rules: officer_id is 'c'; the rotation rules give 'b'"
+        )
+
+
+class TestDeclarationHistory:
+    def test_every_entry_about_a_declaration_and_its_amendments_oldest_first(self, runtime: Runtime) -> None:
+        batch = small_history(runtime)
+        assign(runtime, [declaration(batch[0][:11] + "1")])
+        history = declaration_history(runtime.unit_of_work(), batch[0][:11] + "7")
+        assert [(e["action"], e["officer_id"], e["mode"]) for e in history] == [
+            ("assigned", "a", "auto"), ("reassigned", "c", "manual"), ("amendment", "c", None)
+        ]
+        assert [e["seq"] for e in history] == sorted(e["seq"] for e in history)
+
+    def test_a_declaration_never_seen_has_no_history(self, runtime: Runtime) -> None:
+        assert declaration_history(runtime.unit_of_work(), numbers(1, start=99)[0]) == []
+
+
+def tamper(runtime: Runtime) -> int:
+    """A small history with one entry's reason edited in the database: that entry's seq."""
+    batch = small_history(runtime)
+    target = seq_of(runtime, AuditRow.declaration_key == batch[3][:11])
+    with runtime.engine.begin() as connection:
+        connection.execute(update(AuditRow).where(AuditRow.seq == target).values(reason="edited"))
+    return target
+
+
+class TestAuditCli:
+    def test_verify_says_ok_and_exits_0(self, runtime: Runtime, cli: Cli) -> None:
+        small_history(runtime)
+        code, out, err = cli("audit", "verify")
+        assert code == 0 and err == ""
+        assert out.startswith("OK: 7 entries chained, 4 turns re-derived from the rotation rules; head ")
+
+    def test_verify_names_the_failing_entry(self, runtime: Runtime, cli: Cli) -> None:
+        target = tamper(runtime)
+        _, out, err = cli("audit", "verify")
+        assert out == ""
+        assert err.startswith(f"FAILED at entry {target}: its content does not match its hash")
+        assert err.endswith(f"({target - 1} entries before it hold)\n") and err.count("\n") == 1
+
+    def test_verify_exits_1_when_it_fails(self, runtime: Runtime, cli: Cli) -> None:
+        tamper(runtime)
+        code, _, _ = cli("audit", "verify")
+        assert code == 1
+
+    def test_show_prints_a_declarations_history(self, runtime: Runtime, cli: Cli) -> None:
+        batch = small_history(runtime)
+        code, out, _ = cli("audit", "show", batch[0])
+        assert code == 0
+        assert f"declaration {batch[0]}" in out
+        lines = [line for line in out.splitlines() if "assigned" in line]
+        assert len(lines) == 2
+        assert "system" in lines[0] and "auto" in lines[0] and "(turn 1, from cursor 0, skipped 0)" in lines[0]
+        assert SUPERVISOR in lines[1] and "reassigned" in lines[1] and "manual" in lines[1]
+
+    def test_show_of_an_unknown_declaration_is_a_one_line_error(self, runtime: Runtime, cli: Cli) -> None:
+        small_history(runtime)
+        unknown = numbers(1, start=99)[0]
+        code, out, err = cli("audit", "show", unknown)
+        assert code == 1 and out == ""
+        assert err == f"error: no audit entry for declaration {unknown}\n"
+
+    def test_show_of_a_malformed_number_is_a_one_line_error(self, cli: Cli) -> None:
+        code, _, err = cli("audit", "show", "12345")
+        assert code == 1 and err.startswith("error: ") and err.count("\n") == 1

@@ -1,0 +1,105 @@
+"""The audit log's hash chain: what an entry's hash covers, and what leaves it unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, canonical, entry_hash
+
+HANOI = timezone(timedelta(hours=7))
+
+
+def entry(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "seq": 7,
+        "occurred_at": datetime(2025, 6, 2, 2, 0, tzinfo=UTC),
+        "actor": "system",
+        "action": "assigned",
+        "mode": "auto",
+        "declaration_key": "10543219876",
+        "declaration_number": "105432198760",
+        "customs_office": "01B1",
+        "department": "00",
+        "officer_id": "a",
+        "previous_officer_id": None,
+        "command_id": None,
+        "reason": "rotation",
+        "details": {"turn": 3, "cursor_from": 2, "skipped": [{"officer_id": "b", "reason": "absent"}]},
+    }
+    return {**base, **changes}
+
+
+OTHER_VALUES: dict[str, Any] = {
+    "seq": 8,
+    "occurred_at": datetime(2025, 6, 2, 2, 0, 1, tzinfo=UTC),
+    "actor": "sup",
+    "action": "reassigned",
+    "mode": "manual",
+    "declaration_key": "10543219877",
+    "declaration_number": "105432198761",
+    "customs_office": "02CI",
+    "department": "01",
+    "officer_id": "c",
+    "previous_officer_id": "a",
+    "command_id": "cmd-1",
+    "reason": "rotation.",
+    "details": {"turn": 4, "cursor_from": 2, "skipped": [{"officer_id": "b", "reason": "absent"}]},
+}
+
+
+class TestEntryHash:
+    def test_every_chained_field_is_given_another_value_here(self) -> None:
+        assert set(OTHER_VALUES) == set(CHAINED_FIELDS)
+
+    @pytest.mark.parametrize("name", CHAINED_FIELDS)
+    def test_changing_any_chained_field_changes_the_hash(self, name: str) -> None:
+        assert entry_hash(GENESIS, entry(**{name: OTHER_VALUES[name]})) != entry_hash(GENESIS, entry())
+
+    def test_a_null_field_set_to_a_value_changes_the_hash(self) -> None:
+        assert entry_hash(GENESIS, entry(command_id="x")) != entry_hash(GENESIS, entry())
+
+    def test_a_change_deep_inside_details_changes_the_hash(self) -> None:
+        skipped = [{"officer_id": "b", "reason": "inactive"}]
+        changed = entry(details={"turn": 3, "cursor_from": 2, "skipped": skipped})
+        assert entry_hash(GENESIS, changed) != entry_hash(GENESIS, entry())
+
+    def test_the_previous_hash_is_part_of_the_hash(self) -> None:
+        assert entry_hash("1" * 64, entry()) != entry_hash(GENESIS, entry())
+
+    def test_the_hash_is_sha256_hex(self) -> None:
+        digest = entry_hash(GENESIS, entry())
+        assert len(digest) == 64 and int(digest, 16) >= 0
+
+    def test_fields_outside_the_chain_do_not_count(self) -> None:
+        assert entry_hash(GENESIS, entry(id=99, hash="x", prev_hash="y")) == entry_hash(GENESIS, entry())
+
+    def test_a_missing_field_counts_as_null(self) -> None:
+        without = entry()
+        del without["command_id"]
+        assert entry_hash(GENESIS, without) == entry_hash(GENESIS, entry())
+
+
+class TestCanonical:
+    def test_equal_content_with_keys_in_another_order_is_the_same(self) -> None:
+        reordered = dict(reversed(list(entry().items())))
+        reordered["details"] = {"skipped": [{"reason": "absent", "officer_id": "b"}], "cursor_from": 2, "turn": 3}
+        assert canonical(reordered) == canonical(entry())
+        assert entry_hash(GENESIS, reordered) == entry_hash(GENESIS, entry())
+
+    def test_the_same_instant_in_another_timezone_is_the_same(self) -> None:
+        in_hanoi = entry(occurred_at=datetime(2025, 6, 2, 9, 0, tzinfo=HANOI))
+        assert canonical(in_hanoi) == canonical(entry())
+        assert entry_hash(GENESIS, in_hanoi) == entry_hash(GENESIS, entry())
+
+    def test_another_instant_with_the_same_wall_clock_time_differs(self) -> None:
+        assert canonical(entry(occurred_at=datetime(2025, 6, 2, 2, 0, tzinfo=HANOI))) != canonical(entry())
+
+    def test_times_are_written_in_utc(self) -> None:
+        in_hanoi = entry(occurred_at=datetime(2025, 6, 2, 9, 0, tzinfo=HANOI))
+        assert b'"occurred_at":"2025-06-02T02:00:00+00:00"' in canonical(in_hanoi)
+
+    def test_non_ascii_text_is_kept_as_utf8(self) -> None:
+        assert "nghỉ ốm".encode() in canonical(entry(reason="nghỉ ốm"))

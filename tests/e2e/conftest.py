@@ -12,10 +12,12 @@ import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
 from e2e.support import (
+    BrokerUser,
     EventCollector,
     StartWorker,
     Upstream,
     WorkerProcess,
+    add_broker_user,
     amqp_url,
     client,
     declare_topology,
@@ -112,3 +114,20 @@ def start_worker(
     yield start
     for worker in workers:
         worker.kill()
+
+
+@pytest.fixture(scope="session")
+def supervisor_users(rabbitmq_vhost: str) -> Iterator[dict[str, BrokerUser]]:
+    """Two RabbitMQ users whose names are supervisors' officer ids ('a' and 'b'), unique to the session.
+
+    Made with rabbitmqctl, allowed to do anything in the session vhost only, deleted at the session's end.
+    """
+    stem = f"sup-{uuid.uuid4().hex[:8]}"
+    made: dict[str, BrokerUser] = {}
+    try:
+        for label in ("a", "b"):
+            made[label] = add_broker_user(rabbitmq_vhost, f"{stem}-{label}")
+        yield made
+    finally:
+        for user in made.values():
+            rabbitmqctl("delete_user", user.name, check=False)

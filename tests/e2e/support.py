@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from urllib.parse import quote
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
@@ -419,3 +420,125 @@ def assert_rotation_kept(rows: Sequence[Assignment], rosters: Mapping[Unit, Sequ
         assert [turn for turn, _ in turns] == list(range(1, len(turns) + 1)), f"{unit}: turns are not 1..n"
         expected = [officers[index % len(officers)] for index in range(len(turns))]
         assert [officer for _, officer in turns] == expected, f"{unit}: turns left the roster order"
+
+
+# --- Supervisor commands --------------------------------------------------------------------------
+# Commands are sent as an admin tool sends them: plain JSON on `assigner.commands`, with the AMQP
+# `user_id` property set to the RabbitMQ user the connection logs in as (RabbitMQ refuses any other).
+
+ANSWERS = ("command.accepted", "command.rejected")
+
+
+@dataclass(frozen=True)
+class BrokerUser:
+    """A RabbitMQ user made for the test session; its name is a supervisor's officer id."""
+
+    name: str
+    password: str
+
+    def url(self, vhost: str, host: str = "127.0.0.1", port: int = 5672) -> str:
+        """This user's URL for a vhost."""
+        return f"amqp://{quote(self.name, safe='')}:{quote(self.password, safe='')}@{host}:{port}/{quote(vhost, safe='')}"
+
+
+def add_broker_user(vhost: str, name: str) -> BrokerUser:
+    """Create a RabbitMQ user allowed to do anything in `vhost` (and nothing elsewhere)."""
+    user = BrokerUser(name, uuid.uuid4().hex)
+    rabbitmqctl("add_user", user.name, user.password)
+    rabbitmqctl("set_permissions", "-p", vhost, user.name, ".*", ".*", ".*")
+    return user
+
+
+_NOT_SET: Any = object()
+
+
+class CommandSender:
+    """An admin tool logged in to RabbitMQ as one user: publishes persistent JSON commands, confirmed.
+
+    `user_id` is the connection's user unless told otherwise (None: the property is left out).
+    """
+
+    def __init__(self, url: str, user_id: str | None) -> None:
+        self.user_id = user_id
+        self.connection = client(url)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+
+    def send(self, command: Any, user_id: str | None = _NOT_SET, headers: Mapping[str, Any] | None = None) -> bytes:
+        """Publish one command (JSON-encoded unless bytes already); returns the body sent."""
+        body = command if isinstance(command, bytes) else encode(command)
+        properties = pika.BasicProperties(
+            user_id=self.user_id if user_id is _NOT_SET else user_id, delivery_mode=2,
+            content_type="application/json", headers=dict(headers or {}) or None,
+        )
+        self.channel.basic_publish("", COMMANDS, body, properties, mandatory=True)
+        return body
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self.connection.is_open:
+            self.connection.close()
+
+
+def command(name: str, issued_by: str, **fields: Any) -> dict[str, Any]:
+    """A command message with a fresh command_id and a reason (fields: the command's own)."""
+    return {"command_id": str(uuid.uuid4()), "command": name, "issued_by": issued_by,
+            "reason": f"e2e test: {name}", **fields}
+
+
+def answers(events: Iterable[Delivered], command_id: str) -> list[dict[str, Any]]:
+    """The command.accepted / command.rejected events about one command, in arrival order."""
+    return [e.payload() for e in events if e.payload().get("event") in ANSWERS and e.payload().get("command_id") == command_id]
+
+
+def wait_for_answer(collector: EventCollector, command_id: str, count: int = 1, **options: Any) -> list[Delivered]:
+    """All events received once `count` answers (accepted or rejected) to a command have arrived."""
+    return collector.wait_until(lambda got: len(answers(got, command_id)) >= count,
+                                f"{count} answer(s) to command {command_id}", **options)
+
+
+def events_of_command(events: Iterable[Delivered], command_id: str) -> list[Delivered]:
+    """The events a command published: its declaration events (they carry its id) and its answers."""
+    return [e for e in events if e.payload().get("command_id") == command_id]
+
+
+def run_assigner(env: Mapping[str, str], *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """`python -m assigner ARGS` with exactly these ASSIGNER_* settings (none leak from the test's environment)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
+    return subprocess.run([sys.executable, "-m", "assigner", *args], env={**inherited, **env}, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def import_roster_entries(database_url: str, home: Path, entries: Sequence[Any]) -> None:
+    """Import roster entries (checkers and supervisors) through the service, as `assigner roster import` does."""
+    runtime = Runtime(Settings(database_url=database_url, home=home)).ready()
+    try:
+        load_roster(runtime, list(entries))
+    finally:
+        runtime.engine.dispose()
+
+
+def query(database_url: str, sql: str, **parameters: Any) -> list[dict[str, Any]]:
+    """Rows of a read-only SQL query, as dicts."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(text(sql), parameters)]
+    finally:
+        engine.dispose()
+
+
+def execute(database_url: str, sql: str, **parameters: Any) -> int:
+    """Run one SQL statement, committed; returns the rows it touched (a test tampering with the database)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            return int(connection.execute(text(sql), parameters).rowcount)
+    finally:
+        engine.dispose()
+
+
+def holders(database_url: str) -> dict[str, tuple[str, str | None]]:
+    """Each stored declaration's (status, officer_id), by full declaration number."""
+    rows = query(database_url, "SELECT declaration_number, status, officer_id FROM declarations")
+    return {row["declaration_number"]: (row["status"], row["officer_id"]) for row in rows}

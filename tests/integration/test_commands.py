@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, update
 
 from assigner.bootstrap import Runtime

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from stdnum import iso6346
 from stdnum.vn import mst
+
+from assigner.domain.errors import InvalidInput
 
 OFFICE = re.compile(r"^[0-9A-Z]{4}$")
 DEPARTMENT = re.compile(r"^[0-9]{2}$")
@@ -55,3 +58,13 @@ def check_container(value: str) -> str:
     if not iso6346.is_valid(compact):
         raise ValueError(f"'{value}' is not an ISO 6346 container number with a valid check digit")
     return compact
+
+
+def optional(check: Callable[[str], str], value: str | None) -> str | None:
+    """A command-line option's code checked (None stays None); a bad one raises InvalidInput."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error

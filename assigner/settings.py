@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     command_max_age_hours: float = Field(24, gt=0)
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"
+    # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_address: str = "0.0.0.0"
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
     # Per-office overrides: only the keys given; the rest (holidays too) come from working_hours.
     offices: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -19,6 +19,7 @@ from kombu.message import Message
 
 from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
+from assigner.domain.errors import first_line
 from assigner.broker import topology
 from assigner.broker.publishing import Outgoing, Publisher, json_body
 from assigner.domain.events import Event
@@ -26,7 +27,8 @@ from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.outbox import mark_published, pending_events
-from workers.outages import OUTAGES, first_line, through_outages
+from workers.outages import OUTAGES, through_outages
+from workers import metrics
 from workers.delivery import dead_letter, raw_body, read_declaration
 
 log = structlog.get_logger("assigner.worker")
@@ -60,7 +62,9 @@ class BatchHandler:
         self._mark(events)
         for message in batch:
             message.ack()
+        metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters))
         for result in results:
+            metrics.count_decisions(result.released + result.decisions)
             for decision in result.released + result.decisions:
                 assigner_logging.log_decision(decision)
 

@@ -17,6 +17,7 @@ from kombu.message import Message
 from assigner import logging as assigner_logging
 from assigner.authentication import SIGNATURE_HEADER, is_signed_by
 from assigner.bootstrap import Runtime
+from assigner.domain.errors import first_line
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher
@@ -26,8 +27,9 @@ from assigner.schemas.raw import decode_json
 from assigner.services.absences import return_due_officers
 from assigner.services.commands import CommandResult, carry_out, reject
 from workers.batch import event_message, mark_published_quietly
+from workers import metrics
 from workers.delivery import dead_letter, raw_body
-from workers.outages import OUTAGES, first_line, through_outages
+from workers.outages import OUTAGES, through_outages
 
 log = structlog.get_logger("assigner.worker")
 
@@ -54,6 +56,9 @@ class CommandHandler:
             mark_published_quietly(self.runtime, result.events)
             message.ack()
             _log(result)
+            metrics.COMMANDS.labels("accepted" if result.accepted else "rejected").inc()
+            metrics.count_decisions(result.released)
+            metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(len(letters))
 
     def idle(self, publisher: Publisher) -> None:
         """While no command comes: officers whose absence ran out come back, and held declarations go out."""
@@ -65,6 +70,7 @@ class CommandHandler:
         if events:
             publisher.publish([event_message(event) for event in events])
             mark_published_quietly(runtime, events)
+        metrics.count_decisions(released)
         for decision in released:
             assigner_logging.log_decision(decision)
 

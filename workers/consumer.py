@@ -6,6 +6,7 @@ transaction and its publisher confirms block, and must stall neither heartbeats 
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -23,10 +24,14 @@ from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
+from assigner.services.beats import record_beat
+from workers import metrics
+from workers.outages import OUTAGES
 
 log = structlog.get_logger("assigner.worker")
 IDLE_POLL_SECONDS = 1.0
 SWEEP_EVERY_SECONDS = 5.0
+BEAT_EVERY_SECONDS = 1.0  # at most one beat transaction a second, however many batches
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -73,11 +78,15 @@ class QueueConsumer:
         self._buffer: list[Message] = []
         self._consuming: Connection | None = None
         self._publisher: Publisher | None = None
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{queue}"
+        self._unreported = 0
+        self._last_beat = 0.0
 
     def run(self) -> None:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
         log.info("worker.started", queue=self.queue_name, broker=display_url(self.runtime.settings),
                  batch_size=self.batching.size)
+        self._sign_of_life(starting=True)
         backoff = 1.0
         while not self.stopping.is_set():
             try:
@@ -89,6 +98,8 @@ class QueueConsumer:
                 self._recover()
                 self._wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        if self._unreported:
+            self._sign_of_life()
         if self.inflight is not None:
             self.inflight.close()
         log.info("worker.stopped", queue=self.queue_name)
@@ -116,11 +127,17 @@ class QueueConsumer:
         while not self.stopping.is_set():
             batch = self._collect(consuming)
             if batch:
+                started = time.perf_counter()
                 self.handler.handle(batch, publisher)
                 if self.inflight is not None:
                     self.inflight.clear()  # every message fetched so far is acknowledged
+                metrics.observe_batch(self.queue_name, len(batch), time.perf_counter() - started, time.time())
+                self._unreported += len(batch)
+                if time.monotonic() - self._last_beat >= BEAT_EVERY_SECONDS:
+                    self._sign_of_life()
             elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 self.handler.idle(publisher)
+                self._sign_of_life()
                 last_sweep = time.monotonic()
 
     def _collect(self, connection: Connection) -> list[Message]:
@@ -144,6 +161,16 @@ class QueueConsumer:
             if self.stopping.is_set():
                 break  # finish what is in hand
         return list(self._buffer)
+
+    def _sign_of_life(self, starting: bool = False) -> None:
+        """Record that this consumer is alive, and how many messages it processed since it last said so."""
+        runtime = self.runtime
+        try:
+            record_beat(runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported, starting)
+        except OUTAGES:
+            return  # the database is away: the batches wait it out and say so; the beat is only a sign
+        self._unreported = 0
+        self._last_beat = time.monotonic()
 
     def _recover(self) -> None:
         """On the embedded broker, put back what this worker fetched unacked, and what dead workers left."""

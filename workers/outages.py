@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from assigner.domain.errors import first_line
 from assigner.storage.migrate import DatabaseNotReady
 
 log = structlog.get_logger("assigner.worker")
@@ -33,10 +34,3 @@ def through_outages(work: Callable[[], T], wait: Callable[[float], None], is_sto
             log.warning("database.unavailable", error=first_line(error), retry_in=backoff)
             wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an error's message (of the database driver's, for a database error)."""
-    cause = getattr(error, "orig", None) or error
-    text = str(cause).strip()
-    return text.splitlines()[0] if text else type(cause).__name__

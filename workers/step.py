@@ -13,6 +13,7 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from workers.batch import BatchHandler
 from workers.commands import CommandHandler
+from workers import metrics
 from workers.consumer import Batching, QueueConsumer
 
 STOP_TIMEOUT_SECONDS = 120
@@ -35,6 +36,8 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
                                      Batching(settings.batch_size, settings.batch_wait_ms / 1000))
         commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler, COMMAND_BATCH)
         worker_shutting_down.connect(self._shutting_down, weak=False)
+        if settings.metrics_port:
+            metrics.serve(runtime, settings.metrics_port, settings.metrics_address, self.stopping)
         for name, consumer in (("declarations", declarations), ("commands", commands)):
             thread = threading.Thread(target=consumer.run, name=f"assigner-{name}", daemon=True)
             thread.start()

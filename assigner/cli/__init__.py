@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, audit, bench, command, db, demo, publish, roster, sample, schema, worker
+from assigner.cli import assign, audit, bench, command, db, demo, health, publish, report, roster, sample, schema, worker
 from assigner.domain.errors import AssignerError
 from assigner.schemas.errors import describe_error
 
@@ -32,6 +32,8 @@ app.command("schema")(schema.print_schema)
 app.command("worker")(worker.worker)
 app.command("publish")(publish.publish)
 app.command("demo")(demo.demo)
+app.command("report")(report.report)
+app.command("health")(health.health)
 
 
 def main() -> None:

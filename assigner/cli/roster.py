@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -40,22 +39,13 @@ def import_(
                f"{len(result.released)} held declaration(s) assigned")
 
 
-def _code(check: Callable[[str], str], value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check(value)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from error
-
-
 @app.command("list")
 def list_(
     office: Annotated[str | None, typer.Option("--office", help="Only this customs office.")] = None,
     department: Annotated[str | None, typer.Option("--department", help="Only this department.")] = None,
 ) -> None:
     """Print each roster: position, officer, status (active, absent, inactive) and assignment count."""
-    office, department = _code(codes.check_office, office), _code(codes.check_department, department)
+    office, department = codes.optional(codes.check_office, office), codes.optional(codes.check_department, department)
     runtime = Runtime().ready()
     lines = roster_listing(runtime.unit_of_work(), runtime.clock, office, department)
     if not lines:

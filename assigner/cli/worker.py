@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Annotated
 
@@ -13,8 +14,13 @@ from assigner.bootstrap import Runtime
 def worker(
     loglevel: Annotated[str, typer.Option(help="Celery's log level (assigner's outcome lines are INFO).")] = "INFO",
     hostname: Annotated[str | None, typer.Option("--hostname", "-n", help="Node name (default assigner@HOST).")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (/metrics).")
+    ] = None,
 ) -> None:
-    """Consume assigner.declarations until stopped (SIGTERM finishes the batch in hand, then exits)."""
+    """Consume assigner.declarations and assigner.commands until stopped (SIGTERM finishes the batch in hand)."""
+    if metrics_port is not None:
+        os.environ["ASSIGNER_METRICS_PORT"] = str(metrics_port)  # read by the worker's bootstep
     Runtime().ready()  # a clear one-line error before Celery starts, not a traceback from inside it
     from workers.app import app
 

@@ -11,3 +11,10 @@ class InvalidInput(AssignerError):
 
 class InvalidRoster(InvalidInput):
     """A roster file that cannot be imported; nothing was written."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (of the database driver's, for a database error)."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__

@@ -212,3 +212,15 @@ class CommandRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     body: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class WorkerBeatRow(Base):
+    """A consumer's sign of life: seen while running, and when it last processed a message (`assigner health`)."""
+
+    __tablename__ = "worker_beats"
+    consumer: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:queue
+    queue: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.storage.absences import AbsenceStore
 from assigner.storage.audit import AuditLog
+from assigner.storage.beats import BeatStore
 from assigner.storage.commands import CommandStore
 from assigner.storage.declarations import DeclarationStore
 from assigner.storage.holdings import HoldingStore
 from assigner.storage.outbox import OutboxStore
+from assigner.storage.reports import ReportQueries
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
 
@@ -38,6 +40,8 @@ class SqlUnitOfWork:
     holdings: HoldingStore
     absences: AbsenceStore
     commands: CommandStore
+    reports: ReportQueries
+    beats: BeatStore
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -53,6 +57,8 @@ class SqlUnitOfWork:
         self.holdings = HoldingStore(self.session)
         self.absences = AbsenceStore(self.session)
         self.commands = CommandStore(self.session)
+        self.reports = ReportQueries(self.session)
+        self.beats = BeatStore(self.session)
         self._committed = False
         return self
 

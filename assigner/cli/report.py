@@ -1,0 +1,68 @@
+"""`assigner report`: what the rotation did over a period, per unit and per officer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from assigner import codes
+from assigner.bootstrap import Runtime
+from assigner.domain.errors import InvalidInput
+from assigner.domain.report import Scope
+from assigner.report_chart import write_chart
+from assigner.report_output import print_table, report_json, write_csv
+from assigner.services.reports import build_report, period_of
+
+
+class Format(StrEnum):
+    """How the report is printed."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def report(
+    office: Annotated[str | None, typer.Option("--office", help="Only this customs office (default: all).")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="Only this department (needs --office).")] = None,
+    first_day: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD (default today).")
+    ] = None,
+    last_day: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included (default today).")
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    chart: Annotated[Path | None, typer.Option(help="Also draw per-officer bars per unit to this PNG file.")] = None,
+) -> None:
+    """Declarations by channel; automatic, by hand, redistributed, held; after hours; per officer; spread.
+
+    Days are in the office's time zone (the default working-hours time zone for several offices);
+    a declaration belongs to the day it was registered.
+    """
+    office = codes.optional(codes.check_office, office)
+    department = codes.optional(codes.check_department, department)
+    if department is not None and office is None:
+        raise InvalidInput("--department needs --office")
+    runtime = Runtime().ready()
+    settings = runtime.settings
+    timezone = (settings.office_hours(office) if office else settings.working_hours).timezone
+    period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, runtime.clock())
+    result = build_report(runtime.unit_of_work(), Scope(office, department), period)
+    if chart is not None:
+        write_chart(result, chart)
+    if output is Format.JSON:
+        typer.echo(json.dumps(report_json(result), indent=2))
+    elif output is Format.CSV:
+        write_csv(result, sys.stdout)
+    else:
+        console = Console()
+        print_table(result, console if console.is_terminal else Console(width=160))
+    if chart is not None:
+        typer.echo(f"chart written to {chart}", err=True)

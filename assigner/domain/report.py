@@ -1,0 +1,122 @@
+"""What the rotation did over a period, per unit and per officer: the figures the pilot was judged by."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from assigner.domain.model import Unit
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, first to last included, in one time zone."""
+
+    first_day: date
+    last_day: date
+    timezone: str
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as an instant range: from the first day's midnight (included) to the day after the last."""
+        zone = ZoneInfo(self.timezone)
+        start = datetime.combine(self.first_day, time(0), zone)
+        end = datetime.combine(self.last_day + timedelta(days=1), time(0), zone)
+        return start, end
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which declarations a report covers: one office, one unit, or all (None)."""
+
+    customs_office: str | None = None
+    department: str | None = None
+
+    def __str__(self) -> str:
+        if self.customs_office is None:
+            return "all offices"
+        if self.department is None:
+            return f"office {self.customs_office}"
+        return f"unit {self.customs_office}/{self.department}"
+
+
+@dataclass(frozen=True)
+class OfficerFigures:
+    """One officer's work in one unit over the period."""
+
+    officer_id: str
+    name: str
+    on_roster: bool
+    assigned: int = 0  # the period's declarations the officer has now
+    open: int = 0
+    completed: int = 0
+    turns: int = 0  # automatic assignments by a turn of the rotation
+    grouped: int = 0  # kept with a branch or container group, no turn used
+
+
+@dataclass
+class UnitFigures:
+    """One unit's figures over the period; counts are of declarations registered in it."""
+
+    unit: Unit
+    by_channel: dict[str, int] = field(default_factory=dict)
+    for_rotation: int = 0  # in a channel assigned automatically (yellow by default)
+    after_hours: int = 0  # of those, registered outside working hours (rule 5)
+    by_turn: int = 0
+    kept_in_group: int = 0
+    by_hand: int = 0  # reassigned by a supervisor at least once
+    redistributed: int = 0  # handed on because their officer was absent
+    held_now: dict[str, int] = field(default_factory=dict)  # by reason
+    officers: list[OfficerFigures] = field(default_factory=list)
+
+    @property
+    def automatic(self) -> int:
+        """Assigned by the rotation, by a turn or kept with a group."""
+        return self.by_turn + self.kept_in_group
+
+    @property
+    def held(self) -> int:
+        """Held now, every reason."""
+        return sum(self.held_now.values())
+
+    @property
+    def spread(self) -> int | None:
+        """Max − min automatic turns among the officers on the roster (rule 2 keeps it ≤ 1); None if none."""
+        turns = [officer.turns for officer in self.officers if officer.on_roster]
+        return max(turns) - min(turns) if turns else None
+
+    def share(self, officer: OfficerFigures) -> float:
+        """The officer's part of the unit's assigned declarations (0 to 1)."""
+        total = sum(o.assigned for o in self.officers)
+        return officer.assigned / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every unit with declarations in the period, and their sum."""
+
+    scope: Scope
+    period: Period
+    units: list[UnitFigures]
+
+    def total(self) -> UnitFigures:
+        """All units added up (no officers: an officer's share only means something within a unit)."""
+        total = UnitFigures(Unit("*", "*"))
+        for unit in self.units:
+            total.by_channel = _added(total.by_channel, unit.by_channel)
+            total.held_now = _added(total.held_now, unit.held_now)
+            total.for_rotation += unit.for_rotation
+            total.after_hours += unit.after_hours
+            total.by_turn += unit.by_turn
+            total.kept_in_group += unit.kept_in_group
+            total.by_hand += unit.by_hand
+            total.redistributed += unit.redistributed
+        return total
+
+
+def _added(left: Mapping[str, int], right: Mapping[str, int]) -> dict[str, int]:
+    summed = dict(left)
+    for key, count in right.items():
+        summed[key] = summed.get(key, 0) + count
+    return summed

@@ -1,0 +1,123 @@
+"""A report written out: a rich table for people, CSV for spreadsheets, JSON for programs."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from assigner.domain.model import Channel
+from assigner.domain.report import OfficerFigures, Report, UnitFigures
+
+CHANNELS = [channel.value for channel in Channel]
+UNIT_FIGURES = ["for_rotation", "automatic", "by_turn", "kept_in_group", "by_hand", "redistributed", "held_now",
+                "after_hours", "spread"]
+OFFICER_FIGURES = ["assigned", "open", "completed", "turns", "grouped", "share"]
+CSV_COLUMNS = ["row", "customs_office", "department", "officer_id", "name", *CHANNELS, *UNIT_FIGURES,
+               "held_reasons", *OFFICER_FIGURES]
+
+
+def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
+    """One unit's figures as JSON values."""
+    body: dict[str, Any] = {
+        "customs_office": unit.unit.customs_office,
+        "department": unit.unit.department,
+        "declarations": {channel: unit.by_channel.get(channel, 0) for channel in CHANNELS},
+        "for_rotation": unit.for_rotation,
+        "automatic": unit.automatic,
+        "by_turn": unit.by_turn,
+        "kept_in_group": unit.kept_in_group,
+        "by_hand": unit.by_hand,
+        "by_hand_share": round(unit.by_hand / unit.for_rotation, 4) if unit.for_rotation else 0.0,
+        "redistributed": unit.redistributed,
+        "held_now": unit.held,
+        "held_reasons": dict(sorted(unit.held_now.items())),
+        "after_hours": unit.after_hours,
+    }
+    if with_officers:
+        body["spread"] = unit.spread
+        body["officers"] = [officer_json(unit, officer) for officer in unit.officers]
+    return body
+
+
+def officer_json(unit: UnitFigures, officer: OfficerFigures) -> dict[str, Any]:
+    """One officer's figures in a unit as JSON values."""
+    return {"officer_id": officer.officer_id, "name": officer.name, "on_roster": officer.on_roster,
+            "assigned": officer.assigned, "open": officer.open, "completed": officer.completed,
+            "turns": officer.turns, "grouped": officer.grouped, "share": round(unit.share(officer), 4)}
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The whole report as one JSON document."""
+    period = report.period
+    return {
+        "scope": {"customs_office": report.scope.customs_office, "department": report.scope.department},
+        "period": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat(),
+                   "timezone": period.timezone},
+        "units": [unit_json(unit) for unit in report.units],
+        "total": unit_json(report.total(), with_officers=False),
+    }
+
+
+def write_csv(report: Report, out: TextIO) -> None:
+    """One table: a row per unit (`unit`), per officer in a unit (`officer`), and the total (`total`)."""
+    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for unit in report.units:
+        writer.writerow(_unit_row("unit", unit_json(unit, with_officers=False), unit.spread))
+        for officer in unit.officers:
+            values = officer_json(unit, officer)
+            writer.writerow({"row": "officer", "customs_office": unit.unit.customs_office,
+                             "department": unit.unit.department, **{k: values[k] for k in
+                                                                    ["officer_id", "name", *OFFICER_FIGURES]}})
+    writer.writerow(_unit_row("total", unit_json(report.total(), with_officers=False), None))
+
+
+def _unit_row(kind: str, values: dict[str, Any], spread: int | None) -> dict[str, Any]:
+    row = {"row": kind, **{key: values[key] for key in ["customs_office", "department", *UNIT_FIGURES[:-1]]}}
+    row.update(values["declarations"])
+    row["spread"] = "" if spread is None else spread
+    row["held_reasons"] = ";".join(f"{reason}:{count}" for reason, count in values["held_reasons"].items())
+    if kind == "total":
+        row["customs_office"] = row["department"] = ""
+    return row
+
+
+def print_table(report: Report, console: Console) -> None:
+    """The report as two tables: per unit (with the total), then per officer."""
+    period = report.period
+    days = str(period.first_day) if period.first_day == period.last_day else f"{period.first_day} to {period.last_day}"
+    units = Table("unit", *CHANNELS, "to rotation", "automatic", "of which group", "by hand", "redistributed",
+                  "held now", "after hours", "spread",
+                  title=f"{report.scope}, {days} ({period.timezone})", title_justify="left")
+    for unit in report.units:
+        units.add_row(str(unit.unit), *_unit_cells(unit), str(unit.spread if unit.spread is not None else "-"))
+    if len(report.units) > 1:
+        units.add_section()
+        units.add_row("total", *_unit_cells(report.total()), "")
+    console.print(units)
+    for unit in report.units:
+        if unit.held_now:
+            reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(unit.held_now.items()))
+            console.print(f"held now in {unit.unit}: {reasons}")
+    officers = Table("unit", "officer", "name", "assigned", "open", "completed", "turns", "group", "share",
+                     title="Per officer (share of the unit's assigned declarations)", title_justify="left")
+    for unit in report.units:
+        for officer in unit.officers:
+            name = officer.name if officer.on_roster else f"{officer.name} (not on the roster)"
+            officers.add_row(str(unit.unit), officer.officer_id, name, *(f"{n:,}" for n in (
+                officer.assigned, officer.open, officer.completed, officer.turns, officer.grouped)),
+                f"{unit.share(officer):.1%}")
+    if officers.row_count:
+        console.print(officers)
+    if not report.units:
+        console.print("no declarations registered in this period")
+
+
+def _unit_cells(unit: UnitFigures) -> list[str]:
+    by_hand = f"{unit.by_hand:,} ({unit.by_hand / unit.for_rotation:.1%})" if unit.for_rotation else "0"
+    return [*(f"{unit.by_channel.get(channel, 0):,}" for channel in CHANNELS), f"{unit.for_rotation:,}",
+            f"{unit.automatic:,}", f"{unit.kept_in_group:,}", by_hand, f"{unit.redistributed:,}",
+            f"{unit.held:,}", f"{unit.after_hours:,}"]

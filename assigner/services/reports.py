@@ -1,0 +1,42 @@
+"""The report use case: what the rotation did over a period, read in one transaction."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from assigner.domain.errors import InvalidInput
+from assigner.domain.report import Period, Report, Scope, UnitFigures
+
+
+class ReportCounts(Protocol):
+    """The counts a report is made of."""
+
+    def unit_figures(self, scope: Scope, start: datetime, end: datetime) -> list[UnitFigures]: ...
+
+
+class ReportingUnitOfWork(AbstractContextManager["ReportingUnitOfWork"], Protocol):
+    """A read-only transaction with the report's counts."""
+
+    @property
+    def reports(self) -> ReportCounts: ...
+
+
+def period_of(first_day: date | None, last_day: date | None, timezone: str, now: datetime) -> Period:
+    """The days asked for: --from alone runs to today, --to alone is that day, neither is today (in `timezone`)."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    first = first_day or last_day or today
+    last = last_day or max(first, today)
+    if first > last:
+        raise InvalidInput(f"the period starts ({first}) after it ends ({last})")
+    return Period(first, last, timezone)
+
+
+def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period) -> Report:
+    """Every unit's figures over the period, one consistent read."""
+    start, end = period.bounds()
+    with uow:
+        units = uow.reports.unit_figures(scope, start, end)
+    return Report(scope, period, units)

@@ -1,0 +1,168 @@
+"""The report's figures, counted by the database (GROUP BY on indexed columns, never a Python loop over rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from assigner.domain.model import Status, Unit
+from assigner.domain.report import OfficerFigures, Scope, UnitFigures
+from assigner.storage.tables import (
+    AssignmentRow,
+    DeclarationRow,
+    HoldRow,
+    MembershipRow,
+    OfficerRow,
+    UnitRow,
+)
+
+D = DeclarationRow
+_ROTATION = D.status != Status.RECORDED.value  # in a channel assigned automatically: held, assigned or completed
+
+
+class ReportQueries:
+    """Counts over the declarations registered in [start, end) within a scope."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def unit_figures(self, scope: Scope, start: datetime, end: datetime) -> list[UnitFigures]:
+        """Every unit with declarations in the period, with its counts and its officers' figures."""
+        where = _in_period(scope, start, end)
+        units: dict[Unit, UnitFigures] = {}
+
+        def figures(office: str, department: str) -> UnitFigures:
+            unit = Unit(office, department)
+            return units.setdefault(unit, UnitFigures(unit))
+
+        for office, department, channel, count, rotation, after_hours in self._channels(where):
+            unit = figures(office, department)
+            unit.by_channel[channel] = int(count)
+            unit.for_rotation += int(rotation or 0)
+            unit.after_hours += int(after_hours or 0)
+        for office, department, mode, count in self._modes(where):
+            _add_mode(figures(office, department), mode, int(count))
+        for office, department, reason, count in self._holds(where):
+            figures(office, department).held_now[reason] = int(count)
+        self._add_officers(units, where)
+        return [units[unit] for unit in sorted(units)]
+
+    def held_now(self) -> dict[Unit, int]:
+        """How many declarations each unit holds now, whatever their date."""
+        query = select(HoldRow.customs_office, HoldRow.department, func.count()).group_by(
+            HoldRow.customs_office, HoldRow.department)
+        return {Unit(office, department): int(count) for office, department, count in self.session.execute(query)}
+
+    def _channels(self, where: Any) -> Iterable[Any]:
+        rotation = func.sum(case((_ROTATION, 1), else_=0))
+        after_hours = func.sum(case((and_(_ROTATION, D.after_hours), 1), else_=0))
+        query = (
+            select(D.customs_office, D.department, D.channel, func.count(), rotation, after_hours)
+            .where(where)
+            .group_by(D.customs_office, D.department, D.channel)
+        )
+        return self.session.execute(query).all()
+
+    def _modes(self, where: Any) -> Iterable[Any]:
+        """Per mode, how many of the period's declarations had at least one assignment made that way."""
+        query = (
+            select(D.customs_office, D.department, AssignmentRow.mode,
+                   func.count(func.distinct(AssignmentRow.declaration_key)))
+            .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
+            .where(where)
+            .group_by(D.customs_office, D.department, AssignmentRow.mode)
+        )
+        return self.session.execute(query).all()
+
+    def _holds(self, where: Any) -> Iterable[Any]:
+        query = (
+            select(D.customs_office, D.department, HoldRow.reason, func.count())
+            .join(HoldRow, HoldRow.declaration_key == D.declaration_key)
+            .where(where)
+            .group_by(D.customs_office, D.department, HoldRow.reason)
+        )
+        return self.session.execute(query).all()
+
+    def _add_officers(self, units: dict[Unit, UnitFigures], where: Any) -> None:
+        found: dict[tuple[Unit, str], dict[str, Any]] = {}
+        for unit, officer_id, name in self._rosters(units):
+            found[(unit, officer_id)] = {"officer_id": officer_id, "name": name, "on_roster": True}
+
+        def line(office: str, department: str, officer_id: str) -> dict[str, Any]:
+            return found.setdefault((Unit(office, department), officer_id),
+                                    {"officer_id": officer_id, "name": "", "on_roster": False})
+
+        for office, department, officer_id, assigned, open_, completed in self._holders(where):
+            line(office, department, officer_id).update(assigned=int(assigned), open=int(open_ or 0),
+                                                        completed=int(completed or 0))
+        for office, department, officer_id, mode, count in self._turns(where):
+            if mode in ("auto", "group"):
+                line(office, department, officer_id)["turns" if mode == "auto" else "grouped"] = int(count)
+        names = self._names([key[1] for key, values in found.items() if not values["name"]])
+        for (unit, officer_id), values in found.items():  # roster order, then the others
+            values["name"] = values["name"] or names.get(officer_id, "")
+            if unit in units:
+                units[unit].officers.append(OfficerFigures(**values))
+
+    def _holders(self, where: Any) -> Iterable[Any]:
+        open_ = func.sum(case((D.status == Status.ASSIGNED.value, 1), else_=0))
+        completed = func.sum(case((D.status == Status.COMPLETED.value, 1), else_=0))
+        query = (
+            select(D.customs_office, D.department, D.officer_id, func.count(), open_, completed)
+            .where(where, D.officer_id.is_not(None))
+            .group_by(D.customs_office, D.department, D.officer_id)
+        )
+        return self.session.execute(query).all()
+
+    def _turns(self, where: Any) -> Iterable[Any]:
+        query = (
+            select(D.customs_office, D.department, AssignmentRow.officer_id, AssignmentRow.mode, func.count())
+            .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
+            .where(where, AssignmentRow.mode.in_(("auto", "group")))
+            .group_by(D.customs_office, D.department, AssignmentRow.officer_id, AssignmentRow.mode)
+        )
+        return self.session.execute(query).all()
+
+    def _rosters(self, units: Iterable[Unit]) -> Iterable[tuple[Unit, str, str]]:
+        """The officers on the units' rosters now, in roster order."""
+        wanted = {(u.customs_office, u.department) for u in units}
+        if not wanted:
+            return []
+        query = (
+            select(UnitRow.customs_office, UnitRow.department, OfficerRow.officer_id, OfficerRow.name)
+            .join(MembershipRow, MembershipRow.unit_id == UnitRow.id)
+            .join(OfficerRow, OfficerRow.officer_id == MembershipRow.officer_id)
+            .order_by(UnitRow.customs_office, UnitRow.department, MembershipRow.position)
+        )
+        return [(Unit(o, d), officer, name) for o, d, officer, name in self.session.execute(query)
+                if (o, d) in wanted]
+
+    def _names(self, officer_ids: list[str]) -> dict[str, str]:
+        if not officer_ids:
+            return {}
+        query = select(OfficerRow.officer_id, OfficerRow.name).where(OfficerRow.officer_id.in_(sorted(set(officer_ids))))
+        return {officer_id: name for officer_id, name in self.session.execute(query)}
+
+
+def _in_period(scope: Scope, start: datetime, end: datetime) -> Any:
+    conditions = [D.registered_at >= start, D.registered_at < end]
+    if scope.customs_office is not None:
+        conditions.append(D.customs_office == scope.customs_office)
+    if scope.department is not None:
+        conditions.append(D.department == scope.department)
+    return and_(*conditions)
+
+
+def _add_mode(unit: UnitFigures, mode: str, count: int) -> None:
+    if mode == "auto":
+        unit.by_turn = count
+    elif mode == "group":
+        unit.kept_in_group = count
+    elif mode == "manual":
+        unit.by_hand = count
+    elif mode == "redistributed":
+        unit.redistributed = count

@@ -1,0 +1,90 @@
+"""Prometheus metrics of the worker (`assigner worker --metrics-port`): outcomes, batches, dead letters, lag.
+
+Counters and histograms are updated by the consumers as they go; the gauges read from the broker and
+the database (queue depths, held declarations) are refreshed by a thread of their own every few seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import structlog
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, start_http_server
+
+from assigner.bootstrap import Runtime
+from assigner.domain.decisions import Decision
+from assigner.domain.errors import first_line
+from assigner.health import DEAD_LETTERS, QUEUES, queue_depths
+
+log = structlog.get_logger("assigner.worker")
+REFRESH_SECONDS = 10.0
+disable_created_metrics()  # the *_created series say when the process started counting: noise here
+
+DECLARATIONS = Counter("assigner_declarations", "Declarations processed, by outcome and unit.",
+                       ["outcome", "customs_office", "department"])
+COMMANDS = Counter("assigner_commands", "Supervisor commands processed, by outcome.", ["outcome"])
+DEAD_LETTERED = Counter("assigner_dead_letters", "Messages this worker dead-lettered, by queue.", ["queue"])
+BATCH_SIZE = Histogram("assigner_batch_size", "Messages per batch, by queue.", ["queue"],
+                       buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000))
+BATCH_SECONDS = Histogram("assigner_batch_seconds", "Time to handle a batch (transaction, confirms, acks), by queue.",
+                          ["queue"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+LAST_BATCH = Gauge("assigner_last_batch_timestamp_seconds", "When this worker last handled a batch, by queue.",
+                   ["queue"])
+LAG = Gauge("assigner_consumer_lag_messages", "Messages waiting in a consumed queue (the consumers' lag).", ["queue"])
+DEAD_LETTERS_WAITING = Gauge("assigner_dead_letters_waiting", "Messages in a dead-letter queue.", ["queue"])
+HELD = Gauge("assigner_held_declarations", "Declarations held now, by unit.", ["customs_office", "department"])
+BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
+DATABASE_UP = Gauge("assigner_database_up", "1 when the last refresh reached the database.")
+
+
+def observe_batch(queue: str, size: int, seconds: float, finished_at: float) -> None:
+    """One batch handled."""
+    BATCH_SIZE.labels(queue).observe(size)
+    BATCH_SECONDS.labels(queue).observe(seconds)
+    LAST_BATCH.labels(queue).set(finished_at)
+
+
+def count_decisions(decisions: Sequence[Decision]) -> None:
+    """One per outcome and unit (a held declaration released and assigned counts as assigned)."""
+    for decision in decisions:
+        unit = decision.unit
+        DECLARATIONS.labels(decision.outcome.value, unit.customs_office, unit.department).inc()
+
+
+def serve(runtime: Runtime, port: int, address: str, stopping: threading.Event) -> threading.Thread:
+    """Serve /metrics on `port`, and start the thread refreshing the broker and database gauges."""
+    start_http_server(port, addr=address)
+    log.info("metrics.serving", port=port, address=address)
+    thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
+    thread.start()
+    return thread
+
+
+def _refresh_until(runtime: Runtime, stopping: threading.Event) -> None:
+    while not stopping.is_set():
+        refresh(runtime)
+        stopping.wait(REFRESH_SECONDS)
+
+
+def refresh(runtime: Runtime) -> None:
+    """Read the queue depths and the held declarations into their gauges; a failure sets the *_up gauge to 0."""
+    depths, broker = queue_depths(runtime)
+    BROKER_UP.set(1 if broker.ok else 0)
+    for queue in QUEUES:
+        if queue in depths:
+            LAG.labels(queue).set(depths[queue])
+    for queue in DEAD_LETTERS:
+        if queue in depths:
+            DEAD_LETTERS_WAITING.labels(queue).set(depths[queue])
+    try:
+        with runtime.unit_of_work() as uow:
+            held = uow.reports.held_now()
+    except Exception as error:  # the consumers wait the outage out and log it; the gauge says it
+        DATABASE_UP.set(0)
+        log.debug("metrics.database_unavailable", error=first_line(error))
+        return
+    DATABASE_UP.set(1)
+    HELD.clear()
+    for unit, count in held.items():
+        HELD.labels(unit.customs_office, unit.department).set(count)

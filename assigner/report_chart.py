@@ -23,7 +23,7 @@ def write_chart(report: Report, path: Path) -> None:
         raise InvalidInput("no officer has declarations in this period: nothing to chart")
     columns = min(len(units), 3)
     rows = math.ceil(len(units) / columns)
-    figure, axes = pyplot.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows), squeeze=False)
+    figure, axes = pyplot.subplots(rows, columns, figsize=(max(7.5, 5 * columns), 3.6 * rows + 0.6), squeeze=False)
     for panel, unit in zip(axes.flat, units):
         names = [officer.officer_id for officer in unit.officers]
         turns = [officer.turns for officer in unit.officers]

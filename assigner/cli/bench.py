@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 from kombu.entity import Queue
 
 from assigner import logging as assigner_logging
-from assigner import sample
+from assigner import bench_report, sample
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import connect, display_url
 from assigner.cli.assign import assign_file, print_summary
@@ -55,9 +56,16 @@ def bench(
     broker: Annotated[
         str | None, typer.Option(help="With --pipeline: RabbitMQ URL (amqp://...); default the embedded broker.")
     ] = None,
+    report: Annotated[
+        bool, typer.Option(help="Measure reports instead: load a year of --rows declarations, time one-month reports.")
+    ] = False,
+    rows: Annotated[int, typer.Option(min=1, help="With --report: declarations in the year loaded.")] = 1_000_000,
 ) -> None:
     """Import the sample roster (3 units), assign COUNT declarations, print rate, memory and spread."""
     assigner_logging.configure(level="WARNING")
+    if report:
+        bench_reports(postgres, rows)
+        return
     with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
         settings = Settings(database_url=url, home=Path(folder), broker_url=broker, batch_size=batch_size,
                             events_queue=f"assigner.bench.{uuid.uuid4().hex[:8]}")
@@ -78,6 +86,22 @@ def bench(
         runtime.engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     typer.echo(f"peak memory {peak:,.0f} MiB (whole process)")
+
+
+def bench_reports(postgres: str | None, rows: int) -> None:
+    """Load a year of declarations into a fresh database, then time the reports on it."""
+    with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
+        runtime = Runtime(Settings(database_url=url, home=Path(folder)))
+        migrate.upgrade(runtime.engine)
+        started = time.perf_counter()
+        with Progress(transient=True) as progress:
+            task = progress.add_task("loading a year of declarations", total=rows)
+            bench_report.load_year(runtime, rows, lambda done: progress.update(task, completed=done))
+        typer.echo(f"loaded {rows:,} declarations over {len(bench_report.units())} units in "
+                   f"{time.perf_counter() - started:.1f} s ({runtime.engine.dialect.name})")
+        for label, best, median, counted in bench_report.time_reports(runtime):
+            typer.echo(f"report {label:<28} {counted:>9,} declarations: best {best:.3f} s, median {median:.3f} s")
+        runtime.engine.dispose()
 
 
 def bench_pipeline(settings: Settings, bodies: list[bytes]) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from assigner.bootstrap import Runtime
 from assigner.cli.publish import publish_lines
@@ -23,8 +23,10 @@ from assigner.demo import (
     wait_until_consuming,
     watch_events,
 )
-from assigner.demo_stream import DemoStream, pilot_stream
-from assigner.services.roster import roster_listing
+from assigner.demo_stream import FIRST_DAY, DemoStream, pilot_stream
+from assigner.domain.report import Period, Scope
+from assigner.report_output import print_table
+from assigner.services.reports import build_report
 
 TIMEOUT_SECONDS = 50.0
 
@@ -63,15 +65,11 @@ def demo(
 
 
 def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int, elapsed: float) -> None:
-    console = Console(width=100)
-    table = Table("unit", "officer", "name", "turns", "with group",
-                  title="Assignments per unit and officer: by turn of the rotation, and kept with a group")
-    for line in roster_listing(runtime.unit_of_work(), runtime.clock):
-        if line.position is not None:
-            turns = watch.by_officer[(str(line.unit), line.officer_id, "auto")]
-            grouped = watch.by_officer[(str(line.unit), line.officer_id, "group")]
-            table.add_row(str(line.unit), line.officer_id, line.name, str(turns), str(grouped))
-    console.print(table)
+    first_day = FIRST_DAY.date()
+    period = Period(first_day, first_day + timedelta(days=2), runtime.settings.working_hours.timezone)
+    print_table(build_report(runtime.unit_of_work(), Scope(), period), Console(width=160))
+    typer.echo(f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
+               f"--from {period.first_day} --to {period.last_day})\n")
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"
     processed = len(stream.messages)
     lines = [

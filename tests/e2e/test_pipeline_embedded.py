@@ -167,8 +167,8 @@ class TestDemo:
         assert "worker stopped (exit 0)" in out
         turns: dict[str, list[int]] = {}
         grouped = 0
-        for unit, by_turn, with_group in re.findall(
-            r"│ (\d{2}[A-Z0-9]{2}/\d{2}) │ \S+\s+│ [^│]+│ +(\d+) +│ +(\d+)", out
+        for unit, by_turn, with_group in re.findall(  # the report's per-officer table: ... turns │ group │ share
+            r"│ (\d{2}[A-Z0-9]{2}/\d{2}) │ off\.\S+\s+│ [^│]+│[^│]+│[^│]+│[^│]+│ +(\d+) +│ +(\d+) +│ [\d.]+% │", out
         ):
             turns.setdefault(unit, []).append(int(by_turn))
             grouped += int(with_group)
@@ -177,3 +177,5 @@ class TestDemo:
         assert grouped > 0  # the stream's branch lots and shared containers stay together
         assert re.search(rf"kept with a group\s+{grouped} ", out)
         assert all(max(c) - min(c) <= 1 for c in turns.values())  # rule 2 is about turns
+        # The report's total, like the pilot's: 720 yellow, 61 after hours, the 2 of an unknown department held.
+        assert re.search(r"│ total +│ 1,400 +│ 720 +│ 140 +│ 720 +│ 718 +│ +\d+ +│ 0 \(0\.0%\) +│ 0 +│ 2 +│ 61 +│", out)

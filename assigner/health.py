@@ -32,10 +32,10 @@ def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
     checks = [_database(runtime)]
     depths, broker = queue_depths(runtime)
     checks.append(broker)
-    checks += _queues(depths, limits)
+    checks += _queues(depths, limits) if broker.ok else []
     if checks[0].ok:
         beats = _beats(runtime)
-        checks += _consumers(beats, depths.get(topology.DECLARATIONS) if broker.ok else None, runtime.clock(), limits)
+        checks += _consumers(beats, depths.get(topology.DECLARATIONS, 0) if broker.ok else None, runtime.clock(), limits)
     return checks
 
 
@@ -85,8 +85,6 @@ def _depth(connection: object, name: str) -> int | None:
 
 
 def _queues(depths: dict[str, int], limits: Limits) -> list[Check]:
-    if not depths:
-        return []
     checks = []
     for name in QUEUES:
         if name not in depths:

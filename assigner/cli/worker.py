@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,4 +32,17 @@ def worker(
         "--without-mingle",
         "--without-heartbeat",
     ]
-    app.worker_main(argv)
+    code = _celery(app, argv)
+    if code:  # an unrecoverable error (a port taken, say): a service manager must see the failure
+        raise typer.Exit(code)
+
+
+def _celery(app: Any, argv: list[str]) -> int:
+    """Celery's command line on this app, returning its exit code (app.worker_main drops it)."""
+    from celery.bin.celery import celery as command
+
+    command.params[0].default = app  # what app.start does
+    try:
+        return int(command.main(args=argv, standalone_mode=False) or 0)
+    finally:
+        command.params[0].default = None

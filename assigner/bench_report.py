@@ -6,8 +6,9 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
@@ -15,6 +16,7 @@ from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.domain.report import Period, Scope
 from assigner.domain.roster import Officer, Role, RosterEntry
+from assigner.domain.working_hours import WorkingHours
 from assigner.services.reports import build_report
 from assigner.services.roster import import_roster
 from assigner.storage.tables import AssignmentRow, DeclarationRow
@@ -24,6 +26,8 @@ DEPARTMENTS = ["01", "02"]
 OFFICERS_PER_UNIT = 5
 YEAR = 2025
 CHUNK = 10_000
+HOURS = WorkingHours()  # the default week; the year's holidays are not in it
+HANOI = ZoneInfo(HOURS.timezone)
 
 
 def units() -> list[Unit]:
@@ -71,7 +75,7 @@ def time_reports(runtime: Runtime, repeat: int = 5) -> list[tuple[str, float, fl
 
 def _chunks(rows: int) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     rng = random.Random(2025)
-    start = datetime(YEAR, 1, 1, tzinfo=UTC) - timedelta(hours=7)
+    start = datetime(YEAR, 1, 1, tzinfo=HANOI)
     seconds = 365 * 24 * 3600
     all_units = units()
     turns = {unit: 0 for unit in all_units}
@@ -91,8 +95,8 @@ def _declaration(rng: random.Random, index: int, unit: Unit, registered: datetim
     number = f"10{index:09d}0"
     draw = rng.random()
     channel = "green" if draw < 0.65 else ("yellow" if draw < 0.95 else "red")
-    local = registered + timedelta(hours=7)
-    after_hours = local.weekday() >= 5 or not (7.5 <= local.hour + local.minute / 60 < 17)
+    local = registered.astimezone(HANOI)
+    after_hours = not HOURS.is_working_time(local.date(), local.time())
     row: dict[str, Any] = {
         "declaration_key": number[:11], "declaration_number": number, "customs_office": unit.customs_office,
         "department": unit.department, "channel": channel, "status": "recorded", "registered_at": registered,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kombu.entity import Queue
-
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect, display_url
@@ -59,29 +57,12 @@ def queue_depths(runtime: Runtime) -> tuple[dict[str, int], Check]:
         with connect(settings) as connection:
             connection.ensure_connection(max_retries=1, timeout=10)
             for name in QUEUES + DEAD_LETTERS:
-                depth = _depth(connection, name)
+                depth = topology.depth_if_declared(connection, name)
                 if depth is not None:
                     depths[name] = depth
     except Exception as error:
         return {}, Check("broker", False, f"{where} unreachable: {_describe(error)}")
     return depths, Check("broker", True, f"{where} reachable")
-
-
-def _depth(connection: object, name: str) -> int | None:
-    """A queue's depth; None if it does not exist (no worker ever declared it)."""
-    channel = connection.channel()  # type: ignore[attr-defined]
-    try:
-        declared = Queue(name, topology.DEFAULT_EXCHANGE, routing_key=name, durable=True)(channel)
-        return int(declared.queue_declare(passive=True).message_count)
-    except Exception as error:
-        if "NOT_FOUND" in str(error) or "404" in str(error) or "no queue" in str(error).lower():
-            return None
-        raise
-    finally:
-        try:
-            channel.close()
-        except Exception:  # a channel the broker closed (404) is closed already
-            pass
 
 
 def _queues(depths: dict[str, int], limits: Limits) -> list[Check]:

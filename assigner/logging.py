@@ -9,6 +9,7 @@ from typing import TextIO
 import structlog
 
 from assigner.domain.decisions import Decision
+from assigner.domain.moves import Move
 
 
 def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | None = None) -> None:
@@ -48,3 +49,12 @@ def log_decision(decision: Decision) -> None:
     if decision.released:
         fields["released_from_hold"] = True
     structlog.get_logger("assigner").info(f"declaration.{decision.outcome.value}", **fields)
+
+
+def log_move(move: Move, command_id: str | None) -> None:
+    """One log line for a declaration a command moved, with the declaration number and unit."""
+    holding = move.holding
+    structlog.get_logger("assigner").info(
+        "declaration.moved", declaration_number=holding.declaration_number, unit=str(holding.unit),
+        officer_id=move.officer_id, previous_officer_id=move.previous_officer_id, mode=move.mode.value,
+        command_id=command_id)

@@ -30,7 +30,7 @@ def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
         "by_turn": unit.by_turn,
         "kept_in_group": unit.kept_in_group,
         "by_hand": unit.by_hand,
-        "by_hand_share": round(unit.by_hand / unit.for_rotation, 4) if unit.for_rotation else 0.0,
+        "by_hand_share": round(unit.by_hand_share, 4),
         "redistributed": unit.redistributed,
         "held_now": unit.held,
         "held_reasons": dict(sorted(unit.held_now.items())),
@@ -117,7 +117,7 @@ def print_table(report: Report, console: Console) -> None:
 
 
 def _unit_cells(unit: UnitFigures) -> list[str]:
-    by_hand = f"{unit.by_hand:,} ({unit.by_hand / unit.for_rotation:.1%})" if unit.for_rotation else "0"
+    by_hand = f"{unit.by_hand:,} ({unit.by_hand_share:.1%})" if unit.for_rotation else "0"
     return [*(f"{unit.by_channel.get(channel, 0):,}" for channel in CHANNELS), f"{unit.for_rotation:,}",
             f"{unit.automatic:,}", f"{unit.kept_in_group:,}", by_hand, f"{unit.redistributed:,}",
             f"{unit.held:,}", f"{unit.after_hours:,}"]

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     command_keys_file: Path | None = None
     command_keys: dict[str, SecretStr] = Field(default_factory=dict)
     command_max_age_hours: float = Field(24, gt=0)
+    supervisor: str | None = None  # who `assigner command` issues commands as, when --by is not given
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
     log_format: str = "auto"
     # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).

@@ -140,10 +140,7 @@ def _log(result: CommandResult) -> None:
         fields.update(moved=len(result.moves), released=len(result.released))
         log.info("command.accepted", **fields)
         for move in result.moves:
-            holding = move.holding
-            log.info("declaration.moved", declaration_number=holding.declaration_number, unit=str(holding.unit),
-                     officer_id=move.officer_id, previous_officer_id=holding.officer_id, mode=move.mode.value,
-                     command_id=result.command_id)
+            assigner_logging.log_move(move, result.command_id)
         for decision in result.released:
             assigner_logging.log_decision(decision)
     else:

@@ -40,3 +40,18 @@ def depth(connection: Connection, name: str) -> int:
     declared = Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True)(connection.default_channel)
     result = declared.queue_declare(passive=True)
     return int(result.message_count)
+
+
+def depth_if_declared(connection: Connection, name: str) -> int | None:
+    """How many messages wait in a queue; None if nobody declared it (on a channel of its own: RabbitMQ closes it)."""
+    channel = connection.channel()
+    try:
+        declared = Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True)(channel)
+        return int(declared.queue_declare(passive=True).message_count)
+    except connection.channel_errors:
+        return None
+    finally:
+        try:
+            channel.close()
+        except connection.channel_errors + connection.connection_errors:  # closed by the broker already
+            pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -90,7 +89,7 @@ def key(officer: Annotated[str, typer.Argument(help="The supervisor the key is f
 
 def _send(name: str, by: str | None, reason: str | None, command_id: str | None, **fields: Any) -> None:
     settings = Settings()
-    issued_by = by or broker_user(settings) or os.environ.get("ASSIGNER_SUPERVISOR")
+    issued_by = by or broker_user(settings) or settings.supervisor
     if not issued_by:
         raise InvalidInput("who issues this command? give --by SUPERVISOR (or set ASSIGNER_SUPERVISOR)")
     payload: dict[str, Any] = {

@@ -36,18 +36,7 @@ def event_for(decision: Decision, now: datetime, event_id: str) -> Event | None:
     if extra is None:
         return None
     name, fields = extra
-    declaration, unit = decision.declaration, decision.unit
-    body: dict[str, Any] = {
-        "event": name,
-        "event_id": event_id,
-        "occurred_at": now.isoformat(),
-        "declaration_number": declaration.declaration_number,
-        "customs_office": unit.customs_office,
-        "department": unit.department,
-        **fields,
-    }
-    routing_key = f"{name}.{unit.customs_office}.{unit.department}"
-    return Event(event_id, name, routing_key, body, declaration.key)
+    return _declaration_event(name, decision.declaration.declaration_number, decision.unit, fields, now, event_id)
 
 
 def events_for(
@@ -98,7 +87,7 @@ def move_event(move: Move, command_id: str, reason: str | None, now: datetime, e
         name = "declaration.assigned"
     else:
         name = "declaration.reassigned"
-        fields = {"officer_id": move.officer_id, "previous_officer_id": holding.officer_id, "command_id": command_id,
+        fields = {"officer_id": move.officer_id, "previous_officer_id": move.previous_officer_id, "command_id": command_id,
                   "reason": reason, "mode": move.mode.value, "turn": move.turn.number if move.turn else None}
     return _declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
 
@@ -114,7 +103,8 @@ def command_event(command_id: str, rejected_because: str | None, now: datetime, 
 
 
 def _declaration_event(
-    name: str, number: str, unit: Unit, fields: dict[str, Any], now: datetime, event_id: str, command_id: str
+    name: str, number: str, unit: Unit, fields: dict[str, Any], now: datetime, event_id: str,
+    command_id: str | None = None,
 ) -> Event:
     body: dict[str, Any] = {
         "event": name,

@@ -34,6 +34,10 @@ class GroupSettings:
     branch: bool = True
     container: bool = True
 
+    def keeps(self, kind: GroupKind) -> bool:
+        """Whether the unit keeps this kind of group with one officer."""
+        return self.branch if kind is GroupKind.BRANCH else self.container
+
 
 def branch_lot(first_declaration_number: str | None, own_number: str) -> str | None:
     """A branch declaration's lot: the first declaration's first 11 digits ('F' marks the first itself)."""
@@ -64,7 +68,7 @@ class GroupBook:
     def link_for(self, declaration: Declaration, settings: GroupSettings) -> GroupLink | None:
         """The group link a declaration follows, if a group it belongs to has an officer in its unit."""
         for kind, key in group_keys(declaration):
-            if not (settings.branch if kind is GroupKind.BRANCH else settings.container):
+            if not settings.keeps(kind):
                 continue
             link = self.owners.get((declaration.unit, kind, key))
             if link is not None and link.follows != declaration.key:

@@ -30,11 +30,6 @@ class Holding:
     after_hours: bool = False
     groups: tuple[tuple[GroupKind, str], ...] = ()
 
-    @property
-    def is_open(self) -> bool:
-        """Assigned or held: its check is still to be done."""
-        return self.status in (Status.ASSIGNED, Status.HELD)
-
 
 @dataclass(frozen=True)
 class Move:
@@ -62,7 +57,7 @@ def redistribute(holdings: Sequence[Holding], rotations: Mapping[Unit, Rotation]
     taken: dict[tuple[Unit, GroupKind, str], tuple[str, str]] = {}
     for holding in holdings:
         rotation = rotations[holding.unit]
-        kept = [(kind, key) for kind, key in holding.groups if _keeps(rotation, kind)]
+        kept = [(kind, key) for kind, key in holding.groups if rotation.groups.keeps(kind)]
         follows = next((taken[(holding.unit, *group)] for group in kept if (holding.unit, *group) in taken), None)
         if follows is not None:
             moves.append(Move(holding, follows[0], MoveMode.REDISTRIBUTED, follows=follows[1]))
@@ -75,6 +70,3 @@ def redistribute(holdings: Sequence[Holding], rotations: Mapping[Unit, Rotation]
                 taken.setdefault((holding.unit, *group), (officer_id, holding.key))
     return moves
 
-
-def _keeps(rotation: Rotation, kind: GroupKind) -> bool:
-    return rotation.groups.branch if kind is GroupKind.BRANCH else rotation.groups.container

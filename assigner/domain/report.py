@@ -76,6 +76,11 @@ class UnitFigures:
         return self.by_turn + self.kept_in_group
 
     @property
+    def by_hand_share(self) -> float:
+        """The part of the declarations for the rotation a supervisor reassigned (the pilot's 15.4 %)."""
+        return self.by_hand / self.for_rotation if self.for_rotation else 0.0
+
+    @property
     def held(self) -> int:
         """Held now, every reason."""
         return sum(self.held_now.values())

@@ -175,7 +175,7 @@ def _move_entry(move: Move, header: CommandHeader, now: datetime) -> dict[str, A
         "mode": move.mode.value,
         **_declaration_columns(holding),
         "officer_id": move.officer_id,
-        "previous_officer_id": holding.officer_id,
+        "previous_officer_id": move.previous_officer_id,
         "command_id": header.command_id,
         "reason": header.reason,
         "details": details,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.groups import GroupBook, GroupKind, GroupLink, branch_lot, group_keys
 from assigner.domain.model import SYSTEM, Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.storage.holdings import containers_of
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
 # Outcomes that take a held declaration out of its hold: assigned, or held again in a corrected unit.
@@ -44,13 +45,7 @@ class DeclarationStore:
             .order_by(HoldRow.id)
         )
         rows = list(self.session.scalars(query))
-        containers: dict[str, list[str]] = {}
-        if rows:
-            found = select(ContainerRow.declaration_key, ContainerRow.container_number).where(
-                ContainerRow.declaration_key.in_([row.declaration_key for row in rows])
-            )
-            for key, number in self.session.execute(found):
-                containers.setdefault(key, []).append(number)
+        containers = containers_of(self.session, [row.declaration_key for row in rows])
         held: dict[Unit, list[Declaration]] = {}
         for row in rows:
             unit = Unit(row.customs_office, row.department)

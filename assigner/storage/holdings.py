@@ -93,21 +93,8 @@ class HoldingStore:
 
     def _load(self, query: Select[Any]) -> list[Holding]:
         rows = list(self.session.scalars(query.order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)))
-        containers = self._containers([row.declaration_key for row in rows])
+        containers = containers_of(self.session, [row.declaration_key for row in rows])
         return [_holding(row, containers.get(row.declaration_key, [])) for row in rows]
-
-    def _containers(self, keys: list[str]) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        if not keys:
-            return found
-        query = (
-            select(ContainerRow.declaration_key, ContainerRow.container_number)
-            .where(ContainerRow.declaration_key.in_(keys))
-            .order_by(ContainerRow.declaration_key, ContainerRow.container_number)
-        )
-        for key, number in self.session.execute(query):
-            found.setdefault(key, []).append(number)
-        return found
 
 
 def _holding(row: DeclarationRow, containers: list[str]) -> Holding:
@@ -128,3 +115,18 @@ def _hold(holding: Holding, now: datetime) -> dict[str, Any]:
         "reason": "no_eligible_officer",
         "held_at": now,
     }
+
+
+def containers_of(session: Session, keys: list[str]) -> dict[str, list[str]]:
+    """The container numbers of these declarations, by declaration key."""
+    found: dict[str, list[str]] = {}
+    if not keys:
+        return found
+    query = (
+        select(ContainerRow.declaration_key, ContainerRow.container_number)
+        .where(ContainerRow.declaration_key.in_(keys))
+        .order_by(ContainerRow.declaration_key, ContainerRow.container_number)
+    )
+    for key, number in session.execute(query):
+        found.setdefault(key, []).append(number)
+    return found

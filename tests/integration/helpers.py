@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from assigner.bootstrap import Runtime
+from assigner.cli import run
 from assigner.domain.model import Declaration, Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.schemas.command import parse_command
@@ -79,3 +83,17 @@ def send_command(
         runtime.unit_of_work(), parse_command(body), sender or str(body["issued_by"]), body, runtime.clock,
         runtime.policy, max_age,
     )
+
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def in_process_cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """`assigner ARGS...` run in this process (settings from the environment); returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke

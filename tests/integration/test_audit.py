@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from assigner.bootstrap import Runtime
-from assigner.cli import run
 from assigner.domain.audit_chain import GENESIS, entry_hash
 from assigner.domain.model import Unit
 from assigner.services.absences import return_due_officers
@@ -18,6 +16,8 @@ from assigner.services.audit import Verification, declaration_history, verify_au
 from assigner.storage.tables import AuditRow, CursorRow
 from integration.conftest import FrozenClock
 from integration.helpers import (
+    Cli,
+    in_process_cli,
     SUPERVISOR,
     UNIT,
     assign,
@@ -32,7 +32,6 @@ from integration.helpers import (
 OTHER_UNIT = Unit("01B1", "01")
 BOX = "CSQU3054383"
 
-Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -41,12 +40,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
     monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "cli-home"))
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return in_process_cli(capsys)
 
 
 def verify(runtime: Runtime) -> Verification:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from assigner.cli import run
 from assigner.storage.tables import AuditRow, MembershipRow, OfficerRow
 from environment import POSTGRES_ADMIN_URL
-from integration.helpers import message, numbers
+from integration.helpers import in_process_cli, message, numbers
 
 ROSTER = """officer_id,name,customs_office,department,role
 a,Officer A,01B1,00,checker
@@ -29,12 +29,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
     monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "home"))
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return in_process_cli(capsys)
 
 
 def table_rows(out: str) -> list[list[str]]:

@@ -10,8 +10,8 @@ from kombu import Connection
 
 from assigner.authentication import SIGNATURE_HEADER, is_signed_by
 from assigner.broker import embedded, topology
-from assigner.cli import run
 from assigner.schemas.command import parse_command
+from integration.helpers import in_process_cli
 
 KEY = "k" * 64
 
@@ -24,12 +24,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.delenv("ASSIGNER_SUPERVISOR", raising=False)
     monkeypatch.setenv("ASSIGNER_COMMAND_KEYS", json.dumps({"sup.01b1": KEY}))
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    return in_process_cli(capsys)
 
 
 def queued_commands(home: Path) -> list[tuple[bytes, dict[str, object]]]:

@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assigner.bootstrap import Runtime
-from assigner.cli import run
 from assigner.domain.model import Unit
 from assigner.settings import HoursSettings, Settings
 from integration.conftest import FrozenClock
-from integration.helpers import HANOI, assign, command_body, declaration, load_roster, roster, send_command
+from integration.helpers import HANOI, assign, in_process_cli, command_body, declaration, load_roster, roster, send_command
 
 A, B, C_OFFICE, UNKNOWN = Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00"), Unit("01B1", "09")
 HOLIDAY = date(2025, 6, 4)  # a Wednesday, listed as a public holiday for this test
@@ -78,13 +77,8 @@ def report(data: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     """Run `assigner report ARGS` on the data set; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("ASSIGNER_DATABASE_URL", data.settings.resolved_database_url())
     monkeypatch.setenv("ASSIGNER_HOME", str(data.settings.home))
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(["report", *args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
+    cli = in_process_cli(capsys)
+    return lambda *args: cli("report", *args)
 
 
 def as_json(report: Any, *args: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +20,7 @@ from assigner.domain.groups import GroupKind
 from assigner.domain.model import Unit
 from assigner.schemas.declaration import DeclarationNumber, InvalidMessage
 from assigner.schemas.errors import describe_error
+from assigner.schemas.times import IsoDateTime
 
 OfficerId = Annotated[str, AfterValidator(codes.check_officer_id)]
 
@@ -33,7 +33,7 @@ class CommandBase(BaseModel):
     command_id: Annotated[str, Field(min_length=1, max_length=64, description="unique; makes the command idempotent")]
     issued_by: OfficerId = Field(description="the supervisor; must be the authenticated sender")
     reason: Annotated[str, Field(max_length=500)] | None = None
-    issued_at: AwareDatetime | None = Field(
+    issued_at: IsoDateTime | None = Field(
         None, description="when it was issued; required when signed; refused once older than the settings allow"
     )
 
@@ -95,7 +95,7 @@ class OfficerAbsent(CommandBase):
 
     command: Literal["officer_absent"]
     officer_id: OfficerId
-    until: AwareDatetime | None = None
+    until: IsoDateTime | None = None
     redistribute: bool = True
     units: list[UnitRef] | None = Field(
         None, min_length=1, description="only these units (an addition to the contract); all of the officer's if absent"

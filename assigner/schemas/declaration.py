@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,6 +20,7 @@ from assigner import codes
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.schemas.errors import describe_error
+from assigner.schemas.times import IsoDateTime
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -71,7 +71,8 @@ class DeclarationMessage(BaseModel):
     channel: Annotated[
         Channel, BeforeValidator(_channel, json_schema_input_type=Channel | Literal[1, 2, 3, "1", "2", "3"])
     ] = Field(description="green|yellow|red or the VNACCS codes 1|2|3")
-    registered_at: Annotated[AwareDatetime, AfterValidator(_plausible_time)] = Field(description="ISO 8601 with offset")
+    registered_at: Annotated[IsoDateTime, AfterValidator(_plausible_time)] = Field(
+        description="ISO 8601 with offset: date, T, time and offset")
     declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
     enterprise_tax_code: TaxCode | None = None
     first_declaration_number: Annotated[str, AfterValidator(_first_number)] | None = None

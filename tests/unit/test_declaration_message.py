@@ -136,6 +136,14 @@ class TestInvalidDeclaration:
         assert "\n" not in description
         assert "0101234566" in description
 
+    @pytest.mark.parametrize("registered_at", [*contract_examples.MALFORMED_TIMES, "2025-06-02T10:00:00+07:00\n"])
+    def test_a_registered_at_that_is_not_iso_8601_with_offset_is_malformed(self, registered_at: Any) -> None:
+        assert error_of(message(registered_at=registered_at)).startswith("registered_at: ")
+
+    @pytest.mark.parametrize("registered_at", contract_examples.WELL_FORMED_TIMES)
+    def test_iso_8601_as_java_and_dotnet_write_it_is_accepted(self, registered_at: str) -> None:
+        assert parse_declaration(message(registered_at=registered_at)).registered_at.utcoffset() is not None
+
     def test_several_errors_are_described_on_one_line(self) -> None:
         description = error_of(message(customs_office="01B", department="0A"))
         assert "\n" not in description

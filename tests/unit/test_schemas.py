@@ -18,6 +18,8 @@ from assigner.schemas.event import EVENT, CommandRejected, DeclarationAssigned
 
 CONTRACT_DECLARATION = contract_examples.DECLARATION
 CONTRACT_COMMAND = contract_examples.COMMAND
+MALFORMED_TIMES = contract_examples.MALFORMED_TIMES
+WELL_FORMED_TIMES = contract_examples.WELL_FORMED_TIMES
 
 
 def validator(kind: Kind) -> jsonschema.Draft202012Validator:
@@ -35,6 +37,14 @@ class TestDeclarationSchema:
         message = {k: v for k, v in CONTRACT_DECLARATION.items() if k != "registered_at"}
         assert not validator(Kind.DECLARATION).is_valid(message)
 
+    @pytest.mark.parametrize("registered_at", MALFORMED_TIMES)
+    def test_a_time_the_model_refuses_the_schema_refuses_too(self, registered_at: Any) -> None:
+        assert not validator(Kind.DECLARATION).is_valid(CONTRACT_DECLARATION | {"registered_at": registered_at})
+
+    @pytest.mark.parametrize("registered_at", WELL_FORMED_TIMES)
+    def test_a_time_the_model_accepts_the_schema_accepts_too(self, registered_at: str) -> None:
+        validator(Kind.DECLARATION).validate(CONTRACT_DECLARATION | {"registered_at": registered_at})
+
 
 class TestCommandSchema:
     def test_the_contract_example_is_valid_and_parses(self) -> None:
@@ -48,6 +58,14 @@ class TestCommandSchema:
     def test_a_malformed_command_is_refused(self, changes: dict[str, Any]) -> None:
         with pytest.raises(ValidationError):
             COMMAND.validate_python(CONTRACT_COMMAND | changes)
+
+    @pytest.mark.parametrize("until", MALFORMED_TIMES)
+    def test_a_time_that_is_not_iso_8601_with_offset_is_refused(self, until: Any) -> None:
+        absent = {"command_id": "c1", "command": "officer_absent", "issued_by": "sup.01b1", "officer_id": "off.1"}
+        COMMAND.validate_python(absent | {"until": "2026-12-01T07:30:00+07:00"})
+        with pytest.raises(ValidationError, match="ISO 8601"):
+            COMMAND.validate_python(absent | {"until": until})
+        assert not validator(Kind.COMMAND).is_valid(absent | {"until": until})
 
     def test_a_group_key_must_fit_its_group(self) -> None:
         base = {"command_id": "c1", "command": "reassign_group", "issued_by": "sup.01b1", "to_officer_id": "off.1"}

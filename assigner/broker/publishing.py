@@ -23,7 +23,14 @@ def json_body(value: Any) -> bytes:
 
 
 class NotConfirmed(AssignerError):
-    """The broker refused (nack) or did not confirm messages in time: they may not be stored."""
+    """The broker refused (nack) or did not confirm messages in time: they may not be stored.
+
+    `unconfirmed` holds the positions, in the batch given to `publish`, of the messages to send again.
+    """
+
+    def __init__(self, message: str, unconfirmed: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.unconfirmed = list(unconfirmed)
 
 
 @dataclass(frozen=True)
@@ -38,23 +45,42 @@ class Outgoing:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-class _Confirms:
-    """Counts the broker's acks and nacks on a channel in confirm mode (AMQP publisher confirms)."""
+class Confirms:
+    """The delivery tags a channel in confirm mode has not had confirmed yet (AMQP publisher confirms).
 
-    def __init__(self, channel: Any) -> None:
-        self.published = 0
-        self.confirmed = 0
-        self.nacked = 0
-        channel.confirm_select()
-        channel.events["basic_ack"].add(self._ack)
-        channel.events["basic_nack"].add(self._nack)
+    The broker numbers a channel's publishes 1, 2, 3... and confirms them in any order: a message routed
+    to no queue at once, one stored on two queues once both have it. An ack or a nack names one tag, or
+    (`multiple`) every tag up to it, so what is outstanding is a set of tags, not a count.
+    """
 
-    def _ack(self, delivery_tag: int, multiple: bool) -> None:
-        self.confirmed = delivery_tag if multiple else self.confirmed + 1
+    def __init__(self) -> None:
+        self.next_tag = 1
+        self.outstanding: set[int] = set()
+        self.nacked: set[int] = set()
 
-    def _nack(self, delivery_tag: int, multiple: bool) -> None:
-        self.nacked += 1
-        self._ack(delivery_tag, multiple)
+    def published(self) -> int:
+        """Note one more publish; returns its delivery tag."""
+        tag = self.next_tag
+        self.next_tag += 1
+        self.outstanding.add(tag)
+        return tag
+
+    def ack(self, delivery_tag: int, multiple: bool) -> None:
+        """The broker has the message(s)."""
+        for tag in self._settled(delivery_tag, multiple):
+            self.outstanding.discard(tag)
+
+    def nack(self, delivery_tag: int, multiple: bool) -> None:
+        """The broker refused the message(s)."""
+        for tag in self._settled(delivery_tag, multiple):
+            if tag in self.outstanding:
+                self.outstanding.discard(tag)
+                self.nacked.add(tag)
+
+    def _settled(self, delivery_tag: int, multiple: bool) -> list[int]:
+        if not multiple:
+            return [delivery_tag]
+        return [tag for tag in self.outstanding if tag <= delivery_tag]
 
 
 class Publisher:
@@ -66,11 +92,19 @@ class Publisher:
         self.producer = Producer(self.channel)
         self.confirm_timeout = confirm_timeout
         # Only AMQP has publisher confirms; the embedded transport has written the file when publish returns.
-        self._confirms = _Confirms(self.channel) if connection.transport.driver_type == "amqp" else None
+        self._confirms: Confirms | None = None
+        if connection.transport.driver_type == "amqp":
+            self._confirms = Confirms()
+            self.channel.confirm_select()
+            self.channel.events["basic_ack"].add(self._confirms.ack)
+            self.channel.events["basic_nack"].add(self._confirms.nack)
 
     def publish(self, messages: Sequence[Outgoing]) -> None:
         """Publish persistent JSON messages in order; raise NotConfirmed unless the broker took them all."""
+        tags: list[int] = []
         for message in messages:
+            if self._confirms is not None:
+                tags.append(self._confirms.published())
             self.producer.publish(
                 message.body,
                 exchange=message.exchange,
@@ -83,24 +117,26 @@ class Publisher:
                 **message.properties,
             )
         if self._confirms is not None:
-            self._confirms.published += len(messages)
-            self._wait_for_confirms()
+            self._wait_for_confirms(tags)
 
-    def _wait_for_confirms(self) -> None:
+    def _wait_for_confirms(self, tags: list[int]) -> None:
+        """Read the broker's confirms until every tag of the batch is settled, or the timeout."""
         confirms = self._confirms
         assert confirms is not None
         deadline = time.monotonic() + self.confirm_timeout
-        while confirms.confirmed < confirms.published:
+        while confirms.outstanding:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise NotConfirmed(f"{confirms.published - confirms.confirmed} message(s) not confirmed in time")
+                late = [index for index, tag in enumerate(tags) if tag in confirms.outstanding]
+                raise NotConfirmed(f"{len(late)} message(s) not confirmed in {self.confirm_timeout:.0f} s", late)
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
                 continue
         if confirms.nacked:
-            nacked, confirms.nacked = confirms.nacked, 0
-            raise NotConfirmed(f"the broker refused {nacked} message(s) (nack)")
+            refused = [index for index, tag in enumerate(tags) if tag in confirms.nacked]
+            confirms.nacked.clear()
+            raise NotConfirmed(f"the broker refused {len(refused)} message(s) (nack)", refused)
 
     def keep_alive(self) -> None:
         """While idle: read what the broker sent (its heartbeats among it), and send a heartbeat when due."""

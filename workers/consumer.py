@@ -29,7 +29,7 @@ from workers import metrics
 from workers.outages import OUTAGES
 
 log = structlog.get_logger("assigner.worker")
-IDLE_POLL_SECONDS = 1.0
+IDLE_POLL_SECONDS = 0.25  # also how soon an idle consumer notices a stop request
 SWEEP_EVERY_SECONDS = 5.0
 BEAT_EVERY_SECONDS = 1.0  # at most one beat transaction a second, however many batches
 MAX_BACKOFF_SECONDS = 30.0

@@ -17,6 +17,9 @@ from workers import metrics
 from workers.consumer import Batching, QueueConsumer
 
 STOP_TIMEOUT_SECONDS = 120
+# Celery's event loop sleeps up to 10 s in its poll and notices a stop request only when it wakes: a
+# timer this often bounds how long a stopped worker lingers once its consumers have finished.
+WAKE_EVERY_SECONDS = 0.25
 COMMAND_BATCH = Batching(size=20, wait=0.0)  # each command is its own transaction; a few are fetched at once
 
 
@@ -36,6 +39,8 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
                                      Batching(settings.batch_size, settings.batch_wait_ms / 1000))
         commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler, COMMAND_BATCH)
         worker_shutting_down.connect(self._shutting_down, weak=False)
+        if getattr(parent, "hub", None) is not None:
+            parent.hub.call_repeatedly(WAKE_EVERY_SECONDS, _nothing)
         if settings.metrics_port:
             metrics.serve(runtime, settings.metrics_port, settings.metrics_address, self.stopping)
         for name, consumer in (("declarations", declarations), ("commands", commands)):
@@ -56,3 +61,7 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
 
     def shutdown(self, parent: Any) -> None:
         self.stop(parent)
+
+
+def _nothing() -> None:
+    """A timer's callback: waking the loop is all it is for."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +12,9 @@ from assigner.bootstrap import Runtime
 
 def worker(
     loglevel: Annotated[str, typer.Option(help="Celery's log level (assigner's outcome lines are INFO).")] = "INFO",
-    hostname: Annotated[str | None, typer.Option("--hostname", "-n", help="Node name (default assigner@HOST).")] = None,
+    hostname: Annotated[
+        str | None, typer.Option("--hostname", "-n", help="Node name, unique per worker (default assigner-PID@HOST).")
+    ] = None,
     metrics_port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (/metrics).")
     ] = None,
@@ -21,13 +22,17 @@ def worker(
     """Consume assigner.declarations and assigner.commands until stopped (SIGTERM finishes the batch in hand)."""
     if metrics_port is not None:
         os.environ["ASSIGNER_METRICS_PORT"] = str(metrics_port)  # read by the worker's bootstep
-    Runtime().ready()  # a clear one-line error before Celery starts, not a traceback from inside it
+    runtime = Runtime().ready()  # a clear one-line error before Celery starts, not a traceback from inside it
     from workers.app import app
+    from workers.nodes import check_node_name, default_node_name
+
+    name = hostname or default_node_name()
+    check_node_name(runtime.settings, name)
 
     argv = [
         "worker",
         f"--loglevel={loglevel}",
-        f"--hostname={hostname or f'assigner@{socket.gethostname()}'}",
+        f"--hostname={name}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

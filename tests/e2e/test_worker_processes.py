@@ -1,0 +1,85 @@
+"""Several worker processes on one host, as README says to run them, and how promptly one stops."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from assigner.domain.model import Unit
+from e2e.support import (
+    WORKER_COMMAND,
+    EventCollector,
+    StartWorker,
+    Upstream,
+    WorkerProcess,
+    assert_rotation_kept,
+    assignments,
+    assignments_per_declaration,
+    import_rosters,
+    worker_env,
+)
+from integration.helpers import message, numbers
+
+pytestmark = pytest.mark.slow
+
+ROSTERS = {Unit("01B1", "00"): ["a1", "a2", "a3"]}
+PROMPT_EXIT_SECONDS = 5.0  # liveness: it exits in well under a second; Celery's own loop took 10 s
+
+
+def node_name(worker: WorkerProcess) -> str:
+    """The node name Celery reports in the worker's start-up banner."""
+    banner = worker.log_path.read_text(errors="replace") + worker.log_path.with_suffix(".out").read_text(errors="replace")
+    for word in banner.split():
+        if word.startswith("assigner-") and "@" in word:
+            return word.strip(":")
+    raise AssertionError(f"no node name in the worker's banner:\n{banner[-2000:]}")
+
+
+class TestSeveralWorkersOnOneHost:
+    def test_two_workers_started_without_a_name_both_consume_and_share_the_work_once(
+        self, database_url: str, home: Path, start_worker: StartWorker, upstream: Upstream, events: EventCollector,
+    ) -> None:
+        import_rosters(database_url, home, ROSTERS)
+        first, second = start_worker(), start_worker()
+        assert node_name(first) != node_name(second)
+
+        sent = numbers(400)
+        upstream.send_all(message(number, Unit("01B1", "00")) for number in sent)
+        events.wait_for_declarations(sent, worker=second)
+
+        first.assert_running()
+        rows = assignments(database_url)
+        assert set(assignments_per_declaration(rows).values()) == {1}
+        assert_rotation_kept(rows, ROSTERS)
+
+    def test_a_second_worker_with_the_name_of_a_running_one_is_refused_in_one_line(
+        self, database_url: str, home: Path, rabbitmq_url: str, start_worker: StartWorker, tmp_path: Path,
+    ) -> None:
+        running = start_worker()
+        name = node_name(running)
+        env = WorkerProcess(worker_env(database_url, home, rabbitmq_url), tmp_path / "unused.log").env
+        refused = subprocess.run([*WORKER_COMMAND, "--hostname", name], env=env, capture_output=True, text=True,
+                                 timeout=120)
+
+        assert refused.returncode != 0
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), refused.stderr
+        assert name in lines[0] and "--hostname" in lines[0]
+        running.assert_running()
+
+
+class TestStop:
+    def test_sigterm_exits_0_promptly_once_the_consumers_are_done(self, start_worker: StartWorker) -> None:
+        worker = start_worker()
+        time.sleep(1)  # idle, in Celery's own poll
+        started = time.monotonic()
+        try:
+            assert worker.terminate(timeout=60) == 0
+        finally:
+            worker.kill()
+        took = time.monotonic() - started
+        assert took < PROMPT_EXIT_SECONDS, f"the worker took {took:.1f} s to exit after SIGTERM"
+        assert worker.logged("worker.stopped")

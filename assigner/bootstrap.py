@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.services.ports import Clock, Policy, system_clock
 from assigner.settings import Settings
-from assigner.storage.engine import make_engine, make_session_factory
+from assigner.storage.engine import make_engine, make_session_factory, ping
 from assigner.storage.migrate import require_head
 from assigner.storage.uow import SqlUnitOfWork
 
@@ -35,6 +35,10 @@ class Runtime:
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work on the migrated database."""
         return SqlUnitOfWork(self._session_factory)
+
+    def ping(self) -> None:
+        """Raise the driver's error unless the database answers (a cheap probe during an outage)."""
+        ping(self.engine)
 
     def ready(self) -> Runtime:
         """Check that the database is reachable and migrated; returns self."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from kombu.messaging import Consumer
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect
-from assigner.domain.errors import AssignerError
+from assigner.domain.errors import AssignerError, InvalidInput
 from assigner.resources import shipped
 from assigner.roster_file import read_roster
 from assigner.services.roster import import_roster
@@ -30,10 +32,34 @@ from assigner.storage import migrate
 
 EVENTS_QUEUE = "assigner.demo.events"
 STOP_SECONDS = 30
+MARKER = ".assigner-demo"  # says a folder is a demo's, which a later demo may empty
+LOCK = ".assigner-demo.lock"  # held while a demo runs in the folder
 
 
 class DemoFailed(AssignerError):
     """The demo's worker died or did not process the stream in time."""
+
+
+def claim_home(home: Path) -> IO[str]:
+    """Make `home` the demo's, empty: refuse a folder in use by another demo, or holding files of no demo's.
+
+    Returns the lock to hold while the demo runs.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    lock = (home / LOCK).open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise InvalidInput(f"{home} is in use by another assigner demo: wait for it, or give another --home") from None
+    leftovers = [path for path in home.iterdir() if path.name != LOCK]
+    if leftovers and not (home / MARKER).exists():
+        lock.close()
+        raise InvalidInput(f"{home} holds files that are not a demo's: give an empty or a new folder as --home")
+    for path in leftovers:  # a previous demo's database, broker files and log: this run starts clean
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    (home / MARKER).write_text("a folder of `assigner demo`: emptied by the next demo run in it\n")
+    return lock
 
 
 def demo_settings(home: Path) -> Settings:

@@ -8,6 +8,7 @@ from datetime import datetime
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect, display_url
+from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import first_line
 from assigner.domain.health import Beat, Check
 from assigner.storage import migrate
@@ -20,7 +21,7 @@ DEAD_LETTERS = (topology.DECLARATIONS_DLQ, topology.COMMANDS_DLQ)
 class Limits:
     """When a check fails: a consumer silent too long, work waiting too long, too many dead letters."""
 
-    max_silence: float = 60.0  # seconds since a declarations consumer was last seen
+    max_silence: float = 10.0  # seconds since a declarations consumer was last seen (it beats every 2 s)
     max_age: float = 300.0  # seconds since the last message processed, while messages wait
     max_dead_letters: int | None = None  # None: dead letters are a warning, never a failure
 
@@ -28,12 +29,13 @@ class Limits:
 def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
     """Every check, in order; a failed one does not stop the others."""
     checks = [_database(runtime)]
-    depths, broker = queue_depths(runtime)
+    stats, broker = queue_stats(runtime)
     checks.append(broker)
-    checks += _queues(depths, limits) if broker.ok else []
+    checks += _queues(stats, limits) if broker.ok else []
     if checks[0].ok:
         beats = _beats(runtime)
-        checks += _consumers(beats, depths.get(topology.DECLARATIONS, 0) if broker.ok else None, runtime.clock(), limits)
+        declarations = stats.get(topology.DECLARATIONS) if broker.ok else None
+        checks += _consumers(beats, declarations, runtime.clock(), limits)
     return checks
 
 
@@ -48,36 +50,41 @@ def _database(runtime: Runtime) -> Check:
     return Check("database", True, f"{url} reachable, at revision {head} (head)")
 
 
-def queue_depths(runtime: Runtime) -> tuple[dict[str, int], Check]:
-    """Each existing contract queue's depth, and the broker check."""
+def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
+    """Each existing contract queue's messages (ready, unacknowledged), and the broker check."""
     settings = runtime.settings
     where = display_url(settings)
-    depths: dict[str, int] = {}
     try:
         with connect(settings) as connection:
             connection.ensure_connection(max_retries=1, timeout=10)
-            for name in QUEUES + DEAD_LETTERS:
-                depth = topology.depth_if_declared(connection, name)
-                if depth is not None:
-                    depths[name] = depth
+            stats = read_queue_stats(settings, connection, QUEUES + DEAD_LETTERS)
     except Exception as error:
         return {}, Check("broker", False, f"{where} unreachable: {_describe(error)}")
-    return depths, Check("broker", True, f"{where} reachable")
+    return stats, Check("broker", True, f"{where} reachable")
 
 
-def _queues(depths: dict[str, int], limits: Limits) -> list[Check]:
+def _queues(stats: dict[str, QueueStats], limits: Limits) -> list[Check]:
     checks = []
     for name in QUEUES:
-        if name not in depths:
+        if name not in stats:
             checks.append(Check(f"queue {name}", False, "missing: no worker has ever started on this broker"))
         else:
-            checks.append(Check(f"queue {name}", True, f"{depths[name]:,} waiting", depths[name]))
+            checks.append(Check(f"queue {name}", True, describe_waiting(stats[name]), stats[name].waiting))
     for name in DEAD_LETTERS:
-        count = depths.get(name, 0)
+        count = stats[name].waiting if name in stats else 0
         too_many = limits.max_dead_letters is not None and count > limits.max_dead_letters
         detail = f"{count:,} dead letters" + (" (read their x-assigner-error header)" if count else "")
         checks.append(Check(f"queue {name}", not too_many, detail, count, warning=count > 0))
     return checks
+
+
+def describe_waiting(stats: QueueStats) -> str:
+    """'N waiting (R ready, U unacknowledged), C consumers', saying when the unacknowledged are unknown."""
+    consumers = "" if stats.consumers is None else f", {stats.consumers} consumer(s)"
+    if stats.unacknowledged is None:
+        return (f"{stats.ready:,} ready; unacknowledged unknown (enable RabbitMQ's management plugin or set "
+                f"ASSIGNER_BROKER_MANAGEMENT_URL){consumers}")
+    return f"{stats.waiting:,} waiting ({stats.ready:,} ready, {stats.unacknowledged:,} unacknowledged){consumers}"
 
 
 def _beats(runtime: Runtime) -> list[Beat]:
@@ -85,15 +92,23 @@ def _beats(runtime: Runtime) -> list[Beat]:
         return uow.beats.all()
 
 
-def _consumers(beats: list[Beat], waiting: int | None, now: datetime, limits: Limits) -> list[Check]:
+def _consumers(beats: list[Beat], declarations: QueueStats | None, now: datetime, limits: Limits) -> list[Check]:
+    waiting = None if declarations is None else declarations.waiting
     consumers = [beat for beat in beats if beat.queue == topology.DECLARATIONS]
-    alive = [beat for beat in consumers if (now - beat.seen_at).total_seconds() <= limits.max_silence]
+    # Live: seen within the limit and not stopped; each process's consumer is one row (host:pid:queue).
+    alive = [beat for beat in consumers
+             if beat.stopped_at is None and (now - beat.seen_at).total_seconds() <= limits.max_silence]
     if alive:
         seen = min((now - beat.seen_at).total_seconds() for beat in alive)
         worker = Check("worker", True, f"{len(alive)} declarations consumer(s) alive, last seen {seen:.0f} s ago", len(alive))
+    elif any(beat.stopped_at is None for beat in consumers):
+        silent = min((now - beat.seen_at).total_seconds() for beat in consumers if beat.stopped_at is None)
+        stopped = sum(1 for beat in consumers if beat.stopped_at is not None)
+        worker = Check("worker", False, f"no declarations consumer seen for {silent:.0f} s (limit {limits.max_silence:.0f} s)"
+                       + (f"; {stopped} stopped cleanly" if stopped else ""), 0)
     elif consumers:
-        silent = min((now - beat.seen_at).total_seconds() for beat in consumers)
-        worker = Check("worker", False, f"no declarations consumer seen for {silent:.0f} s (limit {limits.max_silence:.0f} s)", 0)
+        latest = max(beat.seen_at for beat in consumers)
+        worker = Check("worker", False, f"every declarations consumer has stopped (the last {(now - latest).total_seconds():.0f} s ago)", 0)
     else:
         worker = Check("worker", False, "no worker has ever run on this database", 0)
     processed = [beat.last_message_at for beat in consumers if beat.last_message_at is not None]

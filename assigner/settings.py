@@ -61,9 +61,16 @@ class Settings(BaseSettings):
     broker_url: str | None = None
     batch_size: int = Field(500, ge=1, le=10_000)
     batch_wait_ms: int = Field(20, ge=0, le=10_000)
+    # A message body larger than this is dead-lettered unread, never stored; a batch closes once it holds
+    # batch_max_bytes, so a worker never holds more than that (plus one message) in memory.
+    max_message_bytes: int = Field(1_048_576, ge=1024)
+    batch_max_bytes: int = Field(16 * 1_048_576, ge=1024)
     queue_type: Literal["classic", "quorum"] = "classic"
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
+    # RabbitMQ's management API (http://user:password@host:15672), for the unacknowledged messages health
+    # and metrics count; unset: port 15672 of the broker's host, with the broker's credentials.
+    broker_management_url: str | None = None
     # Supervisors' command keys (embedded broker): a TOML file, and/or ASSIGNER_COMMAND_KEYS as JSON.
     command_keys_file: Path | None = None
     command_keys: dict[str, SecretStr] = Field(default_factory=dict)

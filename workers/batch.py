@@ -11,7 +11,9 @@ The retry and ack policy lives here and only here:
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -21,18 +23,22 @@ from assigner import logging as assigner_logging
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
+from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body
+from assigner.domain.dead_letters import DeadLetter
 from assigner.domain.events import Event
 from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
+from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
-from workers.outages import OUTAGES, through_outages
+from workers.outages import OUTAGES, Outages
 from workers import metrics
-from workers.delivery import dead_letter, raw_body, read_declaration
+from workers.delivery import Refused, raw_body, read_declaration, too_large
 
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
+FORGET_EVERY_SECONDS = 3600.0
 
 
 class BatchHandler:
@@ -40,37 +46,46 @@ class BatchHandler:
 
     def __init__(self, runtime: Runtime, wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
         self.runtime = runtime
-        self.wait = wait
         self.is_stopping = is_stopping
+        self.outages = Outages(runtime.ping, wait, is_stopping)
+        self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
+        self._last_forgotten = -FORGET_EVERY_SECONDS
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged."""
         valid: list[tuple[Message, bytes, Declaration]] = []
-        letters: list[Outgoing] = []
+        refused: list[Refused] = []
         for message in batch:
             body = raw_body(message.body, message.content_encoding)
             try:
-                valid.append((message, body, read_declaration(body, message.content_type, message.content_encoding)))
+                valid.append((message, body, self._read(message, body)))
             except InvalidMessage as error:
-                letters.append(self._dead_letter(message, body, str(error)))
+                refused.append(self._refused(message, body, str(error)))
         results: list[BatchResult] = []
         for index, reason in self._decide([d for _, _, d in valid], results):
             message, body, _ = valid[index]
-            letters.append(self._dead_letter(message, body, reason))
+            refused.append(self._refused(message, body, reason))
+        letters = self._claim(refused)
         events = [event for result in results for event in result.events]
-        publisher.publish(letters + [event_message(event) for event in events])
-        self._mark(events)
+        publisher.publish([item.outgoing() for item in letters.to_publish] + [event_message(e) for e in events])
+        self._mark(events, letters.to_publish)
         for message in batch:
             message.ack()
-        metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters))
+        metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
         for result in results:
             metrics.count_decisions(result.released + result.decisions)
             for decision in result.released + result.decisions:
                 assigner_logging.log_decision(decision)
+        _log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:
-        """While no declaration comes: publish what the outbox holds unconfirmed."""
+        """While no declaration comes: publish what the outbox holds unconfirmed; now and then, forget old
+        dead letters."""
         self.sweep(publisher)
+        if time.monotonic() - self._last_forgotten >= FORGET_EVERY_SECONDS:
+            runtime = self.runtime
+            self.outages.through(lambda: forget_old_dead_letters(runtime.unit_of_work(), runtime.clock))
+            self._last_forgotten = time.monotonic()
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
@@ -95,7 +110,7 @@ class BatchHandler:
             results.clear()
             return self._assign(declarations, results)
 
-        return through_outages(attempt, self.wait, self.is_stopping)
+        return self.outages.through(attempt)
 
     def _assign(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
         runtime = self.runtime
@@ -115,20 +130,54 @@ class BatchHandler:
         results.extend(done)
         return [(r.index, r.reason) for r in refused]
 
-    def _dead_letter(self, message: Message, body: bytes, reason: str) -> Outgoing:
-        log.warning("declaration.dead_lettered", reason=reason, delivery_tag=message.delivery_tag, **_identity(body))
-        return dead_letter(body, message.headers, message.properties, reason, topology.DECLARATIONS_DLQ)
+    def _read(self, message: Message, body: bytes) -> Declaration:
+        """The declaration in a message; InvalidMessage says why it is none (too large: left unread)."""
+        oversized = too_large(body, self.runtime.settings.max_message_bytes)
+        if oversized:
+            raise InvalidMessage(oversized)
+        return read_declaration(body, message.content_type, message.content_encoding)
 
-    def _mark(self, events: list[Event]) -> None:
-        mark_published_quietly(self.runtime, events)
+    def _refused(self, message: Message, body: bytes, reason: str) -> Refused:
+        return Refused.of(message, body, topology.DECLARATIONS, reason, self.embedded)
+
+    def _claim(self, refused: list[Refused]) -> RefusedCopies:
+        """Which refused messages to dead-letter now; the others' dead letters are published already."""
+        runtime = self.runtime
+        letters = [item.letter for item in refused]
+        publish = self.outages.through(lambda: claim_dead_letters(runtime.unit_of_work(), letters, runtime.clock))
+        return RefusedCopies([item for item, now in zip(refused, publish) if now],
+                             [item for item, now in zip(refused, publish) if not now])
+
+    def _mark(self, events: list[Event], letters: Sequence[Refused] = ()) -> None:
+        mark_published_quietly(self.runtime, events, [item.letter for item in letters])
 
 
-def mark_published_quietly(runtime: Runtime, events: Sequence[Event]) -> None:
-    """Record the broker's confirms; if the database is away, the sweep publishes them again (same ids)."""
+@dataclass(frozen=True)
+class RefusedCopies:
+    """A batch's refused messages: those dead-lettered now, and copies of ones dead-lettered before."""
+
+    to_publish: list[Refused]
+    repeats: list[Refused]
+
+
+def mark_published_quietly(runtime: Runtime, events: Sequence[Event], letters: Sequence[DeadLetter] = ()) -> None:
+    """Record the broker's confirms; if the database is away, the sweep publishes the events again (same ids),
+    and a redelivered copy of a dead letter is dead-lettered again."""
     try:
         mark_published(runtime.unit_of_work(), [e.event_id for e in events], runtime.clock)
+        mark_dead_letters_published(runtime.unit_of_work(), letters, runtime.clock)
     except OUTAGES as error:
-        log.warning("outbox.not_marked", events=len(events), error=first_line(error))
+        log.warning("outbox.not_marked", events=len(events), dead_letters=len(letters), error=first_line(error))
+
+
+def _log_refusals(letters: RefusedCopies) -> None:
+    """One line per refused message: dead-lettered now, or a copy of one dead-lettered before."""
+    for item in letters.to_publish:
+        log.warning("declaration.dead_lettered", reason=item.letter.reason, delivery_tag=item.message.delivery_tag,
+                    **_identity(item.body))
+    for item in letters.repeats:
+        log.info("declaration.dead_letter_repeated", reason=item.letter.reason, fingerprint=item.letter.fingerprint,
+                 delivery_tag=item.message.delivery_tag, **_identity(item.body))
 
 
 def event_message(event: Event) -> Outgoing:

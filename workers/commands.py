@@ -20,16 +20,17 @@ from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
-from assigner.broker.publishing import Outgoing, Publisher
+from assigner.broker.publishing import Publisher
 from assigner.schemas.command import parse_command
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import decode_json
 from assigner.services.absences import return_due_officers
 from assigner.services.commands import CommandResult, carry_out, reject
+from assigner.services.dead_letters import claim_dead_letters
 from workers.batch import event_message, mark_published_quietly
 from workers import metrics
-from workers.delivery import dead_letter, raw_body
-from workers.outages import OUTAGES, through_outages
+from workers.delivery import Refused, raw_body, too_large
+from workers.outages import OUTAGES, Outages
 
 log = structlog.get_logger("assigner.worker")
 
@@ -39,10 +40,10 @@ class CommandHandler:
 
     def __init__(self, runtime: Runtime, wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
         self.runtime = runtime
-        self.wait = wait
-        self.is_stopping = is_stopping
+        self.outages = Outages(runtime.ping, wait, is_stopping)
         settings = runtime.settings
         self.signed = is_embedded(settings)
+        self.embedded = self.signed  # its deliveries carry no redelivered flag
         self.keys = settings.supervisor_keys() if self.signed else {}
         self.max_age = timedelta(hours=settings.command_max_age_hours)
 
@@ -50,10 +51,10 @@ class CommandHandler:
         """Carry out each command of a batch, publish its answer (and dead letter), then ack it."""
         for message in batch:
             body = raw_body(message.body, message.content_encoding)
-            result = through_outages(lambda: self._carry_out(message, body), self.wait, self.is_stopping)
-            letters = [self._dead_letter(message, body, result)] if result.dead_letter else []
-            publisher.publish(letters + [event_message(event) for event in result.events])
-            mark_published_quietly(self.runtime, result.events)
+            result = self.outages.through(lambda: self._carry_out(message, body))
+            letters = self._dead_letters(message, body, result)
+            publisher.publish([item.outgoing() for item in letters] + [event_message(e) for e in result.events])
+            mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
             message.ack()
             _log(result)
             metrics.COMMANDS.labels("accepted" if result.accepted else "rejected").inc()
@@ -63,10 +64,8 @@ class CommandHandler:
     def idle(self, publisher: Publisher) -> None:
         """While no command comes: officers whose absence ran out come back, and held declarations go out."""
         runtime = self.runtime
-        released, events = through_outages(
-            lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy), self.wait,
-            self.is_stopping,
-        )
+        released, events = self.outages.through(
+            lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy))
         if events:
             publisher.publish([event_message(event) for event in events])
             mark_published_quietly(runtime, events)
@@ -77,6 +76,9 @@ class CommandHandler:
     def _carry_out(self, message: Message, body: bytes) -> CommandResult:
         runtime = self.runtime
         uow = runtime.unit_of_work()
+        oversized = too_large(body, runtime.settings.max_message_bytes)
+        if oversized:
+            return reject(uow, None, None, None, oversized, None, {"bytes": len(body)}, runtime.clock, trusted=False)
         try:
             payload = decode_json(body)
         except InvalidMessage as error:
@@ -127,9 +129,18 @@ class CommandHandler:
             return None, "a signed command must carry issued_at (its replay window)"
         return issued_by, None
 
-    def _dead_letter(self, message: Message, body: bytes, result: CommandResult) -> Outgoing:
-        reason = result.rejected_because or "rejected"
-        return dead_letter(body, message.headers, message.properties, reason, topology.COMMANDS_DLQ)
+    def _dead_letters(self, message: Message, body: bytes, result: CommandResult) -> list[Refused]:
+        """The command's dead letter, unless it has none or a copy of it was dead-lettered already."""
+        if not result.dead_letter:
+            return []
+        runtime = self.runtime
+        refused = Refused.of(message, body, topology.COMMANDS, result.rejected_because or "rejected", self.embedded)
+        [publish] = self.outages.through(
+            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+        if not publish:
+            log.info("command.dead_letter_repeated", command_id=result.command_id,
+                     fingerprint=refused.letter.fingerprint)
+        return [refused] if publish else []
 
 
 def _log(result: CommandResult) -> None:

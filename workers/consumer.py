@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import structlog
 from kombu.connection import Connection
+from kombu.exceptions import OperationalError
 from kombu.messaging import Consumer
 from kombu.message import Message
 
@@ -31,16 +32,21 @@ from workers.outages import OUTAGES
 log = structlog.get_logger("assigner.worker")
 IDLE_POLL_SECONDS = 0.25  # also how soon an idle consumer notices a stop request
 SWEEP_EVERY_SECONDS = 5.0
-BEAT_EVERY_SECONDS = 1.0  # at most one beat transaction a second, however many batches
+BEAT_EVERY_SECONDS = 1.0  # busy: at most one beat transaction a second, however many batches
+IDLE_BEAT_EVERY_SECONDS = 2.0  # idle: often enough that health stops counting a dead worker within seconds
+FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+RECONNECT_EVERY_SECONDS = 0.5  # while the broker is away: connecting to a closed port costs nothing
+STILL_AWAY_EVERY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class Batching:
-    """Up to `size` messages per transaction; the first waits at most `wait` seconds for others."""
+    """Up to `size` messages (and `max_bytes` of bodies) per transaction; the first waits at most `wait` s."""
 
     size: int
     wait: float
+    max_bytes: int
 
     @property
     def prefetch(self) -> int:
@@ -76,33 +82,57 @@ class QueueConsumer:
         self.inflight = InflightFolder(settings.home) if is_embedded(settings) else None
         self.handler = make_handler(runtime, self._wait, stopping.is_set)
         self._buffer: list[Message] = []
+        self._buffered_bytes = 0
         self._consuming: Connection | None = None
         self._publisher: Publisher | None = None
         self.name = f"{socket.gethostname()}:{os.getpid()}:{queue}"
         self._unreported = 0
         self._last_beat = 0.0
+        self._reached_consuming = False
+        self._last_unreachable_log = 0.0
+        # Failures to connect at all (refused, reset, forced closed, timed out): the broker is away.
+        self._unreachable = (OperationalError, OSError, *connect(settings).connection_errors)
 
     def run(self) -> None:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
         log.info("worker.started", queue=self.queue_name, broker=display_url(self.runtime.settings),
                  batch_size=self.batching.size)
         self._sign_of_life(starting=True)
-        backoff = 1.0
+        backoff = FIRST_BACKOFF_SECONDS
+        unreachable_since: float | None = None
         while not self.stopping.is_set():
+            self._reached_consuming = False
             try:
                 self._consume()
-                backoff = 1.0
             except Exception as error:  # the loop must outlive any failure; the messages stay unacked
-                log.warning("worker.connection_lost", error=f"{type(error).__name__}: {error}", retry_in=backoff)
                 self._buffer.clear()
+                self._buffered_bytes = 0
                 self._recover()
-                self._wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-        if self._unreported:
-            self._sign_of_life()
+                described = f"{type(error).__name__}: {error}"
+                if self._reached_consuming:  # a working connection lost: connect again at once
+                    log.warning("worker.connection_lost", queue=self.queue_name, error=described)
+                    backoff, unreachable_since = FIRST_BACKOFF_SECONDS, None
+                    self._wait(RECONNECT_EVERY_SECONDS)
+                elif isinstance(error, self._unreachable):  # the broker is away: try often, say so now and then
+                    unreachable_since = self._say_unreachable(unreachable_since, described)
+                    self._wait(RECONNECT_EVERY_SECONDS)
+                else:  # connected but refused (a queue declared with other arguments): back off
+                    log.warning("worker.connection_failed", queue=self.queue_name, error=described, retry_in=backoff)
+                    self._wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        self._sign_of_life(stopped=True)  # health stops counting it at once
         if self.inflight is not None:
             self.inflight.close()
         log.info("worker.stopped", queue=self.queue_name)
+
+    def _say_unreachable(self, since: float | None, error: str) -> float:
+        """Log that the broker is unreachable: at first, then every STILL_AWAY_EVERY_SECONDS; returns since when."""
+        now = time.monotonic()
+        if since is None or now - self._last_unreachable_log >= STILL_AWAY_EVERY_SECONDS:
+            log.warning("worker.broker_unreachable", queue=self.queue_name, error=error,
+                        seconds=0 if since is None else round(now - since))
+            self._last_unreachable_log = now
+        return now if since is None else since
 
     def _consume(self) -> None:
         settings = self.runtime.settings
@@ -114,9 +144,10 @@ class QueueConsumer:
             publisher = Publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
             queue = topology.queue(self.queue_name, settings.queue_type)
-            consumer = Consumer(consuming, [queue], on_message=self._buffer.append, prefetch_count=self.batching.prefetch)
+            consumer = Consumer(consuming, [queue], on_message=self._take, prefetch_count=self.batching.prefetch)
             try:
                 with consumer:
+                    self._reached_consuming = True
                     log.info("worker.consuming", queue=self.queue_name, prefetch=self.batching.prefetch)
                     self._loop(consuming, publisher)
             finally:
@@ -133,18 +164,23 @@ class QueueConsumer:
                     self.inflight.clear()  # every message fetched so far is acknowledged
                 metrics.observe_batch(self.queue_name, len(batch), time.perf_counter() - started, time.time())
                 self._unreported += len(batch)
-                if time.monotonic() - self._last_beat >= BEAT_EVERY_SECONDS:
-                    self._sign_of_life()
             elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 self.handler.idle(publisher)
-                self._sign_of_life()
                 last_sweep = time.monotonic()
+            if time.monotonic() - self._last_beat >= (BEAT_EVERY_SECONDS if batch else IDLE_BEAT_EVERY_SECONDS):
+                self._sign_of_life()
+
+    def _take(self, message: Message) -> None:
+        """A delivered message joins the batch being collected."""
+        self._buffer.append(message)
+        self._buffered_bytes += len(message.body)
 
     def _collect(self, connection: Connection) -> list[Message]:
-        """Messages for one batch: as many as arrive, up to the size, within `wait` of the first."""
+        """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first."""
         self._buffer.clear()
+        self._buffered_bytes = 0
         deadline: float | None = None
-        while len(self._buffer) < self.batching.size:
+        while len(self._buffer) < self.batching.size and self._buffered_bytes < self.batching.max_bytes:
             if deadline is None:
                 timeout = self.idle_poll
             else:
@@ -162,11 +198,12 @@ class QueueConsumer:
                 break  # finish what is in hand
         return list(self._buffer)
 
-    def _sign_of_life(self, starting: bool = False) -> None:
-        """Record that this consumer is alive, and how many messages it processed since it last said so."""
+    def _sign_of_life(self, starting: bool = False, stopped: bool = False) -> None:
+        """Record that this consumer is alive (or stopped), and how many messages it processed since it last said so."""
         runtime = self.runtime
         try:
-            record_beat(runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported, starting)
+            record_beat(runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported,
+                        starting, stopped)
         except OUTAGES:
             return  # the database is away: the batches wait it out and say so; the beat is only a sign
         self._unreported = 0

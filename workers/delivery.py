@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from kombu.message import Message
 
 from assigner.broker import topology
 from assigner.broker.publishing import Outgoing
+from assigner.domain.dead_letters import DeadLetter, fingerprint
 from assigner.domain.model import Declaration
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import parse_declaration_bytes, text_codec
@@ -20,6 +24,34 @@ def raw_body(body: bytes | str, content_encoding: str | None) -> bytes:
     if isinstance(body, bytes):
         return body
     return body.encode(text_codec(content_encoding or "") or "utf-8")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A delivered message that can never be processed, and why: its dead letter."""
+
+    message: Message
+    body: bytes
+    letter: DeadLetter
+
+    @classmethod
+    def of(cls, message: Message, body: bytes, queue: str, reason: str, every_copy_redelivered: bool) -> Refused:
+        """The refusal of a message from `queue` (`every_copy_redelivered`: the transport cannot tell)."""
+        redelivered = every_copy_redelivered or bool(message.delivery_info.get("redelivered"))
+        return cls(message, body, DeadLetter(fingerprint(queue, body), queue, reason, redelivered))
+
+    def outgoing(self) -> Outgoing:
+        """The dead letter to publish."""
+        message = self.message
+        return dead_letter(self.body, message.headers, message.properties, self.letter.reason,
+                           topology.dead_letter_queue(self.letter.queue))
+
+
+def too_large(body: bytes, limit: int) -> str | None:
+    """Why a body is refused unread for its size; None when it fits."""
+    if len(body) <= limit:
+        return None
+    return f"body of {len(body):,} bytes is larger than the maximum of {limit:,} (max_message_bytes): not read"
 
 
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:

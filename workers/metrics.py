@@ -15,7 +15,7 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from assigner.bootstrap import Runtime
 from assigner.domain.decisions import Decision
 from assigner.domain.errors import first_line
-from assigner.health import DEAD_LETTERS, QUEUES, queue_depths
+from assigner.health import DEAD_LETTERS, QUEUES, queue_stats
 
 log = structlog.get_logger("assigner.worker")
 REFRESH_SECONDS = 10.0
@@ -31,7 +31,7 @@ BATCH_SECONDS = Histogram("assigner_batch_seconds", "Time to handle a batch (tra
                           ["queue"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 LAST_BATCH = Gauge("assigner_last_batch_timestamp_seconds", "When this worker last handled a batch, by queue.",
                    ["queue"])
-LAG = Gauge("assigner_consumer_lag_messages", "Messages waiting in a consumed queue (the consumers' lag).", ["queue"])
+LAG = Gauge("assigner_consumer_lag_messages", "Messages not yet processed in a consumed queue: ready, and unacknowledged where the management API tells.", ["queue"])
 DEAD_LETTERS_WAITING = Gauge("assigner_dead_letters_waiting", "Messages in a dead-letter queue.", ["queue"])
 HELD = Gauge("assigner_held_declarations", "Declarations held now, by unit.", ["customs_office", "department"])
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
@@ -69,14 +69,14 @@ def _refresh_until(runtime: Runtime, stopping: threading.Event) -> None:
 
 def refresh(runtime: Runtime) -> None:
     """Read the queue depths and the held declarations into their gauges; a failure sets the *_up gauge to 0."""
-    depths, broker = queue_depths(runtime)
+    stats, broker = queue_stats(runtime)
     BROKER_UP.set(1 if broker.ok else 0)
     for queue in QUEUES:
-        if queue in depths:
-            LAG.labels(queue).set(depths[queue])
+        if queue in stats:
+            LAG.labels(queue).set(stats[queue].waiting)
     for queue in DEAD_LETTERS:
-        if queue in depths:
-            DEAD_LETTERS_WAITING.labels(queue).set(depths[queue])
+        if queue in stats:
+            DEAD_LETTERS_WAITING.labels(queue).set(stats[queue].waiting)
     try:
         with runtime.unit_of_work() as uow:
             held = uow.reports.held_now()

@@ -1,7 +1,13 @@
-"""The database being unreachable is waited out: the work is tried again, its messages kept in hand."""
+"""The database being unreachable is waited out: the work is tried again, its messages kept in hand.
+
+While the database is away it is probed cheaply and often, so that work resumes within a probe
+interval of its return; a failure while the database answers (a lock, a schema not yet migrated)
+is retried with a growing backoff instead, so that it never spins.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,7 +20,10 @@ from assigner.storage.migrate import DatabaseNotReady
 
 log = structlog.get_logger("assigner.worker")
 OUTAGES = (OperationalError, InterfaceError, InternalError, ProgrammingError, PoolTimeout, DatabaseNotReady)
+PROBE_EVERY_SECONDS = 0.5
+FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+STILL_AWAY_EVERY_SECONDS = 30.0  # how often a long outage is logged again
 T = TypeVar("T")
 
 
@@ -22,15 +31,51 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached and the worker is stopping: the batch stays unacknowledged."""
 
 
-def through_outages(work: Callable[[], T], wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> T:
-    """Run `work` until it gets past a database outage, waiting longer each time (up to 30 s)."""
-    backoff = 1.0
-    while True:
+class Outages:
+    """Runs work through database outages; `probe` raises one of OUTAGES unless the database answers."""
+
+    def __init__(self, probe: Callable[[], None], wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
+        self.probe = probe
+        self.wait = wait
+        self.is_stopping = is_stopping
+
+    def through(self, work: Callable[[], T]) -> T:
+        """Run `work` until it gets past any database outage."""
+        backoff = FIRST_BACKOFF_SECONDS
+        down_since: float | None = None
+        while True:
+            try:
+                result = work()
+            except OUTAGES as error:
+                if self.is_stopping():
+                    raise DatabaseUnavailable(str(error)) from error
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.warning("database.unavailable", error=first_line(error))
+                if self._answers():  # not its absence: back off, so that a standing failure never spins
+                    self.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                else:
+                    self._wait_for_return(down_since)
+                continue
+            if down_since is not None:
+                log.info("database.back", unavailable_seconds=round(time.monotonic() - down_since, 1))
+            return result
+
+    def _answers(self) -> bool:
         try:
-            return work()
-        except OUTAGES as error:
-            if is_stopping():
-                raise DatabaseUnavailable(str(error)) from error
-            log.warning("database.unavailable", error=first_line(error), retry_in=backoff)
-            wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            self.probe()
+        except OUTAGES:
+            return False
+        return True
+
+    def _wait_for_return(self, down_since: float) -> None:
+        """Probe every PROBE_EVERY_SECONDS until the database answers (or the worker stops)."""
+        last_said = time.monotonic()
+        while not self.is_stopping():
+            self.wait(PROBE_EVERY_SECONDS)
+            if self._answers():
+                return
+            if time.monotonic() - last_said >= STILL_AWAY_EVERY_SECONDS:
+                log.warning("database.still_unavailable", seconds=round(time.monotonic() - down_since))
+                last_said = time.monotonic()

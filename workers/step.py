@@ -17,10 +17,10 @@ from workers import metrics
 from workers.consumer import Batching, QueueConsumer
 
 STOP_TIMEOUT_SECONDS = 120
+COMMAND_BATCH_SIZE = 20
 # Celery's event loop sleeps up to 10 s in its poll and notices a stop request only when it wakes: a
 # timer this often bounds how long a stopped worker lingers once its consumers have finished.
 WAKE_EVERY_SECONDS = 0.25
-COMMAND_BATCH = Batching(size=20, wait=0.0)  # each command is its own transaction; a few are fetched at once
 
 
 class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
@@ -36,8 +36,10 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
         assigner_logging.configure(runtime.settings.log_format)
         settings = runtime.settings
         declarations = QueueConsumer(runtime, self.stopping, topology.DECLARATIONS, BatchHandler,
-                                     Batching(settings.batch_size, settings.batch_wait_ms / 1000))
-        commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler, COMMAND_BATCH)
+                                     Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes))
+        # Each command is its own transaction; a few are fetched at once.
+        commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler,
+                                 Batching(COMMAND_BATCH_SIZE, 0.0, settings.batch_max_bytes))
         worker_shutting_down.connect(self._shutting_down, weak=False)
         if getattr(parent, "hub", None) is not None:
             parent.hub.call_repeatedly(WAKE_EVERY_SECONDS, _nothing)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 
@@ -12,6 +14,11 @@ COMMANDS_DLQ = "assigner.commands.dlq"
 EVENTS = "assigner.events"
 ERROR_HEADER = "x-assigner-error"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def dead_letter_queue(queue: str) -> str:
+    """Where a queue's messages that can never be processed go."""
+    return {DECLARATIONS: DECLARATIONS_DLQ, COMMANDS: COMMANDS_DLQ}[queue]
 
 
 def events_exchange() -> Exchange:
@@ -42,12 +49,14 @@ def depth(connection: Connection, name: str) -> int:
     return int(result.message_count)
 
 
-def depth_if_declared(connection: Connection, name: str) -> int | None:
-    """How many messages wait in a queue; None if nobody declared it (on a channel of its own: RabbitMQ closes it)."""
+def declared_queue(connection: Connection, name: str) -> Any:
+    """A passive declare's answer (message_count: ready, consumer_count); None if nobody declared the queue.
+
+    On a channel of its own, which RabbitMQ closes when the queue does not exist.
+    """
     channel = connection.channel()
     try:
-        declared = Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True)(channel)
-        return int(declared.queue_declare(passive=True).message_count)
+        return Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True)(channel).queue_declare(passive=True)
     except connection.channel_errors:
         return None
     finally:

@@ -16,6 +16,7 @@ from assigner.bootstrap import Runtime
 from assigner.cli.publish import publish_lines
 from assigner.demo import (
     Watch,
+    claim_home,
     demo_settings,
     prepare,
     start_worker,
@@ -38,7 +39,11 @@ def demo(
 ) -> None:
     """Start a worker on the embedded broker, publish a pilot-like 3-day stream, and summarise what it did."""
     home = home or Path(tempfile.mkdtemp(prefix="assigner-demo-"))
-    home.mkdir(parents=True, exist_ok=True)
+    with claim_home(home):
+        _run(home)
+
+
+def _run(home: Path) -> None:
     settings = demo_settings(home)
     console = Console(stderr=True)
     console.print(f"demo home: {home}")

@@ -16,6 +16,7 @@ class Beat:
     seen_at: datetime
     last_message_at: datetime | None
     messages: int
+    stopped_at: datetime | None = None  # it stopped cleanly then: no longer a live consumer
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ FORGET_AFTER = timedelta(days=7)
 class BeatWriter(Protocol):
     """Where beats are written."""
 
-    def beat(self, consumer: str, queue: str, now: datetime, processed: int) -> None: ...
+    def beat(self, consumer: str, queue: str, now: datetime, processed: int, stopped: bool = False) -> None: ...
 
     def forget_before(self, moment: datetime) -> None: ...
 
@@ -27,10 +27,13 @@ class BeatingUnitOfWork(AbstractContextManager["BeatingUnitOfWork"], Protocol):
 
 
 def record_beat(uow: BeatingUnitOfWork, consumer: str, queue: str, now: datetime, processed: int,
-                starting: bool = False) -> None:
-    """The consumer is alive and processed `processed` messages since its last beat; on start, old beats go."""
+                starting: bool = False, stopped: bool = False) -> None:
+    """The consumer is alive (or has stopped cleanly) and processed `processed` messages since its last beat.
+
+    On start, old beats go.
+    """
     with uow:
         if starting:
             uow.beats.forget_before(now - FORGET_AFTER)
-        uow.beats.beat(consumer, queue, now, processed)
+        uow.beats.beat(consumer, queue, now, processed, stopped)
         uow.commit()

@@ -5,14 +5,21 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-from assigner.services.ports import UnitOfWork
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
 
-def in_transaction(uow: UnitOfWork, work: Callable[[], T], attempts: int = 10) -> tuple[T, int]:
+class Transaction(AbstractContextManager[Any], Protocol):
+    """A unit of work as far as running it goes: entered, committed, and told which errors are transient."""
+
+    def commit(self) -> None: ...
+
+    def is_transient(self, error: BaseException) -> bool: ...
+
+
+def in_transaction(uow: Transaction, work: Callable[[], T], attempts: int = 10) -> tuple[T, int]:
     """Run `work` inside `uow` and commit; retry it whole on a transient error. Returns (result, attempts used)."""
     for attempt in range(1, attempts + 1):
         try:

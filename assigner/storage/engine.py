@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str) -> Engine:
@@ -14,7 +16,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactions_lock(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A bounded connect (unless the URL sets its own): an unreachable server is an outage noticed in seconds.
+    bounded = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, connect_args=bounded)
+
+
+def ping(engine: Engine) -> None:
+    """One cheap round trip; raises the driver's error (an OperationalError) unless the database answers."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def _make_sqlite_transactions_lock(engine: Engine) -> None:

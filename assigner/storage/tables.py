@@ -224,3 +224,18 @@ class WorkerBeatRow(Base):
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a clean stop: no longer a live consumer
+
+
+class DeadLetterRow(Base):
+    """A message dead-lettered once: a redelivered or re-sent copy of it is not dead-lettered again."""
+
+    __tablename__ = "dead_letters"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of queue and body
+    queue: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when a worker last set out to publish it
+    times_seen: Mapped[int] = mapped_column(BigInteger, default=1)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -11,6 +11,7 @@ from assigner.storage.absences import AbsenceStore
 from assigner.storage.audit import AuditLog
 from assigner.storage.beats import BeatStore
 from assigner.storage.commands import CommandStore
+from assigner.storage.dead_letters import DeadLetterStore
 from assigner.storage.declarations import DeclarationStore
 from assigner.storage.holdings import HoldingStore
 from assigner.storage.outbox import OutboxStore
@@ -20,12 +21,13 @@ from assigner.storage.rotations import RotationStore
 
 # Serialization failure, deadlock. A unique violation is transient only on the declarations' key (the
 # same declaration sent under two units at once is locked under two names, and one insert loses) and
-# on the commands' key (the same command delivered twice at once: the retry finds it done).
+# on the commands' key (the same command delivered twice at once: the retry finds it done), and on the
+# dead letters' (two copies of one poison message claimed at once: the retry finds it claimed).
 _TRANSIENT_SQLSTATES = {"40001", "40P01"}
 _UNIQUE_VIOLATION = "23505"
-_RACED_CONSTRAINTS = ("pk_declarations", "pk_commands")
+_RACED_CONSTRAINTS = ("pk_declarations", "pk_commands", "pk_dead_letters")
 _TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key",
-                     "UNIQUE constraint failed: commands.command_id")
+                     "UNIQUE constraint failed: commands.command_id", "UNIQUE constraint failed: dead_letters.fingerprint")
 
 
 class SqlUnitOfWork:
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
     commands: CommandStore
     reports: ReportQueries
     beats: BeatStore
+    dead_letters: DeadLetterStore
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -59,6 +62,7 @@ class SqlUnitOfWork:
         self.commands = CommandStore(self.session)
         self.reports = ReportQueries(self.session)
         self.beats = BeatStore(self.session)
+        self.dead_letters = DeadLetterStore(self.session)
         self._committed = False
         return self
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +46,20 @@ def rabbitmq_vhost() -> Iterator[str]:
         yield name
     finally:
         rabbitmqctl("delete_vhost", name, check=False)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_management() -> str:
+    """RabbitMQ's management API (the plugin .ci/run enables), which counts unacknowledged messages."""
+    url = "http://127.0.0.1:15672/api/overview"
+    request = urllib.request.Request(url, headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            response.read()
+    except OSError as error:
+        service_missing("RabbitMQ's management API on 127.0.0.1:15672 (rabbitmq-plugins enable rabbitmq_management)",
+                        error)
+    return "http://guest:guest@127.0.0.1:15672"
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from assigner.domain.model import Unit
+from assigner.health import Limits
 from assigner.storage.scratch import scratch_database
 from e2e.support import (
     DECLARATIONS,
@@ -35,6 +36,7 @@ from e2e.support import (
     amqp_url,
     client,
     declare_topology,
+    execute,
     import_rosters,
     purge_queues,
     query,
@@ -431,6 +433,48 @@ class TestHealthOfTheWorker:
         assert "no declarations consumer seen" in checked.detail("worker")
         assert checked.status(f"queue {DECLARATIONS}") == "ok"  # waiting is not a failure by itself
 
+    def test_messages_a_stalled_consumer_holds_unacknowledged_count_as_waiting(
+        self, env: dict[str, str], rabbitmq_url: str, rabbitmq_management: str, upstream: Upstream,
+        broker: BlockingChannel,
+    ) -> None:
+        upstream.send_all([message(n, AIRPORT) for n in numbers(10, start=500)])
+        stalled = client(rabbitmq_url)  # takes the messages and never acknowledges them
+        try:
+            channel = stalled.channel()
+            channel.basic_qos(prefetch_count=100)
+            channel.basic_consume(DECLARATIONS, lambda *_: None, auto_ack=False)
+            stalled.process_data_events(time_limit=1)
+            assert queue_depth(broker, DECLARATIONS) == 0, "the stand-in consumer did not take the messages"
+            deadline = time.monotonic() + 30  # the management API refreshes its figures every 5 s
+            while "10 unacknowledged" not in (checked := health(env)).detail(f"queue {DECLARATIONS}"):
+                assert time.monotonic() < deadline, checked.output
+                stalled.process_data_events(time_limit=1)
+        finally:
+            stalled.close()
+
+        assert checked.detail(f"queue {DECLARATIONS}").startswith("10 waiting (0 ready, 10 unacknowledged), 1 consumer")
+        assert checked.status("last message") == "fail"
+        assert "none processed yet; 10 waiting" in checked.detail("last message")
+
+    def test_a_killed_worker_stops_counting_within_seconds_and_a_stopped_one_at_once(
+        self, env: dict[str, str], database_url: str, home: Path, start_worker: StartWorker, broker: BlockingChannel,
+    ) -> None:
+        import_rosters(database_url, home, ROSTERS)
+        first, second = start_worker(), start_worker()
+        wait_for_live_consumers(env, 2)
+
+        first.kill()
+        time.sleep(Limits.max_silence + 2)  # the default window, and a beat's interval
+        assert health(env).detail("worker").startswith("1 declarations consumer(s) alive")
+
+        assert second.terminate() == 0
+        checked = health(env)
+        assert checked.code == 1, checked.output
+        assert checked.status("worker") == "fail"
+        assert checked.detail("worker").endswith("; 1 stopped cleanly"), checked.output
+        execute(database_url, "DELETE FROM worker_beats WHERE consumer LIKE :killed", killed=f"%:{first.pid}:%")
+        assert "every declarations consumer has stopped" in health(env).detail("worker")
+
     def test_none_processed_yet_with_messages_waiting_fails_last_message(
         self, env: dict[str, str], upstream: Upstream, broker: BlockingChannel
     ) -> None:
@@ -440,6 +484,14 @@ class TestHealthOfTheWorker:
         assert checked.code == 1, checked.output
         assert checked.status("last message") == "fail"
         assert "none processed yet" in checked.detail("last message")
+
+
+def wait_for_live_consumers(env: dict[str, str], count: int) -> None:
+    """Until health counts `count` live declarations consumers (each writes its first beat on start)."""
+    deadline = time.monotonic() + 30
+    while not (checked := health(env)).detail("worker").startswith(f"{count} declarations consumer(s) alive"):
+        assert time.monotonic() < deadline, checked.output
+        time.sleep(0.5)
 
 
 # --- Serving the metrics ---------------------------------------------------------------------------------

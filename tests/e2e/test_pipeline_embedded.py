@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -179,3 +180,36 @@ class TestDemo:
         assert all(max(c) - min(c) <= 1 for c in turns.values())  # rule 2 is about turns
         # The report's total, like the pilot's: 720 yellow, 61 after hours, the 2 of an unknown department held.
         assert re.search(r"│ total +│ 1,400 +│ 720 +│ 140 +│ 720 +│ 718 +│ +\d+ +│ 0 \(0\.0%\) +│ 0 +│ 2 +│ 61 +│", out)
+
+    def test_a_second_demo_in_the_same_folder_starts_clean_and_reads_the_same(self, tmp_path: Path) -> None:
+        home = tmp_path / "demo"
+        outputs = []
+        for _ in range(2):
+            result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+                                    env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=TIMEOUT)
+            assert result.returncode == 0, result.stderr
+            outputs.append(result.stdout)
+        for out in outputs:
+            assert re.search(r"yellow, assigned\s+718 \(61 registered after working hours", out)
+            assert re.search(r"dead-lettered\s+6 ", out)
+
+    def test_a_folder_in_use_by_another_demo_is_refused_in_one_line(self, tmp_path: Path) -> None:
+        home = tmp_path / "demo"
+        home.mkdir()
+        with (home / ".assigner-demo.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running demo holds it
+            result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+                                    env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            f"error: {home} is in use by another assigner demo: wait for it, or give another --home"]
+
+    def test_a_folder_holding_other_files_is_refused_and_left_as_it_was(self, tmp_path: Path) -> None:
+        home = tmp_path / "mine"
+        home.mkdir()
+        (home / "assigner.db").write_bytes(b"someone's real database")
+        result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+                                env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert "holds files that are not a demo's" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert (home / "assigner.db").read_bytes() == b"someone's real database"

@@ -26,6 +26,7 @@ from e2e.support import (
     assignments_per_declaration,
     encode,
     events_by_declaration,
+    holders,
     import_rosters,
     queue_depth,
     take_messages,
@@ -171,7 +172,7 @@ class TestDeadLetters:
             assert isinstance(reason, (str, bytes)) and words in (reason.decode() if isinstance(reason, bytes) else reason), (
                 f"{body[:60]!r}: {reason!r} does not say '{words}'")
             assert by_body[body].properties.content_type == content_type
-        assert worker.logged("declaration.dead_lettered"), "dead letters are logged"
+        assert worker.wait_for_log("declaration.dead_lettered", count=len(bad)), "dead letters are logged"
 
     def test_a_dead_letter_keeps_the_headers_it_came_with(
         self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
@@ -183,6 +184,46 @@ class TestDeadLetters:
         assert letter.header("x-upstream") in ("vnaccs-gateway", b"vnaccs-gateway")
         assert letter.header(ERROR_HEADER)
         assert letter.properties.delivery_mode == 2
+
+
+    def test_a_poison_message_sent_twice_is_dead_lettered_once(
+        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
+        events: EventCollector, broker: BlockingChannel,
+    ) -> None:
+        worker = start_worker()
+        poison = encode({**message(numbers(1, start=150)[0], AIRPORT), "registered_at": 1748833200})
+        upstream.send(poison)
+        [letter] = take_messages(broker, DECLARATIONS_DLQ, 1)
+        upstream.send(poison)
+        [after] = numbers(1, start=151)
+        upstream.send(message(after, AIRPORT))
+        events.wait_for_declarations([after], worker=worker)  # the copy came before it, in the same queue
+        worker.wait_for_log("declaration.dead_letter_repeated")
+
+        assert letter.body == poison
+        assert queue_depth(broker, DECLARATIONS_DLQ) == 0, "the copy was dead-lettered again"
+
+
+class TestMessageSize:
+    @pytest.mark.parametrize("megabytes", [2, 20])
+    def test_a_body_over_the_maximum_is_dead_lettered_unread_and_never_stored(
+        self, megabytes: int, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
+        events: EventCollector, broker: BlockingChannel, database_url: str,
+    ) -> None:
+        worker = start_worker()
+        big, small = numbers(2, start=160)
+        # A valid declaration but for its size: without the limit it would be assigned and stored whole.
+        oversized = encode(message(big, AIRPORT, attachment="x" * (megabytes * 1_048_576)))
+        upstream.send(oversized)
+        upstream.send(message(small, AIRPORT))
+        events.wait_for_declarations([small], worker=worker)
+        [letter] = take_messages(broker, DECLARATIONS_DLQ, 1)
+
+        assert len(letter.body) == len(oversized)
+        reason = letter.header(ERROR_HEADER)
+        assert "larger than the maximum of 1,048,576" in (reason.decode() if isinstance(reason, bytes) else reason)
+        assert set(holders(database_url)) == {small}, "the oversized declaration was stored"
+        assert not any(e.payload().get("declaration_number") == big for e in events.received)
 
 
 class TestContentTypes:

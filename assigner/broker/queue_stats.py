@@ -1,0 +1,106 @@
+"""How many messages each queue holds: ready, and delivered but not yet acknowledged, and its consumers.
+
+A passive queue.declare (plain AMQP) tells only the ready messages, so a stalled worker holding a
+prefetch's worth of messages would look like an empty queue. RabbitMQ's management API tells the
+unacknowledged ones too: it is asked when it answers (ASSIGNER_BROKER_MANAGEMENT_URL, or port 15672 of the broker's host with
+the broker's credentials); otherwise the unacknowledged count is reported as unknown. On the
+embedded broker, the unacknowledged messages are the files in the workers' in-flight folders.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from kombu.connection import Connection
+
+from assigner.broker import embedded, topology
+from assigner.broker.connection import is_embedded
+from assigner.settings import Settings
+
+MANAGEMENT_PORT = 15672
+MANAGEMENT_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """One queue's messages: ready to deliver, delivered and unacknowledged (None: unknown), and consumers."""
+
+    ready: int
+    unacknowledged: int | None = None
+    consumers: int | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Messages not yet processed: ready and, where known, unacknowledged."""
+        return self.ready + (self.unacknowledged or 0)
+
+
+def read_queue_stats(settings: Settings, connection: Connection, names: Sequence[str]) -> dict[str, QueueStats]:
+    """Each declared queue's stats (a queue nobody declared is left out); `connection` is open on the broker."""
+    if is_embedded(settings):
+        return _embedded_stats(settings.home, connection, names)
+    # Ready and consumers from AMQP, as of now; unacknowledged from the management API, whose figures
+    # are refreshed every few seconds (RabbitMQ's collect_statistics_interval, 5 s by default).
+    from_api = management_stats(settings, names) or {}
+    stats = {}
+    for name in names:
+        declared = topology.declared_queue(connection, name)
+        if declared is not None:
+            unacknowledged = from_api[name].unacknowledged if name in from_api else None
+            stats[name] = QueueStats(int(declared.message_count), unacknowledged, int(declared.consumer_count))
+    return stats
+
+
+def management_url(settings: Settings) -> str | None:
+    """The management API's base URL: the setting, or port 15672 of the broker's host (same credentials)."""
+    if settings.broker_management_url:
+        return settings.broker_management_url.rstrip("/")
+    if not settings.broker_url:
+        return None
+    parts = urlsplit(settings.broker_url)
+    scheme = "https" if parts.scheme == "amqps" else "http"
+    credentials = f"{parts.username or 'guest'}:{parts.password or 'guest'}@"
+    return f"{scheme}://{credentials}{parts.hostname or 'localhost'}:{MANAGEMENT_PORT}"
+
+
+def management_stats(settings: Settings, names: Sequence[str]) -> dict[str, QueueStats] | None:
+    """The queues' stats from RabbitMQ's management API; None when it does not answer."""
+    base = management_url(settings)
+    if base is None:
+        return None
+    vhost = unquote(urlsplit(settings.broker_url or "").path[1:]) or "/"
+    parts = urlsplit(base)
+    request = urllib.request.Request(
+        f"{parts.scheme}://{parts.hostname}:{parts.port or MANAGEMENT_PORT}{parts.path}/api/queues/"
+        f"{quote(vhost, safe='')}?columns=name,messages_ready,messages_unacknowledged,consumers")
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=MANAGEMENT_TIMEOUT_SECONDS) as response:
+            listing = json.load(response)
+    except (OSError, ValueError):  # not enabled, not reachable, refused, or not the management API
+        return None
+    wanted = set(names)
+    return {
+        row["name"]: QueueStats(int(row.get("messages_ready") or 0), int(row.get("messages_unacknowledged") or 0),
+                                int(row.get("consumers") or 0))
+        for row in listing if isinstance(row, dict) and row.get("name") in wanted
+    }
+
+
+def _embedded_stats(home: Path, connection: Connection, names: Sequence[str]) -> dict[str, QueueStats]:
+    """Ready messages from the transport; unacknowledged ones are the files in the in-flight folders."""
+    stats = {}
+    for name in names:
+        declared = topology.declared_queue(connection, name)
+        if declared is not None:
+            in_flight = sum(1 for _ in embedded.folders(home)["inflight"].glob(f"*/*.{name}.msg"))
+            stats[name] = QueueStats(int(declared.message_count), in_flight)
+    return stats

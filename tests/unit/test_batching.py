@@ -1,0 +1,63 @@
+"""A consumer's batch closes at its size, at its bytes, or when no more messages come in time."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.settings import Settings
+from workers.consumer import Batching, QueueConsumer
+
+
+class FakeMessage:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+
+class FakeConnection:
+    """Delivers the given bodies one per drain_events, then times out."""
+
+    def __init__(self, consumer: QueueConsumer, bodies: list[bytes]) -> None:
+        self.consumer = consumer
+        self.bodies = list(bodies)
+
+    def drain_events(self, timeout: float) -> None:
+        if not self.bodies:
+            raise socket.timeout()
+        self.consumer._take(FakeMessage(self.bodies.pop(0)))  # type: ignore[arg-type]
+
+    def heartbeat_check(self) -> None:
+        pass
+
+
+class IdleHandler:
+    def handle(self, batch: Any, publisher: Any) -> None:
+        raise AssertionError("not handled in these tests")
+
+    def idle(self, publisher: Any) -> None:
+        pass
+
+
+def consumer(tmp_path: Path, batching: Batching) -> QueueConsumer:
+    runtime = Runtime(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
+    return QueueConsumer(runtime, threading.Event(), topology.DECLARATIONS, lambda *_: IdleHandler(), batching)
+
+
+class TestCollect:
+    def test_a_batch_closes_once_its_bodies_reach_the_byte_limit(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=1.0, max_bytes=1000))
+        batch = queue._collect(FakeConnection(queue, [b"x" * 300] * 10))  # type: ignore[arg-type]
+        assert len(batch) == 4  # 1,200 bytes: the message that crossed the limit closes the batch
+
+    def test_a_batch_closes_at_its_size(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=3, wait=1.0, max_bytes=10**6))
+        assert len(queue._collect(FakeConnection(queue, [b"{}"] * 10))) == 3  # type: ignore[arg-type]
+
+    def test_a_batch_closes_when_no_more_messages_come(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=0.05, max_bytes=10**6))
+        assert len(queue._collect(FakeConnection(queue, [b"{}"] * 2))) == 2  # type: ignore[arg-type]
+        assert queue._collect(FakeConnection(queue, [])) == []  # type: ignore[arg-type]

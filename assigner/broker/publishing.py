@@ -100,24 +100,36 @@ class Publisher:
             self.channel.events["basic_nack"].add(self._confirms.nack)
 
     def publish(self, messages: Sequence[Outgoing]) -> None:
-        """Publish persistent JSON messages in order; raise NotConfirmed unless the broker took them all."""
+        """Publish persistent JSON messages in order; raise NotConfirmed unless the broker took them all.
+
+        A connection lost on the way raises NotConfirmed too, naming the messages it may not have stored.
+        """
         tags: list[int] = []
-        for message in messages:
+        try:
+            for message in messages:
+                if self._confirms is not None:
+                    tags.append(self._confirms.published())
+                self._send(message)
             if self._confirms is not None:
-                tags.append(self._confirms.published())
-            self.producer.publish(
-                message.body,
-                exchange=message.exchange,
-                routing_key=message.routing_key,
-                content_type=message.content_type,
-                content_encoding="utf-8" if message.content_type == CONTENT_TYPE else "binary",
-                delivery_mode=2,
-                headers=message.headers or None,
-                retry=False,
-                **message.properties,
-            )
-        if self._confirms is not None:
-            self._wait_for_confirms(tags)
+                self._wait_for_confirms(tags)
+        except self.connection.connection_errors as error:
+            outstanding = self._confirms.outstanding if self._confirms is not None else set()
+            unsure = [index for index, tag in enumerate(tags) if tag in outstanding]
+            unsure += range(len(tags), len(messages))  # never sent
+            raise NotConfirmed(f"connection lost while publishing: {error}", unsure) from error
+
+    def _send(self, message: Outgoing) -> None:
+        self.producer.publish(
+            message.body,
+            exchange=message.exchange,
+            routing_key=message.routing_key,
+            content_type=message.content_type,
+            content_encoding="utf-8" if message.content_type == CONTENT_TYPE else "binary",
+            delivery_mode=2,
+            headers=message.headers or None,
+            retry=False,
+            **message.properties,
+        )
 
     def _wait_for_confirms(self, tags: list[int]) -> None:
         """Read the broker's confirms until every tag of the batch is settled, or the timeout."""

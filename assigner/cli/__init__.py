@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import assign, audit, bench, command, db, demo, health, publish, report, roster, sample, schema, worker
+from assigner.cli import (
+    assign, audit, bench, chaos, command, db, demo, health, publish, report, roster, sample, schema, worker,
+)
 from assigner.domain.errors import AssignerError
 from assigner.schemas.errors import describe_error
 
@@ -34,6 +36,7 @@ app.command("publish")(publish.publish)
 app.command("demo")(demo.demo)
 app.command("report")(report.report)
 app.command("health")(health.health)
+app.command("chaos")(chaos.chaos)
 
 
 def main() -> None:

@@ -8,13 +8,15 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 @contextmanager
 def scratch_database(server_url: str, prefix: str = "assigner_scratch") -> Iterator[str]:
     """Create an empty database on the server of `server_url`; yields its URL; drops it on exit."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    # No pool: the drop connects afresh, so a server restarted in between (a chaos run) does not fail it.
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))

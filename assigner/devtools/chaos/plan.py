@@ -1,0 +1,120 @@
+"""The chaos stream: declarations over several units (amendments, branch lots, container groups, holds,
+green and red), re-sent copies, and poison of every kind the contract refuses, each with a message_id."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from assigner.domain.model import Unit
+from assigner.sample import container_number, tax_code
+from assigner.devtools.chaos.poison import POISON_KINDS, poison_body
+
+HANOI = timezone(timedelta(hours=7))
+ROSTERS: dict[Unit, list[str]] = {
+    Unit("01B1", "00"): ["a1", "a2", "a3", "a4"],
+    Unit("01B1", "01"): ["b1", "b2", "b3"],
+    Unit("02CI", "01"): ["c1", "c2", "c3", "c4", "c5"],
+    Unit("03CC", "00"): ["d1", "d2", "d3"],
+    Unit("03CC", "02"): ["e1", "e2", "e3", "e4"],
+    Unit("04PL", "00"): ["f1", "f2", "f3"],
+}
+UNROSTERED = Unit("02CI", "03")  # a department nobody is rostered on: its declarations are held
+BOUND_OFFICES = ("01B1", "03CC")  # offices with a downstream queue of their own; the others' events reach only `#`
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to publish: its body, AMQP message_id and content type, and what it is."""
+
+    body: bytes
+    message_id: str
+    kind: str  # "declaration", "amendment", "resend" or "poison"
+    content_type: str = "application/json"
+
+
+@dataclass
+class Plan:
+    """The messages in publishing order and what the database must hold after them."""
+
+    messages: list[Planned] = field(default_factory=list)
+    expected: dict[str, str] = field(default_factory=dict)  # declaration key -> assigned | held | recorded
+    units: dict[str, Unit] = field(default_factory=dict)  # declaration key -> unit
+    numbers: dict[str, str] = field(default_factory=dict)  # declaration key -> its first declaration number
+    poison: dict[str, str] = field(default_factory=dict)  # message_id -> kind of poison
+
+
+def make_plan(count: int, seed: int = 12, resend_share: float = 0.05, poison_share: float = 0.01) -> Plan:
+    """`count` declarations (amendments and lots among them), then re-sends and poison mixed in."""
+    rng = random.Random(seed)
+    plan = Plan()
+    originals: list[Planned] = []
+    at = datetime(2025, 6, 2, 6, 0, tzinfo=HANOI)
+    index = 0
+    while index < count:
+        at += timedelta(seconds=rng.randrange(5, 90))
+        lot = rng.randrange(2, 5) if rng.random() < 0.03 else 1
+        unit, channel = _unit_and_channel(rng)
+        containers = [container_number(rng)] if rng.random() < 0.2 else []
+        first = f"{10 + 20 * (index % 2)}{seed % 100:02d}{index:07d}0"
+        for branch in range(1, min(lot, count - index) + 1):
+            number = first if branch == 1 else f"{first[:4]}{index:07d}0"
+            body = _declaration(number, unit, channel, at, rng, containers)
+            if lot > 1:
+                body.update(first_declaration_number="F" if branch == 1 else first, branch_index=branch,
+                            branch_count=lot)
+            originals.append(_add(plan, body, "declaration", unit, channel))
+            index += 1
+    plan.messages = list(originals)
+    _mix_in(plan, rng, originals, resend_share, poison_share)
+    return plan
+
+
+def _unit_and_channel(rng: random.Random) -> tuple[Unit, str]:
+    unit = UNROSTERED if rng.random() < 0.01 else rng.choice(list(ROSTERS))
+    channel = rng.choices(["yellow", "green", "red", "2"], [80, 12, 4, 4])[0]
+    return unit, channel
+
+
+def _declaration(number: str, unit: Unit, channel: str, at: datetime, rng: random.Random,
+                 containers: list[str]) -> dict[str, Any]:
+    return {"declaration_number": number, "customs_office": unit.customs_office, "department": unit.department,
+            "channel": channel, "registered_at": at.isoformat(), "declaration_type": rng.choice(["A11", "E31", "B11"]),
+            "enterprise_tax_code": tax_code(rng), "container_numbers": containers}
+
+
+def _add(plan: Plan, body: dict[str, Any], kind: str, unit: Unit, channel: str) -> Planned:
+    key = str(body["declaration_number"])[:11]
+    if key not in plan.expected:
+        yellow = channel in ("yellow", "2")
+        plan.expected[key] = "recorded" if not yellow else "held" if unit not in ROSTERS else "assigned"
+        plan.units[key] = unit
+        plan.numbers[key] = str(body["declaration_number"])
+    return Planned(json.dumps(body).encode(), f"chaos-{body['declaration_number']}-{kind}", kind)
+
+
+def _mix_in(plan: Plan, rng: random.Random, originals: list[Planned], resend_share: float, poison_share: float) -> None:
+    """Amendments, re-sends and poison, each placed after what it follows."""
+    extra: list[tuple[int, Planned]] = []
+    for position, original in enumerate(originals):
+        if rng.random() < 0.03:  # an amendment: same 11 digits, the 12th counts it
+            body = json.loads(original.body)
+            body["declaration_number"] = body["declaration_number"][:11] + "1"
+            unit = Unit(body["customs_office"], body["department"])
+            extra.append((position + rng.randrange(1, 200), _add(plan, body, "amendment", unit, body["channel"])))
+    for number in range(int(len(originals) * poison_share)):
+        kind = POISON_KINDS[number % len(POISON_KINDS)]
+        body, content_type = poison_body(kind, number, rng)
+        message = Planned(body, f"chaos-poison-{number}", "poison", content_type)
+        plan.poison[message.message_id] = kind
+        extra.append((rng.randrange(len(originals)), message))
+    for position, message in extra:
+        plan.messages.insert(min(position, len(plan.messages)), message)
+    resends = rng.sample(range(len(plan.messages)), int(len(plan.messages) * resend_share))
+    for position in sorted(resends, reverse=True):
+        copy = plan.messages[position]
+        plan.messages.insert(min(position + rng.randrange(1, 50), len(plan.messages)),
+                             Planned(copy.body, copy.message_id, "resend", copy.content_type))

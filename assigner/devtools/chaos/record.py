@@ -1,0 +1,86 @@
+"""What the database holds after a chaos run, read through the storage's tables (no other reader needs it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from assigner.domain.model import Unit
+from assigner.storage.tables import AssignmentRow, DeclarationRow, HoldRow, OutboxRow
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One declaration as stored: status, officer, and the reason it is held."""
+
+    status: str
+    officer_id: str | None
+    hold_reason: str | None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment row."""
+
+    key: str
+    unit: Unit
+    officer_id: str
+    mode: str
+    turn: int | None
+    command_id: str | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """The declarations, assignments and outbox events of a run's database."""
+
+    declarations: dict[str, Stored]
+    assignments: list[Assignment]
+    outbox: dict[str, dict[str, Any]]  # event_id -> {"body", "routing_key"}
+
+
+def read_record(engine: Engine) -> Record:
+    """Everything the checks compare with what was sent and received."""
+    with engine.connect() as connection:
+        holds = dict(connection.execute(select(HoldRow.declaration_key, HoldRow.reason)).tuples().all())
+        declarations = {
+            key: Stored(status, officer, holds.get(key))
+            for key, status, officer in connection.execute(
+                select(DeclarationRow.declaration_key, DeclarationRow.status, DeclarationRow.officer_id))
+        }
+        assignments = [
+            Assignment(key, Unit(office, department), officer, mode, turn, command_id)
+            for key, office, department, officer, mode, turn, command_id in connection.execute(
+                select(AssignmentRow.declaration_key, AssignmentRow.customs_office, AssignmentRow.department,
+                       AssignmentRow.officer_id, AssignmentRow.mode, AssignmentRow.turn, AssignmentRow.command_id)
+                .order_by(AssignmentRow.id))
+        ]
+        outbox = {
+            event_id: {"body": body, "routing_key": routing_key}
+            for event_id, body, routing_key in connection.execute(
+                select(OutboxRow.event_id, OutboxRow.body, OutboxRow.routing_key))
+        }
+    return Record(declarations, assignments, outbox)
+
+
+def outbox_size(engine: Engine) -> int:
+    """How many events the workers have stored to publish."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one())
+
+
+def first_decision_after(engine: Engine, moment: datetime) -> datetime | None:
+    """When the first event after `moment` was stored: work had resumed then."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.min(OutboxRow.created_at)).where(OutboxRow.created_at > moment)).scalar()
+
+
+def officers_of(engine: Engine, keys: list[str]) -> dict[str, str | None]:
+    """The officer each declaration is with now."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(DeclarationRow.declaration_key, DeclarationRow.officer_id)
+                                  .where(DeclarationRow.declaration_key.in_(keys)))
+        return dict(rows.tuples().all())

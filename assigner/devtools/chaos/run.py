@@ -1,0 +1,228 @@
+"""One chaos run: workers, downstream consumers and the upstream on a world of their own, the faults while
+the stream flows, the drain, then the checks."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.broker.queue_stats import read_queue_stats
+from assigner.devtools.chaos import verdict
+from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
+from assigner.devtools.chaos.commands import Sent, send_burst
+from assigner.devtools.chaos.downstream import Downstream, downstream_queue
+from assigner.devtools.chaos.faults import Fault, Services, run_faults, schedule
+from assigner.devtools.chaos.letters import read_dead_letters
+from assigner.devtools.chaos.plan import BOUND_OFFICES, make_plan
+from assigner.devtools.chaos.record import outbox_size, read_record
+from assigner.devtools.chaos.setup import World, chaos_world, prepare_database
+from assigner.devtools.chaos.upstream import Upstream
+from assigner.services.audit import verify_audit
+from assigner.settings import Settings
+
+RESTART_RABBITMQ = ("rabbitmqctl -q shutdown && rabbitmq-server -detached && "
+                    "until rabbitmqctl -q await_startup >/dev/null 2>&1; do sleep 0.5; done")
+RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
+START_TIMEOUT_SECONDS = 90.0
+QUIET_SECONDS = 5.0  # the drain is over once nothing changed for this long with everything in
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a chaos run does; the defaults are `assigner chaos`'s."""
+
+    count: int = 50_000
+    rate: float = 500.0
+    workers: int = 4
+    kills: int = 3
+    broker_restarts: int = 1
+    database_restarts: int = 1
+    queue_type: str = "classic"
+    rabbitmq: str = "amqp://guest:guest@127.0.0.1:5672/"
+    postgres: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    restart_rabbitmq: str = RESTART_RABBITMQ
+    restart_postgresql: str = RESTART_POSTGRESQL
+    drain_timeout: float = 300.0
+    seed: int = 12
+
+
+@dataclass
+class Report:
+    """The checks, the faults with their recoveries, and the figures of a run."""
+
+    verdicts: list[verdict.Verdict] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return bool(self.verdicts) and all(v.ok for v in self.verdicts)
+
+
+def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
+    """Run it all; the world is removed afterwards, the workers' logs kept only if a check failed."""
+    folder = Path(tempfile.mkdtemp(prefix="assigner-chaos-"))
+    with chaos_world(options.rabbitmq, options.postgres) as world:
+        report = _run(options, world, folder, say)
+    report.figures["logs"] = str(folder) if not report.ok else "removed (every check passed)"
+    if report.ok:
+        shutil.rmtree(folder, ignore_errors=True)
+    return report
+
+
+def _run(options: Options, world: World, folder: Path, say: Callable[[str], None]) -> Report:
+    runtime = prepare_database(world)
+    settings = Settings(broker_url=world.broker_url, database_url=world.database_url, queue_type=options.queue_type)
+    plan = make_plan(options.count, options.seed)
+    stopping = threading.Event()
+    downstream = _downstream(settings, stopping)
+    env = worker_env(world.database_url, world.broker_url, folder / "home", options.queue_type)
+    workers = [Worker(number, env, folder) for number in range(1, options.workers + 1)]
+    sent: list[Sent] = []
+    supervisor = Settings(broker_url=world.supervisor_url, database_url=world.database_url)
+    faults = schedule(options.kills, options.broker_restarts, options.database_restarts, options.workers)
+    services = Services(workers, options.restart_rabbitmq, options.restart_postgresql, runtime.engine,
+                        lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, plan)))
+    upstream = Upstream(settings, plan.messages, options.rate, stopping)
+    started = time.time()
+    try:
+        _start(workers, say)
+        say(f"publishing {len(plan.messages):,} messages at {options.rate:,.0f}/s to {options.workers} workers")
+        upstream.start()
+        fault_thread = threading.Thread(target=run_faults, name="chaos-faults", daemon=True, args=(
+            faults, services, lambda: upstream.published.confirmed / len(plan.messages), stopping))
+        fault_thread.start()
+        _wait_for(lambda: upstream.published.done.is_set() and not fault_thread.is_alive(),
+                  len(plan.messages) / options.rate + options.drain_timeout, "the stream and its faults")
+        published_at = time.time()
+        say("published; draining")
+        drained = _drain(settings, runtime.engine, downstream, sent, options.drain_timeout)
+        drained_at = time.time()
+    finally:
+        exits = [worker.stop() for worker in workers]
+        stopping.set()
+    for thread in downstream.values():
+        thread.join(5)
+    record = read_record(runtime.engine)
+    audit = verify_audit(runtime.unit_of_work())
+    everything = downstream["#"].received.events
+    by_office = {office: downstream[office].received.events for office in BOUND_OFFICES}
+    letters = read_dead_letters(settings)
+    report = Report(faults=faults)
+    report.verdicts = [
+        *verdict.stored_and_decided(plan, record),
+        *verdict.rotation(record),
+        *verdict.events(record, everything, by_office),
+        verdict.dead_letters(plan, letters),
+        verdict.commands(sent, everything, record),
+        verdict.Verdict("audit verify", audit.ok, f"{audit.entries:,} entries chained, {audit.turns:,} turns "
+                        f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}")),
+        verdict.Verdict("recovered from every fault", all(f.resumed_after is not None for f in faults if f.kind != "commands"),
+                        "; ".join(f"{f.name}: {_seconds(f.resumed_after)}" for f in faults if f.kind != "commands")),
+        verdict.Verdict("drained", drained, "every message processed, every event received" if drained else
+                        f"not drained within {options.drain_timeout:.0f} s"),
+        verdict.Verdict("workers stopped cleanly", all(code == 0 for code in exits), f"exit codes {exits}"),
+    ]
+    report.figures = _figures(options, plan, upstream, everything, letters, started, published_at, drained_at)
+    return report
+
+
+def _downstream(settings: Settings, stopping: threading.Event) -> dict[str, Downstream]:
+    """The `#` queue and one per bound office, declared before anything is published, then consumed."""
+    suffix = f"chaos.{time.time_ns()}"
+    queues = {"#": downstream_queue(f"{suffix}.all", "#", settings.queue_type)}
+    for office in BOUND_OFFICES:
+        queues[office] = downstream_queue(f"{suffix}.{office}", f"declaration.*.{office}.*", settings.queue_type)
+    with connect(settings) as connection:
+        connection.ensure_connection(max_retries=3)
+        topology.declare(connection, settings.queue_type)
+    consumers = {name: Downstream(settings, queue, stopping) for name, queue in queues.items()}
+    for consumer in consumers.values():
+        consumer.declare()
+        consumer.start()
+    return consumers
+
+
+def _start(workers: list[Worker], say: Callable[[str], None]) -> None:
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not all(worker.logged("worker.consuming", topology.DECLARATIONS) for worker in workers):
+        if time.monotonic() > deadline or not all(worker.running() for worker in workers):
+            raise ChaosFailed(f"the workers did not all start consuming; see their logs in {workers[0].log.parent}")
+        time.sleep(0.2)
+    say(f"{len(workers)} workers consuming")
+
+
+def _drain(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent],
+           timeout: float) -> bool:
+    """Wait until the queue is empty, every stored event received and every command answered, and quiet."""
+    deadline = time.monotonic() + timeout
+    last: tuple[int, ...] = ()
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        state = _drain_state(settings, engine, downstream, sent)
+        if state != last:
+            last, quiet_since = state, time.monotonic()
+        waiting, stored, received, unanswered = state[:4]
+        if not waiting and received >= stored and not unanswered and time.monotonic() - quiet_since >= QUIET_SECONDS:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent]) -> tuple[int, ...]:
+    try:
+        with connect(settings) as connection:
+            connection.ensure_connection(max_retries=1)
+            stats = read_queue_stats(settings, connection, [topology.DECLARATIONS, topology.DECLARATIONS_DLQ])
+        waiting = stats[topology.DECLARATIONS].waiting
+        letters = stats[topology.DECLARATIONS_DLQ].ready
+        stored = outbox_size(engine)
+    except Exception:  # a server still coming back: not drained yet
+        return (1, 1, 0, 1, 0)
+    received = downstream["#"].received
+    answered = {str(e.get("command_id")) for e in received.events if str(e.get("event", "")).startswith("command.")}
+    unanswered = sum(1 for command in sent if command.command_id not in answered)
+    return (waiting, stored, len(received.ids()), unanswered, letters)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise ChaosFailed(f"{what} did not finish within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+def _figures(options: Options, plan: Any, upstream: Upstream, everything: list[dict[str, Any]],
+             letters: list[verdict.Letter], started: float, published_at: float, drained_at: float) -> dict[str, Any]:
+    kinds = [m.kind for m in plan.messages]
+    return {
+        "queue type": options.queue_type,
+        "workers": options.workers,
+        "messages published": len(plan.messages),
+        "valid declarations": len(plan.expected),
+        "amendments": kinds.count("amendment"),
+        "re-sent by the plan": kinds.count("resend"),
+        "poison": len(plan.poison),
+        "sent again by the upstream after a fault": upstream.published.sent_again,
+        "offered rate (/s)": options.rate,
+        "publishing (s)": round(published_at - started, 1),
+        "drained after publishing (s)": round(drained_at - published_at, 1),
+        "events received on #": len(everything),
+        "dead letters": len(letters),
+    }
+
+
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"

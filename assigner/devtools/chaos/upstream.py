@@ -1,0 +1,100 @@
+"""The upstream system: publishes the plan at a steady offered rate with publisher confirms, and, as a
+real upstream must, publishes again whatever the broker did not confirm (after a reconnect if need be)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from kombu.exceptions import OperationalError
+
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher
+from assigner.devtools.chaos.plan import Planned
+from assigner.settings import Settings
+
+TICK_SECONDS = 0.05
+MAX_CHUNK = 500  # after an outage, the backlog goes out in confirmed chunks of this many
+RECONNECT_SECONDS = 0.5
+
+
+@dataclass
+class Published:
+    """What the upstream did: messages confirmed, sent again after a failure, and its progress."""
+
+    confirmed: int = 0
+    sent_again: int = 0
+    failures: int = 0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class Upstream(threading.Thread):
+    """Publishes `messages` to assigner.declarations at `rate` a second, in order, until all are confirmed."""
+
+    def __init__(self, settings: Settings, messages: list[Planned], rate: float, stopping: threading.Event) -> None:
+        super().__init__(name="chaos-upstream", daemon=True)
+        self.settings = settings
+        self.messages = messages
+        self.rate = rate
+        self.stopping = stopping
+        self.published = Published()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        sent = 0
+        publisher: Publisher | None = None
+        try:
+            while sent < len(self.messages) and not self.stopping.is_set():
+                due = min(len(self.messages), int((time.monotonic() - started) * self.rate) + 1, sent + MAX_CHUNK)
+                if due <= sent:
+                    time.sleep(TICK_SECONDS)
+                    continue
+                chunk = [_outgoing(planned) for planned in self.messages[sent:due]]
+                publisher = self._publish(publisher, chunk)
+                sent = due
+        except InterruptedError:
+            pass
+        finally:
+            _close(publisher)
+            self.published.done.set()
+
+    def _publish(self, publisher: Publisher | None, chunk: list[Outgoing]) -> Publisher:
+        """Publish a chunk until the broker confirmed all of it; returns the publisher that did."""
+        while not self.stopping.is_set():
+            try:
+                publisher = publisher or self._connect()
+                publisher.publish(chunk)
+                self.published.confirmed += len(chunk)
+                return publisher
+            except NotConfirmed as refused:
+                chunk = [chunk[index] for index in refused.unconfirmed] or chunk
+                self.published.sent_again += len(chunk)
+            except (OperationalError, OSError):  # the broker is away: connect again soon
+                pass
+            self.published.failures += 1
+            _close(publisher)
+            publisher = None
+            time.sleep(RECONNECT_SECONDS)
+        raise InterruptedError("stopped before the broker confirmed every message")
+
+    def _connect(self) -> Publisher:
+        connection = connect(self.settings)
+        connection.ensure_connection(max_retries=1)
+        topology.queue(topology.DECLARATIONS, self.settings.queue_type)(connection.default_channel).declare()
+        return Publisher(connection)
+
+
+def _outgoing(planned: Planned) -> Outgoing:
+    return Outgoing(planned.body, topology.DECLARATIONS, content_type=planned.content_type,
+                    properties={"message_id": planned.message_id})
+
+
+def _close(publisher: Publisher | None) -> None:
+    if publisher is not None:
+        try:
+            publisher.connection.release()
+        except Exception:  # a dead connection: nothing more to release
+            pass
+    return None

@@ -1,0 +1,148 @@
+"""The checks of a chaos run: nothing lost, nothing doubled, the rotation fair, every poison dead-lettered
+once with its reason, every event stored and received, the audit trail whole, every fault recovered."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from assigner.devtools.chaos.commands import ABSENT, RETURNING, Sent, units_with_absences
+from assigner.devtools.chaos.plan import Plan
+from assigner.devtools.chaos.record import Record
+from assigner.domain.model import Unit
+
+AUTOMATIC = ("auto", "group")
+STATUS = {"assigned": ("assigned", "completed"), "held": ("held",), "recorded": ("recorded",)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check: passed or not, and what it counted."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A dead letter as read off its queue."""
+
+    message_id: str | None
+    reason: str | None
+
+
+def stored_and_decided(plan: Plan, record: Record) -> list[Verdict]:
+    """Every valid declaration stored, with the outcome the contract gives it, and one automatic decision."""
+    lost = [key for key in plan.expected if key not in record.declarations]
+    wrong = [key for key, expected in plan.expected.items()
+             if key in record.declarations and record.declarations[key].status not in STATUS[expected]]
+    held_why = [key for key, expected in plan.expected.items() if expected == "held"
+                and key in record.declarations and record.declarations[key].hold_reason != "unknown_department"]
+    automatic = Counter(a.key for a in record.assignments if a.mode in AUTOMATIC)
+    doubled = [key for key, count in automatic.items() if count > 1]
+    unassigned = [key for key, expected in plan.expected.items() if expected == "assigned" and not automatic[key]]
+    return [
+        Verdict("nothing lost", not lost, f"{len(plan.expected) - len(lost):,} of {len(plan.expected):,} valid "
+                f"declarations stored, {len(lost):,} lost" + _examples(lost)),
+        Verdict("nothing doubled", not doubled and not unassigned,
+                f"{len(doubled):,} with two automatic assignments, {len(unassigned):,} yellow ones never assigned"
+                + _examples(doubled + unassigned)),
+        Verdict("outcomes", not wrong and not held_why,
+                f"{len(wrong):,} not assigned/held/recorded as their channel and unit say, {len(held_why):,} held "
+                "without the reason unknown_department" + _examples(wrong + held_why)),
+    ]
+
+
+def rotation(record: Record) -> list[Verdict]:
+    """Turns 1..n in every unit; counts per officer within 1 where the roster did not change."""
+    turns: dict[Unit, list[int]] = defaultdict(list)
+    counts: dict[Unit, Counter[str]] = defaultdict(Counter)
+    for assignment in record.assignments:
+        if assignment.turn is not None:
+            turns[assignment.unit].append(assignment.turn)
+            counts[assignment.unit][assignment.officer_id] += 1
+    gaps = [str(unit) for unit, numbers in turns.items() if sorted(numbers) != list(range(1, len(numbers) + 1))]
+    spreads = {unit: max(c.values()) - min(c.values()) for unit, c in counts.items() if unit not in units_with_absences()}
+    unfair = [f"{unit} {spread}" for unit, spread in spreads.items() if spread > 1]
+    widest = max(spreads.values(), default=0)
+    return [
+        Verdict("turns contiguous", not gaps, f"{len(turns)} units, {sum(map(len, turns.values())):,} turns, "
+                f"{len(gaps)} with a gap or a turn used twice" + _examples(gaps)),
+        Verdict("spread of turns", not unfair, f"at most {widest} between officers of a unit whose roster did "
+                f"not change ({len(spreads)} units)" + _examples(unfair)),
+    ]
+
+
+def events(record: Record, received: list[dict[str, Any]], by_office: dict[str, list[dict[str, Any]]]) -> list[Verdict]:
+    """Every stored event received downstream, none published under a second id; per-office queues exact."""
+    got = {str(event["event_id"]): event for event in received}
+    missing = [event_id for event_id in record.outbox if event_id not in got]
+    foreign = [event_id for event_id, event in got.items() if record.outbox.get(event_id, {}).get("body") != event]
+    again = len(received) - len(got)
+    ids_per_decision: dict[str, set[str]] = defaultdict(set)
+    for event_id, event in got.items():
+        if event.get("event") == "declaration.assigned" and event.get("mode") in AUTOMATIC:
+            ids_per_decision[str(event["declaration_number"])[:11]].add(event_id)
+    twice = [key for key, ids in ids_per_decision.items() if len(ids) > 1]
+    verdicts = [
+        Verdict("events delivered", not missing and not foreign,
+                f"{len(got):,} events on `#`, {len(missing):,} stored but never received, {len(foreign):,} received "
+                f"but not as stored; {again:,} delivered again (at least once, same event_id)"
+                + _examples(missing + foreign)),
+        Verdict("one event_id per decision", not twice, f"{len(twice):,} decisions published under two event_ids"
+                + _examples(twice)),
+    ]
+    for office, office_events in sorted(by_office.items()):
+        expected = {i for i, e in record.outbox.items() if _office_binding(e["routing_key"], office)}
+        ids = {str(event["event_id"]) for event in office_events}
+        verdicts.append(Verdict(f"queue of office {office}", ids == expected,
+                                f"{len(ids):,} events, {len(expected - ids):,} missing, {len(ids - expected):,} "
+                                "of another office"))
+    return verdicts
+
+
+def dead_letters(plan: Plan, letters: list[Letter]) -> Verdict:
+    """Every poison message in the dead-letter queue once, with its reason; nothing else there."""
+    copies = Counter(letter.message_id for letter in letters)
+    missing = [message_id for message_id in plan.poison if not copies[message_id]]
+    twice = [str(message_id) for message_id, count in copies.items() if count > 1]
+    stray = [str(message_id) for message_id in copies if message_id not in plan.poison]
+    unexplained = [str(letter.message_id) for letter in letters if not letter.reason]
+    kinds = len(set(plan.poison.values()))
+    return Verdict("poison dead-lettered once", not (missing or twice or stray or unexplained),
+                   f"{len(plan.poison) - len(missing):,} of {len(plan.poison):,} ({kinds} kinds), {len(twice)} twice, "
+                   f"{len(stray)} valid ones, {len(unexplained)} without x-assigner-error"
+                   + _examples(missing + twice + stray + unexplained))
+
+
+def commands(sent: list[Sent], received: list[dict[str, Any]], record: Record) -> Verdict:
+    """Each command answered once and accepted; reassignments stand; the absent officer holds nothing open."""
+    answers: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for event in received:
+        if event.get("event") in ("command.accepted", "command.rejected"):
+            answers[str(event["command_id"])].add((str(event["event"]), str(event["event_id"])))
+    unanswered = [c.command_id for c in sent if len(answers[c.command_id]) != 1]
+    refused = [c.command_id for c in sent if ("command.accepted" not in {a for a, _ in answers[c.command_id]})]
+    stayed_away = [officer for officer in ABSENT.values() if officer != RETURNING]
+    still_held = [key for key, stored in record.declarations.items()
+                  if stored.officer_id in stayed_away and stored.status == "assigned"]
+    moved = [c for c in sent if c.command == "reassign"]
+    lost_moves = [c.payload["declaration_number"] for c in moved
+                  if record.declarations[c.payload["declaration_number"][:11]].officer_id != c.payload["to_officer_id"]]
+    ok = not (unanswered or refused or still_held or lost_moves)
+    return Verdict("supervisor commands", ok,
+                   f"{len(sent)} sent, {len(unanswered)} not answered exactly once, {len(refused)} refused; "
+                   f"{len(still_held)} declarations still with an absent officer; {len(moved) - len(lost_moves)} of "
+                   f"{len(moved)} reassignments stand")
+
+
+def _office_binding(routing_key: str, office: str) -> bool:
+    """Whether `declaration.*.OFFICE.*` matches the routing key."""
+    words = routing_key.split(".")
+    return len(words) == 4 and words[0] == "declaration" and words[2] == office
+
+
+def _examples(items: list[str]) -> str:
+    return f" (e.g. {', '.join(items[:3])})" if items else ""

@@ -12,6 +12,11 @@ from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
 from environment import POSTGRES_ADMIN_URL, service_missing
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that restart RabbitMQ or PostgreSQL run last, so that no other test sees a server go away."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_services") is not None)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a PostgreSQL database made for this test session, dropped at its end."""

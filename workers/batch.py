@@ -67,7 +67,8 @@ class BatchHandler:
             refused.append(self._refused(message, body, reason))
         letters = self._claim(refused)
         events = [event for result in results for event in result.events]
-        publisher.publish([item.outgoing() for item in letters.to_publish] + [event_message(e) for e in events])
+        now = self.runtime.clock()
+        publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
         self._mark(events, letters.to_publish)
         for message in batch:
             message.ack()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from kombu.message import Message
 
@@ -40,11 +40,17 @@ class Refused:
         redelivered = every_copy_redelivered or bool(message.delivery_info.get("redelivered"))
         return cls(message, body, DeadLetter(fingerprint(queue, body), queue, reason, redelivered))
 
-    def outgoing(self) -> Outgoing:
-        """The dead letter to publish."""
-        message = self.message
-        return dead_letter(self.body, message.headers, message.properties, self.letter.reason,
-                           topology.dead_letter_queue(self.letter.queue))
+    def outgoing(self, now: datetime) -> Outgoing:
+        """The message as received, for its dead-letter queue: the reason in x-assigner-error, when in
+        x-assigner-dead-lettered-at, and a message_id its copies share (the producer's, or one of its own)."""
+        properties = self.message.properties
+        kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
+        kept.setdefault("message_id", f"dead-letter-{self.letter.fingerprint[:32]}")
+        headers = {**(self.message.headers or {}), topology.ERROR_HEADER: self.letter.reason,
+                   topology.DEAD_LETTERED_AT_HEADER: now.isoformat()}
+        content_type = properties.get("content_type") or "application/octet-stream"
+        return Outgoing(self.body, topology.dead_letter_queue(self.letter.queue), content_type=content_type,
+                        headers=headers, properties=kept)
 
 
 def too_large(body: bytes, limit: int) -> str | None:
@@ -60,18 +66,6 @@ def read_declaration(body: bytes, content_type: str | None, content_encoding: st
     if media_type not in JSON_TYPES:
         raise InvalidMessage(f"content type '{content_type}' is not JSON")
     return parse_declaration_bytes(body, charset or _charset_of(content_encoding or ""))
-
-
-def dead_letter(
-    body: bytes, headers: dict[str, Any] | None, properties: dict[str, Any], reason: str, dlq: str
-) -> Outgoing:
-    """The message as received, for a dead-letter queue, with the reason in its x-assigner-error header."""
-    kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
-    content_type = properties.get("content_type") or "application/octet-stream"
-    return Outgoing(
-        body, dlq, content_type=content_type, headers={**(headers or {}), topology.ERROR_HEADER: reason},
-        properties=kept,
-    )
 
 
 def _media_type(content_type: str) -> tuple[str, str | None]:

@@ -13,6 +13,7 @@ DECLARATIONS_DLQ = "assigner.declarations.dlq"
 COMMANDS_DLQ = "assigner.commands.dlq"
 EVENTS = "assigner.events"
 ERROR_HEADER = "x-assigner-error"
+DEAD_LETTERED_AT_HEADER = "x-assigner-dead-lettered-at"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 

@@ -62,6 +62,20 @@ def rabbitmqctl(*args: str, check: bool = True) -> str:
     return done.stdout
 
 
+def ensure_services_running(timeout: float = 180.0) -> None:
+    """Start PostgreSQL and RabbitMQ if a test left either stopped, and wait until both answer."""
+    deadline = time.monotonic() + timeout
+    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], timeout=30).returncode != 0:
+        versions = sorted(os.listdir("/etc/postgresql"))
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], timeout=120)
+    if subprocess.run(["rabbitmqctl", "-q", "status"], capture_output=True, timeout=60).returncode != 0:
+        subprocess.run(["rabbitmq-server", "-detached"], timeout=60)
+    while (subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], timeout=30).returncode != 0
+           or subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True, timeout=60).returncode != 0):
+        assert time.monotonic() < deadline, "PostgreSQL or RabbitMQ did not come back"
+        time.sleep(1)
+
+
 def close_connections_except_ours(vhost: str, reason: str = "e2e test: simulated outage") -> int:
     """Close every connection to `vhost` but the tests' own (the worker's); returns how many."""
     listing = rabbitmqctl("list_connections", "--no-table-headers", "pid", "vhost", "client_properties")

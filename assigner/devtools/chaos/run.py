@@ -122,7 +122,7 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
         *verdict.stored_and_decided(plan, record),
         *verdict.rotation(record),
         *verdict.events(record, everything, by_office),
-        verdict.dead_letters(plan, letters),
+        verdict.dead_letters(plan, letters, faults),
         verdict.commands(sent, everything, record),
         verdict.Verdict("audit verify", audit.ok, f"{audit.entries:,} entries chained, {audit.turns:,} turns "
                         f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}")),
@@ -219,6 +219,7 @@ def _figures(options: Options, plan: Any, upstream: Upstream, everything: list[d
         "offered rate (/s)": options.rate,
         "publishing (s)": round(published_at - started, 1),
         "drained after publishing (s)": round(drained_at - published_at, 1),
+        "throughput, start to drained (declarations/s)": round(len(plan.expected) / (drained_at - started)),
         "events received on #": len(everything),
         "dead letters": len(letters),
     }

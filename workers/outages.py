@@ -53,6 +53,7 @@ class Outages:
                     down_since = time.monotonic()
                     log.warning("database.unavailable", error=first_line(error))
                 if self._answers():  # not its absence: back off, so that a standing failure never spins
+                    log.warning("database.retrying", error=first_line(error), retry_in=backoff)
                     self.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 else:

@@ -66,10 +66,12 @@ def read_record(engine: Engine) -> Record:
     return Record(declarations, assignments, outbox)
 
 
-def outbox_size(engine: Engine) -> int:
-    """How many events the workers have stored to publish."""
+def stored_counts(engine: Engine) -> tuple[int, int]:
+    """How many declarations are stored, and how many events the workers stored to publish."""
     with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one())
+        declarations = connection.execute(select(func.count()).select_from(DeclarationRow)).scalar_one()
+        events = connection.execute(select(func.count()).select_from(OutboxRow)).scalar_one()
+    return int(declarations), int(events)
 
 
 def first_decision_after(engine: Engine, moment: datetime) -> datetime | None:

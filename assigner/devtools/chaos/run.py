@@ -14,15 +14,14 @@ from typing import Any
 
 from assigner.broker import topology
 from assigner.broker.connection import connect
-from assigner.broker.queue_stats import read_queue_stats
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
 from assigner.devtools.chaos.commands import Sent, send_burst
 from assigner.devtools.chaos.downstream import Downstream, downstream_queue
 from assigner.devtools.chaos.faults import Fault, Services, run_faults, schedule
 from assigner.devtools.chaos.letters import read_dead_letters
-from assigner.devtools.chaos.plan import BOUND_OFFICES, make_plan
-from assigner.devtools.chaos.record import outbox_size, read_record
+from assigner.devtools.chaos.plan import BOUND_OFFICES, Plan, make_plan
+from assigner.devtools.chaos.record import read_record, stored_counts
 from assigner.devtools.chaos.setup import World, chaos_world, prepare_database
 from assigner.devtools.chaos.upstream import Upstream
 from assigner.services.audit import verify_audit
@@ -32,7 +31,7 @@ RESTART_RABBITMQ = ("rabbitmqctl -q shutdown && rabbitmq-server -detached && "
                     "until rabbitmqctl -q await_startup >/dev/null 2>&1; do sleep 0.5; done")
 RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
 START_TIMEOUT_SECONDS = 90.0
-QUIET_SECONDS = 5.0  # the drain is over once nothing changed for this long with everything in
+QUIET_SECONDS = 3.0  # the drain is over once nothing changed for this long with everything in
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,10 @@ def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
     """Run it all; the world is removed afterwards, the workers' logs kept only if a check failed."""
     folder = Path(tempfile.mkdtemp(prefix="assigner-chaos-"))
     with chaos_world(options.rabbitmq, options.postgres) as world:
-        report = _run(options, world, folder, say)
+        try:
+            report = _run(options, world, folder, say)
+        except ChaosFailed as error:
+            raise ChaosFailed(f"{error} (the workers' logs: {folder})") from error
     report.figures["logs"] = str(folder) if not report.ok else "removed (every check passed)"
     if report.ok:
         shutil.rmtree(folder, ignore_errors=True)
@@ -105,7 +107,7 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
                   len(plan.messages) / options.rate + options.drain_timeout, "the stream and its faults")
         published_at = time.time()
         say("published; draining")
-        drained = _drain(settings, runtime.engine, downstream, sent, options.drain_timeout)
+        drained = _drain(settings, runtime.engine, downstream, sent, plan, options.drain_timeout)
         drained_at = time.time()
     finally:
         exits = [worker.stop() for worker in workers]
@@ -163,37 +165,53 @@ def _start(workers: list[Worker], say: Callable[[str], None]) -> None:
     say(f"{len(workers)} workers consuming")
 
 
-def _drain(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent],
+def _drain(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent], plan: Plan,
            timeout: float) -> bool:
-    """Wait until the queue is empty, every stored event received and every command answered, and quiet."""
+    """Wait until every declaration is stored, every poison dead-lettered, every stored event received, every
+    command answered and nothing is ready in the queue, and it stayed so for QUIET_SECONDS."""
     deadline = time.monotonic() + timeout
-    last: tuple[int, ...] = ()
+    last: Drain | None = None
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
         state = _drain_state(settings, engine, downstream, sent)
         if state != last:
             last, quiet_since = state, time.monotonic()
-        waiting, stored, received, unanswered = state[:4]
-        if not waiting and received >= stored and not unanswered and time.monotonic() - quiet_since >= QUIET_SECONDS:
+        if state.done(plan) and time.monotonic() - quiet_since >= QUIET_SECONDS:
             return True
         time.sleep(0.5)
     return False
 
 
-def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent]) -> tuple[int, ...]:
+@dataclass(frozen=True)
+class Drain:
+    """Where the drain stands: ready messages (AMQP, as of now), what is stored, dead-lettered and received."""
+
+    ready: int = 1
+    declarations: int = 0
+    events_stored: int = 0
+    events_received: int = 0
+    dead_letters: int = 0
+    unanswered: int = 1
+
+    def done(self, plan: Plan) -> bool:
+        """Everything in: nothing ready, every declaration stored, poison dead-lettered, events received."""
+        return (not self.ready and self.declarations >= len(plan.expected) and self.dead_letters >= len(plan.poison)
+                and self.events_received >= self.events_stored and not self.unanswered)
+
+
+def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent]) -> Drain:
     try:
         with connect(settings) as connection:
             connection.ensure_connection(max_retries=1)
-            stats = read_queue_stats(settings, connection, [topology.DECLARATIONS, topology.DECLARATIONS_DLQ])
-        waiting = stats[topology.DECLARATIONS].waiting
-        letters = stats[topology.DECLARATIONS_DLQ].ready
-        stored = outbox_size(engine)
+            ready = topology.depth(connection, topology.DECLARATIONS)
+            letters = topology.depth(connection, topology.DECLARATIONS_DLQ)
+        declarations, stored = stored_counts(engine)
     except Exception:  # a server still coming back: not drained yet
-        return (1, 1, 0, 1, 0)
+        return Drain()
     received = downstream["#"].received
     answered = {str(e.get("command_id")) for e in received.events if str(e.get("event", "")).startswith("command.")}
     unanswered = sum(1 for command in sent if command.command_id not in answered)
-    return (waiting, stored, len(received.ids()), unanswered, letters)
+    return Drain(ready, declarations, stored, len(received.ids()), letters, unanswered)
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -204,7 +222,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def _figures(options: Options, plan: Any, upstream: Upstream, everything: list[dict[str, Any]],
+def _figures(options: Options, plan: Plan, upstream: Upstream, everything: list[dict[str, Any]],
              letters: list[verdict.Letter], started: float, published_at: float, drained_at: float) -> dict[str, Any]:
     kinds = [m.kind for m in plan.messages]
     return {

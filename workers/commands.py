@@ -42,9 +42,9 @@ class CommandHandler:
         self.runtime = runtime
         self.outages = Outages(runtime.ping, wait, is_stopping)
         settings = runtime.settings
-        self.signed = is_embedded(settings)
-        self.embedded = self.signed  # its deliveries carry no redelivered flag
-        self.keys = settings.supervisor_keys() if self.signed else {}
+        # The embedded broker vouches for no sender (commands are signed) and flags no redelivery.
+        self.embedded = is_embedded(settings)
+        self.keys = settings.supervisor_keys() if self.embedded else {}
         self.max_age = timedelta(hours=settings.command_max_age_hours)
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
@@ -112,7 +112,7 @@ class CommandHandler:
 
     def _sender(self, message: Message, body: bytes, fields: dict[str, Any]) -> tuple[str | None, str | None]:
         """(who sent it, None) as the transport or the signature vouches; (None, why not) otherwise."""
-        if not self.signed:
+        if not self.embedded:
             user_id = message.properties.get("user_id")
             if not user_id:
                 return None, "no user_id property: the sender is not vouched for (publish with user_id set)"

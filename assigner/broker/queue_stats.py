@@ -2,8 +2,8 @@
 
 A passive queue.declare (plain AMQP) tells only the ready messages, so a stalled worker holding a
 prefetch's worth of messages would look like an empty queue. RabbitMQ's management API tells the
-unacknowledged ones too: it is asked when it answers (ASSIGNER_BROKER_MANAGEMENT_URL, or port 15672 of the broker's host with
-the broker's credentials); otherwise the unacknowledged count is reported as unknown. On the
+unacknowledged ones too: it is asked when it answers (ASSIGNER_BROKER_MANAGEMENT_URL, or port
+15672 of the broker's host with the broker's credentials); otherwise the unacknowledged count is reported as unknown. On the
 embedded broker, the unacknowledged messages are the files in the workers' in-flight folders.
 """
 
@@ -57,30 +57,43 @@ def read_queue_stats(settings: Settings, connection: Connection, names: Sequence
     return stats
 
 
-def management_url(settings: Settings) -> str | None:
-    """The management API's base URL: the setting, or port 15672 of the broker's host (same credentials)."""
-    if settings.broker_management_url:
-        return settings.broker_management_url.rstrip("/")
+@dataclass(frozen=True)
+class ManagementApi:
+    """Where RabbitMQ's management API answers, and as whom."""
+
+    base: str  # scheme://host:port, no credentials
+    user: str
+    password: str
+
+    def queues_url(self, vhost: str) -> str:
+        """The listing of a vhost's queues, with only the columns read."""
+        return (f"{self.base}/api/queues/{quote(vhost, safe='')}"
+                "?columns=name,messages_ready,messages_unacknowledged,consumers")
+
+
+def management_api(settings: Settings) -> ManagementApi | None:
+    """The setting's API, or port 15672 of the broker's host with the broker's credentials; None without RabbitMQ."""
     if not settings.broker_url:
         return None
-    parts = urlsplit(settings.broker_url)
-    scheme = "https" if parts.scheme == "amqps" else "http"
-    credentials = f"{parts.username or 'guest'}:{parts.password or 'guest'}@"
-    return f"{scheme}://{credentials}{parts.hostname or 'localhost'}:{MANAGEMENT_PORT}"
+    broker = urlsplit(settings.broker_url)
+    given = urlsplit(settings.broker_management_url) if settings.broker_management_url else None
+    if given is not None:
+        base = f"{given.scheme}://{given.hostname}:{given.port or MANAGEMENT_PORT}{given.path.rstrip('/')}"
+        credentials = given
+    else:
+        base = f"{'https' if broker.scheme == 'amqps' else 'http'}://{broker.hostname or 'localhost'}:{MANAGEMENT_PORT}"
+        credentials = broker
+    return ManagementApi(base, unquote(credentials.username or "guest"), unquote(credentials.password or "guest"))
 
 
 def management_stats(settings: Settings, names: Sequence[str]) -> dict[str, QueueStats] | None:
     """The queues' stats from RabbitMQ's management API; None when it does not answer."""
-    base = management_url(settings)
-    if base is None:
+    api = management_api(settings)
+    if api is None:
         return None
     vhost = unquote(urlsplit(settings.broker_url or "").path[1:]) or "/"
-    parts = urlsplit(base)
-    request = urllib.request.Request(
-        f"{parts.scheme}://{parts.hostname}:{parts.port or MANAGEMENT_PORT}{parts.path}/api/queues/"
-        f"{quote(vhost, safe='')}?columns=name,messages_ready,messages_unacknowledged,consumers")
-    user, password = unquote(parts.username or ""), unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(api.queues_url(vhost))
+    token = base64.b64encode(f"{api.user}:{api.password}".encode()).decode()
     request.add_header("Authorization", f"Basic {token}")
     try:
         with urllib.request.urlopen(request, timeout=MANAGEMENT_TIMEOUT_SECONDS) as response:

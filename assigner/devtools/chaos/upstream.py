@@ -26,7 +26,6 @@ class Published:
 
     confirmed: int = 0
     sent_again: int = 0
-    failures: int = 0
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -73,7 +72,6 @@ class Upstream(threading.Thread):
                 self.published.sent_again += len(chunk)
             except (OperationalError, OSError):  # the broker is away: connect again soon
                 pass
-            self.published.failures += 1
             _close(publisher)
             publisher = None
             time.sleep(RECONNECT_SECONDS)

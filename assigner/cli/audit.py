@@ -17,14 +17,23 @@ app = typer.Typer(help="The audit trail: verify it, show a declaration's history
 
 
 @app.command("verify")
-def verify() -> None:
-    """Check the hash chain and re-derive every turn from the rotation rules: OK, or the first entry that fails."""
+def verify(
+    since: Annotated[str | None, typer.Option(
+        help="A head printed by an earlier verify (and kept elsewhere): check only what was sealed after it.")] = None,
+) -> None:
+    """Check the seals and hash chains, and re-derive every turn from the rotation rules: OK, or the first
+    entry that fails."""
     runtime = Runtime().ready()
-    result = verify_audit(runtime.unit_of_work())
+    result = verify_audit(runtime.unit_of_work(), since)
+    where = f" after head {since}" if since else ""
     if not result.ok:
-        typer.echo(f"FAILED at entry {result.failed_seq}: {result.problem} "
+        typer.echo(f"FAILED at entry {result.failed_seq}{where}: {result.problem} "
                    f"({result.entries:,} entries before it hold)", err=True)
         raise typer.Exit(1)
+    if since:
+        typer.echo(f"OK: {result.entries:,} entries{where} chained to it (turns are re-derived by a full verify); "
+                   f"head {result.head}")
+        return
     typer.echo(f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
                f"head {result.head}")
 
@@ -40,14 +49,14 @@ def show(declaration: Annotated[str, typer.Argument(help="The declaration number
     entries = declaration_history(runtime.unit_of_work(), declaration)
     if not entries:
         raise InvalidInput(f"no audit entry for declaration {declaration}")
-    table = Table("#", "when (UTC)", "actor", "action", "mode", "officer", "before", "command", "why",
+    table = Table("seal.#", "when (UTC)", "actor", "action", "mode", "officer", "before", "command", "why",
                   title=f"declaration {declaration}")
     for entry in entries:
         details = entry.get("details") or {}
         why = entry.get("reason") or ""
         if "turn" in details:
             why += f" (turn {details['turn']}, from cursor {details['cursor_from']}, skipped {len(details['skipped'])})"
-        table.add_row(str(entry["seq"]), entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
+        table.add_row(f"{entry['seal']}.{entry['seq']}", entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
                       entry["action"], entry.get("mode") or "", entry.get("officer_id") or "",
                       entry.get("previous_officer_id") or "", entry.get("command_id") or "", why)
     Console(width=200).print(table)

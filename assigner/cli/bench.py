@@ -1,137 +1,107 @@
-"""`assigner bench`: measure `assign` on a fresh database; prints figures, asserts nothing."""
+"""`assigner bench assign|pipeline|report|verify|compare`: figures measured on this machine; asserts nothing.
+
+Each subcommand makes what it measures on (a scratch database, a vhost) and removes it afterwards, and
+prints its figures, or one JSON document with `--json`.
+"""
 
 from __future__ import annotations
 
-import json
-import resource
-import tempfile
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
-from kombu.entity import Queue
 
 from assigner import logging as assigner_logging
-from assigner import bench_report, sample
-from assigner.bootstrap import Runtime
-from assigner.broker.connection import connect, display_url
-from assigner.cli.assign import assign_file, print_summary
-from assigner.cli.publish import publish_lines
-from assigner.demo import start_worker, stop_worker, wait_until_consuming, watch_events
-from assigner.domain.model import Unit
-from assigner.roster_file import read_roster
-from assigner.resources import shipped
-from assigner.services.roster import import_roster, roster_listing
-from assigner.settings import Settings
-from assigner.storage import migrate
-from assigner.storage.scratch import scratch_database
+from assigner.cli.bench_output import emit, progress
+from assigner.devtools.bench import runs
+from assigner.devtools.bench.compare import CompareOptions, run_compare
 
-UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
+app = typer.Typer(help="Measure the product on this machine: figures printed, nothing asserted.",
+                  no_args_is_help=True)
+
+Postgres = Annotated[str | None, typer.Option(
+    help="PostgreSQL server URL to make a scratch database on; default SQLite.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as one JSON document.")]
+DEFAULTS = CompareOptions()
 
 
-@contextmanager
-def fresh_database(folder: Path, postgres: str | None) -> Iterator[str]:
-    """An empty database for the run: an SQLite file, or a scratch PostgreSQL database."""
-    if postgres is None:
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    with scratch_database(postgres, "assigner_bench") as url:
-        yield url
-
-
-def bench(
+@app.command("assign")
+def assign(
     count: Annotated[int, typer.Option(min=1, help="Declarations to assign (all yellow).")] = 10_000,
-    postgres: Annotated[
-        str | None, typer.Option(help="PostgreSQL server URL to make a scratch database on; default SQLite.")
-    ] = None,
+    postgres: Postgres = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Declarations per transaction.")] = 500,
-    pipeline: Annotated[
-        bool, typer.Option(help="Measure the broker pipeline instead: publish, a worker process, every event back.")
-    ] = False,
-    broker: Annotated[
-        str | None, typer.Option(help="With --pipeline: RabbitMQ URL (amqp://...); default the embedded broker.")
-    ] = None,
-    report: Annotated[
-        bool, typer.Option(help="Measure reports instead: load a year of --rows declarations, time one-month reports.")
-    ] = False,
-    rows: Annotated[int, typer.Option(min=1, help="With --report: declarations in the year loaded.")] = 1_000_000,
+    as_json: AsJson = False,
 ) -> None:
-    """Import the sample roster (3 units), assign COUNT declarations, print rate, memory and spread."""
+    """Import the sample roster (3 units), assign COUNT declarations in process: rate, memory, spread."""
     assigner_logging.configure(level="WARNING")
-    if report:
-        bench_reports(postgres, rows)
-        return
-    with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
-        settings = Settings(database_url=url, home=Path(folder), broker_url=broker, batch_size=batch_size,
-                            events_queue=f"assigner.bench.{uuid.uuid4().hex[:8]}")
-        runtime = Runtime(settings)
-        migrate.upgrade(runtime.engine)
-        entries = read_roster(shipped("samples") / "roster.csv")
-        import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")
-        messages = sample.declarations(count, UNITS, seed=42, channel="yellow")
-        if pipeline:
-            bench_pipeline(settings, [json.dumps(m).encode() for m in messages])
-        else:
-            stream = Path(folder) / "declarations.jsonl"
-            stream.write_text("".join(json.dumps(m) + "\n" for m in messages))
-            started = time.perf_counter()
-            tally = assign_file(runtime, stream, batch_size)
-            print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
-        _print_spread(runtime)
-        runtime.engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    typer.echo(f"peak memory {peak:,.0f} MiB (whole process)")
+    emit("assign", runs.assign(count, postgres, batch_size), as_json)
 
 
-def bench_reports(postgres: str | None, rows: int) -> None:
-    """Load a year of declarations into a fresh database, then time the reports on it."""
-    with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), postgres) as url:
-        runtime = Runtime(Settings(database_url=url, home=Path(folder)))
-        migrate.upgrade(runtime.engine)
-        started = time.perf_counter()
-        with Progress(transient=True) as progress:
-            task = progress.add_task("loading a year of declarations", total=rows)
-            bench_report.load_year(runtime, rows, lambda done: progress.update(task, completed=done))
-        typer.echo(f"loaded {rows:,} declarations over {len(bench_report.units())} units in "
-                   f"{time.perf_counter() - started:.1f} s ({runtime.engine.dialect.name})")
-        for label, best, median, counted in bench_report.time_reports(runtime):
-            typer.echo(f"report {label:<28} {counted:>9,} declarations: best {best:.3f} s, median {median:.3f} s")
-        runtime.engine.dispose()
+@app.command("pipeline")
+def pipeline(
+    count: Annotated[int, typer.Option(min=1, help="Declarations to publish (all yellow).")] = 10_000,
+    postgres: Postgres = None,
+    broker: Annotated[str | None, typer.Option(help="RabbitMQ URL (amqp://...); default the embedded broker.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Declarations per transaction.")] = 500,
+    as_json: AsJson = False,
+) -> None:
+    """Start a worker process, publish COUNT declarations, time until the last event is back."""
+    assigner_logging.configure(level="WARNING")
+    emit("pipeline", runs.pipeline(count, postgres, broker, batch_size), as_json)
 
 
-def bench_pipeline(settings: Settings, bodies: list[bytes]) -> None:
-    """Start a worker, publish the bodies, and time until the last event is back."""
-    with (settings.home / "worker.log").open("ab") as log:
-        worker = start_worker(settings, log)
-        try:
-            wait_until_consuming(settings, worker, 60)
-            started = time.perf_counter()
-            publish_lines(settings, iter(bodies), len(bodies))
-            published = time.perf_counter() - started
-            watch, _ = watch_events(settings, len(bodies), 0, worker, 600, lambda seen: None)
-            elapsed = watch.last_at - started
-        finally:
-            stop_worker(worker)
-            _delete_queue(settings)
-    typer.echo(f"published {len(bodies):,} in {published:.2f} s; last event after {elapsed:.2f} s: "
-               f"{len(bodies) / elapsed:,.0f} declarations/s end to end ({display_url(settings)}, "
-               f"batches of up to {settings.batch_size})")
+@app.command("report")
+def report(
+    rows: Annotated[int, typer.Option(min=1, help="Declarations in the year loaded.")] = 1_000_000,
+    postgres: Postgres = None,
+    as_json: AsJson = False,
+) -> None:
+    """Load a year of ROWS declarations, then time the reports an office and an auditor run."""
+    assigner_logging.configure(level="WARNING")
+    with progress(not as_json) as advance:
+        figures = runs.reports(rows, postgres, advance)
+    emit("report", figures, as_json)
 
 
-def _delete_queue(settings: Settings) -> None:
-    with connect(settings) as connection:
-        Queue(settings.events_queue, routing_key="#")(connection.default_channel).delete()
+@app.command("verify")
+def verify(
+    entries: Annotated[int, typer.Option(min=2, help="Audit entries to write, then verify.")] = 1_000_000,
+    postgres: Postgres = None,
+    as_json: AsJson = False,
+) -> None:
+    """Write an audit log of ENTRIES (turns over 10 units, sealed per 500), time a full verify and one
+    `--since` the head at 99 %."""
+    assigner_logging.configure(level="WARNING")
+    with progress(not as_json) as advance:
+        figures = runs.verify(entries, postgres, advance)
+    emit("verify", figures, as_json)
 
 
-def _print_spread(runtime: Runtime) -> None:
-    counts: dict[Unit, list[int]] = {}
-    for line in roster_listing(runtime.unit_of_work(), runtime.clock):
-        if line.position is not None:
-            counts.setdefault(line.unit, []).append(line.assigned)
-    for unit, assigned in counts.items():
-        typer.echo(f"{unit}: {len(assigned)} officers, {sum(assigned):,} assigned, spread {max(assigned) - min(assigned)}")
+@app.command("compare")
+def compare(
+    count: Annotated[int, typer.Option(min=100, help="Backlog drained by each contender.")] = DEFAULTS.count,
+    rate: Annotated[float, typer.Option(min=1, help="Offered load of the latency run, per second.")] = DEFAULTS.rate,
+    latency_count: Annotated[int, typer.Option(min=10, help="Declarations of the latency run.")]
+    = DEFAULTS.latency_count,
+    cost_count: Annotated[int, typer.Option(min=10, help="Declarations timed in each cost case.")]
+    = DEFAULTS.cost_count,
+    history: Annotated[int, typer.Option(min=0, help="Declarations stored before the history cost case.")]
+    = DEFAULTS.history,
+    large_roster: Annotated[int, typer.Option(min=11, help="Officers of the large roster's unit.")]
+    = DEFAULTS.large_roster,
+    many_units: Annotated[int, typer.Option(min=2, help="Units of the many-units cost case.")] = DEFAULTS.many_units,
+    scale_units: Annotated[int, typer.Option(min=1, help="Units the 1, 2 and 4 workers drain over.")]
+    = DEFAULTS.scale_units,
+    rabbitmq: Annotated[str, typer.Option(help="RabbitMQ (a vhost of the run's own is made).")] = DEFAULTS.rabbitmq,
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server (databases of the run's own are made).")]
+    = DEFAULTS.postgres,
+    as_json: AsJson = False,
+) -> None:
+    """Side by side on this machine's RabbitMQ and PostgreSQL: Celery doing nothing, the broker's limit for
+    our work, assigner's worker; latency at a fixed load; costs as rosters, units and history grow; 1, 2
+    and 4 workers over many units; peak RSS; and which targets hold."""
+    assigner_logging.configure(level="WARNING")
+    options = CompareOptions(count, rate, latency_count, cost_count, history, large_roster, many_units,
+                             scale_units, rabbitmq, postgres)
+    say = (lambda line: None) if as_json else (lambda line: typer.echo(f"bench: {line}", err=True))
+    figures: dict[str, Any] = run_compare(options, say)
+    emit("compare", figures, as_json)

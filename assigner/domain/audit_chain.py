@@ -1,4 +1,11 @@
-"""The audit log's hash chain: each entry's hash covers its content and the hash before it."""
+"""The audit log's hash chain.
+
+Each transaction writes its entries as a batch: each entry's hash covers its content, its place in the
+batch and the hash before it (the batch's first starts from GENESIS). At its commit the batch is sealed:
+the seal's hash covers the batch's number, size and last entry hash (so every entry of it) and the seal
+before. Only the seal, one row, is written one transaction at a time; the seals' order is the order the
+batches committed in, and the log's order is the seals' order, then each batch's.
+"""
 
 from __future__ import annotations
 
@@ -28,10 +35,13 @@ CHAINED_FIELDS = (
 )
 
 
+# What a seal's hash covers.
+SEALED_FIELDS = ("seq", "batch", "entries", "last_hash", "sealed_at")
+
+
 def canonical(entry: Mapping[str, Any]) -> bytes:
     """The entry's chained fields as canonical JSON (sorted keys, UTC times), the bytes that are hashed."""
-    content = {name: _plain(entry.get(name)) for name in CHAINED_FIELDS}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode({name: entry.get(name) for name in CHAINED_FIELDS}).encode()
 
 
 def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
@@ -39,7 +49,17 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(entry)).hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def seal_hash(prev_hash: str, seal: Mapping[str, Any]) -> str:
+    """SHA-256 of the previous seal's hash and this seal's canonical content, in hex."""
+    body = _ENCODER.encode({name: seal.get(name) for name in SEALED_FIELDS}).encode()
+    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+
+
+def _utc_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not part of an audit entry")
+
+
+# One encoder, built once (json.dumps with options builds one per call): a verify hashes millions.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_utc_text)

@@ -6,19 +6,23 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import RowMapping, Select, func, insert, select
 from sqlalchemy.orm import Session
 
-from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, entry_hash
+from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
 from assigner.domain.commands import CommandHeader
 from assigner.domain.model import SYSTEM
 from assigner.domain.moves import Holding, Move
 from assigner.domain.rotation import Turn
 from assigner.domain.decisions import Decision, Outcome
-from assigner.storage.tables import AuditRow
+from assigner.storage.bulk import insert_rows
+from assigner.storage.tables import AUDIT_BATCHES, AuditRow, AuditSealRow
 
-# The advisory lock that makes appending to the chain one writer at a time (PostgreSQL).
-_CHAIN_LOCK = 0x61756469745F6C67
+# The advisory lock that makes sealing one transaction at a time (PostgreSQL).
+_SEAL_LOCK = 0x61756469745F6C67
+_STREAM = 5000
+_ENTRY_COLUMNS = tuple(getattr(AuditRow, name) for name in ("batch", *CHAINED_FIELDS, "prev_hash", "hash"))
+_SEAL_COLUMNS = tuple(getattr(AuditSealRow, name) for name in (*SEALED_FIELDS, "prev_hash", "hash"))
 
 
 class AuditLog:
@@ -26,6 +30,10 @@ class AuditLog:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._batch: int | None = None  # this transaction's batch number, once it has an entry
+        self._count = 0
+        self._last_hash = GENESIS
+        self._last_at: datetime | None = None
 
     def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None:
         """One entry per decision that changed something (duplicates change nothing)."""
@@ -53,32 +61,97 @@ class AuditLog:
             entry["officer_id"] = officer_id or holding.officer_id
         self.append([entry])
 
-    def entries(self, declaration_key: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every entry (or one declaration's) in chain order, streamed, with its chain columns."""
-        query = select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=2000)
-        if declaration_key is not None:
-            query = query.where(AuditRow.declaration_key == declaration_key)
-        for row in self.session.scalars(query):
-            yield {name: getattr(row, name) for name in (*CHAINED_FIELDS, "prev_hash", "hash")}
+    def entries(self, declaration_key: str) -> list[dict[str, Any]]:
+        """One declaration's entries (any amendment) in chain order, with their seal's number."""
+        query = (
+            select(*_ENTRY_COLUMNS, AuditSealRow.seq.label("seal"))
+            .join(AuditSealRow, AuditSealRow.batch == AuditRow.batch)
+            .where(AuditRow.declaration_key == declaration_key)
+            .order_by(AuditSealRow.seq, AuditRow.seq)
+        )
+        return [dict(row) for row in self.session.execute(query).mappings()]
+
+    def seals(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The seals after seal number `after`, in order, streamed."""
+        query = select(*_SEAL_COLUMNS).where(AuditSealRow.seq > after).order_by(AuditSealRow.seq)
+        for row in self._stream(query):
+            yield dict(row)
+
+    def batches(self, first: int = 0) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Entries from batch number `first` on, batch by batch in number order, each in its order, streamed."""
+        query = select(*_ENTRY_COLUMNS).where(AuditRow.batch >= first).order_by(AuditRow.batch, AuditRow.seq)
+        number, entries = -1, list[dict[str, Any]]()
+        for row in self._stream(query):
+            if row["batch"] != number:
+                if entries:
+                    yield number, entries
+                number, entries = row["batch"], []
+            entries.append(dict(row))
+        if entries:
+            yield number, entries
+
+    def head(self) -> str:
+        """The log's head: the last seal's hash (GENESIS while the log is empty)."""
+        last = self.session.scalar(select(AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1))
+        return last or GENESIS
+
+    def seal_with_hash(self, head: str) -> dict[str, Any] | None:
+        """The seal whose hash is `head` (a head printed by an earlier verify), if any."""
+        row = self.session.execute(select(*_SEAL_COLUMNS).where(AuditSealRow.hash == head)).mappings().first()
+        return dict(row) if row else None
+
+    def first_batch_after(self, seal: int) -> int | None:
+        """The lowest batch number sealed after seal number `seal`."""
+        return self.session.scalar(select(func.min(AuditSealRow.batch)).where(AuditSealRow.seq > seal))
+
+    def sealed_up_to(self, seal: int, from_batch: int) -> frozenset[int]:
+        """Batch numbers from `from_batch` on that seals up to number `seal` took (they overlapped later ones)."""
+        query = select(AuditSealRow.batch).where(AuditSealRow.batch >= from_batch, AuditSealRow.seq <= seal)
+        return frozenset(self.session.scalars(query))
 
     def append(self, entries: Sequence[dict[str, Any]]) -> None:
-        """Add entries at the end of the chain, each hashed with the one before it."""
+        """Add entries to this transaction's batch, each hashed with the one before it; sealed at commit."""
         if not entries:
             return
-        if self.session.get_bind().dialect.name == "postgresql":
-            # Held to the commit; taken after the units' locks, always last, so it cannot deadlock.
-            self.session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
-        last = self.session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
-        seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        if self._batch is None:
+            self._batch = self._next_batch()
         rows = []
         for entry in entries:
-            seq += 1
-            row = {**_EMPTY, **entry, "seq": seq}
-            row["hash"] = entry_hash(prev_hash, row)
-            row["prev_hash"] = prev_hash
-            prev_hash = row["hash"]
+            self._count += 1
+            row = {**_EMPTY, **entry, "batch": self._batch, "seq": self._count, "prev_hash": self._last_hash}
+            row["hash"] = entry_hash(self._last_hash, row)
+            self._last_hash = row["hash"]
+            self._last_at = max(self._last_at or row["occurred_at"], row["occurred_at"])
             rows.append(row)
-        self.session.execute(insert(AuditRow), rows)
+        insert_rows(self.session, AuditRow, rows)
+
+    def seal(self) -> None:
+        """Seal this transaction's batch into the chain; called last before the commit (a no-op if none)."""
+        if self._batch is None:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Held to the commit, which follows at once: the one step taken one transaction at a time.
+            self.session.execute(select(func.pg_advisory_xact_lock(_SEAL_LOCK)))
+        last = self.session.execute(
+            select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1)
+        ).first()
+        seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        seal = {"seq": seq + 1, "batch": self._batch, "entries": self._count, "last_hash": self._last_hash,
+                "sealed_at": self._last_at, "prev_hash": prev_hash}
+        seal["hash"] = seal_hash(prev_hash, seal)
+        self.session.execute(insert(AuditSealRow), [seal])
+        self._batch = None
+
+    def _stream(self, query: Select[Any]) -> Iterator[RowMapping]:
+        # On the session's connection, not through the ORM's result machinery: a verify reads millions.
+        connection = self.session.connection()
+        yield from connection.execute(query.execution_options(yield_per=_STREAM)).mappings()
+
+    def _next_batch(self) -> int:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return int(self.session.execute(select(AUDIT_BATCHES.next_value())).scalar_one())
+        # SQLite admits one writer at a time (BEGIN IMMEDIATE): the next number is free.
+        return int(self.session.execute(select(func.coalesce(func.max(AuditRow.batch), 0) + 1)).scalar_one())
 
 
 _EMPTY: dict[str, Any] = {

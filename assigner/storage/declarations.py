@@ -6,12 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.groups import GroupBook, GroupKind, GroupLink, branch_lot, group_keys
 from assigner.domain.model import SYSTEM, Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.storage.bulk import insert_rows
 from assigner.storage.holdings import containers_of
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
@@ -65,27 +66,29 @@ class DeclarationStore:
         open_rows = (DeclarationRow.status == Status.ASSIGNED.value, DeclarationRow.officer_id.is_not(None))
         columns = (DeclarationRow.customs_office, DeclarationRow.department, DeclarationRow.declaration_key,
                    DeclarationRow.officer_id)
+        # Looked up by lot or container number alone (indexed), the unit checked here: a condition on the
+        # unit lets PostgreSQL scan every declaration the unit ever had, which grows with the history.
         if lots:
             query = (
                 select(*columns, DeclarationRow.branch_lot)
-                .where(tuple_(DeclarationRow.customs_office, DeclarationRow.department, DeclarationRow.branch_lot)
-                       .in_(sorted(lots)), *open_rows)
+                .where(DeclarationRow.branch_lot.in_(sorted({lot for _, _, lot in lots})), *open_rows)
                 .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
             )
             for office, department, key, officer_id, lot in self.session.execute(query):
-                link = GroupLink(GroupKind.BRANCH, str(lot), key, str(officer_id))
-                book.owners.setdefault((Unit(office, department), GroupKind.BRANCH, link.key), link)
+                if (office, department, lot) in lots:
+                    link = GroupLink(GroupKind.BRANCH, str(lot), key, str(officer_id))
+                    book.owners.setdefault((Unit(office, department), GroupKind.BRANCH, link.key), link)
         if containers:
             query = (
                 select(*columns, ContainerRow.container_number)
                 .join(ContainerRow, ContainerRow.declaration_key == DeclarationRow.declaration_key)
-                .where(tuple_(DeclarationRow.customs_office, DeclarationRow.department, ContainerRow.container_number)
-                       .in_(sorted(containers)), *open_rows)
+                .where(ContainerRow.container_number.in_(sorted({number for _, _, number in containers})), *open_rows)
                 .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
             )
             for office, department, key, officer_id, number in self.session.execute(query):
-                link = GroupLink(GroupKind.CONTAINER, number, key, str(officer_id))
-                book.owners.setdefault((Unit(office, department), GroupKind.CONTAINER, number), link)
+                if (office, department, number) in containers:
+                    link = GroupLink(GroupKind.CONTAINER, number, key, str(officer_id))
+                    book.owners.setdefault((Unit(office, department), GroupKind.CONTAINER, number), link)
         return book
 
     def save(self, decisions: Sequence[Decision], now: datetime) -> None:
@@ -132,7 +135,7 @@ class _Writes:
 
     def flush(self, session: Session) -> None:
         if self.new:
-            session.execute(insert(DeclarationRow), self.new)
+            insert_rows(session, DeclarationRow, self.new)
         if self.changed:
             session.execute(update(DeclarationRow), self.changed)
         if self.amended:
@@ -149,7 +152,7 @@ class _Writes:
         ]
         for table, rows in inserts:
             if rows:
-                session.execute(insert(table), rows)
+                insert_rows(session, table, rows)
 
 
 def _missing(session: Session, late: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,7 +160,7 @@ def _missing(session: Session, late: dict[tuple[str, int], dict[str, Any]]) -> l
     if not late:
         return []
     query = select(VersionRow.declaration_key, VersionRow.amendment).where(
-        tuple_(VersionRow.declaration_key, VersionRow.amendment).in_(list(late))
+        VersionRow.declaration_key.in_(sorted({key for key, _ in late}))  # by the key's index, not a tuple scan
     )
     stored = {(key, amendment) for key, amendment in session.execute(query)}
     return [row for pair, row in late.items() if pair not in stored]

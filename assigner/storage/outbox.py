@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.events import Event
+from assigner.storage.bulk import insert_rows
 from assigner.storage.tables import OutboxRow
 
 
@@ -32,8 +33,7 @@ class OutboxStore:
             }
             for event in events
         ]
-        if rows:
-            self.session.execute(insert(OutboxRow), rows)
+        insert_rows(self.session, OutboxRow, rows)
 
     def latest_for(self, keys: Iterable[str]) -> dict[str, Event]:
         """The newest event of each declaration (by first 11 digits), to publish again for a re-sent message."""

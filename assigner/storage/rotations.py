@@ -6,7 +6,9 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.groups import GroupSettings
@@ -19,6 +21,13 @@ def unit_lock_key(unit: Unit) -> int:
     """A stable 64-bit key for a unit's PostgreSQL advisory lock."""
     digest = hashlib.blake2b(f"assigner.unit:{unit}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+# All of a batch's unit locks in one round trip, in the array's order: PostgreSQL calls a volatile
+# function of the select list after the ORDER BY.
+_LOCK_IN_ORDER = text(
+    "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS k(key, n) ORDER BY n"
+)
 
 
 def parse_channels(text: str) -> frozenset[Channel]:
@@ -82,10 +91,10 @@ class RotationStore:
         # declaration as unknown_department and a roster import creating that unit could miss each
         # other and leave it held. Sorted, so two transactions always lock in the same order.
         # SQLite needs none of it: BEGIN IMMEDIATE already admits one writer at a time.
-        if self.session.get_bind().dialect.name != "postgresql":
+        if self.session.get_bind().dialect.name != "postgresql" or not units:
             return
-        for unit in sorted(units):
-            self.session.execute(select(func.pg_advisory_xact_lock(unit_lock_key(unit))))
+        keys = [unit_lock_key(unit) for unit in sorted(units)]
+        self.session.execute(_LOCK_IN_ORDER, {"keys": keys})
 
     def _rosters(self, unit_ids: list[int], now: datetime) -> dict[int, list[RosterSlot]]:
         absent = self._absent(unit_ids, now)
@@ -124,13 +133,14 @@ class RotationStore:
 
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
         """Store the cursors of locked rotations whose turn counter moved."""
+        moved = []
         for rotation in rotations:
             unit_id, loaded_turn = self._loaded[rotation.unit]
             if rotation.turn == loaded_turn:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
-            self.session.execute(
-                update(CursorRow)
-                .where(CursorRow.unit_id == unit_id)
-                .values(position=rotation.position, turn=rotation.turn, updated_at=now)
-            )
+            moved.append({"cursor_unit": unit_id, "position": rotation.position, "turn": rotation.turn, "updated_at": now})
+        if moved:
+            cursors = cast(Table, CursorRow.__table__)
+            statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))
+            self.session.execute(statement, moved)  # one executemany, not a statement per unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, MetaData, Sequence, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from assigner.storage.types import Id, Json, UtcDateTime
@@ -163,11 +163,14 @@ class HoldRow(Base):
 
 
 class AuditRow(Base):
-    """One entry of the append-only audit log: who, when, why, how (rule 6); hash-chained by `seq`."""
+    """One entry of the append-only audit log: who, when, why, how (rule 6); hash-chained by `seq` within
+    its transaction's batch, the batch sealed into the log's chain (AuditSealRow)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("batch", "seq", name="uq_audit_log_batch_seq"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    batch: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -183,6 +186,24 @@ class AuditRow(Base):
     command_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+# The audit batches' numbers (PostgreSQL; SQLite takes the next free one).
+AUDIT_BATCHES = Sequence("audit_batches", metadata=Base.metadata)
+
+
+class AuditSealRow(Base):
+    """One transaction's batch of audit entries, sealed into the log's chain: `seq` orders the batches as they
+    committed; the hash covers the batch's last entry hash (so all of it) and the seal before."""
+
+    __tablename__ = "audit_seals"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    batch: Mapped[int] = mapped_column(BigInteger, unique=True)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class OutboxRow(Base):

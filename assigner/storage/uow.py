@@ -72,7 +72,8 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        """Make the transaction's writes permanent."""
+        """Seal the transaction's audit entries into the chain, then make its writes permanent."""
+        self.audit.seal()
         self.session.commit()
         self._committed = True
 

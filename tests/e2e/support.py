@@ -542,6 +542,14 @@ def query(database_url: str, sql: str, **parameters: Any) -> list[dict[str, Any]
         engine.dispose()
 
 
+def audit_entries(database_url: str, where: str) -> list[dict[str, Any]]:
+    """The audit entries matching a condition on audit_log's columns, in chain order (the seals' order, then
+    each batch's), each with `place`: its number in that order, as `audit verify` names entries."""
+    return query(database_url, "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (ORDER BY s.seq, a.seq) AS place "
+                               "FROM audit_log a JOIN audit_seals s ON s.batch = a.batch) AS chained "
+                               f"WHERE {where} ORDER BY place")
+
+
 def execute(database_url: str, sql: str, **parameters: Any) -> int:
     """Run one SQL statement, committed; returns the rows it touched (a test tampering with the database)."""
     engine = create_engine(database_url)

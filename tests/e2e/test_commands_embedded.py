@@ -26,7 +26,7 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.schemas.event import EVENT
 from assigner.settings import Settings
-from e2e.support import WorkerProcess, execute, holders, query, run_assigner
+from e2e.support import WorkerProcess, audit_entries, execute, holders, query, run_assigner
 from integration.helpers import message, numbers
 
 SUPERVISOR = "sup.e"
@@ -193,8 +193,8 @@ def test_tampering_with_the_sqlite_audit_log_is_named_by_audit_verify(home: Path
     """On SQLite too: an edited roster-import entry is found (the chain holds only what was written)."""
     database_url = f"sqlite:///{home / 'assigner.db'}"
     assert assigner(home, "audit", "verify").startswith("OK")
-    [entry] = query(database_url, "SELECT seq FROM audit_log WHERE action = 'roster_import'")
-    execute(database_url, "UPDATE audit_log SET actor = 'someone else' WHERE seq = :seq", seq=entry["seq"])
+    [entry] = audit_entries(database_url, "action = 'roster_import'")
+    execute(database_url, "UPDATE audit_log SET actor = 'someone else' WHERE id = :id", id=entry["id"])
     done = run_assigner(embedded_env(home), "audit", "verify")
     assert done.returncode != 0
-    assert done.stderr.startswith(f"FAILED at entry {entry['seq']}:"), done.stderr
+    assert done.stderr.startswith(f"FAILED at entry {entry['place']}:"), done.stderr

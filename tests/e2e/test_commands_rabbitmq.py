@@ -33,6 +33,7 @@ from e2e.support import (
     WorkerProcess,
     answers,
     assignments,
+    audit_entries,
     command,
     events_by_declaration,
     events_of_command,
@@ -138,8 +139,7 @@ def state(database_url: str) -> dict[str, Any]:
 
 def rejections_audited(database_url: str, command_id: str | None = None) -> list[dict[str, Any]]:
     """The audit entries of refused commands (of one, if named), in chain order."""
-    rows = query(database_url, "SELECT seq, actor, action, command_id, reason, details FROM audit_log "
-                               "WHERE action = 'command_rejected' ORDER BY seq")
+    rows = audit_entries(database_url, "action = 'command_rejected'")
     return [row for row in rows if command_id is None or row["command_id"] == command_id]
 
 
@@ -598,10 +598,10 @@ def commands_run(upstream: Upstream, events: EventCollector, worker: WorkerProce
     assign_all(upstream, events, worker, [message(n, AIRPORT) for n in numbers(3, start=9600)])
 
 
-def seq_of(database_url: str, where: str) -> int:
-    """The seq of the one audit entry matching a condition."""
-    [row] = query(database_url, f"SELECT seq FROM audit_log WHERE {where}")
-    return int(row["seq"])
+def entry_of(database_url: str, where: str) -> tuple[int, int]:
+    """The id and the place in chain order of the one audit entry matching a condition."""
+    [row] = audit_entries(database_url, where)
+    return int(row["id"]), int(row["place"])
 
 
 class TestAuditTrail:
@@ -616,18 +616,19 @@ class TestAuditTrail:
         assert verified.returncode == 0, verified.stderr
         assert verified.stdout.startswith("OK"), verified.stdout
 
-        edited = seq_of(database_url, "action = 'reassigned' AND mode = 'manual'")
-        execute(database_url, "UPDATE audit_log SET officer_id = 'a1' WHERE seq = :seq", seq=edited)
+        entry, edited = entry_of(database_url, "action = 'reassigned' AND mode = 'manual'")
+        execute(database_url, "UPDATE audit_log SET officer_id = 'a1' WHERE id = :id", id=entry)
         tampered = run_assigner(env, "audit", "verify")
         assert tampered.returncode != 0 and tampered.stdout == ""
         assert tampered.stderr.startswith(f"FAILED at entry {edited}:"), tampered.stderr
 
-        execute(database_url, "UPDATE audit_log SET officer_id = 'a3' WHERE seq = :seq", seq=edited)
+        execute(database_url, "UPDATE audit_log SET officer_id = 'a3' WHERE id = :id", id=entry)
         restored = run_assigner(env, "audit", "verify")
         assert restored.returncode == 0 and restored.stdout.startswith("OK"), "restoring the entry did not restore the chain"
 
-        deleted = seq_of(database_url, "action = 'officer_absent'")
-        execute(database_url, "DELETE FROM audit_log WHERE seq = :seq", seq=deleted)
+        entry, deleted = entry_of(database_url, "action = 'officer_absent'")
+        execute(database_url, "DELETE FROM audit_log WHERE id = :id", id=entry)
         truncated = run_assigner(env, "audit", "verify")
         assert truncated.returncode != 0 and truncated.stdout == ""
-        assert f"entry {deleted} is missing" in truncated.stderr, truncated.stderr
+        assert truncated.stderr.startswith(f"FAILED at entry {deleted}:"), truncated.stderr
+        assert "is missing" in truncated.stderr, truncated.stderr

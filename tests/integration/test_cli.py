@@ -146,16 +146,18 @@ class TestBench:
     def test_bench_assigns_evenly_on_a_scratch_database_and_prints_figures(
         self, backend: str, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
     ) -> None:
-        args = ["bench", "--count", "301", "--batch-size", "50"]
+        args = ["bench", "assign", "--count", "301", "--batch-size", "50", "--json"]
         if backend == "postgresql":
             request.getfixturevalue("postgres_url")  # fails in CI, skips elsewhere, when the server is missing
             args += ["--postgres", POSTGRES_ADMIN_URL]
         assert run(args) == 0
-        out = capsys.readouterr().out
-        assert "301 declarations in" in out and f"on {backend}" in out
-        spreads = [line for line in out.splitlines() if "spread" in line]
-        assert len(spreads) == 3 and all(line.endswith(("spread 0", "spread 1")) for line in spreads)
-        assert "peak memory" in out
+        figures = json.loads(capsys.readouterr().out)
+        assert (figures["bench"], figures["database"]) == ("assign", backend)
+        assert (figures["declarations"], figures["assigned"]) == (301, 301)
+        units = figures["units"]
+        assert [unit["unit"] for unit in units] == ["01B1/00", "01B1/01", "02CI/00"]
+        assert sum(unit["assigned"] for unit in units) == 301 and all(unit["spread"] in (0, 1) for unit in units)
+        assert figures["peak_rss_mib"] > 0
 
 
 class TestSample:

@@ -1,4 +1,5 @@
-"""Migration 0003 on a database that already has audit entries: they are chained, and the chain verifies."""
+"""Migrations 0003 and 0006 on a database that already has audit entries: they are chained, then sealed as one
+batch, and the log verifies, new batches after it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from assigner.settings import Settings
 from assigner.storage import migrate
 from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
-from assigner.storage.tables import AuditRow, DeclarationRow
+from assigner.storage.tables import AuditRow, AuditSealRow, DeclarationRow
 from assigner.storage.types import Json, UtcDateTime
 from environment import POSTGRES_ADMIN_URL, service_missing
 from integration.helpers import load_roster, roster
@@ -112,8 +113,10 @@ class TestMigration0003:
             rows = connection.execute(
                 sa.select(AuditRow.id, AuditRow.seq, AuditRow.prev_hash, AuditRow.hash).order_by(AuditRow.id)
             ).all()
+            seals = connection.execute(sa.select(AuditSealRow)).all()
         engine.dispose()
         assert [row.seq for row in rows] == [1, 2, 3, 4]
+        assert [(seal.seq, seal.batch, seal.entries, seal.last_hash) for seal in seals] == [(1, 1, 4, rows[-1].hash)]
         assert rows[0].prev_hash == GENESIS
         assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
         settings = Settings(database_url=unmigrated_url, home=tmp_path / "home")
@@ -121,10 +124,11 @@ class TestMigration0003:
         try:
             result = verify_audit(runtime.ready().unit_of_work())
             assert result.ok, result.problem
-            assert (result.entries, result.turns, result.head) == (4, 3, rows[-1].hash)
-            load_roster(runtime, roster(Unit("02CI", "01"), "x"))  # new entries continue the chain
-            result = verify_audit(runtime.unit_of_work())
-            assert result.ok and result.entries == 5
+            assert (result.entries, result.turns, result.head) == (4, 3, seals[0].hash)
+            load_roster(runtime, roster(Unit("02CI", "01"), "x"))  # a new batch, sealed after the old one
+            later = verify_audit(runtime.unit_of_work())
+            assert later.ok and later.entries == 5
+            assert verify_audit(runtime.unit_of_work(), since=result.head).entries == 1
         finally:
             runtime.engine.dispose()
 

@@ -16,7 +16,8 @@ from assigner.devtools.chaos.plan import Planned
 from assigner.settings import Settings
 
 TICK_SECONDS = 0.05
-MAX_CHUNK = 500  # after an outage, the backlog goes out in confirmed chunks of this many
+MAX_CHUNK = 500  # what falls due while a chunk waits for its confirms goes out in the next, up to this many
+STALL_SECONDS = 1.0  # a chunk confirmed later than this after it was sent: the broker was away
 RECONNECT_SECONDS = 0.5
 
 
@@ -41,6 +42,9 @@ class Upstream(threading.Thread):
         self.published = Published()
 
     def run(self) -> None:
+        # The schedule's clock stops while the broker is away: afterwards the stream goes on at the offered
+        # rate instead of sending all it missed at once, so the faults after an outage (each due at a share
+        # of the stream) still find work coming to resume.
         started = time.monotonic()
         sent = 0
         publisher: Publisher | None = None
@@ -51,7 +55,11 @@ class Upstream(threading.Thread):
                     time.sleep(TICK_SECONDS)
                     continue
                 chunk = [_outgoing(planned) for planned in self.messages[sent:due]]
+                began = time.monotonic()
                 publisher = self._publish(publisher, chunk)
+                stalled = time.monotonic() - began - STALL_SECONDS
+                if stalled > 0:
+                    started += stalled
                 sent = due
         except InterruptedError:
             pass

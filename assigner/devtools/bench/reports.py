@@ -1,4 +1,4 @@
-"""`assigner bench --report`: a year of synthetic declarations bulk-loaded, then reports timed on it."""
+"""`assigner bench report`: a year of synthetic declarations bulk-loaded, then reports timed on it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""`assigner bench`: what the product costs, measured on this machine against what it is compared with."""

@@ -1,0 +1,153 @@
+"""assigner's worker processes draining a backlog queued before they start, with what they waited on.
+
+While they drain, another connection samples `pg_stat_activity` every few milliseconds: a sample where a
+worker's backend waits on a lock (`wait_event_type = 'Lock'`: one held by another transaction) counts
+against that worker, out of all the samples of the drain. Each worker's peak RSS is the kernel's high-water
+mark (VmHWM) read just before it stops.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.broker.publishing import Outgoing, Publisher
+from assigner.devtools.bench.world import World
+from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
+from assigner.settings import Settings
+
+EVENTS_QUEUE = "assigner.bench.events"
+PUBLISH_CHUNK = 1000
+SAMPLE_SECONDS = 0.005
+DRAIN_SECONDS = 900.0
+
+
+@dataclass(frozen=True)
+class WorkerDrain:
+    """A drain by `workers` processes: how many declarations in how long, their peak RSS and lock waits."""
+
+    workers: int
+    messages: int
+    seconds: float
+    peak_rss_mib: float
+    lock_wait_share: list[float]
+
+    @property
+    def rate(self) -> float:
+        """Declarations per second, queue to event."""
+        return self.messages / self.seconds if self.seconds > 0 else 0.0
+
+
+def queue_backlog(world: World, bodies: Sequence[bytes]) -> None:
+    """Declare the contract's queues and an events queue bound to every event, then queue the bodies."""
+    with connect(Settings(broker_url=world.broker_url)) as connection:
+        topology.declare(connection, events_queue=EVENTS_QUEUE)
+        publisher = Publisher(connection)
+        for first in range(0, len(bodies), PUBLISH_CHUNK):
+            publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first:first + PUBLISH_CHUNK]])
+
+
+def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1) -> WorkerDrain:
+    """Queue the backlog, start the workers, time from the first declaration taken to the last event queued."""
+    queue_backlog(world, bodies)
+    with tempfile.TemporaryDirectory() as folder:
+        started = [start_worker(world, Path(folder), number) for number in range(workers)]
+        sampler = LockSampler(world.database_url, workers)
+        try:
+            first, last = _watch(world, len(bodies), sampler)
+            rss = max(_peak_rss_mib(worker) for worker in started)
+        finally:
+            sampler.stop()
+            codes = [worker.stop() for worker in started]
+        if any(code != 0 for code in codes):
+            raise ChaosFailed(f"a bench worker exited with {codes}")
+    return WorkerDrain(workers, len(bodies), last - first, rss, sampler.shares())
+
+
+def start_worker(world: World, folder: Path, number: int) -> Worker:
+    """`assigner worker` number N, its database sessions named assigner-bench-wN."""
+    url = make_url(world.database_url).update_query_dict({"application_name": f"assigner-bench-w{number}"})
+    env = worker_env(url.render_as_string(hide_password=False), world.broker_url, folder, "classic")
+    env["ASSIGNER_EVENTS_QUEUE"] = EVENTS_QUEUE
+    worker = Worker(number, env, folder)
+    worker.start()
+    return worker
+
+
+class LockSampler:
+    """Samples which workers' backends wait on a lock, in a thread of its own, while started."""
+
+    def __init__(self, database_url: str, workers: int) -> None:
+        url = make_url(database_url)
+        self.database = url.database
+        self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.workers = workers
+        self.samples = 0
+        self.waiting: Counter[str] = Counter()
+        self._counting = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def count(self, on: bool) -> None:
+        """Count samples from now (the drain began) or no more (it ended)."""
+        if on:
+            self._counting.set()
+        else:
+            self._counting.clear()
+
+    def stop(self) -> None:
+        """End the sampling thread."""
+        self._stopped.set()
+        self._thread.join()
+
+    def shares(self) -> list[float]:
+        """Each worker's share of the samples spent waiting on a lock."""
+        return [self.waiting[f"assigner-bench-w{n}"] / self.samples if self.samples else 0.0
+                for n in range(self.workers)]
+
+    def _run(self) -> None:
+        query = ("SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = %s "
+                 "AND state = 'active' AND wait_event_type = 'Lock'")
+        with psycopg.connect(self.conninfo, autocommit=True) as connection:
+            while not self._stopped.is_set():
+                if self._counting.is_set():
+                    names = [row[0] for row in connection.execute(query, (self.database,))]
+                    self.samples += 1
+                    self.waiting.update(names)
+                time.sleep(SAMPLE_SECONDS)
+
+
+def _watch(world: World, expected: int, sampler: LockSampler) -> tuple[float, float]:
+    """(when the first declaration was taken, when the last event was queued), by polling the queues."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    first: float | None = None
+    with connect(Settings(broker_url=world.broker_url)) as connection:
+        while time.monotonic() < deadline:
+            if first is None and topology.depth(connection, topology.DECLARATIONS) < expected:
+                first = time.perf_counter()
+                sampler.count(True)
+            if first is not None and topology.depth(connection, EVENTS_QUEUE) >= expected:
+                sampler.count(False)
+                return first, time.perf_counter()
+            time.sleep(0.002 if first is None else 0.02)
+    raise ChaosFailed(f"the workers did not drain {expected:,} declarations in {DRAIN_SECONDS:.0f} s")
+
+
+def _peak_rss_mib(worker: Worker) -> float:
+    if worker.process is None:
+        return 0.0
+    for line in Path(f"/proc/{worker.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

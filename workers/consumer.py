@@ -176,7 +176,8 @@ class QueueConsumer:
         self._buffered_bytes += len(message.body)
 
     def _collect(self, connection: Connection) -> list[Message]:
-        """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first."""
+        """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first;
+        after that, those already here (delivered while the last batch was handled), without waiting more."""
         self._buffer.clear()
         self._buffered_bytes = 0
         deadline: float | None = None
@@ -184,9 +185,7 @@ class QueueConsumer:
             if deadline is None:
                 timeout = self.idle_poll
             else:
-                timeout = deadline - time.monotonic()
-                if timeout <= 0:
-                    break
+                timeout = max(deadline - time.monotonic(), 0.0)
             if not _drain(connection, timeout):
                 if self._buffer or self.stopping.is_set():
                     break

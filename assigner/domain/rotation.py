@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -51,11 +52,21 @@ def next_officer(roster: Sequence[RosterSlot], cursor: int) -> tuple[RosterSlot,
 
     Returns None when nobody on the roster is eligible.
     """
-    ordered = sorted(roster, key=lambda slot: slot.position)
-    after = [slot for slot in ordered if slot.position > cursor]
-    before = [slot for slot in ordered if slot.position <= cursor]
+    ordered = sorted(roster, key=_position)
+    return _first_eligible(ordered, bisect_right(ordered, cursor, key=_position))
+
+
+def _position(slot: RosterSlot) -> int:
+    return slot.position
+
+
+def _first_eligible(ordered: Sequence[RosterSlot], start: int) -> tuple[RosterSlot, tuple[Skip, ...]] | None:
+    """From index `start` of a roster in position order, wrapping round: the first eligible officer and those
+    skipped on the way; the work is in proportion to those skipped, not to the roster."""
     skipped: list[Skip] = []
-    for slot in after + before:
+    count = len(ordered)
+    for step in range(count):
+        slot = ordered[(start + step) % count]
         if slot.eligibility is Eligibility.ELIGIBLE:
             return slot, tuple(skipped)
         skipped.append(Skip(slot.officer_id, slot.eligibility))
@@ -73,16 +84,18 @@ class Rotation:
     auto_channels: frozenset[Channel] = field(default_factory=lambda: frozenset({Channel.YELLOW}))
     groups: GroupSettings = field(default_factory=GroupSettings)
 
+    def __post_init__(self) -> None:
+        self.roster = tuple(sorted(self.roster, key=_position))  # once a batch, not once a turn
+        self._index = {slot.officer_id: slot for slot in self.roster}
+
     def has_eligible(self) -> bool:
         """Whether anyone on the roster can take a turn now."""
         return any(slot.eligibility is Eligibility.ELIGIBLE for slot in self.roster)
 
     def eligibility_of(self, officer_id: str) -> Eligibility | None:
         """An officer's eligibility in this unit; None when not on its roster."""
-        for slot in self.roster:
-            if slot.officer_id == officer_id:
-                return slot.eligibility
-        return None
+        slot = self._index.get(officer_id)
+        return None if slot is None else slot.eligibility
 
     def mark(self, officer_id: str, eligibility: Eligibility) -> None:
         """Change an officer's eligibility for the turns still to come in this transaction."""
@@ -90,10 +103,11 @@ class Rotation:
             RosterSlot(slot.officer_id, slot.position, eligibility) if slot.officer_id == officer_id else slot
             for slot in self.roster
         )
+        self._index = {slot.officer_id: slot for slot in self.roster}
 
     def take_turn(self) -> Turn | None:
         """Give the next turn and move the cursor; None (cursor unmoved) if nobody is eligible."""
-        found = next_officer(self.roster, self.position)
+        found = _first_eligible(self.roster, bisect_right(self.roster, self.position, key=_position))
         if found is None:
             return None
         slot, skipped = found

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.decisions import Decision, Outcome
@@ -36,16 +36,16 @@ class DeclarationStore:
 
     def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:
         """Each unit's held declarations, oldest hold first."""
-        keys = [(u.customs_office, u.department) for u in units]
-        if not keys:
+        wanted = set(units)
+        if not wanted:
             return {}
-        query = (
-            select(DeclarationRow)
+        query = (  # by office, then the departments here (see RotationStore.unit_rows)
+            select(DeclarationRow, HoldRow.customs_office, HoldRow.department)
             .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
-            .where(tuple_(HoldRow.customs_office, HoldRow.department).in_(keys))
+            .where(HoldRow.customs_office.in_(sorted({unit.customs_office for unit in wanted})))
             .order_by(HoldRow.id)
         )
-        rows = list(self.session.scalars(query))
+        rows = [row for row, office, department in self.session.execute(query) if Unit(office, department) in wanted]
         containers = containers_of(self.session, [row.declaration_key for row in rows])
         held: dict[Unit, list[Declaration]] = {}
         for row in rows:

@@ -61,3 +61,25 @@ class TestCollect:
         queue = consumer(tmp_path, Batching(size=100, wait=0.05, max_bytes=10**6))
         assert len(queue._collect(FakeConnection(queue, [b"{}"] * 2))) == 2  # type: ignore[arg-type]
         assert queue._collect(FakeConnection(queue, [])) == []  # type: ignore[arg-type]
+
+    def test_with_no_wait_a_batch_takes_every_message_already_delivered(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
+        assert len(queue._collect(FakeConnection(queue, [b"{}"] * 7))) == 7  # type: ignore[arg-type]
+
+    def test_with_no_wait_a_batch_stops_at_the_first_message_not_yet_here(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
+        connection = SlowAfter(queue, [b"{}"] * 3, late=[b"{}"] * 2)
+        assert len(queue._collect(connection)) == 3  # type: ignore[arg-type]
+
+
+class SlowAfter(FakeConnection):
+    """Delivers the first bodies at once; the late ones only to a drain that waits more than 10 ms."""
+
+    def __init__(self, consumer: QueueConsumer, bodies: list[bytes], late: list[bytes]) -> None:
+        super().__init__(consumer, bodies)
+        self.late = list(late)
+
+    def drain_events(self, timeout: float) -> None:
+        if not self.bodies and self.late and timeout > 0.01:
+            self.bodies.append(self.late.pop(0))
+        super().drain_events(timeout)

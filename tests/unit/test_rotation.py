@@ -115,6 +115,18 @@ class TestTakeTurn:
         assert (second.officer_id, second.started_from, second.skipped) == ("a", 10, ())
 
 
+    def test_a_roster_given_out_of_order_turns_in_position_order(self) -> None:
+        rotation = Rotation(UNIT, (RosterSlot("c", 10), RosterSlot("a", 3), RosterSlot("b", 7, ABSENT)))
+        turns = [rotation.take_turn() for _ in range(3)]
+        assert officers_of(turns) == ["a", "c", "a"]
+        assert turns[1] is not None and turns[1].skipped == (Skip("b", ABSENT),)
+
+    def test_an_officer_marked_absent_mid_batch_is_skipped_and_known_absent(self) -> None:
+        rotation = Rotation(UNIT, roster_of(["a", "b", "c"]))
+        rotation.mark("b", ABSENT)
+        assert rotation.eligibility_of("b") is ABSENT and rotation.eligibility_of("x") is None
+        assert officers_of([rotation.take_turn() for _ in range(3)]) == ["a", "c", "a"]
+
 @st.composite
 def rosters(draw: st.DrawFn) -> tuple[RosterSlot, ...]:
     """1-12 officers at distinct, possibly gapped positions, some unavailable, at least one eligible."""

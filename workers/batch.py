@@ -70,8 +70,7 @@ class BatchHandler:
         now = self.runtime.clock()
         publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
         self._mark(events, letters.to_publish)
-        for message in batch:
-            message.ack()
+        acknowledge(batch, self.embedded)
         metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
         for result in results:
             metrics.count_decisions(result.released + result.decisions)
@@ -169,6 +168,17 @@ def mark_published_quietly(runtime: Runtime, events: Sequence[Event], letters: S
         mark_dead_letters_published(runtime.unit_of_work(), letters, runtime.clock)
     except OUTAGES as error:
         log.warning("outbox.not_marked", events=len(events), dead_letters=len(letters), error=first_line(error))
+
+
+def acknowledge(batch: Sequence[Message], one_by_one: bool) -> None:
+    """Ack a whole batch. On RabbitMQ, one ack of the last delivery with `multiple`: the batch holds every
+    message delivered on the channel and not yet acknowledged, in delivery order (a batch that fails closes
+    the connection, so none is left behind unacknowledged). The embedded transport ignores `multiple`."""
+    if one_by_one:
+        for message in batch:
+            message.ack()
+    elif batch:
+        batch[-1].ack(multiple=True)
 
 
 def _log_refusals(letters: RefusedCopies) -> None:

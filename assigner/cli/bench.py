@@ -69,7 +69,7 @@ def verify(
     as_json: AsJson = False,
 ) -> None:
     """Write an audit log of ENTRIES (turns over 10 units, sealed per 500), time a full verify and one
-    `--since` the head at 99 %."""
+    `--since` the head written before the last 1 % (or the last batch)."""
     assigner_logging.configure(level="WARNING")
     with progress(not as_json) as advance:
         figures = runs.verify(entries, postgres, advance)

@@ -26,11 +26,11 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
     if not rows:
         return
     table = cast(Table, model.__table__)
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
         session.execute(insert(table), rows)
         return
     names = list(rows[0])
-    dialect = session.get_bind().dialect
     converters = [_converter(table.c[name].type, dialect) for name in names]
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -5,30 +5,62 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from assigner.bootstrap import Runtime
 from assigner.cli import run
+from assigner.devtools.bench import compare, costs
+from assigner.devtools.bench.runs import scratch_runtime
+from assigner.devtools.bench.world import World, bench_world
 from environment import POSTGRES_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 SERVER = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def bench_leftovers() -> tuple[list[str], list[str]]:
-    """The bench's vhosts and databases still on the servers."""
-    vhosts = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, check=True)
-    databases = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
-                               capture_output=True, text=True, check=True)
-    return ([name for name in vhosts.stdout.split() if name.startswith("assigner-bench-")],
-            [name for name in databases.stdout.split() if name.startswith("assigner_bench")])
+def still_there(vhosts: set[str], databases: set[str]) -> tuple[set[str], set[str]]:
+    """Which of these vhosts and databases the servers still hold."""
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, check=True)
+    stored = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
+                            capture_output=True, text=True, check=True)
+    return vhosts & set(listed.stdout.split()), databases & set(stored.stdout.split())
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], set[str]]:
+    """The vhosts and databases the compare run makes, noted as it makes them (other runs on the same
+    servers may make their own meanwhile)."""
+    vhosts: set[str] = set()
+    databases: set[str] = set()
+
+    @contextmanager
+    def noted_world(*args: Any, **kwargs: Any) -> Iterator[World]:
+        with bench_world(*args, **kwargs) as world:
+            vhosts.add(world.vhost)
+            databases.add(str(make_url(world.database_url).database))
+            yield world
+
+    @contextmanager
+    def noted_runtime(*args: Any, **kwargs: Any) -> Iterator[Runtime]:
+        with scratch_runtime(*args, **kwargs) as runtime:
+            databases.add(str(runtime.engine.url.database))
+            yield runtime
+
+    monkeypatch.setattr(compare, "bench_world", noted_world)
+    monkeypatch.setattr(costs, "scratch_runtime", noted_runtime)
+    return vhosts, databases
 
 
 class TestBenchCompare:
     def test_a_small_compare_measures_everything_and_leaves_nothing_behind(
-        self, rabbitmq_url: str, postgres_url: str, capsys: pytest.CaptureFixture[str]
+        self, rabbitmq_url: str, postgres_url: str, capsys: pytest.CaptureFixture[str],
+        made: tuple[set[str], set[str]],
     ) -> None:
-        before = bench_leftovers()
         args = ["bench", "compare", "--count", "300", "--latency-count", "40", "--rate", "100", "--cost-count", "20",
                 "--history", "300", "--large-roster", "30", "--many-units", "12", "--scale-units", "6",
                 "--rabbitmq", SERVER, "--postgres", POSTGRES_ADMIN_URL, "--json"]
@@ -49,4 +81,6 @@ class TestBenchCompare:
         judged = {row["target"]: row["holds"] for row in found["targets"]}
         assert judged["worker / Celery doing nothing"] == (found["assigner_over_celery"] >= 2)
         assert len(judged) == 3 + 3 + 2 + 1
-        assert bench_leftovers() == before
+        vhosts, databases = made
+        assert len(vhosts) == 3 + 1 + 3 and len(databases) == 3 + 1 + 3 + 6  # drains, latency, scaling; costs
+        assert still_there(vhosts, databases) == (set(), set())

@@ -14,12 +14,12 @@ from assigner.devtools.bench.baselines.celery_noop import celery_noop_drain
 from assigner.devtools.bench.baselines.raw_loop import raw_amqp_drain
 from assigner.devtools.bench.drain import worker_drain
 from assigner.devtools.bench.latency import latency
+from assigner.devtools.bench.runs import SAMPLE_UNITS
 from assigner.devtools.bench.targets import targets
 from assigner.devtools.bench.world import bench_world
 from assigner.devtools.chaos.setup import require_loopback
 from assigner.domain.model import Unit
 
-SAMPLE_UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
 SCALE_WORKERS = (1, 2, 4)
 
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from assigner.bootstrap import Runtime
+from assigner.devtools.bench.history import import_units
 from assigner.devtools.chaos.cluster import ChaosFailed, rabbitmqctl
 from assigner.domain.model import Unit
-from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.services.roster import import_roster
 from assigner.settings import Settings
 from assigner.storage import migrate
 from assigner.storage.scratch import scratch_database
@@ -51,10 +50,3 @@ def bench_world(rabbitmq: str, postgres: str, units: Sequence[Unit], officers_pe
             rabbitmqctl("delete_vhost", stem)
         except ChaosFailed:
             pass  # the broker is away: nothing more can be removed
-
-
-def import_units(runtime: Runtime, units: Sequence[Unit], officers_per_unit: int) -> None:
-    """A roster of `officers_per_unit` checkers in each unit."""
-    entries = [RosterEntry(Officer(f"off.{unit.customs_office}.{unit.department}.{index}", f"Officer {index}"),
-                           unit, Role.CHECKER) for unit in units for index in range(officers_per_unit)]
-    import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")

@@ -15,7 +15,7 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from assigner.bootstrap import Runtime
 from assigner.domain.decisions import Decision
 from assigner.domain.errors import first_line
-from assigner.health import DEAD_LETTERS, QUEUES, queue_stats
+from assigner.ops.probes import DEAD_LETTERS, QUEUES, queue_stats
 
 log = structlog.get_logger("assigner.worker")
 REFRESH_SECONDS = 10.0

@@ -8,11 +8,11 @@ from typing import Any
 from celery import bootsteps
 from celery.signals import worker_shutting_down
 
-from assigner import logging as assigner_logging
+from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
-from workers.batch import BatchHandler
-from workers.commands import CommandHandler
+from workers.handlers.declarations import BatchHandler
+from workers.handlers.commands import CommandHandler
 from workers import metrics
 from workers.consumer import Batching, QueueConsumer
 
@@ -33,7 +33,7 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
 
     def start(self, parent: Any) -> None:
         runtime = Runtime().ready()
-        assigner_logging.configure(runtime.settings.log_format)
+        logs.configure(runtime.settings.log_format)
         settings = runtime.settings
         declarations = QueueConsumer(runtime, self.stopping, topology.DECLARATIONS, BatchHandler,
                                      Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes))

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from assigner import logging as assigner_logging
+from assigner import logs
 from assigner.bootstrap import Runtime
-from assigner.declaration_file import Rejected, count_lines, read_declarations
+from assigner.files.declaration_lines import Rejected, count_lines, read_declarations
 from assigner.domain.model import Declaration
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 
@@ -50,7 +50,7 @@ def assign(
 ) -> None:
     """Assign every declaration of FILE through the rotation, and print a summary."""
     runtime = Runtime().ready()
-    assigner_logging.configure(runtime.settings.log_format, "INFO" if verbose else "WARNING")
+    logs.configure(runtime.settings.log_format, "INFO" if verbose else "WARNING")
     started = time.perf_counter()
     tally = assign_file(runtime, file, batch_size or runtime.settings.batch_size)
     print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
@@ -83,7 +83,7 @@ def _run(runtime: Runtime, batch: list[tuple[int, Declaration]], tally: Tally) -
     for result in results:
         tally.add(result)
         for decision in result.released + result.decisions:
-            assigner_logging.log_decision(decision)
+            logs.log_decision(decision)
     for refusal in refused:
         tally.rejected.append(Rejected(batch[refusal.index][0], f"refused by the database: {refusal.reason}"))
 

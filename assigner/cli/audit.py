@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import InvalidInput
 from assigner.services.audit import declaration_history, verify_audit

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from assigner import logging as assigner_logging
-from assigner.cli.bench_output import emit, progress
+from assigner import logs
+from assigner.cli.output.bench_table import emit, progress
 from assigner.devtools.bench import runs
 from assigner.devtools.bench.compare import CompareOptions, run_compare
 
@@ -32,7 +32,7 @@ def assign(
     as_json: AsJson = False,
 ) -> None:
     """Import the sample roster (3 units), assign COUNT declarations in process: rate, memory, spread."""
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     emit("assign", runs.assign(count, postgres, batch_size), as_json)
 
 
@@ -45,7 +45,7 @@ def pipeline(
     as_json: AsJson = False,
 ) -> None:
     """Start a worker process, publish COUNT declarations, time until the last event is back."""
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     emit("pipeline", runs.pipeline(count, postgres, broker, batch_size), as_json)
 
 
@@ -56,7 +56,7 @@ def report(
     as_json: AsJson = False,
 ) -> None:
     """Load a year of ROWS declarations, then time the reports an office and an auditor run."""
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     with progress(not as_json) as advance:
         figures = runs.reports(rows, postgres, advance)
     emit("report", figures, as_json)
@@ -70,7 +70,7 @@ def verify(
 ) -> None:
     """Write an audit log of ENTRIES (turns over 10 units, sealed per 500), time a full verify and one
     `--since` the head written before the last 1 % (or the last batch)."""
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     with progress(not as_json) as advance:
         figures = runs.verify(entries, postgres, advance)
     emit("verify", figures, as_json)
@@ -99,7 +99,7 @@ def compare(
     """Side by side on this machine's RabbitMQ and PostgreSQL: Celery doing nothing, the broker's limit for
     our work, assigner's worker; latency at a fixed load; costs as rosters, units and history grow; 1, 2
     and 4 workers over many units; peak RSS; and which targets hold."""
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     options = CompareOptions(count, rate, latency_count, cost_count, history, large_roster, many_units,
                              scale_units, rabbitmq, postgres)
     say = (lambda line: None) if as_json else (lambda line: typer.echo(f"bench: {line}", err=True))

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assigner import logging as assigner_logging
+from assigner import logs
 from assigner.devtools.chaos.run import Options, Report, run_chaos
 
 DEFAULTS = Options()
@@ -43,7 +43,7 @@ def chaos(
     """
     if queue_type not in ("classic", "quorum"):
         raise typer.BadParameter("classic or quorum", param_hint="--queue-type")
-    assigner_logging.configure(level="WARNING")
+    logs.configure(level="WARNING")
     console = Console(stderr=True)
     options = Options(count, rate, workers, kills, broker_restarts, database_restarts, queue_type, rabbitmq, postgres,
                       restart_rabbitmq, restart_postgresql, drain_timeout)

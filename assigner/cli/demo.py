@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import Progress
 
 from assigner.bootstrap import Runtime
-from assigner.cli.publish import publish_lines
-from assigner.demo import (
+from assigner.cli.publish import publish_with_progress
+from assigner.devtools.demo.run import (
     Watch,
     claim_home,
     demo_settings,
@@ -24,9 +24,9 @@ from assigner.demo import (
     wait_until_consuming,
     watch_events,
 )
-from assigner.demo_stream import FIRST_DAY, DemoStream, pilot_stream
-from assigner.domain.report import Period, Scope
-from assigner.report_output import print_table
+from assigner.devtools.demo.stream import FIRST_DAY, DemoStream, pilot_stream
+from assigner.domain.reports import Period, Scope
+from assigner.cli.output.report_formats import print_table
 from assigner.services.reports import build_report
 
 TIMEOUT_SECONDS = 50.0
@@ -56,7 +56,7 @@ def _run(home: Path) -> None:
             started = time.perf_counter()
             with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
                 sent = progress.add_task("publishing", total=len(stream.messages))
-                publish_lines(settings, iter(stream.messages), len(stream.messages))
+                publish_with_progress(settings, stream.messages, len(stream.messages))
                 progress.update(sent, completed=len(stream.messages))
                 done = progress.add_task("processing", total=len(stream.messages) - stream.malformed)
                 expected = len(stream.messages) - stream.malformed

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from assigner.bootstrap import Runtime
-from assigner.health import Limits, check_health
+from assigner.ops.probes import Limits, check_health
 
 
 def health(

@@ -12,12 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import InvalidInput
-from assigner.domain.report import Scope
-from assigner.report_chart import write_chart
-from assigner.report_output import print_table, report_json, write_csv
+from assigner.domain.reports import Scope
+from assigner.cli.output.report_chart import write_chart
+from assigner.cli.output.report_formats import print_table, report_json, write_csv
 from assigner.services.reports import build_report, period_of
 
 

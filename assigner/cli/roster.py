@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import InvalidInput
-from assigner.roster_file import read_roster
+from assigner.files.roster_csv import read_roster
 from assigner.services.roster import import_roster, roster_listing
 
 app = typer.Typer(help="Officer rosters: import, list.", no_args_is_help=True)

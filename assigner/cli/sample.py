@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from assigner import codes, sample
+from assigner.schemas import codes
+from assigner.devtools import samples
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Unit
 
@@ -31,6 +32,6 @@ def write_sample(
     """Write COUNT distinct, valid declaration messages spread over the units (every channel)."""
     units = [_unit(text) for text in unit or ["01B1/00", "01B1/01", "02CI/00"]]
     with file.open("w", encoding="utf-8") as handle:
-        for message in sample.declarations(count, units, seed, channel=channel.value if channel else None):
+        for message in samples.declarations(count, units, seed, channel=channel.value if channel else None):
             handle.write(json.dumps(message) + "\n")
     typer.echo(f"wrote {count:,} declarations for {', '.join(map(str, units))} to {file}")

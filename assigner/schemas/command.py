@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.domain import commands as domain
 from assigner.domain.groups import GroupKind
 from assigner.domain.model import Unit

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.schemas.errors import describe_error

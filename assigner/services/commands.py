@@ -22,8 +22,8 @@ from assigner.domain.commands import (
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, command_event, new_event_id
 from assigner.domain.moves import Move
-from assigner.services import command_handlers as handlers
-from assigner.services.command_handlers import Change, Context
+from assigner.services import command_actions as actions
+from assigner.services.command_actions import Change, Context
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
 
@@ -31,11 +31,11 @@ from assigner.services.transactions import in_transaction
 CLOCK_SKEW = timedelta(minutes=5)
 
 HANDLERS: dict[type[Any], Callable[[Context, Any], Change]] = {
-    Reassign: handlers.reassign,
-    ReassignGroup: handlers.reassign_group,
-    OfficerAbsent: handlers.officer_absent,
-    OfficerAvailable: handlers.officer_available,
-    Complete: handlers.complete,
+    Reassign: actions.reassign,
+    ReassignGroup: actions.reassign_group,
+    OfficerAbsent: actions.officer_absent,
+    OfficerAvailable: actions.officer_available,
+    Complete: actions.complete,
 }
 
 

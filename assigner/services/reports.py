@@ -8,7 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from assigner.domain.errors import InvalidInput
-from assigner.domain.report import Period, Report, Scope, UnitFigures
+from assigner.domain.reports import Period, Report, Scope, UnitFigures
 
 
 class ReportCounts(Protocol):

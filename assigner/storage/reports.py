@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from assigner.domain.model import Status, Unit
-from assigner.domain.report import OfficerFigures, Scope, UnitFigures
+from assigner.domain.reports import OfficerFigures, Scope, UnitFigures
 from assigner.storage.tables import (
     AssignmentRow,
     DeclarationRow,

@@ -255,9 +255,7 @@ class WorkerProcess:
     """`python -m assigner worker` in its own session; its JSON log lines (stderr) go to a file."""
 
     def __init__(self, env: Mapping[str, str], log_path: Path, command: Sequence[str] = WORKER_COMMAND) -> None:
-        # Only the variables given configure it: ASSIGNER_* of the test's own environment must not leak in.
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
-        self.env = {**inherited, **env}
+        self.env = process_env(env)
         self.log_path = log_path
         self.command = list(command)
         self.process: subprocess.Popen[bytes] | None = None
@@ -345,6 +343,13 @@ class WorkerProcess:
         if not self.log_path.exists():
             return "(no log)"
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def process_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """A child process's environment: the test's own, except that only the ASSIGNER_* settings given configure
+    it (those of the test's environment must not leak in)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
+    return {**inherited, **settings}
 
 
 StartWorker = Callable[..., WorkerProcess]
@@ -518,8 +523,7 @@ def events_of_command(events: Iterable[Delivered], command_id: str) -> list[Deli
 
 def run_assigner(env: Mapping[str, str], *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     """`python -m assigner ARGS` with exactly these ASSIGNER_* settings (none leak from the test's environment)."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
-    return subprocess.run([sys.executable, "-m", "assigner", *args], env={**inherited, **env}, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "assigner", *args], env=process_env(env), capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -9,7 +9,6 @@ events and dead letters through kombu on the embedded broker, and the database d
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kombu.entity import Queue
-from kombu.message import Message
-from kombu.messaging import Consumer, Producer
+from kombu.messaging import Producer
 
-from assigner.authentication import SIGNATURE_HEADER, new_key, sign
+from assigner.broker.authentication import SIGNATURE_HEADER, new_key, sign
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.schemas.event import EVENT
 from assigner.settings import Settings
+from e2e.embedded import assigner_ok, embedded_env, read_queue
 from e2e.support import WorkerProcess, audit_entries, execute, holders, query, run_assigner
 from integration.helpers import message, numbers
 
@@ -35,42 +33,16 @@ EVENTS_QUEUE = "test.command-events"
 ROSTER = ("officer_id,name,customs_office,department,role\n"
           + "".join(f"o{i},Officer {i},01B1,00,checker\n" for i in (1, 2, 3))
           + f"{SUPERVISOR},Supervisor E,01B1,00,supervisor\n")
-TIMEOUT = 120.0  # liveness only
 
 
-def embedded_env(home: Path) -> dict[str, str]:
+def home_env(home: Path) -> dict[str, str]:
     """A machine with no servers: a home folder, the supervisor's key in ASSIGNER_COMMAND_KEYS, JSON logs."""
-    return {
-        "ASSIGNER_HOME": str(home),
-        "ASSIGNER_EVENTS_QUEUE": EVENTS_QUEUE,
-        "ASSIGNER_LOG_FORMAT": "json",
-        "ASSIGNER_COMMAND_KEYS": json.dumps({SUPERVISOR: KEY}),
-    }
+    return embedded_env(home, EVENTS_QUEUE, command_keys=json.dumps({SUPERVISOR: KEY}))
 
 
 def assigner(home: Path, *args: str) -> str:
     """Run the CLI on the home; it must succeed; returns its output."""
-    done = run_assigner(embedded_env(home), *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list[Message]:
-    """`count` messages from a queue of the embedded broker (acknowledged as read)."""
-    got: list[Message] = []
-    exchange = topology.events_exchange() if binding else topology.DEFAULT_EXCHANGE
-    queue = Queue(name, exchange, routing_key="#" if binding else name, durable=True)
-    deadline = time.monotonic() + TIMEOUT
-    with connect(Settings(home=home, broker_url=None)) as connection, \
-            Consumer(connection, [queue], on_message=got.append):
-        while len(got) < count:
-            assert time.monotonic() < deadline, f"{len(got)} of {count} messages on {name} within {TIMEOUT} s"
-            try:
-                connection.drain_events(timeout=1)
-            except TimeoutError:
-                continue
-            got[-1].ack()
-    return got
+    return assigner_ok(home_env(home), *args)
 
 
 def read_events(home: Path, count: int) -> list[dict[str, Any]]:
@@ -114,7 +86,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def worker(home: Path, tmp_path: Path) -> Iterator[WorkerProcess]:
     """`assigner worker` on the embedded broker, knowing the supervisor's key; killed at the end."""
-    process = WorkerProcess(embedded_env(home), tmp_path / "worker.log").start()
+    process = WorkerProcess(home_env(home), tmp_path / "worker.log").start()
     yield process
     process.kill()
 
@@ -178,12 +150,12 @@ class TestSignedCommands:
         assert (moved["officer_id"], moved["previous_officer_id"], accepted["event"]) == ("o1", "o2", "command.accepted")
         assert holders(database_url)[stream[1]] == ("assigned", "o1")
 
-        verified = run_assigner(embedded_env(home), "audit", "verify")
+        verified = run_assigner(home_env(home), "audit", "verify")
         assert verified.returncode == 0 and verified.stdout.startswith("OK"), verified.stdout + verified.stderr
         worker.assert_running()
 
     def test_the_cli_refuses_to_send_for_a_supervisor_whose_key_it_does_not_have(self, home: Path) -> None:
-        done = run_assigner(embedded_env(home), "command", "reassign", numbers(1)[0], "--to", "o2", "--by", "sup.x")
+        done = run_assigner(home_env(home), "command", "reassign", numbers(1)[0], "--to", "o2", "--by", "sup.x")
         assert done.returncode == 1
         assert "no command key for 'sup.x'" in done.stderr
         assert not list((home / "broker").rglob(f"*.{topology.COMMANDS}.msg")), "a command was queued"
@@ -195,6 +167,6 @@ def test_tampering_with_the_sqlite_audit_log_is_named_by_audit_verify(home: Path
     assert assigner(home, "audit", "verify").startswith("OK")
     [entry] = audit_entries(database_url, "action = 'roster_import'")
     execute(database_url, "UPDATE audit_log SET actor = 'someone else' WHERE id = :id", id=entry["id"])
-    done = run_assigner(embedded_env(home), "audit", "verify")
+    done = run_assigner(home_env(home), "audit", "verify")
     assert done.returncode != 0
     assert done.stderr.startswith(f"FAILED at entry {entry['place']}:"), done.stderr

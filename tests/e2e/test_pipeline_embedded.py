@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -15,17 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kombu.entity import Queue
-from kombu.message import Message
-from kombu.messaging import Consumer
 from sqlalchemy import func, select
 
 from assigner.broker import topology
-from assigner.broker.connection import connect
 from assigner.schemas.event import EVENT
-from assigner.settings import Settings
 from assigner.storage.engine import make_engine
 from assigner.storage.tables import AssignmentRow
+from e2e.embedded import TIMEOUT, assigner_ok, embedded_env, read_queue
+from e2e.support import WorkerProcess, process_env
 from integration.helpers import message, numbers
 
 EVENTS_QUEUE = "test.events"
@@ -33,41 +28,20 @@ ROSTER = "officer_id,name,customs_office,department,role\n" + "".join(
     f"o{i},Officer {i},01B1,00,checker\n" for i in range(1, 5)
 )
 MALFORMED = [b"<xml/>", b"[1, 2]", json.dumps({"declaration_number": "1"}).encode()]
-TIMEOUT = 120.0
 
 
 def cli_env(home: Path) -> dict[str, str]:
     """The environment of a machine with no servers: only a home folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIGNER_")}
-    env.update(ASSIGNER_HOME=str(home), ASSIGNER_EVENTS_QUEUE=EVENTS_QUEUE, ASSIGNER_LOG_FORMAT="json")
-    return env
+    return process_env(embedded_env(home, EVENTS_QUEUE))
 
 
 def assigner(home: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "assigner", *args], env=cli_env(home), capture_output=True,
-                            text=True, timeout=TIMEOUT)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return assigner_ok(cli_env(home), *args)
 
 
-class Worker:
-    """`assigner worker` in its own process, on the embedded broker in `home`."""
-
-    def __init__(self, home: Path) -> None:
-        self.log = home / f"worker-{time.monotonic_ns()}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "assigner", "worker"], env=cli_env(home),
-                                            stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + TIMEOUT
-        while b"worker.consuming" not in self.log.read_bytes():
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "the worker did not start"
-            time.sleep(0.1)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(TIMEOUT)
+def start_worker(home: Path) -> WorkerProcess:
+    """`assigner worker` in its own process, on the embedded broker in `home`, once consuming."""
+    return WorkerProcess(cli_env(home), home / f"worker-{time.monotonic_ns()}.log").start(TIMEOUT)
 
 
 @pytest.fixture
@@ -83,24 +57,6 @@ def home(tmp_path: Path) -> Iterator[Path]:
 def write_stream(path: Path, bodies: list[bytes]) -> Path:
     path.write_bytes(b"".join(body + b"\n" for body in bodies))
     return path
-
-
-def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list[Message]:
-    """`count` messages from a queue of the embedded broker (acknowledged as read)."""
-    got: list[Message] = []
-    settings = Settings(home=home, broker_url=None)
-    exchange = topology.events_exchange() if binding else topology.DEFAULT_EXCHANGE
-    queue = Queue(name, exchange, routing_key="#" if binding else name, durable=True)
-    deadline = time.monotonic() + TIMEOUT
-    with connect(settings) as connection, Consumer(connection, [queue], on_message=got.append):
-        while len(got) < count:
-            assert time.monotonic() < deadline, f"{len(got)} of {count} messages on {name}"
-            try:
-                connection.drain_events(timeout=1)
-            except TimeoutError:
-                continue
-            got[-1].ack()
-    return got
 
 
 def in_flight(home: Path) -> list[Path]:
@@ -122,33 +78,33 @@ class TestEmbeddedPipeline:
     def test_a_published_file_is_assigned_by_the_worker_and_malformed_lines_are_dead_lettered(self, home: Path) -> None:
         valid = [json.dumps(message(n)).encode() for n in numbers(40)]
         stream = write_stream(home / "stream.jsonl", valid[:20] + MALFORMED + valid[20:])
-        worker = Worker(home)
+        worker = start_worker(home)
         assert "published 43 messages" in assigner(home, "publish", str(stream))
         events = [json.loads(m.body) for m in read_queue(home, EVENTS_QUEUE, 40, binding=True)]
         letters = read_queue(home, topology.DECLARATIONS_DLQ, 3)
-        assert worker.stop() == 0
+        assert worker.terminate() == 0
         assert [EVENT.validate_python(e).event for e in events] == ["declaration.assigned"] * 40
         assert [e["officer_id"] for e in events] == [f"o{i % 4 + 1}" for i in range(40)]
         assert sorted(m.body for m in letters) == sorted(MALFORMED)
         assert all(m.headers[topology.ERROR_HEADER] for m in letters)
-        assert b"worker.stopped" in worker.log.read_bytes()
+        assert worker.logged("worker.stopped")
 
     def test_a_worker_killed_mid_stream_loses_nothing_and_assigns_nothing_twice(self, home: Path) -> None:
         stream = write_stream(home / "stream.jsonl", [json.dumps(message(n)).encode() for n in numbers(3000)])
         assigner(home, "publish", str(stream))
-        first = Worker(home)
+        first = start_worker(home)
         deadline = time.monotonic() + TIMEOUT
         while len(assignments_per_key(home)) < 300 or not in_flight(home):  # killed holding unacked messages
             assert time.monotonic() < deadline
             time.sleep(0.005)
-        first.stop(signal.SIGKILL)
+        first.kill()
         assert in_flight(home) and len(assignments_per_key(home)) < 3000
-        second = Worker(home)
+        second = start_worker(home)
         while len(assignments_per_key(home)) < 3000:
             assert time.monotonic() < deadline, f"{len(assignments_per_key(home))} of 3000 assigned"
             time.sleep(0.2)
-        assert second.stop() == 0
-        assert b"worker.restored_in_flight" in second.log.read_bytes()
+        assert second.terminate() == 0
+        assert second.logged("worker.restored_in_flight")
         assert set(assignments_per_key(home).values()) == {1}
         assert len(assignments_per_key(home)) == 3000
 

@@ -13,7 +13,7 @@ import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
 from assigner.domain.model import Unit
-from assigner.sample import container_number
+from assigner.devtools.samples import container_number
 from assigner.schemas.event import EVENT
 from e2e.support import (
     DECLARATIONS_DLQ,

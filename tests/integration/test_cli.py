@@ -162,7 +162,7 @@ class TestBench:
 
 class TestSample:
     def test_sample_writes_valid_distinct_declarations(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        from assigner.declaration_file import read_declarations
+        from assigner.files.declaration_lines import read_declarations
 
         path = tmp_path / "s.jsonl"
         assert run(["sample", str(path), "--count", "200", "--unit", "01B1/00", "--channel", "red"]) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assigner.declaration_file import Rejected, read_declarations
+from assigner.files.declaration_lines import Rejected, read_declarations
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from stdnum import iso6346
 
-from assigner.demo_stream import DemoStream, pilot_stream
+from assigner.devtools.demo.stream import DemoStream, pilot_stream
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.domain.roster import Role
 from assigner.domain.working_hours import WorkingHours
 from assigner.resources import shipped
-from assigner.roster_file import read_roster
+from assigner.files.roster_csv import read_roster
 from assigner.schemas.declaration import InvalidMessage, parse_declaration
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -6,7 +6,7 @@ import io
 import json
 from datetime import UTC, datetime
 
-from assigner import logging as assigner_logging
+from assigner import logs
 from assigner.domain.decisions import Decision, HoldReason, Outcome
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.domain.rotation import Turn
@@ -19,9 +19,9 @@ def declaration() -> Declaration:
 class TestLogDecision:
     def test_json_line_names_declaration_unit_officer_and_turn(self) -> None:
         stream = io.StringIO()
-        assigner_logging.configure("json", "INFO", stream)
+        logs.configure("json", "INFO", stream)
         turn = Turn("off.1", 1, 7, 0)
-        assigner_logging.log_decision(Decision(Outcome.ASSIGNED, declaration(), officer_id="off.1", turn=turn))
+        logs.log_decision(Decision(Outcome.ASSIGNED, declaration(), officer_id="off.1", turn=turn))
         line = json.loads(stream.getvalue())
         assert line["event"] == "declaration.assigned" and line["level"] == "info"
         assert (line["declaration_number"], line["unit"], line["officer_id"], line["turn"], line["mode"]) == (
@@ -30,11 +30,11 @@ class TestLogDecision:
 
     def test_held_line_gives_the_reason_and_warning_level_hides_outcomes(self) -> None:
         stream = io.StringIO()
-        assigner_logging.configure("json", "INFO", stream)
+        logs.configure("json", "INFO", stream)
         held = Decision(Outcome.HELD, declaration(), hold_reason=HoldReason.NO_ELIGIBLE_OFFICER)
-        assigner_logging.log_decision(held)
+        logs.log_decision(held)
         assert json.loads(stream.getvalue())["reason"] == "no_eligible_officer"
         quiet = io.StringIO()
-        assigner_logging.configure("json", "WARNING", quiet)
-        assigner_logging.log_decision(held)
+        logs.configure("json", "WARNING", quiet)
+        logs.log_decision(held)
         assert quiet.getvalue() == ""

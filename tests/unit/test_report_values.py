@@ -8,7 +8,7 @@ import pytest
 
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
-from assigner.domain.report import OfficerFigures, Period, Report, Scope, UnitFigures
+from assigner.domain.reports import OfficerFigures, Period, Report, Scope, UnitFigures
 from assigner.services.reports import period_of
 
 HANOI = "Asia/Ho_Chi_Minh"

@@ -9,7 +9,7 @@ import pytest
 from assigner.domain.errors import InvalidRoster
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.roster_file import read_roster
+from assigner.files.roster_csv import read_roster
 
 HEADER = "officer_id,name,customs_office,department,role\n"
 

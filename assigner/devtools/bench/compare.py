@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assigner import sample
+from assigner.devtools import samples
 from assigner.devtools.bench import costs
 from assigner.devtools.bench.baselines.celery_noop import celery_noop_drain
 from assigner.devtools.bench.baselines.raw_loop import raw_amqp_drain
@@ -98,4 +98,4 @@ def _cost_row(small: Any, large: Any) -> dict[str, Any]:
 
 
 def _bodies(count: int, units: list[Unit], seed: int) -> list[bytes]:
-    return [json.dumps(message).encode() for message in sample.declarations(count, units, seed=seed, channel="yellow")]
+    return [json.dumps(message).encode() for message in samples.declarations(count, units, seed=seed, channel="yellow")]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from assigner import sample
+from assigner.devtools import samples
 from assigner.bootstrap import Runtime
 from assigner.devtools.bench.history import import_units, load_history
 from assigner.devtools.bench.runs import scratch_runtime
@@ -103,7 +103,7 @@ def _run(server_url: str | None, case: Case, count: int, batch_size: int, say: S
 
 def measure(runtime: Runtime, case: str, units: Sequence[Unit], count: int, batch_size: int) -> Cost:
     """One untimed batch, then `count` new yellow declarations over `units` timed in batches of `batch_size`."""
-    messages = sample.declarations(batch_size + count, units, seed=SEED, channel="yellow")
+    messages = samples.declarations(batch_size + count, units, seed=SEED, channel="yellow")
     declarations = [parse_declaration(message) for message in messages]
     _assign(runtime, declarations[:batch_size], batch_size)
     timed = declarations[batch_size:]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
-from assigner import sample
+from assigner.devtools import samples
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
@@ -87,7 +87,7 @@ def _chunks(rows: int, units: Sequence[Unit], officers_per_unit: int) -> Iterato
                 assignments.append(_assignment(row, "manual", None))
             if rng.random() < 0.3:
                 containers.append({"declaration_key": row["declaration_key"],
-                                   "container_number": sample.container_number(rng)})
+                                   "container_number": samples.container_number(rng)})
         yield declarations, assignments, containers
 
 
@@ -101,7 +101,7 @@ def _declaration(rng: random.Random, index: int, unit: Unit, officer: str) -> di
         "status": "completed" if rng.random() < 0.8 else "assigned",
         "registered_at": registered, "received_at": registered,
         "after_hours": not HOURS.is_working_time(local.date(), local.time()),
-        "declaration_type": rng.choice(["A11", "A12", "E31", "B11"]), "enterprise_tax_code": sample.tax_code(rng),
+        "declaration_type": rng.choice(["A11", "A12", "E31", "B11"]), "enterprise_tax_code": samples.tax_code(rng),
         "officer_id": officer, "assigned_at": registered,
     }
 

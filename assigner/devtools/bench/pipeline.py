@@ -7,8 +7,8 @@ import time
 from kombu.entity import Queue
 
 from assigner.broker.connection import connect
-from assigner.cli.publish import publish_lines
-from assigner.demo import start_worker, stop_worker, wait_until_consuming, watch_events
+from assigner.broker.upstream import publish_declarations
+from assigner.devtools.demo.run import start_worker, stop_worker, wait_until_consuming, watch_events
 from assigner.settings import Settings
 
 START_SECONDS = 60
@@ -22,7 +22,7 @@ def run(settings: Settings, bodies: list[bytes]) -> tuple[float, float]:
         try:
             wait_until_consuming(settings, worker, START_SECONDS)
             started = time.perf_counter()
-            publish_lines(settings, iter(bodies), len(bodies))
+            publish_declarations(settings, bodies)
             published = time.perf_counter() - started
             watch, _ = watch_events(settings, len(bodies), 0, worker, DRAIN_SECONDS, lambda seen: None)
             return published, watch.last_at - started

@@ -14,7 +14,7 @@ from sqlalchemy import insert, text
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
-from assigner.domain.report import Period, Scope
+from assigner.domain.reports import Period, Scope
 from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.domain.working_hours import WorkingHours
 from assigner.services.reports import build_report

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assigner import sample
+from assigner.devtools import samples
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import display_url
 from assigner.devtools.bench import audit_log, pipeline as bench_pipeline, reports as bench_reports
 from assigner.domain.model import Unit
-from assigner.roster_file import read_roster
+from assigner.files.roster_csv import read_roster
 from assigner.resources import shipped
 from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import assign_declarations
@@ -50,7 +50,7 @@ def assign(count: int, postgres: str | None, batch_size: int) -> dict[str, Any]:
     """The sample roster's 3 units, COUNT yellow declarations assigned through the service."""
     with scratch_runtime(postgres) as runtime:
         _import_sample_roster(runtime)
-        declarations = [parse_declaration(m) for m in sample.declarations(count, SAMPLE_UNITS, seed=42,
+        declarations = [parse_declaration(m) for m in samples.declarations(count, SAMPLE_UNITS, seed=42,
                                                                           channel="yellow")]
         assigned, started = 0, time.perf_counter()
         for first in range(0, count, batch_size):
@@ -68,7 +68,7 @@ def pipeline(count: int, postgres: str | None, broker: str | None, batch_size: i
     events_queue = f"assigner.bench.{uuid.uuid4().hex[:8]}"
     with scratch_runtime(postgres, broker_url=broker, batch_size=batch_size, events_queue=events_queue) as runtime:
         _import_sample_roster(runtime)
-        bodies = [json.dumps(m).encode() for m in sample.declarations(count, SAMPLE_UNITS, seed=42, channel="yellow")]
+        bodies = [json.dumps(m).encode() for m in samples.declarations(count, SAMPLE_UNITS, seed=42, channel="yellow")]
         published, elapsed = bench_pipeline.run(runtime.settings, bodies)
         return {"database": runtime.engine.dialect.name, "broker": display_url(runtime.settings),
                 "declarations": count, "batch_size": batch_size, "publish_seconds": round(published, 3),

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from assigner.domain.model import Unit
-from assigner.sample import container_number, tax_code
+from assigner.devtools.samples import container_number, tax_code
 from assigner.devtools.chaos.poison import POISON_KINDS, poison_body
 
 HANOI = timezone(timedelta(hours=7))

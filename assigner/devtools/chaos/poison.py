@@ -6,7 +6,7 @@ import json
 import random
 from typing import Any
 
-from assigner.sample import container_number
+from assigner.devtools.samples import container_number
 
 MAX_MESSAGE_BYTES = 1_048_576
 

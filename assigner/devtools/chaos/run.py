@@ -16,7 +16,7 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
-from assigner.devtools.chaos.commands import Sent, send_burst
+from assigner.devtools.chaos.supervisors import Sent, send_burst
 from assigner.devtools.chaos.downstream import Downstream, downstream_queue
 from assigner.devtools.chaos.faults import Fault, Services, run_faults, schedule
 from assigner.devtools.chaos.letters import read_dead_letters

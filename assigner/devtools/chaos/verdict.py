@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from assigner.devtools.chaos.commands import ABSENT, RETURNING, Sent, units_with_absences
+from assigner.devtools.chaos.supervisors import ABSENT, RETURNING, Sent, units_with_absences
 from assigner.devtools.chaos.faults import Fault
 from assigner.devtools.chaos.plan import Plan
 from assigner.devtools.chaos.record import Record

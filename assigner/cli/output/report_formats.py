@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assigner.domain.model import Channel
-from assigner.domain.report import OfficerFigures, Report, UnitFigures
+from assigner.domain.reports import OfficerFigures, Report, UnitFigures
 
 CHANNELS = [channel.value for channel in Channel]
 UNIT_FIGURES = ["for_rotation", "automatic", "by_turn", "kept_in_group", "by_hand", "redistributed", "held_now",

@@ -25,12 +25,12 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.domain.errors import AssignerError, InvalidInput
 from assigner.resources import shipped
-from assigner.roster_file import read_roster
+from assigner.files.roster_csv import read_roster
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
 from assigner.storage import migrate
 
-EVENTS_QUEUE = "assigner.demo.events"
+EVENTS_QUEUE = "assigner.devtools.demo.run.events"
 STOP_SECONDS = 30
 MARKER = ".assigner-demo"  # says a folder is a demo's, which a later demo may empty
 LOCK = ".assigner-demo.lock"  # held while a demo runs in the folder

@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy import Engine
 
 from assigner.broker import topology
-from assigner.broker.commands import broker_user
+from assigner.broker.command_sender import broker_user
 from assigner.broker.connection import connect
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher, json_body
 from assigner.devtools.chaos.plan import Plan, ROSTERS

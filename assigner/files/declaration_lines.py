@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Declaration
@@ -29,11 +30,24 @@ def read_declarations(path: Path) -> Iterator[tuple[int, Declaration | Rejected]
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read ({error.strerror})") from error
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(BOM):
-                raw = raw[len(BOM) :]
-            if raw.strip():
-                yield number, parse_line(number, raw)
+        for number, raw in _numbered(handle):
+            yield number, parse_line(number, raw)
+
+
+def message_lines(path: Path) -> Iterator[bytes]:
+    """Each non-blank line of a file, as sent: no byte-order mark, no line ending."""
+    with path.open("rb") as handle:
+        for _, raw in _numbered(handle):
+            yield raw.rstrip(b"\r\n")
+
+
+def _numbered(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a file with their numbers, the first without a byte-order mark."""
+    for number, raw in enumerate(handle, start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+        if raw.strip():
+            yield number, raw
 
 
 def parse_line(number: int, raw: bytes) -> Declaration | Rejected:

@@ -14,8 +14,8 @@ from typing import Any
 import structlog
 from kombu.message import Message
 
-from assigner import logging as assigner_logging
-from assigner.authentication import SIGNATURE_HEADER, is_signed_by
+from assigner import logs
+from assigner.broker.authentication import SIGNATURE_HEADER, is_signed_by
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
@@ -27,7 +27,7 @@ from assigner.schemas.raw import decode_json
 from assigner.services.absences import return_due_officers
 from assigner.services.commands import CommandResult, carry_out, reject
 from assigner.services.dead_letters import claim_dead_letters
-from workers.batch import event_message, mark_published_quietly
+from workers.handlers.declarations import event_message, mark_published_quietly
 from workers import metrics
 from workers.delivery import Refused, raw_body, too_large
 from workers.outages import OUTAGES, Outages
@@ -72,7 +72,7 @@ class CommandHandler:
             mark_published_quietly(runtime, events)
         metrics.count_decisions(released)
         for decision in released:
-            assigner_logging.log_decision(decision)
+            logs.log_decision(decision)
 
     def _carry_out(self, message: Message, body: bytes) -> CommandResult:
         runtime = self.runtime
@@ -152,8 +152,8 @@ def _log(result: CommandResult) -> None:
         fields.update(moved=len(result.moves), released=len(result.released))
         log.info("command.accepted", **fields)
         for move in result.moves:
-            assigner_logging.log_move(move, result.command_id)
+            logs.log_move(move, result.command_id)
         for decision in result.released:
-            assigner_logging.log_decision(decision)
+            logs.log_decision(decision)
     else:
         log.warning("command.rejected", reason=result.rejected_because, dead_lettered=result.dead_letter, **fields)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from assigner import codes
+from assigner.schemas import codes
 from assigner.domain.errors import InvalidRoster
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry

@@ -19,7 +19,7 @@ from datetime import timedelta
 import structlog
 from kombu.message import Message
 
-from assigner import logging as assigner_logging
+from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
@@ -75,7 +75,7 @@ class BatchHandler:
         for result in results:
             metrics.count_decisions(result.released + result.decisions)
             for decision in result.released + result.decisions:
-                assigner_logging.log_decision(decision)
+                logs.log_decision(decision)
         _log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:

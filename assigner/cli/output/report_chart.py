@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from assigner.domain.errors import InvalidInput
-from assigner.domain.report import Report
+from assigner.domain.reports import Report
 
 
 def write_chart(report: Report, path: Path) -> None:

@@ -1,0 +1,38 @@
+"""Publishing declaration messages as an upstream system does: plain JSON bodies, persistent, confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from assigner.broker import topology
+from assigner.broker.connection import connect
+from assigner.broker.publishing import Outgoing, Publisher
+from assigner.settings import Settings
+
+CHUNK = 500
+
+
+def publish_declarations(settings: Settings, bodies: Iterable[bytes],
+                         sent_so_far: Callable[[int], None] = lambda count: None) -> int:
+    """Publish message bodies to assigner.declarations in chunks, each confirmed by the broker before the
+    next; `sent_so_far` hears each chunk's size. Returns how many were sent."""
+    sent = 0
+    with connect(settings) as connection:
+        connection.ensure_connection(max_retries=3)
+        topology.queue(topology.DECLARATIONS, settings.queue_type)(connection.default_channel).declare()
+        publisher = Publisher(connection)
+        chunk: list[Outgoing] = []
+        for body in bodies:
+            chunk.append(Outgoing(body, topology.DECLARATIONS))
+            if len(chunk) == CHUNK:
+                sent += _send(publisher, chunk, sent_so_far)
+        sent += _send(publisher, chunk, sent_so_far)
+    return sent
+
+
+def _send(publisher: Publisher, chunk: list[Outgoing], sent_so_far: Callable[[int], None]) -> int:
+    publisher.publish(chunk)
+    count = len(chunk)
+    sent_so_far(count)
+    chunk.clear()
+    return count

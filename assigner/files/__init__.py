@@ -1,0 +1,1 @@
+"""Readers of the files people hand over: roster CSV and declaration JSON Lines."""

@@ -1,0 +1,1 @@
+"""What the worker does with a delivered batch: declarations, and supervisors' commands."""

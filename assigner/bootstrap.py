@@ -1,26 +1,44 @@
-"""Where the real parts are wired: settings, database, clock, policy."""
+"""Where the real parts are wired: settings, database, clock, policy, and the broker's publisher.
+
+Every part can be handed in instead (cosmicpython's `bootstrap`): the tests of the worker's handlers give
+an in-memory unit of work, a probe and a publisher of their own; by default the parts are the real ones.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from kombu.connection import Connection
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from assigner.broker.publishing import Publisher
 from assigner.services.ports import Clock, Policy, system_clock
 from assigner.settings import Settings
 from assigner.storage.engine import make_engine, make_session_factory, ping
 from assigner.storage.migrate import require_head
 from assigner.storage.uow import SqlUnitOfWork
 
+# A new transaction over the repositories: SqlUnitOfWork, or anything with its repositories.
+UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
+PublisherFactory = Callable[[Connection], Publisher]
+
 
 @dataclass
 class Runtime:
-    """The parts a command or a worker runs with."""
+    """The parts a command or a worker runs with.
+
+    `uow_factory` and `probe` default to the SQL unit of work and a ping of the settings' database;
+    `publisher` makes the confirmed publisher of a broker connection.
+    """
 
     settings: Settings = field(default_factory=Settings)
     clock: Clock = system_clock
+    uow_factory: UnitOfWorkFactory | None = None
+    probe: Callable[[], None] | None = None
+    publisher: PublisherFactory = Publisher
 
     @cached_property
     def engine(self) -> Engine:
@@ -33,16 +51,22 @@ class Runtime:
         return Policy(self.settings.default_channels(), self.settings.hours_book())
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        """A new unit of work on the migrated database."""
+        """A new unit of work (on the migrated database, unless another was handed in)."""
+        if self.uow_factory is not None:
+            return self.uow_factory()
         return SqlUnitOfWork(self._session_factory)
 
     def ping(self) -> None:
         """Raise the driver's error unless the database answers (a cheap probe during an outage)."""
-        ping(self.engine)
+        if self.probe is not None:
+            self.probe()
+        else:
+            ping(self.engine)
 
     def ready(self) -> Runtime:
-        """Check that the database is reachable and migrated; returns self."""
-        require_head(self.engine)
+        """Check that the database is reachable and migrated (when it is the settings' own); returns self."""
+        if self.uow_factory is None:
+            require_head(self.engine)
         return self
 
     @cached_property

@@ -26,7 +26,7 @@ from assigner.broker.connection import connect, display_url, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
 from assigner.services.beats import record_beat
-from workers import metrics
+from workers.envelope import batch_envelope
 from workers.outages import OUTAGES
 
 log = structlog.get_logger("assigner.worker")
@@ -141,7 +141,7 @@ class QueueConsumer:
             consuming.ensure_connection(max_retries=1)
             topology.declare(consuming, settings.queue_type, settings.events_queue)
             self._recover()
-            publisher = Publisher(publishing)
+            publisher = self.runtime.publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
             queue = topology.queue(self.queue_name, settings.queue_type)
             consumer = Consumer(consuming, [queue], on_message=self._take, prefetch_count=self.batching.prefetch)
@@ -158,11 +158,10 @@ class QueueConsumer:
         while not self.stopping.is_set():
             batch = self._collect(consuming)
             if batch:
-                started = time.perf_counter()
-                self.handler.handle(batch, publisher)
+                with batch_envelope(self.queue_name, batch):
+                    self.handler.handle(batch, publisher)
                 if self.inflight is not None:
                     self.inflight.clear()  # every message fetched so far is acknowledged
-                metrics.observe_batch(self.queue_name, len(batch), time.perf_counter() - started, time.time())
                 self._unreported += len(batch)
             elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 self.handler.idle(publisher)

@@ -1,9 +1,10 @@
-"""Builds the Celery app from assigner's settings: the broker, the pool, the declaration bootstep."""
+"""Builds the Celery app from a runtime: the broker of its settings, the pool, the declaration bootstep."""
 
 from __future__ import annotations
 
 from celery import Celery
 
+from assigner.bootstrap import Runtime
 from assigner.broker.connection import broker_url, transport_options
 from assigner.settings import Settings
 from workers.step import DeclarationStep
@@ -11,9 +12,11 @@ from workers.step import DeclarationStep
 TASK_QUEUE = "assigner.tasks"
 
 
-def create_app(settings: Settings | None = None) -> Celery:
-    """The Celery app: one process, the declaration consumer as a worker bootstep."""
-    settings = settings or Settings()
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Celery:
+    """The Celery app: one process, the declaration consumer as a worker bootstep, run with `runtime`
+    (by default the real parts of `settings`, read from the environment when not given)."""
+    runtime = runtime or Runtime(settings or Settings())
+    settings = runtime.settings
     app = Celery("assigner")
     options = transport_options(settings)
     if options:
@@ -32,5 +35,5 @@ def create_app(settings: Settings | None = None) -> Celery:
         worker_redirect_stdouts=False,  # assigner logs its own structured lines
         accept_content=["json"],
     )
-    app.steps["worker"].add(DeclarationStep)
+    DeclarationStep.attach(app, runtime)
     return app

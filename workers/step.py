@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from celery import bootsteps
+from celery import Celery, bootsteps
 from celery.signals import worker_shutting_down
 
 from assigner import logs
@@ -26,13 +26,20 @@ WAKE_EVERY_SECONDS = 0.25
 class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
     """Starts the consumer threads with the worker; on shutdown, lets them finish their batch, then joins them."""
 
+    @staticmethod
+    def attach(app: Celery, runtime: Runtime) -> None:
+        """Run this step in `app`'s workers, with `runtime` (Celery makes the step; the app carries its runtime)."""
+        app.assigner_runtime = runtime
+        app.steps["worker"].add(DeclarationStep)
+
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
 
     def start(self, parent: Any) -> None:
-        runtime = Runtime().ready()
+        runtime: Runtime = parent.app.assigner_runtime
+        runtime.ready()
         logs.configure(runtime.settings.log_format)
         settings = runtime.settings
         declarations = QueueConsumer(runtime, self.stopping, topology.DECLARATIONS, BatchHandler,

@@ -1,9 +1,9 @@
-"""Who sent a command, where the transport cannot vouch for it: HMAC-SHA256 of the body with the supervisor's key."""
+"""Supervisors' command keys on the broker side: the signature header, new keys, the keys file.
+
+The rule of who sent a command is the domain's (assigner.domain.authentication)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -12,17 +12,6 @@ from pathlib import Path
 from assigner.domain.errors import InvalidInput
 
 SIGNATURE_HEADER = "x-assigner-signature"
-PREFIX = "sha256="
-
-
-def sign(body: bytes, key: str) -> str:
-    """The signature header's value for a body: sha256=<hex HMAC-SHA256 of the exact bytes sent>."""
-    return PREFIX + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
-
-
-def is_signed_by(body: bytes, signature: str, key: str) -> bool:
-    """Whether `signature` is the body's HMAC under `key` (compared in constant time)."""
-    return hmac.compare_digest(sign(body, key), signature.strip())
 
 
 def new_key() -> str:

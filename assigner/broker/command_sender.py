@@ -6,7 +6,8 @@ from typing import Any
 
 from kombu.connection import Connection
 
-from assigner.broker.authentication import SIGNATURE_HEADER, sign
+from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.domain.authentication import sign
 from assigner.broker import topology
 from assigner.broker.connection import connect, is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 import typer
 
 from assigner.bootstrap import Runtime
+from assigner.settings import Settings
 
 
 def worker(
@@ -20,11 +20,14 @@ def worker(
     ] = None,
 ) -> None:
     """Consume assigner.declarations and assigner.commands until stopped (SIGTERM finishes the batch in hand)."""
+    settings = Settings()
     if metrics_port is not None:
-        os.environ["ASSIGNER_METRICS_PORT"] = str(metrics_port)  # read by the worker's bootstep
-    runtime = Runtime().ready()  # a clear one-line error before Celery starts, not a traceback from inside it
-    from workers.app import app
+        settings = settings.model_copy(update={"metrics_port": metrics_port})
+    runtime = Runtime(settings).ready()  # a clear one-line error before Celery starts, not a traceback from inside it
+    from workers.factory import create_app
     from workers.nodes import check_node_name, default_node_name
+
+    app = create_app(runtime=runtime)
 
     name = hostname or default_node_name()
     check_node_name(runtime.settings, name)

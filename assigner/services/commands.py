@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from assigner.domain.authentication import Claims
 from assigner.domain.commands import (
     Action,
     Command,
@@ -74,13 +75,13 @@ def carry_out(
         return result
     except CommandRefused as refused:
         unauthorised = isinstance(refused, Unauthorised)
-        return reject(uow, header.command_id, header.name, header.issued_by, str(refused), sender, body, clock,
-                      trusted=not unauthorised)
+        claims = Claims(header.command_id, header.name, header.issued_by, header.issued_at is not None)
+        return reject(uow, claims, str(refused), clock, sender=sender, body=body, trusted=not unauthorised)
 
 
 def reject(
-    uow: UnitOfWork, command_id: str | None, name: str | None, issued_by: str | None, reason: str,
-    sender: str | None, body: dict[str, Any], clock: Clock, trusted: bool,
+    uow: UnitOfWork, claims: Claims, reason: str, clock: Clock, *, body: dict[str, Any], sender: str | None = None,
+    trusted: bool = False,
 ) -> CommandResult:
     """Record a refused command: audited, answered by command.rejected (when it has an id), nothing else.
 
@@ -88,6 +89,8 @@ def reject(
     so a replay gets the same answer; the others are dead-lettered, and a forged or malformed message
     must not use up a genuine command's id.
     """
+
+    command_id, name, issued_by = claims.command_id, claims.name, claims.issued_by
 
     def work() -> CommandResult:
         now = clock()

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from kombu.messaging import Producer
 
-from assigner.broker.authentication import SIGNATURE_HEADER, new_key, sign
+from assigner.broker.authentication import SIGNATURE_HEADER, new_key
+from assigner.domain.authentication import sign
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.schemas.event import EVENT

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from assigner.broker.authentication import SIGNATURE_HEADER, is_signed_by
+from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.domain.authentication import is_signed_by
 from assigner.broker import embedded, topology
 from assigner.schemas.command import parse_command
 from integration.helpers import in_process_cli

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+
+from assigner.domain.commands import CommandHeader
+from assigner.domain.dead_letters import DeadLetter, SeenLetter
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook
-from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.domain.moves import Holding
+from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Eligibility, Rotation, roster_of
 
@@ -47,6 +51,9 @@ class Store:
     assignments: list[tuple[str, str, int | None]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[tuple[Event, datetime, datetime | None]] = field(default_factory=list)
+    dead_letters: dict[str, SeenLetter] = field(default_factory=dict)
+    commands: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    refused_keys: set[str] = field(default_factory=set)  # declarations the fake database refuses to store
 
 
 class FakeRotations:
@@ -108,6 +115,8 @@ class FakeDeclarations:
 
     def save(self, decisions: Sequence[Decision], now: datetime) -> None:
         for decision in decisions:
+            if decision.declaration.key in self.store.refused_keys:
+                raise RefusedError(f"value too long for declaration {decision.declaration.declaration_number}")
             if decision.outcome is Outcome.DUPLICATE or decision.status is None:
                 continue
             declaration = decision.declaration
@@ -178,6 +187,9 @@ class FakeAudit:
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None:
         self.store.audit.append({"action": action, "actor": actor, **details})
 
+    def record_change(self, now: datetime, actor: str, action: str, reason: str | None, **details: Any) -> None:
+        self.store.audit.append({"action": action, "actor": actor, "reason": reason, **details})
+
 
 class FakeOutbox:
     def __init__(self, store: Store) -> None:
@@ -190,6 +202,9 @@ class FakeOutbox:
         wanted = set(keys)
         return {e.declaration_key: e for e, _, _ in self.store.outbox if e.declaration_key in wanted and e.declaration_key}
 
+    def for_command(self, command_id: str) -> list[Event]:
+        return [e for e, _, _ in self.store.outbox if e.body.get("command_id") == command_id]
+
     def pending(self, created_before: datetime, limit: int) -> list[Event]:
         return [e for e, created, published in self.store.outbox if published is None and created < created_before][:limit]
 
@@ -201,17 +216,75 @@ class FakeOutbox:
         ]
 
 
-class FakeUnitOfWork:
-    """Repositories over a Store; what a transaction did is undone unless commit() was called."""
+class FakeDeadLetters:
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    def __init__(self, store: Store | None = None) -> None:
+    def seen(self, fingerprints: Collection[str]) -> dict[str, SeenLetter]:
+        return {f: self.store.dead_letters[f] for f in fingerprints if f in self.store.dead_letters}
+
+    def claim(self, letters: Sequence[DeadLetter], known: Collection[str], now: datetime) -> None:
+        for letter in letters:
+            self.store.dead_letters[letter.fingerprint] = SeenLetter(now, None)
+
+    def count_repeats(self, fingerprints: Sequence[str], now: datetime) -> None:
+        pass
+
+    def mark_published(self, fingerprints: Collection[str], now: datetime) -> None:
+        for fingerprint in fingerprints:
+            seen = self.store.dead_letters[fingerprint]
+            self.store.dead_letters[fingerprint] = SeenLetter(seen.claimed_at, seen.published_at or now)
+
+    def forget_before(self, moment: datetime) -> None:
+        for fingerprint, seen in list(self.store.dead_letters.items()):
+            if seen.published_at is not None and seen.published_at < moment:
+                del self.store.dead_letters[fingerprint]
+
+
+class FakeCommands:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def outcome(self, command_id: str) -> tuple[bool, str | None] | None:
+        return self.store.commands.get(command_id)
+
+    def add(self, header: CommandHeader, rejected_because: str | None, body: dict[str, Any], now: datetime) -> None:
+        self.store.commands[header.command_id] = (rejected_because is None, rejected_because)
+
+
+class FakeHoldings:
+    """No declaration is held by anyone in these fakes' tests of commands."""
+
+    def by_keys(self, keys: Iterable[str]) -> dict[str, Holding]:
+        return {}
+
+
+class FakeAbsences:
+    """No absence is recorded in these fakes' tests of commands."""
+
+    def due(self, now: datetime) -> list[Absence]:
+        return []
+
+
+class FakeUnitOfWork:
+    """Repositories over a Store; what a transaction did is undone unless commit() was called.
+
+    `journal`, when given, hears "commit" at each commit (the worker tests order it against acks).
+    """
+
+    def __init__(self, store: Store | None = None, journal: list[str] | None = None) -> None:
         self.store = store or Store()
+        self.journal = journal
         self.commits = 0
         self.rotations = FakeRotations(self.store)
         self.declarations = FakeDeclarations(self.store)
         self.roster = FakeRoster(self.store)
         self.audit = FakeAudit(self.store)
         self.outbox = FakeOutbox(self.store)
+        self.dead_letters = FakeDeadLetters(self.store)
+        self.commands = FakeCommands(self.store)
+        self.holdings = FakeHoldings()
+        self.absences = FakeAbsences()
         self._snapshot: Store | None = None
         self._committed = False
 
@@ -227,6 +300,8 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self._committed = True
         self.commits += 1
+        if self.journal is not None:
+            self.journal.append("commit")
 
     def is_transient(self, error: BaseException) -> bool:
         return isinstance(error, TransientError)

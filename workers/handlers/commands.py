@@ -15,7 +15,8 @@ import structlog
 from kombu.message import Message
 
 from assigner import logs
-from assigner.broker.authentication import SIGNATURE_HEADER, is_signed_by
+from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.domain.authentication import Claims, Proof, Unauthenticated, authenticate
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
@@ -30,6 +31,7 @@ from assigner.services.dead_letters import claim_dead_letters
 from workers.handlers.declarations import event_message, mark_published_quietly
 from workers import metrics
 from workers.delivery import Refused, raw_body, too_large
+from workers.envelope import message_envelope
 from workers.outages import OUTAGES, Outages
 
 log = structlog.get_logger("assigner.worker")
@@ -44,20 +46,22 @@ class CommandHandler:
         settings = runtime.settings
         # The embedded broker vouches for no sender (commands are signed) and flags no redelivery.
         self.embedded = is_embedded(settings)
-        self.keys = settings.supervisor_keys() if self.embedded else {}
+        self.keys = settings.supervisor_keys() if self.embedded else None
         self.max_age = timedelta(hours=settings.command_max_age_hours)
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Carry out each command of a batch, publish its answer (and dead letter), then ack it."""
         for message in batch:
             body = raw_body(message.body, message.content_encoding)
-            result = self.outages.through(lambda: self._carry_out(message, body))
-            letters = self._dead_letters(message, body, result)
-            now = self.runtime.clock()
-            publisher.publish([item.outgoing(now) for item in letters] + [event_message(e) for e in result.events])
-            mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
-            message.ack()
-            _log(result)
+            with message_envelope(message):
+                result = self.outages.through(lambda: self._carry_out(message, body))
+                with message_envelope(message, command_id=result.command_id):
+                    letters = self._dead_letters(message, body, result)
+                    now = self.runtime.clock()
+                    publisher.publish([item.outgoing(now) for item in letters] + [event_message(e) for e in result.events])
+                    mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
+                    message.ack()
+                    _log(result)
             metrics.COMMANDS.labels("accepted" if result.accepted else "rejected").inc()
             metrics.count_decisions(result.released)
             metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(len(letters))
@@ -79,56 +83,30 @@ class CommandHandler:
         uow = runtime.unit_of_work()
         oversized = too_large(body, runtime.settings.max_message_bytes)
         if oversized:
-            return reject(uow, None, None, None, oversized, None, {"bytes": len(body)}, runtime.clock, trusted=False)
+            return reject(uow, Claims(), oversized, runtime.clock, body={"bytes": len(body)})
         try:
             payload = decode_json(body)
         except InvalidMessage as error:
-            raw = {"raw": body[:1000].decode("utf-8", "replace")}
-            return reject(uow, None, None, None, str(error), None, raw, runtime.clock, trusted=False)
+            return reject(uow, Claims(), str(error), runtime.clock,
+                          body={"raw": body[:1000].decode("utf-8", "replace")})
         fields = payload if isinstance(payload, dict) else {}
-        claims = [fields.get(name) if isinstance(fields.get(name), str) else None
-                  for name in ("command_id", "command", "issued_by")]
-        command_id, name, issued_by = claims
-        sender, failure = self._sender(message, body, fields)
+        claims = Claims.of(payload)
         try:
-            if failure is not None:
-                raise InvalidMessage(failure)
+            sender = authenticate(claims, body, _proof(message), self.keys, SIGNATURE_HEADER)
+        except Unauthenticated as error:
+            return reject(uow, claims, str(error), runtime.clock, body=fields or {"value": payload})
+        try:
             command = parse_command(payload)
         except InvalidMessage as error:
-            body_seen = fields or {"value": payload}
-            return reject(uow, command_id, name, issued_by, str(error), sender, body_seen, runtime.clock,
-                          trusted=False)
-        assert sender is not None
+            return reject(uow, claims, str(error), runtime.clock, sender=sender, body=fields or {"value": payload})
         try:
             return carry_out(uow, command, sender, fields, runtime.clock, runtime.policy, self.max_age)
         except OUTAGES:
             raise  # waited out by the caller
         except Exception as error:  # a command that fails on its own must not come back forever
-            log.error("command.failed", command_id=command_id, error=f"{type(error).__name__}: {first_line(error)}",
-                      exc_info=error)
+            log.error("command.failed", command_id=claims.command_id, error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
             reason = f"could not be processed: {type(error).__name__}: {first_line(error)}"
-            return reject(runtime.unit_of_work(), command_id, name, issued_by, reason, sender, fields, runtime.clock,
-                          trusted=False)
-
-    def _sender(self, message: Message, body: bytes, fields: dict[str, Any]) -> tuple[str | None, str | None]:
-        """(who sent it, None) as the transport or the signature vouches; (None, why not) otherwise."""
-        if not self.embedded:
-            user_id = message.properties.get("user_id")
-            if not user_id:
-                return None, "no user_id property: the sender is not vouched for (publish with user_id set)"
-            return str(user_id), None
-        signature = (message.headers or {}).get(SIGNATURE_HEADER)
-        issued_by = fields.get("issued_by")
-        if not signature:
-            return None, f"not signed: the embedded broker cannot vouch for the sender ({SIGNATURE_HEADER} missing)"
-        key = self.keys.get(issued_by) if isinstance(issued_by, str) else None
-        if key is None:
-            return None, f"no command key for issued_by '{issued_by}'"
-        if not is_signed_by(body, str(signature), key):
-            return None, f"bad signature: not made with the key of '{issued_by}'"
-        if not fields.get("issued_at"):
-            return None, "a signed command must carry issued_at (its replay window)"
-        return issued_by, None
+            return reject(runtime.unit_of_work(), claims, reason, runtime.clock, sender=sender, body=fields)
 
     def _dead_letters(self, message: Message, body: bytes, result: CommandResult) -> list[Refused]:
         """The command's dead letter, unless it has none or a copy of it was dead-lettered already."""
@@ -142,6 +120,13 @@ class CommandHandler:
             log.info("command.dead_letter_repeated", command_id=result.command_id,
                      fingerprint=refused.letter.fingerprint)
         return [refused] if publish else []
+
+
+def _proof(message: Message) -> Proof:
+    """What the transport says of the sender: the AMQP user_id (RabbitMQ checked it), the signature header."""
+    user_id = message.properties.get("user_id")
+    signature = (message.headers or {}).get(SIGNATURE_HEADER)
+    return Proof(str(user_id) if user_id else None, str(signature) if signature else None)
 
 
 def _log(result: CommandResult) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +36,7 @@ from assigner.services.outbox import mark_published, pending_events
 from workers.outages import OUTAGES, Outages
 from workers import metrics
 from workers.delivery import Refused, raw_body, read_declaration, too_large
+from workers.envelope import message_envelope
 
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
@@ -72,10 +74,13 @@ class BatchHandler:
         self._mark(events, letters.to_publish)
         acknowledge(batch, self.embedded)
         metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
+        delivered = {declaration.key: message for message, _, declaration in valid}
         for result in results:
             metrics.count_decisions(result.released + result.decisions)
-            for decision in result.released + result.decisions:
-                logs.log_decision(decision)
+            for decision in result.released + result.decisions:  # a released one was held before: no message
+                delivery = delivered.get(decision.declaration.key) if not decision.released else None
+                with message_envelope(delivery) if delivery is not None else nullcontext():
+                    logs.log_decision(decision)
         _log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:
@@ -184,11 +189,11 @@ def acknowledge(batch: Sequence[Message], one_by_one: bool) -> None:
 def _log_refusals(letters: RefusedCopies) -> None:
     """One line per refused message: dead-lettered now, or a copy of one dead-lettered before."""
     for item in letters.to_publish:
-        log.warning("declaration.dead_lettered", reason=item.letter.reason, delivery_tag=item.message.delivery_tag,
-                    **_identity(item.body))
+        with message_envelope(item.message, **_identity(item.body)):
+            log.warning("declaration.dead_lettered", reason=item.letter.reason)
     for item in letters.repeats:
-        log.info("declaration.dead_letter_repeated", reason=item.letter.reason, fingerprint=item.letter.fingerprint,
-                 delivery_tag=item.message.delivery_tag, **_identity(item.body))
+        with message_envelope(item.message, **_identity(item.body)):
+            log.info("declaration.dead_letter_repeated", reason=item.letter.reason, fingerprint=item.letter.fingerprint)
 
 
 def event_message(event: Event) -> Outgoing:

@@ -1,4 +1,4 @@
-"""The examples CONTRACT.md shows, shared by the tests of the schemas."""
+"""The examples docs/contract.md shows, shared by the tests of the schemas."""
 
 from __future__ import annotations
 

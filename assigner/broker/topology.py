@@ -1,4 +1,4 @@
-"""The queues and exchange of CONTRACT.md, declared by the worker at start (all durable)."""
+"""The queues and exchange of docs/contract.md, declared by the worker at start (all durable)."""
 
 from __future__ import annotations
 

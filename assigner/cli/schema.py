@@ -34,5 +34,5 @@ def json_schema(kind: Kind) -> dict[str, Any]:
 
 
 def print_schema(kind: Annotated[Kind, typer.Argument(help="Which message.")]) -> None:
-    """Print the JSON Schema of a declaration message, a command or an event (CONTRACT.md)."""
+    """Print the JSON Schema of a declaration message, a command or an event (docs/contract.md)."""
     typer.echo(json.dumps(json_schema(kind), indent=2))

@@ -1,4 +1,4 @@
-"""The events that tell other systems what happened: one per outcome (CONTRACT.md, "Events")."""
+"""The events that tell other systems what happened: one per outcome (docs/contract.md, "Events")."""
 
 from __future__ import annotations
 

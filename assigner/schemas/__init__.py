@@ -1,1 +1,1 @@
-"""The public contract (CONTRACT.md) as pydantic models: declarations, commands, events."""
+"""The public contract (docs/contract.md) as pydantic models: declarations, commands, events."""

@@ -1,4 +1,4 @@
-"""Checks of the codes VNACCS writes (DOMAIN.md, "Codes"), used by the edge models."""
+"""Checks of the codes VNACCS writes (docs/rules.md, "Codes"), used by the edge models."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ ContainerNumber = Annotated[str, AfterValidator(codes.check_container)]
 
 
 class DeclarationMessage(BaseModel):
-    """A declaration message on queue `assigner.declarations` (CONTRACT.md)."""
+    """A declaration message on queue `assigner.declarations` (docs/contract.md)."""
 
     model_config = ConfigDict(extra="allow", strict=False, str_strip_whitespace=True)
 

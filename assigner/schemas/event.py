@@ -58,7 +58,7 @@ class DeclarationRecorded(DeclarationEvent):
 class DeclarationAmended(DeclarationEvent):
     """An amendment (same first 11 digits, higher 12th) arrived: it stays with its officer (rule 1).
 
-    An addition to CONTRACT.md's events: every outcome publishes one event.
+    An addition to docs/contract.md's events: every outcome publishes one event.
     """
 
     event: Literal["declaration.amended"]

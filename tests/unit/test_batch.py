@@ -1,4 +1,4 @@
-"""Deciding declarations, one and in batches (DOMAIN.md rules 1, 3, 4 and 5)."""
+"""Deciding declarations, one and in batches (docs/rules.md rules 1, 3, 4 and 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The declaration message of CONTRACT.md, checked at the edge."""
+"""The declaration message of docs/contract.md, checked at the edge."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rotation of one unit: whose turn it is, who is skipped and why (DOMAIN.md rules 2 and 6)."""
+"""The rotation of one unit: whose turn it is, who is skipped and why (docs/rules.md rules 2 and 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Working hours only label a declaration after hours (DOMAIN.md rule 5)."""
+"""Working hours only label a declaration after hours (docs/rules.md rule 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A pilot-like three-day stream of raw declaration messages (DOMAIN.md, Region III), for the demo."""
+"""A pilot-like three-day stream of raw declaration messages (docs/rules.md, Region III), for the demo."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from assigner.broker.publishing import Publisher
 from assigner.services.ports import Clock, Policy, system_clock
 from assigner.settings import Settings
 from assigner.storage.engine import make_engine, make_session_factory, ping
-from assigner.storage.migrate import require_head
+from assigner.storage.migrate import DatabaseNotReady, require_head
 from assigner.storage.uow import SqlUnitOfWork
 
 # A new transaction over the repositories: SqlUnitOfWork, or anything with its repositories.
@@ -64,10 +64,21 @@ class Runtime:
             ping(self.engine)
 
     def ready(self) -> Runtime:
-        """Check that the database is reachable and migrated (when it is the settings' own); returns self."""
+        """Check that the database is reachable and migrated (when it is the settings' own); returns self.
+
+        A home without a database is refused as it is: no folder or empty database is made for a mistyped
+        ASSIGNER_HOME."""
         if self.uow_factory is None:
+            self.require_database()
             require_head(self.engine)
         return self
+
+    def require_database(self) -> None:
+        """Raise DatabaseNotReady if the settings' database is a file of the home that does not exist."""
+        missing = self.settings.missing_database()
+        if missing is not None:
+            raise DatabaseNotReady(f"no database at {missing}: run `assigner db upgrade` first, or check "
+                                   "ASSIGNER_HOME (or set ASSIGNER_DATABASE_URL)")
 
     @cached_property
     def _session_factory(self) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,9 @@ class HoursSettings(BaseModel):
         return WorkingHours(self.timezone, self.start, self.end, frozenset(self.weekdays), frozenset(self.holidays))
 
 
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp")
+
+
 def _default_home() -> Path:
     return Path(platformdirs.user_data_dir("assigner", appauthor=False))
 
@@ -54,7 +58,7 @@ def _default_home() -> Path:
 class Settings(BaseSettings):
     """Everything assigner can be told; see config/assigner.toml for the defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSIGNER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSIGNER_", env_nested_delimiter="__", extra="forbid")
 
     home: Path = Field(default_factory=_default_home)
     database_url: str | None = None
@@ -77,7 +81,7 @@ class Settings(BaseSettings):
     command_max_age_hours: float = Field(24, gt=0)
     supervisor: str | None = None  # who `assigner command` issues commands as, when --by is not given
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
-    log_format: str = "auto"
+    log_format: Literal["auto", "json", "console"] = "auto"
     # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).
     metrics_port: int | None = Field(None, ge=1, le=65535)
     metrics_address: str = "0.0.0.0"
@@ -102,11 +106,38 @@ class Settings(BaseSettings):
             files.append(extra)
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=files))
 
+    @field_validator("broker_url")
+    @classmethod
+    def _a_broker_url(cls, value: str | None) -> str | None:
+        if value and value.partition("://")[0].lower() not in BROKER_SCHEMES:
+            raise ValueError(f"'{value.partition('://')[0]}://' is not a RabbitMQ URL: give "
+                             "amqp://user:password@host:5672/vhost, or leave it unset for the embedded broker")
+        return value or None
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_url(cls, value: str | None) -> str | None:
+        scheme = (value or "").partition("://")[0].lower()
+        if scheme in ("postgres", "postgresql+psycopg2", "postgresql+asyncpg"):
+            raise ValueError(f"'{scheme}://' is not supported: write postgresql+psycopg:// (psycopg 3)")
+        if value and scheme.partition("+")[0] not in ("postgresql", "sqlite"):
+            raise ValueError(f"'{scheme}://' is not supported: assigner runs on PostgreSQL "
+                             "(postgresql+psycopg://user@host/db) or SQLite (sqlite:///path/assigner.db)")
+        return value or None
+
     @model_validator(mode="after")
     def _office_hours_are_valid(self) -> Settings:
         for office in self.offices:
             self.office_hours(office)
         return self
+
+    def missing_database(self) -> Path | None:
+        """The home's SQLite file when no database URL is given and the file does not exist (a mistyped
+        ASSIGNER_HOME, or `assigner db upgrade` never run); None otherwise."""
+        if self.database_url:
+            return None
+        path = self.home / "assigner.db"
+        return None if path.exists() else path
 
     def resolved_database_url(self) -> str:
         """The database to use: ASSIGNER_DATABASE_URL, or an SQLite file in the home folder."""
@@ -133,3 +164,22 @@ class Settings(BaseSettings):
     def default_channels(self) -> frozenset[Channel]:
         """The channels a new unit assigns automatically."""
         return frozenset(self.auto_channels)
+
+
+def describe_settings_error(error: Exception) -> str:
+    """One line saying which setting is wrong and how: a value that is no JSON where JSON is expected, an
+    unknown key in a settings file, or a value out of its range."""
+    errors = getattr(error, "errors", None)
+    if not callable(errors):  # pydantic-settings' SettingsError: an ASSIGNER_* value it could not decode
+        found = re.search(r'field "(\w+)"', str(error))
+        name = f"ASSIGNER_{found.group(1).upper()}" if found else "a setting"
+        return (f"{name} is not valid JSON: a list or table setting is written as JSON, "
+                "e.g. ASSIGNER_AUTO_CHANNELS='[\"yellow\"]' or ASSIGNER_COMMAND_KEYS='{\"sup.a\": \"KEY\"}'")
+    parts = []
+    for item in errors():
+        where = ".".join(str(p) for p in item["loc"]) or "settings"
+        if item["type"] == "extra_forbidden":
+            parts.append(f"unknown setting '{where}' (a settings file may hold only the keys of config/assigner.toml)")
+        else:
+            parts.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)

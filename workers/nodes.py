@@ -8,7 +8,7 @@ import socket
 from kombu.connection import Connection
 from kombu.exceptions import OperationalError
 
-from assigner.broker.connection import connect, is_embedded
+from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
 from assigner.domain.errors import InvalidInput
 from assigner.settings import Settings
 
@@ -22,14 +22,17 @@ def default_node_name() -> str:
 
 
 def check_node_name(settings: Settings, name: str) -> None:
-    """Refuse a name a running worker holds on RabbitMQ; an unreachable broker is left to Celery's retries."""
+    """Refuse a name a running worker holds on RabbitMQ, and a broker refusing the login or the vhost (waiting
+    would not mend them); an unreachable broker is left to the worker's retries."""
     if is_embedded(settings):
         return  # the embedded broker has no exclusive queues: names never collide there
     try:
         with connect(settings) as connection:
-            connection.ensure_connection(max_retries=1)
+            reach(connection, settings)
             refuse_taken_name(connection, name)
-    except (OperationalError, OSError):
+    except BrokerRefused:
+        raise
+    except (BrokerUnreachable, OperationalError, OSError):
         return
 
 

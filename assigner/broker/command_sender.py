@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from kombu.connection import Connection
+from kombu.entity import Queue
+from kombu.message import Message
+from kombu.messaging import Consumer
 
 from assigner.broker.authentication import SIGNATURE_HEADER
 from assigner.domain.authentication import sign
 from assigner.broker import topology
-from assigner.broker.connection import connect, is_embedded
+from assigner.broker.connection import connect, is_embedded, reach
 from assigner.broker.publishing import Outgoing, Publisher, json_body
 from assigner.domain.errors import InvalidInput
 from assigner.settings import Settings
@@ -35,11 +43,63 @@ def command_message(settings: Settings, payload: dict[str, Any]) -> Outgoing:
     return Outgoing(body, topology.COMMANDS, headers={SIGNATURE_HEADER: sign(body, key)})
 
 
-def send_command(settings: Settings, payload: dict[str, Any]) -> None:
-    """Publish one command to assigner.commands, persistent and confirmed by the broker."""
+@dataclass(frozen=True)
+class Answer:
+    """The worker's answer to a command: command.accepted, or command.rejected and why."""
+
+    accepted: bool
+    reason: str | None
+
+
+def send_command(settings: Settings, payload: dict[str, Any], wait: float | None = None) -> Answer | None:
+    """Publish one command to assigner.commands, persistent and confirmed by the broker; with `wait`, then
+    wait up to that many seconds for its answer on assigner.events (None if none came in time).
+
+    The answer is read from a queue of this call's own, bound to the command events before the command is
+    published (on RabbitMQ a server-named exclusive queue, which the user must be allowed to declare)."""
     message = command_message(settings, payload)
     with connect(settings) as connection:
-        connection.ensure_connection(max_retries=3)
+        reach(connection, settings)
         if is_embedded(settings):  # on RabbitMQ the worker declares it; a supervisor's user may only write
             topology.queue(topology.COMMANDS, settings.queue_type)(connection.default_channel).declare()
-        Publisher(connection).publish([message])
+        if wait is None:
+            Publisher(connection).publish([message])
+            return None
+        answers = _answer_queue(connection, settings)
+        try:
+            Publisher(connection).publish([message])
+            return _answer(connection, answers, str(payload["command_id"]), wait)
+        finally:
+            if is_embedded(settings):
+                answers.delete()
+
+
+def _answer_queue(connection: Connection, settings: Settings) -> Queue:
+    """A queue of this sender's own, bound to command.accepted and command.rejected."""
+    exchange = topology.events_exchange()
+    if is_embedded(settings):
+        queue = Queue(f"assigner.answers.{uuid.uuid4().hex}", exchange, routing_key="command.*", durable=False)
+    else:
+        queue = Queue("", exchange, routing_key="command.*", exclusive=True, auto_delete=True, durable=False)
+    bound = queue(connection.default_channel)
+    bound.declare()  # a server-named queue gets its name here
+    return bound
+
+
+def _answer(connection: Connection, queue: Queue, command_id: str, wait: float) -> Answer | None:
+    found: list[Answer] = []
+
+    def take(body: Any, message: Message) -> None:
+        event = body if isinstance(body, dict) else json.loads(body)
+        if event.get("command_id") == command_id:
+            found.append(Answer(event.get("event") == "command.accepted", event.get("reason")))
+        message.ack()
+
+    deadline = time.monotonic() + wait
+    with Consumer(connection, [queue], callbacks=[take], accept=["json"]):
+        while not found and time.monotonic() < deadline:
+            try:
+                connection.drain_events(timeout=min(1.0, max(deadline - time.monotonic(), 0.01)))
+            except socket.timeout:
+                continue
+    return found[0] if found else None

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
+from amqp.exceptions import AccessRefused, NotAllowed
 from kombu.connection import Connection
+from kombu.exceptions import OperationalError
 
 from assigner.broker import embedded
+from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import Settings
+
+
+class BrokerUnreachable(AssignerError):
+    """The broker of the settings cannot be used: away, or refusing the login or the vhost."""
+
+
+class BrokerRefused(BrokerUnreachable):
+    """The broker answered and refused: a wrong user, password or vhost. Waiting will not mend it."""
 
 
 def broker_url(settings: Settings) -> str:
@@ -43,3 +55,25 @@ def display_url(settings: Settings) -> str:
     if is_embedded(settings):
         return f"embedded broker in {embedded.folders(settings.home)['queue'].parent}"
     return str(Connection(settings.broker_url).as_uri())
+
+
+def reach(connection: Connection, settings: Settings) -> None:
+    """Connect now, once; raise BrokerUnreachable saying, in one line, what is wrong with which setting."""
+    where = display_url(settings)
+    try:
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=10)
+    except AccessRefused as error:
+        raise BrokerRefused(f"broker {where}: the login was refused: check the user and password of "
+                            "ASSIGNER_BROKER_URL") from error
+    except NotAllowed as error:
+        vhost = connection.virtual_host
+        raise BrokerRefused(f"broker {where}: vhost '{vhost}' does not exist or the user may not use it: create "
+                            f"it (rabbitmqctl add_vhost) and grant the user (rabbitmqctl set_permissions), or fix "
+                            "ASSIGNER_BROKER_URL") from error
+    except (OperationalError, OSError) as error:
+        cause = error.__cause__ or error.__context__ or error
+        if isinstance(cause, socket.gaierror) or "Name or service not known" in str(error):
+            raise BrokerUnreachable(f"broker {where}: host '{connection.hostname}' is not known (a typo in "
+                                    "ASSIGNER_BROKER_URL?)") from error
+        raise BrokerUnreachable(f"broker {where} unreachable: {first_line(error)} (is RabbitMQ running? "
+                                "check ASSIGNER_BROKER_URL)") from error

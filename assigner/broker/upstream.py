@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from assigner.broker import topology
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, reach
 from assigner.broker.publishing import Outgoing, Publisher
 from assigner.settings import Settings
 
@@ -18,7 +18,7 @@ def publish_declarations(settings: Settings, bodies: Iterable[bytes],
     next; `sent_so_far` hears each chunk's size. Returns how many were sent."""
     sent = 0
     with connect(settings) as connection:
-        connection.ensure_connection(max_retries=3)
+        reach(connection, settings)
         topology.queue(topology.DECLARATIONS, settings.queue_type)(connection.default_channel).declare()
         publisher = Publisher(connection)
         chunk: list[Outgoing] = []

@@ -8,6 +8,7 @@ import tomllib
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
@@ -15,7 +16,7 @@ from assigner.cli import (
     assign, audit, bench, chaos, command, db, demo, health, publish, report, roster, sample, schema, worker,
 )
 from assigner.domain.errors import AssignerError
-from assigner.schemas.errors import describe_error
+from assigner.settings import describe_settings_error
 
 app = typer.Typer(
     help="Assign customs officers to check declarations automatically, by rotation.",
@@ -60,8 +61,8 @@ def run(args: list[str]) -> int:
         return _error(f"{error.format_message()} (see assigner --help)", 2)
     except AssignerError as error:
         return _error(str(error), 1)
-    except ValidationError as error:
-        return _error(f"settings: {describe_error(error)}", 1)
+    except (ValidationError, SettingsError) as error:
+        return _error(f"settings: {describe_settings_error(error)}", 1)
     except tomllib.TOMLDecodeError as error:
         return _error(f"settings file: {error}", 1)
     except SQLAlchemyError as error:

@@ -18,6 +18,9 @@ from assigner.domain.model import Declaration
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 
 SHOWN_REJECTIONS = 20
+# Exit codes beside 0 (every line taken), 1 (an error: nothing or part done) and 2 (a usage error):
+SOME_REJECTED = 3  # some lines were rejected, the others taken
+ALL_REJECTED = 4  # every line was rejected: nothing was written
 
 
 class Tally:
@@ -43,17 +46,23 @@ class Tally:
 
 def assign(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines file of declaration messages (CONTRACT.md).")
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines file of declaration messages (docs/contract.md).")
     ],
     batch_size: Annotated[int | None, typer.Option(min=1, help="Declarations per transaction.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per outcome.")] = False,
 ) -> None:
-    """Assign every declaration of FILE through the rotation, and print a summary."""
+    """Assign every declaration of FILE through the rotation, and print a summary.
+
+    Exits 0 when every line was taken, 3 when some lines were rejected (the others were taken), 4 when
+    every line was rejected.
+    """
     runtime = Runtime().ready()
     logs.configure(runtime.settings.log_format, "INFO" if verbose else "WARNING")
     started = time.perf_counter()
     tally = assign_file(runtime, file, batch_size or runtime.settings.batch_size)
     print_summary(tally, time.perf_counter() - started, runtime.engine.dialect.name)
+    if tally.rejected:
+        raise typer.Exit(SOME_REJECTED if sum(tally.outcomes.values()) else ALL_REJECTED)
 
 
 def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +13,7 @@ from assigner.broker.connection import display_url
 from assigner.domain.errors import InvalidInput
 from assigner.schemas.command import parse_command
 from assigner.schemas.declaration import InvalidMessage
+from assigner.services.ports import Clock, system_clock
 from assigner.settings import Settings
 
 app = typer.Typer(help="Supervisor commands: reassign, absence, completion (published to assigner.commands).",
@@ -23,16 +23,22 @@ By = Annotated[str | None, typer.Option("--by", help="issued_by: the supervisor 
                                                      "ASSIGNER_SUPERVISOR on the embedded broker).")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why; kept in the audit trail.")]
 CommandId = Annotated[str | None, typer.Option("--id", help="command_id (default: a new UUID); the same id is done once.")]
+Wait = Annotated[bool, typer.Option("--wait", help="Wait for the worker's answer: exit 0 accepted, 3 rejected (the "
+                                                   "reason is printed), 4 no answer within --timeout.")]
+Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds --wait waits for the answer.")]
+REJECTED = 3
+NO_ANSWER = 4
 
 
 @app.command("reassign")
 def reassign(
     declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets it.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None,
+    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    timeout: Timeout = 60.0,
 ) -> None:
     """Move one declaration to another officer."""
-    _send("reassign", by, reason, command_id, declaration_number=declaration, to_officer_id=to)
+    _send("reassign", by, reason, command_id, timeout if wait else None, declaration_number=declaration, to_officer_id=to)
 
 
 @app.command("reassign-group")
@@ -40,10 +46,11 @@ def reassign_group(
     group: Annotated[str, typer.Argument(help="branch or container.")],
     key: Annotated[str, typer.Argument(help="The first declaration number (branch) or the container number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets the whole group.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None,
+    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    timeout: Timeout = 60.0,
 ) -> None:
     """Move every open declaration of a branch group or a container group."""
-    _send("reassign_group", by, reason, command_id, group=group, key=key, to_officer_id=to)
+    _send("reassign_group", by, reason, command_id, timeout if wait else None, group=group, key=key, to_officer_id=to)
 
 
 @app.command("absent")
@@ -52,7 +59,8 @@ def absent(
     until: Annotated[str | None, typer.Option(help="Back at this time (ISO 8601 with offset).")] = None,
     unit: Annotated[list[str] | None, typer.Option(help="Only this unit, OFFICE/DEPARTMENT (repeatable).")] = None,
     redistribute: Annotated[bool, typer.Option(help="Hand their open declarations to the others.")] = True,
-    by: By = None, reason: Reason = None, command_id: CommandId = None,
+    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    timeout: Timeout = 60.0,
 ) -> None:
     """Take an officer out of rotation and hand their open declarations to the others by rotation."""
     fields: dict[str, Any] = {"officer_id": officer, "redistribute": redistribute}
@@ -60,25 +68,27 @@ def absent(
         fields["until"] = until
     if unit:
         fields["units"] = [_unit(text) for text in unit]
-    _send("officer_absent", by, reason, command_id, **fields)
+    _send("officer_absent", by, reason, command_id, timeout if wait else None, **fields)
 
 
 @app.command("available")
 def available(
     officer: Annotated[str, typer.Argument(help="The officer who is back.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None,
+    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    timeout: Timeout = 60.0,
 ) -> None:
     """Bring an officer back into rotation; held declarations are assigned."""
-    _send("officer_available", by, reason, command_id, officer_id=officer)
+    _send("officer_available", by, reason, command_id, timeout if wait else None, officer_id=officer)
 
 
 @app.command("complete")
 def complete(
     declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None,
+    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    timeout: Timeout = 60.0,
 ) -> None:
     """The check is finished: the declaration is no longer open."""
-    _send("complete", by, reason, command_id, declaration_number=declaration)
+    _send("complete", by, reason, command_id, timeout if wait else None, declaration_number=declaration)
 
 
 @app.command("key")
@@ -87,7 +97,8 @@ def key(officer: Annotated[str, typer.Argument(help="The supervisor the key is f
     typer.echo(f'"{officer}" = "{new_key()}"')
 
 
-def _send(name: str, by: str | None, reason: str | None, command_id: str | None, **fields: Any) -> None:
+def _send(name: str, by: str | None, reason: str | None, command_id: str | None, wait: float | None,
+          clock: Clock = system_clock, **fields: Any) -> None:
     settings = Settings()
     issued_by = by or broker_user(settings) or settings.supervisor
     if not issued_by:
@@ -96,7 +107,7 @@ def _send(name: str, by: str | None, reason: str | None, command_id: str | None,
         "command_id": command_id or str(uuid.uuid4()),
         "command": name,
         "issued_by": issued_by,
-        "issued_at": datetime.now(UTC).isoformat(),
+        "issued_at": clock().isoformat(),
         **fields,
     }
     if reason is not None:
@@ -105,9 +116,18 @@ def _send(name: str, by: str | None, reason: str | None, command_id: str | None,
         parse_command(payload)
     except InvalidMessage as error:
         raise InvalidInput(f"{name}: {error}") from error
-    send_command(settings, payload)
-    typer.echo(f"command {payload['command_id']} ({name}) published to {display_url(settings)}; "
-               "its answer comes as command.accepted or command.rejected on assigner.events")
+    answer = send_command(settings, payload, wait)
+    typer.echo(f"command {payload['command_id']} ({name}) published to {display_url(settings)}"
+               + ("; its answer comes as command.accepted or command.rejected on assigner.events" if wait is None else ""))
+    if wait is None:
+        return
+    if answer is None:
+        typer.echo(f"no answer within {wait:g} s: is a worker running?", err=True)
+        raise typer.Exit(NO_ANSWER)
+    if not answer.accepted:
+        typer.echo(f"rejected: {answer.reason}")
+        raise typer.Exit(REJECTED)
+    typer.echo("accepted")
 
 
 def _unit(text: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ def upgrade() -> None:
 def status() -> None:
     """Say which revision the database is at; exit 1 unless it is at head."""
     runtime = Runtime()
+    runtime.require_database()
     at, head = migrate.current(runtime.engine), migrate.head(runtime.engine)
     typer.echo(f"database {runtime.engine.url.render_as_string()} is at revision {at or 'none'}; head is {head}")
     if at != head:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from assigner.bootstrap import Runtime
-from assigner.ops.probes import Limits, check_health
+from assigner.domain.health import Limits
+from assigner.ops.probes import check_health
 
 
 def health(

@@ -51,8 +51,7 @@ def report(
     if department is not None and office is None:
         raise InvalidInput("--department needs --office")
     runtime = Runtime().ready()
-    settings = runtime.settings
-    timezone = (settings.office_hours(office) if office else settings.working_hours).timezone
+    timezone = runtime.policy.hours.timezone_for(office)
     period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, runtime.clock())
     result = build_report(runtime.unit_of_work(), Scope(office, department), period)
     if chart is not None:

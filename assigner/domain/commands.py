@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from assigner.domain.errors import AssignerError
 from assigner.domain.groups import GroupKind
@@ -19,6 +20,23 @@ class CommandHeader:
     issued_by: str
     reason: str | None = None
     issued_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """A command_id seen before: whether it was carried out, why not, and the body it came with."""
+
+    accepted: bool
+    reason: str | None
+    body: dict[str, Any]
+
+    def is_same_command(self, body: dict[str, Any]) -> bool:
+        """Whether `body` asks for what the first one did: the same fields, whenever it was issued."""
+        return _content(self.body) == _content(body)
+
+
+def _content(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "issued_at"}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -88,8 +88,7 @@ class UnitFigures:
     @property
     def spread(self) -> int | None:
         """Max − min automatic turns among the officers on the roster (rule 2 keeps it ≤ 1); None if none."""
-        turns = [officer.turns for officer in self.officers if officer.on_roster]
-        return max(turns) - min(turns) if turns else None
+        return spread(officer.turns for officer in self.officers if officer.on_roster)
 
     def share(self, officer: OfficerFigures) -> float:
         """The officer's part of the unit's assigned declarations (0 to 1)."""
@@ -118,6 +117,12 @@ class Report:
             total.by_hand += unit.by_hand
             total.redistributed += unit.redistributed
         return total
+
+
+def spread(counts: Iterable[int]) -> int | None:
+    """Max − min of the officers' counts (rule 2 keeps their automatic turns within 1); None for no officer."""
+    values = list(counts)
+    return max(values) - min(values) if values else None
 
 
 def _added(left: Mapping[str, int], right: Mapping[str, int]) -> dict[str, int]:

@@ -38,6 +38,10 @@ class HoursBook:
         """The working hours that apply to an office."""
         return self.by_office.get(customs_office, self.default)
 
+    def timezone_for(self, customs_office: str | None) -> str:
+        """The time zone an office's days are counted in; for several offices (None), the default's."""
+        return (self.for_office(customs_office) if customs_office else self.default).timezone
+
     def is_after_hours(self, declaration: Declaration) -> bool:
         """Whether a declaration was registered outside its office's working hours."""
         hours = self.for_office(declaration.unit.customs_office)

@@ -39,7 +39,11 @@ def read_roster(path: Path) -> list[RosterEntry]:
     """Every entry of a roster file, in file order; InvalidRoster names the first bad row and field."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _entries(path.name, csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            try:
+                return _entries(path.name, reader)
+            except csv.Error as error:  # a field over the csv module's limit (128 KiB), a stray NUL byte
+                raise InvalidRoster(f"{path.name} line {reader.line_num + 1}: {error}") from error
     except OSError as error:
         raise InvalidRoster(f"{path}: cannot read ({error.strerror})") from error
     except UnicodeDecodeError as error:

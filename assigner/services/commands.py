@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from assigner.domain.commands import (
     CommandHeader,
     CommandRefused,
     Complete,
+    Done,
     OfficerAbsent,
     OfficerAvailable,
     Reassign,
@@ -42,6 +43,10 @@ HANDLERS: dict[type[Any], Callable[[Context, Any], Change]] = {
 
 class Expired(Unauthorised):
     """A command issued too long ago (or in the future): it may be a replay."""
+
+
+class IdInUse(Unauthorised):
+    """A command_id already used by a different command: neither is done again, the first one's record stays."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ def reject(
         uow.audit.record_change(now, sender or "unauthenticated", "command_rejected", reason, command_id=command_id,
                                 details=details)
         events = [command_event(command_id, reason, now, new_event_id())] if command_id is not None else []
+        if not trusted:  # the answer names the id, but is not the command's own: a replay does not send it
+            events = [replace(event, command_id=None) for event in events]
         uow.outbox.add(events, now)
         return CommandResult(command_id, reason, dead_letter=not trusted, events=events)
 
@@ -118,6 +125,9 @@ def _carry_out(
     header, now = command.header, clock()
     done = uow.commands.outcome(header.command_id)
     if done is not None:
+        if not done.is_same_command(body):
+            raise IdInUse(f"command_id {header.command_id} was used before for another command "
+                          f"({done.body.get('command', '?')}): give each command its own command_id")
         return _replay(uow, header.command_id, done)
     if header.issued_at is not None and not now - max_age <= header.issued_at <= now + CLOCK_SKEW:
         raise Expired(f"issued_at {header.issued_at.isoformat()} is outside the accepted window "
@@ -132,10 +142,9 @@ def _carry_out(
     return CommandResult(header.command_id, moves=change.moves, released=change.released, events=events)
 
 
-def _replay(uow: UnitOfWork, command_id: str, done: tuple[bool, str | None]) -> CommandResult:
+def _replay(uow: UnitOfWork, command_id: str, done: Done) -> CommandResult:
     """A command_id seen before: nothing is done again; its events are published again, same ids."""
-    accepted, reason = done
-    return CommandResult(command_id, None if accepted else reason, replayed=True,
+    return CommandResult(command_id, None if done.accepted else done.reason, replayed=True,
                          events=uow.outbox.for_command(command_id))
 
 

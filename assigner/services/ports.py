@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event
-from assigner.domain.commands import CommandHeader
+from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.groups import GroupBook, GroupKind
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
 from assigner.domain.moves import Holding, Move
@@ -151,7 +151,7 @@ class Absences(Protocol):
 class Commands(Protocol):
     """Commands done, by command_id."""
 
-    def outcome(self, command_id: str) -> tuple[bool, str | None] | None: ...
+    def outcome(self, command_id: str) -> Done | None: ...
 
     def add(self, header: CommandHeader, rejected_because: str | None, body: dict[str, Any], now: datetime) -> None: ...
 

@@ -11,6 +11,11 @@ from assigner.domain.errors import InvalidInput
 from assigner.domain.reports import Period, Report, Scope, UnitFigures
 
 
+# Days a report may cover: a declaration's instant in UTC must exist for each bound.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
+
+
 class ReportCounts(Protocol):
     """The counts a report is made of."""
 
@@ -31,6 +36,8 @@ def period_of(first_day: date | None, last_day: date | None, timezone: str, now:
     last = last_day or max(first, today)
     if first > last:
         raise InvalidInput(f"the period starts ({first}) after it ends ({last})")
+    if first < EARLIEST or last > LATEST:
+        raise InvalidInput(f"the period {first} to {last} is out of range: days from {EARLIEST} to {LATEST}")
     return Period(first, last, timezone)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from assigner.domain.commands import CommandHeader
+from assigner.domain.commands import CommandHeader, Done
 from assigner.storage.tables import CommandRow
 
 
@@ -18,12 +18,12 @@ class CommandStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def outcome(self, command_id: str) -> tuple[bool, str | None] | None:
-        """(accepted, reason) of a command already done, or None if it is new."""
+    def outcome(self, command_id: str) -> Done | None:
+        """What became of a command already done, and its body; None if it is new."""
         row = self.session.execute(
-            select(CommandRow.accepted, CommandRow.reason).where(CommandRow.command_id == command_id)
+            select(CommandRow.accepted, CommandRow.reason, CommandRow.body).where(CommandRow.command_id == command_id)
         ).first()
-        return (row[0], row[1]) if row else None
+        return Done(row[0], row[1], row[2] or {}) if row else None
 
     def add(self, header: CommandHeader, rejected_because: str | None, body: dict[str, Any], now: datetime) -> None:
         """Remember a command and its outcome; a second insert of the same id waits, then fails (a race lost)."""

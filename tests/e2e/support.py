@@ -30,7 +30,7 @@ from assigner.settings import Settings
 from assigner.storage.tables import AssignmentRow, DeclarationRow
 from integration.helpers import load_roster, roster
 
-# The contract's names, written out: a rename in the code must break these tests (CONTRACT.md).
+# The contract's names, written out: a rename in the code must break these tests (docs/contract.md).
 DECLARATIONS = "assigner.declarations"
 DECLARATIONS_DLQ = "assigner.declarations.dlq"
 COMMANDS = "assigner.commands"

@@ -155,6 +155,32 @@ class TestSignedCommands:
         assert verified.returncode == 0 and verified.stdout.startswith("OK"), verified.stdout + verified.stderr
         worker.assert_running()
 
+    def test_the_cli_waits_for_the_answer_and_prints_accepted_or_the_reason_with_its_exit_code(
+        self, home: Path, worker: WorkerProcess, tmp_path: Path,
+    ) -> None:
+        [number] = numbers(1, start=300)
+        (tmp_path / "one.jsonl").write_text(json.dumps(message(number)) + "\n")
+        assigner(home, "publish", str(tmp_path / "one.jsonl"))
+        read_events(home, 1)
+        done = run_assigner(home_env(home), "command", "reassign", number, "--to", "o2", "--by", SUPERVISOR, "--wait")
+        assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "accepted"), done.stderr
+        unknown = numbers(1, start=900)[0]
+        done = run_assigner(home_env(home), "command", "complete", unknown, "--by", SUPERVISOR, "--wait")
+        assert done.returncode == 3, done.stderr
+        assert done.stdout.splitlines()[-1] == f"rejected: declaration {unknown} is not known"
+        command_id = done.stdout.split()[1]
+        done = run_assigner(home_env(home), "command", "complete", number, "--by", SUPERVISOR, "--id", command_id,
+                            "--wait")  # the same id for another command: refused, the first one stays
+        assert done.returncode == 3
+        assert f"command_id {command_id} was used before for another command (complete)" in done.stdout
+        assert not list((home / "broker").rglob("*assigner.answers.*")), "an answer queue was left behind"
+
+    def test_waiting_with_no_worker_running_ends_after_the_timeout_with_exit_4(self, home: Path) -> None:
+        done = run_assigner(home_env(home), "command", "complete", numbers(1)[0], "--by", SUPERVISOR, "--wait",
+                            "--timeout", "2")
+        assert done.returncode == 4
+        assert done.stderr.strip() == "no answer within 2 s: is a worker running?"
+
     def test_the_cli_refuses_to_send_for_a_supervisor_whose_key_it_does_not_have(self, home: Path) -> None:
         done = run_assigner(home_env(home), "command", "reassign", numbers(1)[0], "--to", "o2", "--by", "sup.x")
         assert done.returncode == 1

@@ -425,6 +425,20 @@ class TestAuthentication:
         assert row["issued_by"] == user.name, "the CLI's default --by is not the broker user"
         assert row["body"]["reason"] == "by the CLI"
 
+    def test_the_cli_waits_for_the_answer_on_a_queue_of_its_own(
+        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, rabbitmq_vhost: str,
+        supervisor_users: dict[str, BrokerUser], database_url: str, home: Path,
+    ) -> None:
+        [number] = numbers(1, start=6400)
+        assign_all(upstream, events, worker, [message(number, AIRPORT)])
+        env = worker_env(database_url, home, supervisor_users["a"].url(rabbitmq_vhost))
+        done = run_assigner(env, "command", "reassign", number, "--to", "a2", "--wait")
+        assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "accepted"), done.stderr
+        done = run_assigner(env, "command", "reassign", number, "--to", "nobody", "--wait")
+        assert done.returncode == 3
+        assert done.stdout.splitlines()[-1].startswith("rejected: ")
+        assert holders(database_url)[number] == ("assigned", "a2")
+
     def test_a_command_without_a_user_id_property_is_rejected_and_dead_lettered(
         self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
         rabbitmq_url: str, broker: BlockingChannel, database_url: str,

@@ -106,7 +106,7 @@ class TestAssignCommand:
             json.dumps(message(numbers(1, start=9)[0], department="07")),  # unknown department: held
         ]
         code, out, _ = cli("assign", str(write(tmp_path / "d.jsonl", "\n".join(lines) + "\n")))
-        assert code == 0
+        assert code == 3  # some lines rejected: a cron job notices
         summary = {line.split()[0]: int(line.split()[1].replace(",", "")) for line in out.splitlines()[:7]}
         assert summary == {
             "assigned": 2, "held": 1, "recorded": 1, "amendments": 1, "duplicates": 1, "released": 0, "rejected": 2
@@ -117,6 +117,14 @@ class TestAssignCommand:
         code, out, _ = cli("roster", "list", "--office", "01B1")
         assigned = {row[2]: (row[6], row[7]) for row in table_rows(out)}
         assert assigned == {"a": ("1", ""), "b": ("1", ""), "c": ("0", "▶")}
+
+    def test_a_file_of_only_rejected_lines_exits_4_and_a_clean_one_0(self, cli, tmp_path: Path) -> None:
+        cli("roster", "import", str(write(tmp_path / "roster.csv", ROSTER)))
+        code, out, _ = cli("assign", str(write(tmp_path / "bad.jsonl", "{not json\n[1]\n")))
+        assert code == 4
+        assert out.splitlines()[6].split()[:2] == ["rejected", "2"] and "line 1: not JSON" in out
+        code, _, _ = cli("assign", str(write(tmp_path / "good.jsonl", json.dumps(message(numbers(1)[0])) + "\n")))
+        assert code == 0
 
     def test_an_unmigrated_database_is_a_one_line_error(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -200,7 +208,7 @@ class TestDatabaseRefusal:
                 if engine.dialect.name == "postgresql":
                     connection.exec_driver_sql(f"ALTER TABLE declarations DROP CONSTRAINT no_{refused}")
             engine.dispose()
-        assert code == 0
+        assert code == 3
         assert out.split()[:2] == ["assigned", "4"]
         assert "line 3: refused by the database" in out
 

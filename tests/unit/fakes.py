@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 
-from assigner.domain.commands import CommandHeader
+from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.dead_letters import DeadLetter, SeenLetter
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.events import Event
@@ -52,7 +52,7 @@ class Store:
     audit: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[tuple[Event, datetime, datetime | None]] = field(default_factory=list)
     dead_letters: dict[str, SeenLetter] = field(default_factory=dict)
-    commands: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    commands: dict[str, Done] = field(default_factory=dict)
     refused_keys: set[str] = field(default_factory=set)  # declarations the fake database refuses to store
 
 
@@ -203,7 +203,7 @@ class FakeOutbox:
         return {e.declaration_key: e for e, _, _ in self.store.outbox if e.declaration_key in wanted and e.declaration_key}
 
     def for_command(self, command_id: str) -> list[Event]:
-        return [e for e, _, _ in self.store.outbox if e.body.get("command_id") == command_id]
+        return [e for e, _, _ in self.store.outbox if e.command_id == command_id]
 
     def pending(self, created_before: datetime, limit: int) -> list[Event]:
         return [e for e, created, published in self.store.outbox if published is None and created < created_before][:limit]
@@ -245,11 +245,11 @@ class FakeCommands:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def outcome(self, command_id: str) -> tuple[bool, str | None] | None:
+    def outcome(self, command_id: str) -> Done | None:
         return self.store.commands.get(command_id)
 
     def add(self, header: CommandHeader, rejected_because: str | None, body: dict[str, Any], now: datetime) -> None:
-        self.store.commands[header.command_id] = (rejected_because is None, rejected_because)
+        self.store.commands[header.command_id] = Done(rejected_because is None, rejected_because, body)
 
 
 class FakeHoldings:

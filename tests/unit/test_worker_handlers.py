@@ -245,7 +245,31 @@ class TestCommands:
         assert answer["event"] == "command.rejected" and "is not known" in answer["reason"]
         assert not publisher.to(topology.COMMANDS_DLQ)  # an authenticated sender: answered, not dead-lettered
         assert world.journal.index("confirmed 1") < world.journal.index("ack 1")
-        assert world.store.commands == {f"c-{numbers(1)[0]}-o2": (False, answer["reason"])}
+        [(command_id, done)] = world.store.commands.items()
+        assert (command_id, done.accepted, done.reason) == (f"c-{numbers(1)[0]}-o2", False, answer["reason"])
+
+    def test_a_command_id_used_again_for_another_command_is_refused_and_the_same_command_replayed(
+        self, tmp_path: Path,
+    ) -> None:
+        world = World(tmp_path, command_keys={SUPERVISOR: KEY})
+        number = numbers(1)[0]
+        first = reassign(number)
+        publisher = FakePublisher(world.journal)
+        world.commands().handle([signed(world, first)], publisher)  # type: ignore[list-item]
+        other = {**reassign(number, to="o3"), "command_id": first["command_id"]}
+        again = {**first, "issued_at": (NOW - timedelta(minutes=1)).isoformat()}
+        world.commands().handle([signed(world, other), signed(world, again)], publisher)  # type: ignore[list-item]
+        [letter] = publisher.to(topology.COMMANDS_DLQ)
+        assert json.loads(letter.body)["to_officer_id"] == "o3"
+        assert letter.headers[topology.ERROR_HEADER] == (
+            f"command_id {first['command_id']} was used before for another command (reassign): "
+            "give each command its own command_id")
+        answers = [e for e in publisher.events() if e["command_id"] == first["command_id"]]
+        assert [a["reason"].split(":")[0] for a in answers] == [
+            f"declaration {number} is not known", f"command_id {first['command_id']} was used before for another command (reassign)",
+            f"declaration {number} is not known"]  # the same command again: the first answer, replayed
+        assert answers[0]["event_id"] == answers[2]["event_id"]
+        assert world.store.commands[first["command_id"]].body["to_officer_id"] == "o2"  # the first one's record stays
 
     @pytest.mark.parametrize(("tamper", "reason"), [
         (lambda world, cmd: world.delivery(cmd), "not signed"),

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from assigner.domain.model import Channel
 from assigner.domain.reports import OfficerFigures, Report, UnitFigures
 
 CHANNELS = [channel.value for channel in Channel]
+WIDE = 130  # a console this wide takes the unit table in one piece
 UNIT_FIGURES = ["for_rotation", "automatic", "by_turn", "kept_in_group", "by_hand", "redistributed", "held_now",
                 "after_hours", "spread"]
 OFFICER_FIGURES = ["assigned", "open", "completed", "turns", "grouped", "share"]
@@ -86,34 +88,59 @@ def _unit_row(kind: str, values: dict[str, Any], spread: int | None) -> dict[str
 
 
 def print_table(report: Report, console: Console) -> None:
-    """The report as two tables: per unit (with the total), then per officer."""
+    """The report as two tables: per unit (with the total), then per officer. On a console too narrow for
+    the unit table, it comes in two parts; a cell is never cut, its header folds instead."""
     period = report.period
     days = str(period.first_day) if period.first_day == period.last_day else f"{period.first_day} to {period.last_day}"
-    units = Table("unit", *CHANNELS, "to rotation", "automatic", "of which group", "by hand", "redistributed",
-                  "held now", "after hours", "spread",
-                  title=f"{report.scope}, {days} ({period.timezone})", title_justify="left")
-    for unit in report.units:
-        units.add_row(str(unit.unit), *_unit_cells(unit), str(unit.spread if unit.spread is not None else "-"))
-    if len(report.units) > 1:
-        units.add_section()
-        units.add_row("total", *_unit_cells(report.total()), "")
-    console.print(units)
+    title = f"{report.scope}, {days} ({period.timezone})"
+    headers = ["unit", *CHANNELS, "to rotation", "automatic", "of which group", "by hand", "redistributed",
+               "held now", "after hours", "spread"]
+    rows = [[str(unit.unit), *_unit_cells(unit), str(unit.spread if unit.spread is not None else "-")]
+            for unit in report.units]
+    total = [["total", *_unit_cells(report.total()), ""]] if len(report.units) > 1 else []
+    split = 1 + len(CHANNELS) + 3  # unit, channels, to rotation, automatic, of which group | the rest
+    narrow = console.width < WIDE
+    parts = [range(len(headers))] if not narrow else [range(split), [0, *range(split, len(headers))]]
+    for number, columns in enumerate(parts):
+        console.print(_table([headers[i] for i in columns], [[row[i] for i in columns] for row in rows],
+                             [[row[i] for i in columns] for row in total],
+                             title if number == 0 else f"{title}, continued", narrow))
     for unit in report.units:
         if unit.held_now:
             reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(unit.held_now.items()))
             console.print(f"held now in {unit.unit}: {reasons}")
-    officers = Table("unit", "officer", "name", "assigned", "open", "completed", "turns", "group", "share",
-                     title="Per officer (share of the unit's assigned declarations)", title_justify="left")
+    officer_rows = []
     for unit in report.units:
         for officer in unit.officers:
             name = officer.name if officer.on_roster else f"{officer.name} (not on the roster)"
-            officers.add_row(str(unit.unit), officer.officer_id, name, *(f"{n:,}" for n in (
+            officer_rows.append([str(unit.unit), officer.officer_id, name, *(f"{n:,}" for n in (
                 officer.assigned, officer.open, officer.completed, officer.turns, officer.grouped)),
-                f"{unit.share(officer):.1%}")
-    if officers.row_count:
-        console.print(officers)
+                f"{unit.share(officer):.1%}"])
+    if officer_rows:
+        console.print(_table(["unit", "officer", "name", "assigned", "open", "completed", "turns", "group", "share"],
+                             officer_rows, [], "Per officer (share of the unit's assigned declarations)", narrow,
+                             free=("name",)))
     if not report.units:
         console.print("no declarations registered in this period")
+
+
+def _table(headers: list[str], rows: list[list[str]], total: list[list[str]], title: str, narrow: bool,
+           free: tuple[str, ...] = ()) -> Table:
+    """A table whose cells keep their whole value however narrow the console (headers and `free` columns
+    fold instead, and a `narrow` one has no column rules); `total` rows come after a line."""
+    widths = [max((len(row[i]) for row in rows + total), default=1) for i in range(len(headers))]
+    columns = [Column(header, overflow="fold", min_width=None if header in free else width)
+               for header, width in zip(headers, widths)]
+    table = (Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                   collapse_padding=True)
+             if narrow else Table(*columns, title=title, title_justify="left"))
+    for row in rows:
+        table.add_row(*row)
+    if total:
+        table.add_section()
+        for row in total:
+            table.add_row(*row)
+    return table
 
 
 def _unit_cells(unit: UnitFigures) -> list[str]:

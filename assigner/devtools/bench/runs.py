@@ -22,6 +22,7 @@ from assigner.broker.connection import display_url
 from assigner.devtools.bench import audit_log, pipeline as bench_pipeline, reports as bench_reports
 from assigner.domain.model import Unit
 from assigner.files.roster_csv import read_roster
+from assigner.domain.reports import spread
 from assigner.resources import shipped
 from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import assign_declarations
@@ -126,7 +127,7 @@ def _spreads(runtime: Runtime) -> dict[str, Any]:
     for line in roster_listing(runtime.unit_of_work(), runtime.clock):
         if line.position is not None:
             counts.setdefault(line.unit, []).append(line.assigned)
-    return {"units": [{"unit": str(unit), "officers": len(a), "assigned": sum(a), "spread": max(a) - min(a)}
+    return {"units": [{"unit": str(unit), "officers": len(a), "assigned": sum(a), "spread": spread(a)}
                       for unit, a in counts.items()]}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import amqp  # type: ignore[import-untyped]  # py-amqp ships no type hints
+import amqp  # py-amqp ships no type hints
 from kombu.utils.url import parse_url
 
 from assigner.domain.errors import AssignerError

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import amqp  # type: ignore[import-untyped]  # py-amqp ships no type hints
+import amqp  # py-amqp ships no type hints
 
 from assigner.devtools.bench.baselines import noop_app
 from assigner.devtools.bench.baselines.amqp_tools import (

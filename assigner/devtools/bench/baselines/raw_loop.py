@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-import amqp  # type: ignore[import-untyped]  # py-amqp ships no type hints
+import amqp  # py-amqp ships no type hints
 
 from assigner.devtools.bench.baselines.amqp_tools import (
     DRAIN_SECONDS, BaselineFailed, Confirms, Drain, amqp_connection, persistent, publish_confirmed, ready)

@@ -43,6 +43,9 @@ def command_message(settings: Settings, payload: dict[str, Any]) -> Outgoing:
     return Outgoing(body, topology.COMMANDS, headers={SIGNATURE_HEADER: sign(body, key)})
 
 
+ANSWERS_PREFIX = "assigner.answers."
+
+
 @dataclass(frozen=True)
 class Answer:
     """The worker's answer to a command: command.accepted, or command.rejected and why."""
@@ -56,7 +59,8 @@ def send_command(settings: Settings, payload: dict[str, Any], wait: float | None
     wait up to that many seconds for its answer on assigner.events (None if none came in time).
 
     The answer is read from a queue of this call's own, bound to the command events before the command is
-    published (on RabbitMQ a server-named exclusive queue, which the user must be allowed to declare)."""
+    published: on RabbitMQ the user needs the configure and read permissions on `assigner.answers.*`
+    and the read permission on assigner.events."""
     message = command_message(settings, payload)
     with connect(settings) as connection:
         reach(connection, settings)
@@ -75,14 +79,17 @@ def send_command(settings: Settings, payload: dict[str, Any], wait: float | None
 
 
 def _answer_queue(connection: Connection, settings: Settings) -> Queue:
-    """A queue of this sender's own, bound to command.accepted and command.rejected."""
-    exchange = topology.events_exchange()
-    if is_embedded(settings):
-        queue = Queue(f"assigner.answers.{uuid.uuid4().hex}", exchange, routing_key="command.*", durable=False)
-    else:
-        queue = Queue("", exchange, routing_key="command.*", exclusive=True, auto_delete=True, durable=False)
+    """A queue of this sender's own (`assigner.answers.<random>`), bound to command.accepted and
+    command.rejected; on RabbitMQ exclusive, so the broker drops it with the connection."""
+    name = f"{ANSWERS_PREFIX}{uuid.uuid4().hex}"
+    queue = Queue(name, topology.events_exchange(), routing_key="command.*", durable=False,
+                  exclusive=not is_embedded(settings), auto_delete=not is_embedded(settings))
     bound = queue(connection.default_channel)
-    bound.declare()  # a server-named queue gets its name here
+    if is_embedded(settings):
+        bound.declare()
+    else:  # the worker declares assigner.events; a supervisor's user may not (no configure permission on it)
+        bound.queue_declare()
+        bound.queue_bind()
     return bound
 
 
@@ -96,7 +103,7 @@ def _answer(connection: Connection, queue: Queue, command_id: str, wait: float) 
         message.ack()
 
     deadline = time.monotonic() + wait
-    with Consumer(connection, [queue], callbacks=[take], accept=["json"]):
+    with Consumer(connection, [queue], callbacks=[take], accept=["json"], auto_declare=False):
         while not found and time.monotonic() < deadline:
             try:
                 connection.drain_events(timeout=min(1.0, max(deadline - time.monotonic(), 0.01)))

@@ -7,6 +7,7 @@ import sys
 import tomllib
 
 import typer
+from amqp.exceptions import AMQPError
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +16,7 @@ from typer.exceptions import TyperException
 from assigner.cli import (
     assign, audit, bench, chaos, command, db, demo, health, publish, report, roster, sample, schema, worker,
 )
-from assigner.domain.errors import AssignerError
+from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import describe_settings_error
 
 app = typer.Typer(
@@ -65,6 +66,8 @@ def run(args: list[str]) -> int:
         return _error(f"settings: {describe_settings_error(error)}", 1)
     except tomllib.TOMLDecodeError as error:
         return _error(f"settings file: {error}", 1)
+    except AMQPError as error:  # the broker refused an operation after the login: a permission, most often
+        return _error(f"broker: {first_line(error)} (check the user's permissions in ASSIGNER_BROKER_URL's vhost)", 1)
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
         return _error(f"database: {str(cause).splitlines()[0]}", 1)
@@ -78,6 +81,6 @@ def run(args: list[str]) -> int:
 
 
 def _error(message: str, code: int) -> int:
-    first_line = " ".join(str(message).split())
-    print(f"error: {first_line}", file=sys.stderr)
+    line = " ".join(str(message).split())
+    print(f"error: {line}", file=sys.stderr)
     return code

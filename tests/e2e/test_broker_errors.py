@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.support import amqp_url, run_assigner
+from e2e.support import BrokerUser, amqp_url, client, declare_topology, rabbitmqctl, run_assigner
 from integration.helpers import message, numbers
 
 
@@ -51,3 +51,32 @@ class TestBrokerErrors:
         done = run_assigner({**env(tmp_path, wrong), "ASSIGNER_DATABASE_URL": migrated_postgres}, "worker")
         assert (done.returncode, done.stderr.count("\n")) == (1, 1), done.stderr + done.stdout
         assert "the login was refused" in done.stderr
+
+    def test_a_user_without_the_permission_to_wait_is_told_so(self, tmp_path: Path, rabbitmq_vhost: str) -> None:
+        user = BrokerUser(f"writer-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex)
+        rabbitmqctl("add_user", user.name, user.password)
+        try:
+            rabbitmqctl("set_permissions", "-p", rabbitmq_vhost, user.name, "", ".*", "")  # may write, nothing else
+            done = run_assigner(env(tmp_path, user.url(rabbitmq_vhost)), "command", "complete", numbers(1)[0],
+                                "--wait", "--timeout", "5")
+        finally:
+            rabbitmqctl("delete_user", user.name, check=False)
+        assert (done.returncode, done.stderr.count("\n")) == (1, 1), done.stderr
+        assert done.stderr.startswith("error: broker: ") and "ACCESS_REFUSED" in done.stderr
+        assert "check the user's permissions" in done.stderr
+
+    def test_the_permissions_readme_gives_a_supervisor_are_enough_to_wait(self, tmp_path: Path, rabbitmq_vhost: str) -> None:
+        connection = client(amqp_url(rabbitmq_vhost))
+        declare_topology(connection.channel())  # as a worker does at start
+        connection.close()
+        user = BrokerUser(f"sup-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex)
+        rabbitmqctl("add_user", user.name, user.password)
+        try:  # README, "Waiting for the answer"
+            rabbitmqctl("set_permissions", "-p", rabbitmq_vhost, user.name, r"^assigner\.answers\..*",
+                        r"^amq\.default$|^assigner\.answers\..*", r"^assigner\.(events|answers\..*)$")
+            done = run_assigner(env(tmp_path, user.url(rabbitmq_vhost)), "command", "complete", numbers(1)[0],
+                                "--wait", "--timeout", "2")
+        finally:
+            rabbitmqctl("delete_user", user.name, check=False)
+        assert done.returncode == 4, done.stderr  # published, bound, waited: no worker runs in this test
+        assert done.stderr.strip() == "no answer within 2 s: is a worker running?"

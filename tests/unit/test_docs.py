@@ -6,12 +6,11 @@ import json
 import re
 from pathlib import Path
 
-import assigner
 from assigner.schemas.command import parse_command
 from assigner.schemas.raw import parse_declaration_bytes
 from contract_examples import COMMAND, DECLARATION
 
-ROOT = Path(assigner.__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (assigner may be installed elsewhere)
 CITED = re.compile(r"docs/[\w-]+\.md")
 
 

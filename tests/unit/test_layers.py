@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import assigner
 
-ROOT = Path(assigner.__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (assigner may be installed elsewhere)
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:

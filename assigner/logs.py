@@ -30,8 +30,8 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
     )
 
 
-def log_decision(decision: Decision) -> None:
-    """One log line for one outcome, with the declaration number and unit."""
+def log_decision(decision: Decision, delivery_tag: int | None = None) -> None:
+    """One log line for one outcome, with the declaration number and unit (and the message's delivery tag)."""
     declaration = decision.declaration
     fields: dict[str, object] = {
         "declaration_number": declaration.declaration_number,
@@ -48,6 +48,8 @@ def log_decision(decision: Decision) -> None:
         fields["reason"] = decision.hold_reason.value
     if decision.released:
         fields["released_from_hold"] = True
+    if delivery_tag is not None:
+        fields["delivery_tag"] = delivery_tag
     structlog.get_logger("assigner").info(f"declaration.{decision.outcome.value}", **fields)
 
 

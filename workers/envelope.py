@@ -1,8 +1,9 @@
 """What every delivered batch and message goes through: its log context, and the batch's timer.
 
-While a batch is handled, every log line carries its queue and size; while one message is, its delivery tag
-and what it is (declaration number and unit, or command id) as well, whoever logs. The context is cleared
-after, whatever happened, so nothing of one message leaks into the lines of the next.
+While a batch is handled, every log line carries its queue and size; while one message is on its own (a
+command, a dead letter), its delivery tag and what it is (declaration number and unit, or command id) as
+well, whoever logs. A batch's decision lines name their delivery tag as a field instead: a context per line
+cost 2 % of a batch. The context is cleared after, whatever happened, so nothing leaks into the next.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import nullcontext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -74,13 +73,13 @@ class BatchHandler:
         self._mark(events, letters.to_publish)
         acknowledge(batch, self.embedded)
         metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
-        delivered = {declaration.key: message for message, _, declaration in valid}
+        tags = {declaration.key: message.delivery_tag for message, _, declaration in valid}
         for result in results:
             metrics.count_decisions(result.released + result.decisions)
-            for decision in result.released + result.decisions:  # a released one was held before: no message
-                delivery = delivered.get(decision.declaration.key) if not decision.released else None
-                with message_envelope(delivery) if delivery is not None else nullcontext():
-                    logs.log_decision(decision)
+            for decision in result.released:  # held before, released now: no message of this batch
+                logs.log_decision(decision)
+            for decision in result.decisions:  # the message's delivery tag as a field: a context per line costs
+                logs.log_decision(decision, delivery_tag=tags.get(decision.declaration.key))  # 2 % of a batch
         _log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:

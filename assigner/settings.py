@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from assigner.broker.authentication import load_keys
+from assigner.broker.command_keys import load_keys
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import HoursBook, WorkingHours

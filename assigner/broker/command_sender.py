@@ -14,7 +14,7 @@ from kombu.entity import Queue
 from kombu.message import Message
 from kombu.messaging import Consumer
 
-from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.domain.authentication import sign
 from assigner.broker import topology
 from assigner.broker.connection import connect, is_embedded, reach

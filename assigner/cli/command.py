@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assigner.broker.authentication import new_key
+from assigner.broker.command_keys import new_key
 from assigner.broker.command_sender import broker_user, send_command
 from assigner.broker.connection import display_url
 from assigner.domain.errors import InvalidInput

@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from assigner.bootstrap import Runtime
 from assigner.cli.publish import publish_with_progress
-from assigner.devtools.demo.run import (
+from assigner.devtools.demo.session import (
     Watch,
     claim_home,
     demo_settings,

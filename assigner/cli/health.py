@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from assigner.bootstrap import Runtime
-from assigner.domain.health import Limits
+from assigner.domain.health_checks import Limits
 from assigner.ops.probes import check_health
 
 

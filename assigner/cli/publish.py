@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from assigner.broker import topology
 from assigner.broker.connection import display_url
-from assigner.broker.upstream import publish_declarations
+from assigner.broker.declaration_sender import publish_declarations
 from assigner.files.declaration_lines import count_lines, message_lines
 from assigner.settings import Settings
 

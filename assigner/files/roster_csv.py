@@ -13,7 +13,7 @@ from assigner.schemas import codes
 from assigner.domain.errors import InvalidRoster
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
-from assigner.schemas.errors import describe_error
+from assigner.schemas.validation_errors import describe_error
 
 COLUMNS = ("officer_id", "name", "customs_office", "department", "role")
 

@@ -1,6 +1,6 @@
 """`assigner health`'s probes: the database, the broker, the queues, and the consumers' signs of life.
 
-The verdicts (when a check fails) are the domain's (assigner.domain.health); here is only the reading."""
+The verdicts (when a check fails) are the domain's (assigner.domain.health_checks); here is only the reading."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, is_embedded
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import first_line
-from assigner.domain.health import Beat, Check, Limits, consumer_checks, dead_letter_check
+from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
 from assigner.storage import migrate
 
 QUEUES = (topology.DECLARATIONS, topology.COMMANDS)

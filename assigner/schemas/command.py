@@ -19,7 +19,7 @@ from assigner.domain import commands as domain
 from assigner.domain.groups import GroupKind
 from assigner.domain.model import Unit
 from assigner.schemas.declaration import DeclarationNumber, InvalidMessage
-from assigner.schemas.errors import describe_error
+from assigner.schemas.validation_errors import describe_error
 from assigner.schemas.times import IsoDateTime
 
 OfficerId = Annotated[str, AfterValidator(codes.check_officer_id)]

@@ -19,7 +19,7 @@ from pydantic import (
 from assigner.schemas import codes
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
-from assigner.schemas.errors import describe_error
+from assigner.schemas.validation_errors import describe_error
 from assigner.schemas.times import IsoDateTime
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

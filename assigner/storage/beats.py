@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from assigner.domain.health import Beat
+from assigner.domain.health_checks import Beat
 from assigner.storage.tables import WorkerBeatRow
 
 

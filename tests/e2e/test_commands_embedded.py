@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from kombu.messaging import Producer
 
-from assigner.broker.authentication import SIGNATURE_HEADER, new_key
+from assigner.broker.command_keys import SIGNATURE_HEADER, new_key
 from assigner.domain.authentication import sign
 from assigner.broker import topology
 from assigner.broker.connection import connect

@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from assigner.domain.model import Unit
-from assigner.domain.health import Limits
+from assigner.domain.health_checks import Limits
 from assigner.storage.scratch import scratch_database
 from e2e.support import (
     DECLARATIONS,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.domain.authentication import is_signed_by
 from assigner.broker import embedded, topology
 from assigner.schemas.command import parse_command

@@ -10,7 +10,7 @@ import pytest
 from assigner.domain.model import Channel, Declaration, Unit
 import contract_examples
 from assigner.schemas.declaration import DeclarationMessage, InvalidMessage, parse_declaration
-from assigner.schemas.errors import describe_error
+from assigner.schemas.validation_errors import describe_error
 
 CONTRACT_EXAMPLE = contract_examples.DECLARATION
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from assigner.domain.health import Beat, Limits, consumer_checks, dead_letter_check
+from assigner.domain.health_checks import Beat, Limits, consumer_checks, dead_letter_check
 from assigner.domain.reports import spread
 from assigner.domain.working_hours import HoursBook, WorkingHours
 

@@ -44,7 +44,7 @@ class TestLayers:
     def test_a_worker_importing_the_demo_breaks_a_contract(self, tmp_path: Path) -> None:
         copy = copy_of_the_project(tmp_path)
         step = copy / "workers" / "step.py"
-        step.write_text(step.read_text() + "\nimport assigner.devtools.demo.run  # noqa\n")
+        step.write_text(step.read_text() + "\nimport assigner.devtools.demo.session  # noqa\n")
         run = lint_imports(copy)
         assert run.returncode == 1
         assert "is imported by no production path BROKEN" in " ".join(run.stdout.split())

@@ -24,7 +24,7 @@ from structlog.contextvars import get_contextvars
 from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
-from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.broker.publishing import NotConfirmed, Outgoing
 from assigner.domain.authentication import sign
 from assigner.domain.model import Unit, declaration_key

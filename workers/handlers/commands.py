@@ -15,7 +15,7 @@ import structlog
 from kombu.message import Message
 
 from assigner import logs
-from assigner.broker.authentication import SIGNATURE_HEADER
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.domain.authentication import Claims, Proof, Unauthenticated, authenticate
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
@@ -104,7 +104,8 @@ class CommandHandler:
         except OUTAGES:
             raise  # waited out by the caller
         except Exception as error:  # a command that fails on its own must not come back forever
-            log.error("command.failed", command_id=claims.command_id, error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
+            log.error("command.failed", command_id=claims.command_id,
+                      error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
             reason = f"could not be processed: {type(error).__name__}: {first_line(error)}"
             return reject(runtime.unit_of_work(), claims, reason, runtime.clock, sender=sender, body=fields)
 

@@ -7,8 +7,8 @@ import time
 from kombu.entity import Queue
 
 from assigner.broker.connection import connect
-from assigner.broker.upstream import publish_declarations
-from assigner.devtools.demo.run import start_worker, stop_worker, wait_until_consuming, watch_events
+from assigner.broker.declaration_sender import publish_declarations
+from assigner.devtools.demo.session import start_worker, stop_worker, wait_until_consuming, watch_events
 from assigner.settings import Settings
 
 START_SECONDS = 60

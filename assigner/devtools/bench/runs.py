@@ -19,7 +19,7 @@ from typing import Any
 from assigner.devtools import samples
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import display_url
-from assigner.devtools.bench import audit_log, pipeline as bench_pipeline, reports as bench_reports
+from assigner.devtools.bench import audit_log, pipeline as bench_pipeline, report_timing
 from assigner.domain.model import Unit
 from assigner.files.roster_csv import read_roster
 from assigner.domain.reports import spread
@@ -80,11 +80,11 @@ def reports(rows: int, postgres: str | None, progress: Progress) -> dict[str, An
     """A year of ROWS declarations bulk-loaded, then each report timed (best and median of 5)."""
     with scratch_runtime(postgres) as runtime:
         started = time.perf_counter()
-        bench_reports.load_year(runtime, rows, lambda done: progress(done, rows))
+        report_timing.load_year(runtime, rows, lambda done: progress(done, rows))
         figures: dict[str, Any] = {"database": runtime.engine.dialect.name, "declarations": rows,
-                                   "units": len(bench_reports.units()),
+                                   "units": len(report_timing.units()),
                                    "load_seconds": round(time.perf_counter() - started, 1)}
-        for label, best, median, counted in bench_reports.time_reports(runtime):
+        for label, best, median, counted in report_timing.time_reports(runtime):
             figures[f"{label}: declarations"] = counted
             figures[f"{label}: best s"] = round(best, 3)
             figures[f"{label}: median s"] = round(median, 3)

@@ -30,7 +30,7 @@ from assigner.services.roster import import_roster
 from assigner.settings import Settings
 from assigner.storage import migrate
 
-EVENTS_QUEUE = "assigner.devtools.demo.run.events"
+EVENTS_QUEUE = "assigner.devtools.demo.session.events"
 STOP_SECONDS = 30
 MARKER = ".assigner-demo"  # says a folder is a demo's, which a later demo may empty
 LOCK = ".assigner-demo.lock"  # held while a demo runs in the folder

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).
     metrics_port: int | None = Field(None, ge=1, le=65535)
     metrics_address: str = "0.0.0.0"
+    # The supervisors' console (`assigner console`).
+    console_host: str = "127.0.0.1"
+    console_port: int = Field(8080, ge=1, le=65535)
+    console_session_minutes: int = Field(480, ge=5, le=7 * 24 * 60)
+    console_secret: SecretStr | None = None  # signs the session cookies; unset: a new one each start
+    console_answer_seconds: float = Field(10.0, gt=0, le=120)
+    console_secure_cookies: bool | None = None  # unset: Secure unless served on a loopback address
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
     # Per-office overrides: only the keys given; the rest (holidays too) come from working_hours.
     offices: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kombu.connection import Connection
@@ -20,6 +21,8 @@ from assigner.broker import topology
 from assigner.broker.connection import connect, is_embedded, reach
 from assigner.broker.publishing import Outgoing, Publisher, json_body
 from assigner.domain.errors import InvalidInput
+from assigner.schemas.command import parse_command
+from assigner.schemas.declaration import InvalidMessage
 from assigner.settings import Settings
 
 
@@ -28,6 +31,21 @@ def broker_user(settings: Settings) -> str | None:
     if is_embedded(settings):
         return None
     return str(Connection(settings.broker_url).userid or "") or None
+
+
+def command_payload(name: str, issued_by: str, now: datetime, command_id: str | None = None,
+                    reason: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A command's body as the contract has it (a new UUID for its id unless given), issued now; InvalidInput
+    says what is wrong with it."""
+    payload: dict[str, Any] = {"command_id": command_id or str(uuid.uuid4()), "command": name,
+                               "issued_by": issued_by, "issued_at": now.isoformat(), **fields}
+    if reason is not None:
+        payload["reason"] = reason
+    try:
+        parse_command(payload)
+    except InvalidMessage as error:
+        raise InvalidInput(f"{name}: {error}") from error
+    return payload
 
 
 def command_message(settings: Settings, payload: dict[str, Any]) -> Outgoing:

@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
 from assigner.cli import (
-    assign, audit, bench, chaos, command, db, demo, health, publish, report, roster, sample, schema, worker,
+    assign, audit, bench, chaos, command, console, db, demo, health, publish, report, roster, sample, schema,
+    worker,
 )
 from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import describe_settings_error
@@ -39,6 +40,7 @@ app.command("demo")(demo.demo)
 app.command("report")(report.report)
 app.command("health")(health.health)
 app.command("chaos")(chaos.chaos)
+app.command("console")(console.console)
 
 
 def main() -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 import typer
 
 from assigner.broker.command_keys import new_key
-from assigner.broker.command_sender import broker_user, send_command
+from assigner.broker.command_sender import broker_user, command_payload, send_command
 from assigner.broker.connection import display_url
 from assigner.domain.errors import InvalidInput
-from assigner.schemas.command import parse_command
-from assigner.schemas.declaration import InvalidMessage
 from assigner.services.ports import Clock, system_clock
 from assigner.settings import Settings
 
@@ -103,19 +100,7 @@ def _send(name: str, by: str | None, reason: str | None, command_id: str | None,
     issued_by = by or broker_user(settings) or settings.supervisor
     if not issued_by:
         raise InvalidInput("who issues this command? give --by SUPERVISOR (or set ASSIGNER_SUPERVISOR)")
-    payload: dict[str, Any] = {
-        "command_id": command_id or str(uuid.uuid4()),
-        "command": name,
-        "issued_by": issued_by,
-        "issued_at": clock().isoformat(),
-        **fields,
-    }
-    if reason is not None:
-        payload["reason"] = reason
-    try:
-        parse_command(payload)
-    except InvalidMessage as error:
-        raise InvalidInput(f"{name}: {error}") from error
+    payload = command_payload(name, issued_by, clock(), command_id, reason, **fields)
     answer = send_command(settings, payload, wait)
     typer.echo(f"command {payload['command_id']} ({name}) published to {display_url(settings)}"
                + ("; its answer comes as command.accepted or command.rejected on assigner.events" if wait is None else ""))

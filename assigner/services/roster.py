@@ -138,11 +138,12 @@ def roster_listing(
         units = uow.rotations.all_units(customs_office, department)
         rotations = uow.rotations.load(units, clock())
         for unit in units:
-            lines.extend(_unit_lines(uow, unit, rotations[unit]))
+            lines.extend(unit_lines(uow, unit, rotations[unit]))
     return lines
 
 
-def _unit_lines(uow: UnitOfWork, unit: Unit, rotation: Rotation) -> list[RosterLine]:
+def unit_lines(uow: UnitOfWork, unit: Unit, rotation: Rotation) -> list[RosterLine]:
+    """One unit's roster lines (checkers in order, then supervisors), inside an open unit of work."""
     roster = rotation.roster
     supervisors = uow.roster.supervisors(unit)
     names = uow.roster.names([slot.officer_id for slot in roster] + supervisors)

@@ -1,0 +1,180 @@
+"""The console's pages: sign in and out, the supervisor's units, one unit, one declaration, and commands."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from assigner.bootstrap import Runtime
+from assigner.console.actions import publish_command
+from assigner.console.sessions import COOKIE, Session, SessionBook
+from assigner.console.sign_in import SignInRefused, sign_in as check_sign_in
+from assigner.domain.model import Unit
+from assigner.domain.reports import Period, Scope
+from assigner.services.reports import build_report
+from assigner.services.supervision import declaration_in, unit_state
+
+log = structlog.get_logger("assigner.console")
+SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
+SIGN_IN_CSRF_SECONDS = 3600
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _sessions(request: Request) -> SessionBook:
+    book: SessionBook = request.app.state.sessions
+    return book
+
+
+def _session(request: Request) -> Session:
+    """The signed-in supervisor, or a redirect to the sign-in page (nothing is shown to anyone else)."""
+    session = _sessions(request).find(request.cookies.get(COOKIE), _runtime(request).clock())
+    if session is None:
+        raise HTTPException(303, headers={"Location": "/sign-in"})
+    return session
+
+
+def _page(request: Request, template: str, session: Session | None, **context: Any) -> Response:
+    flash = list(session.flash) if session else []
+    if session:
+        session.flash.clear()
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, {"session": session, "flash": flash, **context})
+    return response
+
+
+def _unit_of(request: Request, session: Session) -> Unit:
+    unit = Unit(request.path_params["office"], request.path_params["department"])
+    if unit not in session.units:
+        log.warning("console.unit_refused", officer_id=session.officer_id, unit=str(unit))
+        raise HTTPException(403, "you do not supervise this unit")
+    return unit
+
+
+def _today(runtime: Runtime, unit: Unit | None) -> Period:
+    timezone = runtime.policy.hours.timezone_for(unit.customs_office if unit else None)
+    today = runtime.clock().astimezone(ZoneInfo(timezone)).date()
+    return Period(today, today, timezone)
+
+
+async def sign_in_form(request: Request, refused: str | None = None) -> Response:
+    """The sign-in form, with a CSRF token of its own (there is no session yet)."""
+    token = secrets.token_urlsafe(32)
+    signer = TimestampSigner(request.app.state.sessions.signer.secret_key, salt="assigner-console-sign-in")
+    response = _page(request, "sign_in.html", None, csrf=token, refused=refused,
+                     embedded=_runtime(request).settings.broker_url is None)
+    response.set_cookie(SIGN_IN_CSRF, signer.sign(token).decode(), max_age=SIGN_IN_CSRF_SECONDS, httponly=True,
+                        samesite="strict", secure=request.app.state.secure_cookies)
+    if refused:
+        response.status_code = 401
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    """Check the officer id and secret; on success, a session cookie and the units page."""
+    form = await request.form()
+    signer = TimestampSigner(request.app.state.sessions.signer.secret_key, salt="assigner-console-sign-in")
+    try:
+        expected = signer.unsign(request.cookies.get(SIGN_IN_CSRF, ""), max_age=SIGN_IN_CSRF_SECONDS).decode()
+    except BadSignature:
+        expected = None
+    if expected is None or not hmac.compare_digest(expected, str(form.get("csrf", ""))):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+    runtime = _runtime(request)
+    officer_id = str(form.get("officer_id", "")).strip()
+    client = request.client.host if request.client else None
+    try:
+        units, broker_url = check_sign_in(runtime, officer_id, str(form.get("secret", "")))
+    except SignInRefused as refused:
+        log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
+        return await sign_in_form(request, str(refused))
+    expires = runtime.clock() + timedelta(minutes=runtime.settings.console_session_minutes)
+    cookie = _sessions(request).open(Session(officer_id, units, broker_url, expires))
+    log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, cookie, max_age=runtime.settings.console_session_minutes * 60, httponly=True,
+                        samesite="strict", secure=request.app.state.secure_cookies)
+    response.delete_cookie(SIGN_IN_CSRF)
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    """End the session (its form carries the CSRF token too)."""
+    session = _session(request)
+    await _check_csrf(request, session)
+    _sessions(request).close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+async def units(request: Request) -> Response:
+    """The supervisor's units: roster in order with who is next and who is absent, open work, today's figures."""
+    session = _session(request)
+    runtime = _runtime(request)
+    states = [unit_state(runtime.unit_of_work(), unit, runtime.clock) for unit in session.units]
+    figures = _figures(runtime, session.units)
+    return _page(request, "units.html", session, states=states, figures=figures, today=_today(runtime, None))
+
+
+async def unit(request: Request) -> Response:
+    """One unit: the roster, each officer's open declarations, and the forms of the commands."""
+    session = _session(request)
+    runtime = _runtime(request)
+    where = _unit_of(request, session)
+    state = unit_state(runtime.unit_of_work(), where, runtime.clock)
+    return _page(request, "unit.html", session, state=state, figures=_figures(runtime, [where]).get(where),
+                 today=_today(runtime, where))
+
+
+async def declaration(request: Request) -> Response:
+    """One declaration's whole history, as `assigner audit show` prints it (only for a unit of the supervisor's)."""
+    session = _session(request)
+    number = request.path_params["number"]
+    holding, entries = declaration_in(_runtime(request).unit_of_work(), number, session.units)
+    if holding is None:
+        raise HTTPException(404, f"no declaration {number} in your units")
+    return _page(request, "declaration.html", session, holding=holding, entries=entries, number=number)
+
+
+async def command(request: Request) -> Response:
+    """Publish a command as the signed-in supervisor, wait for its answer, and say it on the unit's page."""
+    session = _session(request)
+    where = _unit_of(request, session)
+    form = await _check_csrf(request, session)
+    name = request.path_params["name"]
+    kind, text = publish_command(_runtime(request), session, where, name, {k: str(v) for k, v in form.items()})
+    session.flash.append((kind, text))
+    return RedirectResponse(f"/units/{where.customs_office}/{where.department}", status_code=303)
+
+
+async def _check_csrf(request: Request, session: Session) -> Any:
+    form = await request.form()
+    if not hmac.compare_digest(session.csrf, str(form.get("csrf", ""))):
+        log.warning("console.csrf_refused", officer_id=session.officer_id, path=request.url.path)
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+    return form
+
+
+def _figures(runtime: Runtime, units: list[Unit]) -> dict[Unit, Any]:
+    """Today's report figures of each unit (in its office's time zone)."""
+    figures: dict[Unit, Any] = {}
+    for where in units:
+        report = build_report(runtime.unit_of_work(), Scope(where.customs_office, where.department),
+                              _today(runtime, where))
+        found = [u for u in report.units if u.unit == where]
+        figures[where] = found[0] if found else None
+    return figures
+

@@ -1,0 +1,57 @@
+"""Use cases of the supervisors' console: which units a supervisor has, and what stands in one of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assigner.domain.model import Unit, declaration_key
+from assigner.domain.moves import Holding
+from assigner.domain.reports import UnitFigures
+from assigner.domain.roster import Role
+from assigner.services.ports import Clock, UnitOfWork
+from assigner.services.roster import RosterLine, unit_lines
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """A unit as its supervisor sees it now: the roster in order (who is next, who is absent), each checker's
+    open declarations, and the period's figures."""
+
+    unit: Unit
+    roster: list[RosterLine]
+    open_by_officer: dict[str, list[Holding]] = field(default_factory=dict)
+    figures: UnitFigures | None = None
+
+    @property
+    def checkers(self) -> list[RosterLine]:
+        """The rotation's officers, in roster order."""
+        return [line for line in self.roster if line.role is Role.CHECKER]
+
+
+def supervised_units(uow: UnitOfWork, officer_id: str) -> list[Unit]:
+    """The units whose roster names `officer_id` as a supervisor, in unit order."""
+    with uow:
+        return [unit for unit in uow.rotations.all_units() if officer_id in uow.roster.supervisors(unit)]
+
+
+def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock) -> UnitState:
+    """The unit's roster and each checker's open declarations, read in one transaction."""
+    with uow:
+        rotation = uow.rotations.load([unit], clock())[unit]
+        lines = unit_lines(uow, unit, rotation)
+        open_work = {line.officer_id: uow.holdings.assigned_to(line.officer_id, [unit])
+                     for line in lines if line.role is Role.CHECKER}
+    return UnitState(unit, lines, open_work)
+
+
+def declaration_in(uow: UnitOfWork, declaration_number: str, units: list[Unit]) -> tuple[Holding | None,
+                                                                                        list[dict[str, Any]]]:
+    """A declaration of one of `units` and its audit history; (None, []) for one of another unit, or unknown,
+    so nothing of it is shown to a supervisor who does not supervise its unit."""
+    key = declaration_key(declaration_number)
+    with uow:
+        holding = uow.holdings.by_keys([key]).get(key)
+        if holding is None or holding.unit not in units:
+            return None, []
+        return holding, uow.audit.entries(key)

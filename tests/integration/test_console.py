@@ -1,0 +1,196 @@
+"""The supervisors' console over HTTP, on the embedded broker and SQLite: sign-in, what each page shows and to
+whom, the forms' CSRF tokens, and the commands it publishes (signed with the supervisor's key)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from kombu.entity import Queue
+from kombu.messaging import Consumer
+from starlette.testclient import TestClient
+
+from assigner.bootstrap import Runtime
+from assigner.broker import topology
+from assigner.broker.command_keys import SIGNATURE_HEADER
+from assigner.broker.connection import connect
+from assigner.console.app import create_console
+from assigner.domain.authentication import is_signed_by
+from assigner.domain.model import Unit
+from assigner.services.assign import assign_declarations
+from assigner.settings import Settings
+from assigner.storage.migrate import upgrade
+from integration.helpers import declaration, load_roster, numbers, roster
+
+NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
+AIRPORT, PORT = Unit("01B1", "00"), Unit("02CI", "00")
+KEYS = {"sup.a": "a" * 64, "sup.p": "p" * 64}
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """An embedded home: SQLite with two units, each with its own supervisor, and three declarations assigned."""
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'assigner.db'}", broker_url=None,
+                        command_keys=KEYS, console_answer_seconds=0.5)
+    runtime = Runtime(settings, clock=lambda: NOW)
+    upgrade(runtime.engine)
+    load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.a",)))
+    load_roster(runtime, roster(PORT, "p1", "p2", supervisors=("sup.p",)))
+    assign_declarations(runtime.unit_of_work(), [declaration(n, AIRPORT) for n in numbers(3)], runtime.clock,
+                        runtime.policy)
+    assign_declarations(runtime.unit_of_work(), [declaration(n, PORT) for n in numbers(1, start=50)],
+                        runtime.clock, runtime.policy)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def browser(runtime: Runtime) -> TestClient:
+    return TestClient(create_console(runtime), follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def sign_in(browser: TestClient, officer_id: str, secret: str) -> object:
+    page = browser.get("/sign-in")
+    return browser.post("/sign-in", data={"csrf": csrf_of(page.text), "officer_id": officer_id, "secret": secret})
+
+
+def commands_sent(runtime: Runtime) -> list[tuple[dict[str, object], dict[str, object]]]:
+    """The command messages on the embedded broker's assigner.commands (body, headers), taken off it."""
+    got: list[tuple[dict[str, object], dict[str, object]]] = []
+    queue = Queue(topology.COMMANDS, routing_key=topology.COMMANDS, durable=True)
+    with connect(runtime.settings) as connection:
+        def take(body: object, message: object) -> None:
+            raw = message.body if isinstance(message.body, bytes) else message.body.encode()  # type: ignore[attr-defined]
+            assert is_signed_by(raw, message.headers[SIGNATURE_HEADER], KEYS["sup.a"])  # type: ignore[attr-defined]
+            got.append((json.loads(raw), message.headers))  # type: ignore[attr-defined]
+            message.ack()  # type: ignore[attr-defined]
+
+        with Consumer(connection, [queue], callbacks=[take], accept=["json"]):
+            try:
+                while True:
+                    connection.drain_events(timeout=1)
+            except TimeoutError:
+                pass
+    return got
+
+
+class TestSignIn:
+    def test_nothing_is_shown_to_someone_not_signed_in(self, browser: TestClient) -> None:
+        for path in ("/", "/units/01B1/00", f"/declarations/{numbers(1)[0]}"):
+            answer = browser.get(path)
+            assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
+            assert numbers(1)[0] not in answer.text
+
+    def test_a_wrong_key_is_refused_and_logged(self, browser: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+        answer = sign_in(browser, "sup.a", "b" * 64)
+        assert answer.status_code == 401 and "unknown officer id or wrong command key" in answer.text
+        assert "console.sign_in_failed" in capsys.readouterr().out
+        assert browser.get("/").status_code == 303
+
+    def test_an_officer_who_supervises_nothing_is_refused(self, runtime: Runtime) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": KEYS["sup.a"]}})
+        browser = TestClient(create_console(Runtime(settings, runtime.clock)), follow_redirects=False)
+        answer = sign_in(browser, "a1", "a" * 64)
+        assert answer.status_code == 401 and "supervises no unit" in answer.text
+
+    def test_a_sign_in_form_posted_without_its_token_is_refused(self, browser: TestClient) -> None:
+        browser.get("/sign-in")
+        answer = browser.post("/sign-in", data={"officer_id": "sup.a", "secret": KEYS["sup.a"]})
+        assert answer.status_code == 403
+
+    def test_the_session_cookie_is_http_only_and_strict(self, browser: TestClient) -> None:
+        answer = sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert (answer.status_code, answer.headers["location"]) == (303, "/")
+        cookie = [c for c in answer.headers.get_list("set-cookie") if c.startswith("assigner_session=")][0]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=28800" in cookie
+
+    def test_every_page_carries_the_security_headers(self, browser: TestClient) -> None:
+        headers = browser.get("/sign-in").headers
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["cache-control"] == "no-store"
+
+
+class TestPages:
+    def test_the_units_page_shows_the_supervisors_own_units_with_who_is_next(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/").text
+        assert "Unit 01B1/00" in page and "Unit 02CI/00" not in page
+        next_row = re.search(r'<tr class="active next">(.*?)</tr>', page, re.S)
+        assert next_row and "<td>a1</td>" in next_row.group(1)  # three assigned to a1, a2, a3: a1 is next again
+        assert re.search(r"<dt>automatic</dt><dd>3</dd>", page)
+
+    def test_another_units_page_is_refused(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert browser.get("/units/02CI/00").status_code == 403
+        assert browser.get(f"/declarations/{numbers(1, start=50)[0]}").status_code == 404
+
+    def test_a_unit_page_lists_each_officers_open_declarations_and_a_declarations_history(
+        self, browser: TestClient,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00").text
+        for number in numbers(3):
+            assert f'href="/declarations/{number}"' in page
+        history = browser.get(f"/declarations/{numbers(3)[1]}").text
+        assert "with a2" in history and "assigned" in history and "from cursor" in history
+
+
+class TestCommands:
+    def test_a_form_posted_without_its_csrf_token_is_refused_and_sends_nothing(
+        self, browser: TestClient, runtime: Runtime,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        answer = browser.post("/units/01B1/00/commands/complete", data={"declaration_number": numbers(1)[0]})
+        assert answer.status_code == 403
+        assert commands_sent(runtime) == []
+
+    def test_a_command_is_published_signed_as_the_supervisor_and_its_fate_is_said(
+        self, browser: TestClient, runtime: Runtime,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/units/01B1/00").text)
+        answer = browser.post("/units/01B1/00/commands/officer_absent",
+                              data={"csrf": token, "officer_id": "a2", "until": "2025-06-02T17:00",
+                                    "redistribute": "on", "reason": "sick"})
+        assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
+        assert "no answer within 0.5 s (is a worker running?)" in browser.get("/units/01B1/00").text
+        [(body, _)] = commands_sent(runtime)
+        assert (body["command"], body["issued_by"], body["officer_id"], body["reason"]) == (
+            "officer_absent", "sup.a", "a2", "sick")
+        assert body["until"] == "2025-06-02T17:00:00+07:00" and body["redistribute"] is True
+        assert body["units"] == [{"customs_office": "01B1", "department": "00"}]
+
+    def test_a_command_for_another_unit_is_refused_before_anything_is_sent(
+        self, browser: TestClient, runtime: Runtime,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/").text)
+        answer = browser.post("/units/02CI/00/commands/complete", data={"csrf": token,
+                                                                       "declaration_number": numbers(1, start=50)[0]})
+        assert answer.status_code == 403
+        assert commands_sent(runtime) == []
+
+    def test_an_invalid_form_is_said_and_sends_nothing(self, browser: TestClient, runtime: Runtime) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/units/01B1/00").text)
+        browser.post("/units/01B1/00/commands/reassign", data={"csrf": token, "declaration_number": "12",
+                                                              "to_officer_id": "a2"})
+        assert "is not a 12-digit declaration number" in browser.get("/units/01B1/00").text
+        assert commands_sent(runtime) == []
+
+    def test_signing_out_ends_the_session(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/").text)
+        assert browser.post("/sign-out", data={"csrf": token}).status_code == 303
+        assert browser.get("/").status_code == 303

@@ -30,20 +30,24 @@ from assigner.cli.output.report_formats import print_table
 from assigner.services.reports import build_report
 
 TIMEOUT_SECONDS = 50.0
+DEMO_SUPERVISOR = "sup.01b1"  # the demo roster's supervisor of 01B1/01 and 01B1/02
 
 
 def demo(
     home: Annotated[
         Path | None, typer.Option(help="Folder for the demo's database, broker files and worker log (default: a new temporary folder).")
     ] = None,
+    console: Annotated[bool, typer.Option("--console", help="Then leave the worker and the supervisors' console "
+                                                            "running, with a one-time sign-in link (Ctrl-C stops).")] = False,
+    console_port: Annotated[int, typer.Option(min=1, max=65535, help="The console's port.")] = 8080,
 ) -> None:
     """Start a worker on the embedded broker, publish a pilot-like 3-day stream, and summarise what it did."""
     home = home or Path(tempfile.mkdtemp(prefix="assigner-demo-"))
     with claim_home(home):
-        _run(home)
+        _run(home, console_port if console else None)
 
 
-def _run(home: Path) -> None:
+def _run(home: Path, console_port: int | None) -> None:
     settings = demo_settings(home)
     console = Console(stderr=True)
     console.print(f"demo home: {home}")
@@ -63,10 +67,29 @@ def _run(home: Path) -> None:
                 watch, dead = watch_events(settings, expected, stream.malformed, worker, TIMEOUT_SECONDS,
                                            lambda seen: progress.update(done, completed=seen))
             elapsed = watch.last_at - started
+            _print_summary(runtime, stream, watch, dead, elapsed)
+            if console_port is not None:
+                _serve_console(runtime, console_port)
         finally:
             code = stop_worker(worker)
-    _print_summary(runtime, stream, watch, dead, elapsed)
     typer.echo(f"worker stopped (exit {code}); its log: {home / 'worker.log'}")
+
+
+def _serve_console(runtime: Runtime, port: int) -> None:
+    """The console on the demo's home until Ctrl-C, with a one-time link signing the first supervisor in."""
+    import secrets
+
+    import uvicorn
+
+    from assigner.console.app import create_console
+
+    supervisor = DEMO_SUPERVISOR
+    token = secrets.token_urlsafe(24)
+    app = create_console(Runtime(runtime.settings.model_copy(update={"console_port": port}), runtime.clock),
+                         welcome={token: supervisor})
+    typer.echo(f"\nconsole: http://127.0.0.1:{port}/welcome/{token}\n  (signs you in once as {supervisor}, "
+               "supervisor of 01B1/01 and 01B1/02; Ctrl-C stops the console and the worker)", err=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
 def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int, elapsed: float) -> None:

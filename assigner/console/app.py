@@ -38,8 +38,10 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_console(runtime: Runtime, sessions: SessionBook | None = None) -> Starlette:
-    """The console over `runtime`'s database and broker."""
+def create_console(runtime: Runtime, sessions: SessionBook | None = None,
+                   welcome: dict[str, str] | None = None) -> Starlette:
+    """The console over `runtime`'s database and broker. `welcome` maps one-time tokens to officer ids: the
+    link /welcome/TOKEN signs that officer in once (the demo's way in; no real deployment gives one)."""
     settings = runtime.settings
     secret = settings.console_secret.get_secret_value() if settings.console_secret else secrets.token_hex(32)
     app = Starlette(
@@ -48,6 +50,7 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None) -> Sta
             Route("/sign-in", pages.sign_in_form, methods=["GET"]),
             Route("/sign-in", pages.sign_in, methods=["POST"]),
             Route("/sign-out", pages.sign_out, methods=["POST"]),
+            Route("/welcome/{token}", pages.welcome, methods=["GET"]),
             Route("/units/{office}/{department}", pages.unit, methods=["GET"]),
             Route("/units/{office}/{department}/commands/{name}", pages.command, methods=["POST"]),
             Route("/declarations/{number}", pages.declaration, methods=["GET"]),
@@ -58,6 +61,7 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None) -> Sta
     app.state.runtime = runtime
     app.state.sessions = sessions or SessionBook(secret, timedelta(minutes=settings.console_session_minutes))
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.welcome = dict(welcome or {})
     loopback = settings.console_host in ("127.0.0.1", "localhost", "::1")
     app.state.secure_cookies = (not loopback if settings.console_secure_cookies is None
                                 else settings.console_secure_cookies)

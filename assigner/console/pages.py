@@ -21,11 +21,12 @@ from assigner.console.sign_in import SignInRefused, sign_in as check_sign_in
 from assigner.domain.model import Unit
 from assigner.domain.reports import Period, Scope
 from assigner.services.reports import build_report
-from assigner.services.supervision import declaration_in, unit_state
+from assigner.services.supervision import declaration_in, supervised_units, unit_state
 
 log = structlog.get_logger("assigner.console")
 SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
 SIGN_IN_CSRF_SECONDS = 3600
+RECENT = 20  # the latest decisions a unit's page shows, with their why
 
 
 def _runtime(request: Request) -> Runtime:
@@ -100,13 +101,30 @@ async def sign_in(request: Request) -> Response:
     except SignInRefused as refused:
         log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
         return await sign_in_form(request, str(refused))
+    log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
+    response = _open_session(request, officer_id, units, broker_url)
+    response.delete_cookie(SIGN_IN_CSRF)
+    return response
+
+
+async def welcome(request: Request) -> Response:
+    """A one-time link (the demo's): signs its officer in, once; any other token is unknown."""
+    officer_id = request.app.state.welcome.pop(request.path_params["token"], None)
+    if officer_id is None:
+        raise HTTPException(404, "this link is unknown or was used already: sign in")
+    units = supervised_units(_runtime(request).unit_of_work(), officer_id)
+    log.info("console.signed_in", officer_id=officer_id, by="one-time link", units=[str(u) for u in units])
+    return _open_session(request, officer_id, units, None)
+
+
+def _open_session(request: Request, officer_id: str, units: list[Unit], broker_url: str | None) -> Response:
+    """Keep the session, give its cookie, and go to the units page."""
+    runtime = _runtime(request)
     expires = runtime.clock() + timedelta(minutes=runtime.settings.console_session_minutes)
     cookie = _sessions(request).open(Session(officer_id, units, broker_url, expires))
-    log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, cookie, max_age=runtime.settings.console_session_minutes * 60, httponly=True,
                         samesite="strict", secure=request.app.state.secure_cookies)
-    response.delete_cookie(SIGN_IN_CSRF)
     return response
 
 
@@ -134,7 +152,7 @@ async def unit(request: Request) -> Response:
     session = _session(request)
     runtime = _runtime(request)
     where = _unit_of(request, session)
-    state = unit_state(runtime.unit_of_work(), where, runtime.clock)
+    state = unit_state(runtime.unit_of_work(), where, runtime.clock, recent=RECENT)
     return _page(request, "unit.html", session, state=state, figures=_figures(runtime, [where]).get(where),
                  today=_today(runtime, where))
 

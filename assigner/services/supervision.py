@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from assigner.domain.model import Unit, declaration_key
 from assigner.domain.moves import Holding
-from assigner.domain.reports import UnitFigures
 from assigner.domain.roster import Role
 from assigner.services.ports import Clock, UnitOfWork
 from assigner.services.roster import RosterLine, unit_lines
@@ -21,7 +21,8 @@ class UnitState:
     unit: Unit
     roster: list[RosterLine]
     open_by_officer: dict[str, list[Holding]] = field(default_factory=dict)
-    figures: UnitFigures | None = None
+    held: list[tuple[Holding, str, datetime]] = field(default_factory=list)  # arrival order, reason, since
+    recent: list[dict[str, Any]] = field(default_factory=list)  # the latest audit entries, newest first
 
     @property
     def checkers(self) -> list[RosterLine]:
@@ -35,14 +36,17 @@ def supervised_units(uow: UnitOfWork, officer_id: str) -> list[Unit]:
         return [unit for unit in uow.rotations.all_units() if officer_id in uow.roster.supervisors(unit)]
 
 
-def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock) -> UnitState:
-    """The unit's roster and each checker's open declarations, read in one transaction."""
+def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock, recent: int = 0) -> UnitState:
+    """The unit's roster, each checker's open declarations, what it holds, and its `recent` latest audit
+    entries (the decisions with their why), read in one transaction."""
     with uow:
         rotation = uow.rotations.load([unit], clock())[unit]
         lines = unit_lines(uow, unit, rotation)
         open_work = {line.officer_id: uow.holdings.assigned_to(line.officer_id, [unit])
                      for line in lines if line.role is Role.CHECKER}
-    return UnitState(unit, lines, open_work)
+        held = uow.holdings.held(unit)
+        latest = uow.audit.recent(unit, recent) if recent else []
+    return UnitState(unit, lines, open_work, held, latest)
 
 
 def declaration_in(uow: UnitOfWork, declaration_number: str, units: list[Unit]) -> tuple[Holding | None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
 from assigner.domain.commands import CommandHeader
-from assigner.domain.model import SYSTEM
+from assigner.domain.model import SYSTEM, Unit
 from assigner.domain.moves import Holding, Move
 from assigner.domain.rotation import Turn
 from assigner.domain.decisions import Decision, Outcome
@@ -69,6 +69,13 @@ class AuditLog:
             .where(AuditRow.declaration_key == declaration_key)
             .order_by(AuditSealRow.seq, AuditRow.seq)
         )
+        return [dict(row) for row in self.session.execute(query).mappings()]
+
+    def recent(self, unit: Unit, limit: int) -> list[dict[str, Any]]:
+        """The unit's latest entries, newest first."""
+        query = (select(*_ENTRY_COLUMNS).where(AuditRow.customs_office == unit.customs_office,
+                                                 AuditRow.department == unit.department)
+                 .order_by(AuditRow.id.desc()).limit(limit))
         return [dict(row) for row in self.session.execute(query).mappings()]
 
     def seals(self, after: int = 0) -> Iterator[dict[str, Any]]:

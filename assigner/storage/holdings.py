@@ -55,6 +55,16 @@ class HoldingStore:
         )
         return self._load(query)
 
+    def held(self, unit: Unit) -> list[tuple[Holding, str, datetime]]:
+        """The unit's held declarations in the order they were held, with the reason and since when."""
+        query = (select(DeclarationRow, HoldRow.reason, HoldRow.held_at)
+                 .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
+                 .where(HoldRow.customs_office == unit.customs_office, HoldRow.department == unit.department)
+                 .order_by(HoldRow.id))
+        rows = self.session.execute(query).all()
+        containers = containers_of(self.session, [row.declaration_key for row, _, _ in rows])
+        return [(_holding(row, containers.get(row.declaration_key, [])), reason, since) for row, reason, since in rows]
+
     def move(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None:
         """Write moves: the declarations' new holder, an assignment row each, holds taken or dropped."""
         assignments: list[dict[str, Any]] = []

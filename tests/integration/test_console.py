@@ -145,6 +145,21 @@ class TestPages:
         history = browser.get(f"/declarations/{numbers(3)[1]}").text
         assert "with a2" in history and "assigned" in history and "from cursor" in history
 
+    def test_a_unit_page_shows_its_held_queue_in_order_and_the_latest_decisions_with_their_why(
+        self, browser: TestClient, runtime: Runtime,
+    ) -> None:
+        held = [declaration(n, Unit("01B1", "07")) for n in numbers(2, start=70)]  # a department nobody rosters
+        assign_declarations(runtime.unit_of_work(), held, runtime.clock, runtime.policy)
+        load_roster(runtime, roster(Unit("01B1", "07"), supervisors=("sup.a",)))  # a unit with no checker yet
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/07").text
+        rows = re.findall(r"<tr><td>(\d)</td><td><a href=\"/declarations/(\d+)\">\d+</a></td>\s*<td>(\w+)</td>", page)
+        assert [(position, number) for position, number, _ in rows] == [("1", numbers(2, start=70)[0]),
+                                                                        ("2", numbers(2, start=70)[1])]
+        latest = browser.get("/units/01B1/00").text.split("Latest decisions")[1]
+        assert latest.index(numbers(3)[2]) < latest.index(numbers(3)[0])  # newest first
+        assert "skipped" not in latest and "(turn 3, from cursor 2)" in latest
+
 
 class TestCommands:
     def test_a_form_posted_without_its_csrf_token_is_refused_and_sends_nothing(

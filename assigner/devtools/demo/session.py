@@ -25,6 +25,8 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.domain.errors import AssignerError, InvalidInput
 from assigner.resources import shipped
+from assigner.broker.command_keys import new_key
+from assigner.domain.roster import Role
 from assigner.files.roster_csv import read_roster
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
@@ -70,11 +72,15 @@ def demo_settings(home: Path) -> Settings:
 
 
 def prepare(settings: Settings) -> Runtime:
-    """Migrate the demo database and import the demo roster (two offices, two departments each)."""
+    """Migrate the demo database, import the demo roster (two offices, two departments each), and give its
+    supervisors command keys (the home's keys file, read by the worker at start)."""
     runtime = Runtime(settings)
     migrate.upgrade(runtime.engine)
     entries = read_roster(shipped("samples") / "demo-roster.csv")
     import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "demo")
+    supervisors = sorted({entry.officer.officer_id for entry in entries if entry.role is Role.SUPERVISOR})
+    keys = "".join(f'"{officer_id}" = "{new_key()}"\n' for officer_id in supervisors)
+    (settings.home / "command-keys.toml").write_text(keys)
     return runtime
 
 

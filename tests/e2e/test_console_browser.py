@@ -1,0 +1,188 @@
+"""The console in a real browser (Debian's headless Chromium, driven by Playwright) against `assigner console`
+and `assigner worker` processes on RabbitMQ and PostgreSQL: what a unit leader does with it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from assigner.domain.model import Unit
+from e2e.support import (
+    BrokerUser,
+    EventCollector,
+    StartWorker,
+    Upstream,
+    WorkerProcess,
+    free_port,
+    holders,
+    import_roster_entries,
+    process_env,
+    worker_env,
+)
+from integration.helpers import message, numbers, roster
+
+AIRPORT = Unit("01B1", "00")
+PORT = Unit("02CI", "01")
+CHROMIUM = os.environ.get("ASSIGNER_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = os.environ.get("ASSIGNER_TEST_SCREENSHOTS")  # a folder: the main pages are saved there as PNG
+TIMEOUT = 60.0  # liveness only
+
+
+@pytest.fixture
+def console_url(database_url: str, home: Path, rabbitmq_url: str, tmp_path: Path) -> Iterator[str]:
+    """`assigner console` in a process of its own, on a free port."""
+    port = free_port()
+    env = process_env({**worker_env(database_url, home, rabbitmq_url), "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30"})
+    log = (tmp_path / "console.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "assigner", "console", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        assert process.poll() is None, (tmp_path / "console.log").read_text()
+        try:
+            urllib.request.urlopen(f"{url}/sign-in", timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the console did not start"
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(TIMEOUT)
+        log.close()
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    """A headless Chromium (Debian's), new for each test."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does)")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def worker(database_url: str, home: Path, supervisor_users: dict[str, BrokerUser],
+           start_worker: StartWorker) -> WorkerProcess:
+    """Supervisor 'a' has AIRPORT (a1, a2, a3), 'b' has PORT (p1, p2); a worker consumes."""
+    import_roster_entries(database_url, home, [
+        *roster(AIRPORT, "a1", "a2", "a3", supervisors=(supervisor_users["a"].name,)),
+        *roster(PORT, "p1", "p2", supervisors=(supervisor_users["b"].name,)),
+    ])
+    return start_worker()
+
+
+def shoot(page: object, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, url: str, user: str, password: str) -> None:
+    page.goto(f"{url}/sign-in")  # type: ignore[attr-defined]
+    page.fill("input[name=officer_id]", user)  # type: ignore[attr-defined]
+    page.fill("input[name=secret]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+def open_of(page: object, officer: str) -> int:
+    """An officer's open declarations as the roster table shows them."""
+    row = page.locator("table.roster tr", has_text=officer).first  # type: ignore[attr-defined]
+    return int(row.locator("td").nth(4).inner_text())
+
+
+@pytest.mark.slow
+class TestConsoleInABrowser:
+    def test_a_unit_leader_watches_the_rotation_reassigns_and_marks_an_officer_absent(
+        self, worker: WorkerProcess, console_url: str, chromium: object, supervisor_users: dict[str, BrokerUser],
+        upstream: Upstream, events: EventCollector, database_url: str,
+    ) -> None:
+        user = supervisor_users["a"]
+        page = chromium.new_page()  # type: ignore[attr-defined]
+        page.goto(f"{console_url}/")
+        assert page.url.endswith("/sign-in")  # nothing is shown to someone not signed in
+        shoot(page, "sign-in")
+        sign_in(page, console_url, user.name, user.password)
+        page.wait_for_selector("h1:text('Your units')")
+        assert page.locator("h2", has_text="Unit 01B1/00").count() == 1
+        assert page.locator("h2", has_text="Unit 02CI/01").count() == 0
+
+        stream = numbers(5, start=8100)
+        registered = datetime.now(UTC).isoformat()  # today: the page's figures count them
+        upstream.send_all([message(n, AIRPORT, registered_at=registered) for n in stream])
+        events.wait_for_declarations(stream, worker=worker)
+        page.reload()
+        assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 2, 1]  # the rotation moved
+        assert "a3" in page.locator("tr.next").inner_text()
+        figures = page.locator("dl.figures").inner_text()
+        assert re.search(r"automatic\s+5", figures) and re.search(r"spread\s+1", figures)
+        shoot(page, "units")
+
+        page.click("a:text('Unit 01B1/00')")
+        page.wait_for_selector("h1:text('Unit 01B1/00')")
+        reassign = page.locator("form[action$='/commands/reassign']")
+        reassign.locator("input[name=declaration_number]").fill(stream[0])
+        reassign.locator("select[name=to_officer_id]").select_option("a3")
+        reassign.locator("input[name=reason]").fill("a1 is on a training course")
+        reassign.locator("button").click()
+        page.wait_for_selector(f".flash.accepted:text('reassign {stream[0]}: accepted')", timeout=TIMEOUT * 1000)
+        assert holders(database_url)[stream[0]] == ("assigned", "a3")
+
+        absent = page.locator("form[action$='/commands/officer_absent']")
+        absent.locator("select[name=officer_id]").select_option("a2")
+        absent.locator("input[name=reason]").fill("sick")
+        absent.locator("button").click()
+        page.wait_for_selector(".flash.accepted:text('officer absent a2: accepted')", timeout=TIMEOUT * 1000)
+        assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 0, 3]  # a2's work handed on by rotation
+        assert "absent" in page.locator("table.roster tr", has_text="a2").first.inner_text()
+        shoot(page, "unit")
+
+        page.click(f"a:text('{stream[0]}')")
+        page.wait_for_selector(f"h1:text('Declaration {stream[0]}')")
+        history = page.locator("table.history").inner_text()
+        assert "reassigned" in history and "a1 is on a training course" in history
+        shoot(page, "declaration")
+
+    def test_a_wrong_password_another_units_page_and_a_form_without_its_token_are_refused(
+        self, worker: WorkerProcess, console_url: str, chromium: object, supervisor_users: dict[str, BrokerUser],
+        database_url: str,
+    ) -> None:
+        user = supervisor_users["a"]
+        page = chromium.new_page()  # type: ignore[attr-defined]
+        sign_in(page, console_url, user.name, "not the password")
+        assert page.locator("[role=alert]").inner_text() == "unknown officer id or wrong password"
+        sign_in(page, console_url, user.name, user.password)
+        page.wait_for_selector("h1:text('Your units')")
+        answer = page.goto(f"{console_url}/units/02CI/01")
+        assert answer is not None and answer.status == 403
+
+        page.goto(f"{console_url}/units/01B1/00")
+        form = page.locator("form[action$='/commands/complete']")
+        form.locator("input[name=csrf]").evaluate("field => field.remove()")  # as a forged page would post
+        form.locator("input[name=declaration_number]").fill(numbers(1, start=8200)[0])
+        with page.expect_navigation():
+            form.locator("button").click()
+        assert "CSRF token is missing or wrong" in page.content()
+        before = holders(database_url)
+        time.sleep(1)
+        assert holders(database_url) == before

@@ -39,17 +39,21 @@ def _sessions(request: Request) -> SessionBook:
     return book
 
 
-def _session(request: Request) -> Session:
-    """The signed-in supervisor, or a redirect to the sign-in page (nothing is shown to anyone else)."""
+def _session(request: Request, part: bool = False) -> Session:
+    """The signed-in supervisor, or a redirect to the sign-in page (nothing is shown to anyone else); for a
+    `part` of a page, fetched by the page itself, 401 instead, so the page keeps what it shows."""
     session = _sessions(request).find(request.cookies.get(COOKIE), _runtime(request).clock())
     if session is None:
+        if part:
+            raise HTTPException(401, "signed out")
         raise HTTPException(303, headers={"Location": "/sign-in"})
     return session
 
 
 def _page(request: Request, template: str, session: Session | None, **context: Any) -> Response:
-    flash = list(session.flash) if session else []
-    if session:
+    whole = not template.startswith("_")  # a part of a page leaves the messages for the next whole page
+    flash = list(session.flash) if session and whole else []
+    if session and whole:
         session.flash.clear()
     response: Response = request.app.state.templates.TemplateResponse(
         request, template, {"session": session, "flash": flash, **context})
@@ -155,6 +159,24 @@ async def unit(request: Request) -> Response:
     state = unit_state(runtime.unit_of_work(), where, runtime.clock, recent=RECENT)
     return _page(request, "unit.html", session, state=state, figures=_figures(runtime, [where]).get(where),
                  today=_today(runtime, where))
+
+
+async def unit_live(request: Request) -> Response:
+    """The moving part of a unit's page (roster, figures, open and held work, latest decisions), refetched."""
+    session = _session(request, part=True)
+    runtime = _runtime(request)
+    where = _unit_of(request, session)
+    state = unit_state(runtime.unit_of_work(), where, runtime.clock, recent=RECENT)
+    return _page(request, "_unit_live.html", session, state=state, figures=_figures(runtime, [where]).get(where))
+
+
+async def unit_summary(request: Request) -> Response:
+    """One unit's part of the units page, refetched."""
+    session = _session(request, part=True)
+    runtime = _runtime(request)
+    where = _unit_of(request, session)
+    state = unit_state(runtime.unit_of_work(), where, runtime.clock)
+    return _page(request, "_unit_summary.html", session, state=state, figures=_figures(runtime, [where]))
 
 
 async def declaration(request: Request) -> Response:

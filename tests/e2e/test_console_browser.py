@@ -131,7 +131,8 @@ class TestConsoleInABrowser:
         registered = datetime.now(UTC).isoformat()  # today: the page's figures count them
         upstream.send_all([message(n, AIRPORT, registered_at=registered) for n in stream])
         events.wait_for_declarations(stream, worker=worker)
-        page.reload()
+        page.wait_for_function(  # no reload: the page fetches its units again by itself
+            "() => document.querySelector('table.roster tr.next')?.innerText.includes('a3')", timeout=TIMEOUT * 1000)
         assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 2, 1]  # the rotation moved
         assert "a3" in page.locator("tr.next").inner_text()
         figures = page.locator("dl.figures").inner_text()

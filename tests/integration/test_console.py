@@ -161,6 +161,27 @@ class TestPages:
         assert "skipped" not in latest and "(turn 3, from cursor 2)" in latest
 
 
+class TestLiveParts:
+    def test_a_pages_moving_part_is_a_fragment_refused_without_a_session_and_for_another_unit(
+        self, browser: TestClient,
+    ) -> None:
+        assert browser.get("/units/01B1/00/live").status_code == 401  # not a redirect: the page keeps its part
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        part = browser.get("/units/01B1/00/live")
+        assert part.status_code == 200 and "<html" not in part.text and 'class="roster"' in part.text
+        assert "Latest decisions" in part.text
+        summary = browser.get("/units/01B1/00/summary").text
+        assert "Unit 01B1/00" in summary and "<html" not in summary
+        assert browser.get("/units/02CI/00/live").status_code == 403
+
+    def test_a_part_leaves_the_message_for_the_next_whole_page(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/units/01B1/00").text)
+        browser.post("/units/01B1/00/commands/complete", data={"csrf": token, "declaration_number": numbers(1)[0]})
+        assert "no answer within" not in browser.get("/units/01B1/00/live").text
+        assert "no answer within" in browser.get("/units/01B1/00").text
+
+
 class TestCommands:
     def test_a_form_posted_without_its_csrf_token_is_refused_and_sends_nothing(
         self, browser: TestClient, runtime: Runtime,

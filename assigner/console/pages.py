@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from itsdangerous import BadSignature, TimestampSigner
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,9 +20,9 @@ from assigner.console.actions import publish_command
 from assigner.console.sessions import COOKIE, Session, SessionBook
 from assigner.console.sign_in import SignInRefused, sign_in as check_sign_in
 from assigner.domain.model import Unit
-from assigner.domain.reports import Period, Scope
+from assigner.domain.reports import Period, Scope, UnitFigures
 from assigner.services.reports import build_report
-from assigner.services.supervision import declaration_in, supervised_units, unit_state
+from assigner.services.supervision import UnitState, declaration_in, supervised_units, unit_state
 
 log = structlog.get_logger("assigner.console")
 SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
@@ -101,7 +102,7 @@ async def sign_in(request: Request) -> Response:
     officer_id = str(form.get("officer_id", "")).strip()
     client = request.client.host if request.client else None
     try:
-        units, broker_url = check_sign_in(runtime, officer_id, str(form.get("secret", "")))
+        units, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
     except SignInRefused as refused:
         log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
         return await sign_in_form(request, str(refused))
@@ -116,7 +117,7 @@ async def welcome(request: Request) -> Response:
     officer_id = request.app.state.welcome.pop(request.path_params["token"], None)
     if officer_id is None:
         raise HTTPException(404, "this link is unknown or was used already: sign in")
-    units = supervised_units(_runtime(request).unit_of_work(), officer_id)
+    units = await run_in_threadpool(supervised_units, _runtime(request).unit_of_work(), officer_id)
     log.info("console.signed_in", officer_id=officer_id, by="one-time link", units=[str(u) for u in units])
     return _open_session(request, officer_id, units, None)
 
@@ -146,44 +147,47 @@ async def units(request: Request) -> Response:
     """The supervisor's units: roster in order with who is next and who is absent, open work, today's figures."""
     session = _session(request)
     runtime = _runtime(request)
-    states = [unit_state(runtime.unit_of_work(), unit, runtime.clock) for unit in session.units]
-    figures = _figures(runtime, session.units)
-    return _page(request, "units.html", session, states=states, figures=figures, today=_today(runtime, None))
+    views = [await run_in_threadpool(_unit_view, runtime, where, 0) for where in session.units]
+    return _page(request, "units.html", session, states=[state for state, _ in views],
+                 figures={state.unit: figures for state, figures in views}, today=_today(runtime, None))
 
 
 async def unit(request: Request) -> Response:
-    """One unit: the roster, each officer's open declarations, and the forms of the commands."""
+    """One unit: the roster, each officer's open and held declarations, the latest decisions, and the forms of
+    the commands."""
     session = _session(request)
-    runtime = _runtime(request)
     where = _unit_of(request, session)
-    state = unit_state(runtime.unit_of_work(), where, runtime.clock, recent=RECENT)
-    return _page(request, "unit.html", session, state=state, figures=_figures(runtime, [where]).get(where),
-                 today=_today(runtime, where))
+    state, figures = await run_in_threadpool(_unit_view, _runtime(request), where, RECENT)
+    return _page(request, "unit.html", session, state=state, figures=figures, today=_today(_runtime(request), where))
 
 
 async def unit_live(request: Request) -> Response:
     """The moving part of a unit's page (roster, figures, open and held work, latest decisions), refetched."""
     session = _session(request, part=True)
-    runtime = _runtime(request)
     where = _unit_of(request, session)
-    state = unit_state(runtime.unit_of_work(), where, runtime.clock, recent=RECENT)
-    return _page(request, "_unit_live.html", session, state=state, figures=_figures(runtime, [where]).get(where))
+    state, figures = await run_in_threadpool(_unit_view, _runtime(request), where, RECENT)
+    return _page(request, "_unit_live.html", session, state=state, figures=figures)
 
 
 async def unit_summary(request: Request) -> Response:
     """One unit's part of the units page, refetched."""
     session = _session(request, part=True)
-    runtime = _runtime(request)
     where = _unit_of(request, session)
-    state = unit_state(runtime.unit_of_work(), where, runtime.clock)
-    return _page(request, "_unit_summary.html", session, state=state, figures=_figures(runtime, [where]))
+    state, figures = await run_in_threadpool(_unit_view, _runtime(request), where, 0)
+    return _page(request, "_unit_summary.html", session, state=state, figures={where: figures})
+
+
+def _unit_view(runtime: Runtime, where: Unit, recent: int) -> tuple[UnitState, UnitFigures | None]:
+    """A unit's state and today's figures (blocking reads: run off the event loop)."""
+    return unit_state(runtime.unit_of_work(), where, runtime.clock, recent=recent), _figures(runtime, where)
 
 
 async def declaration(request: Request) -> Response:
     """One declaration's whole history, as `assigner audit show` prints it (only for a unit of the supervisor's)."""
     session = _session(request)
     number = request.path_params["number"]
-    holding, entries = declaration_in(_runtime(request).unit_of_work(), number, session.units)
+    holding, entries = await run_in_threadpool(declaration_in, _runtime(request).unit_of_work(), number,
+                                               session.units)
     if holding is None:
         raise HTTPException(404, f"no declaration {number} in your units")
     return _page(request, "declaration.html", session, holding=holding, entries=entries, number=number)
@@ -195,7 +199,9 @@ async def command(request: Request) -> Response:
     where = _unit_of(request, session)
     form = await _check_csrf(request, session)
     name = request.path_params["name"]
-    kind, text = publish_command(_runtime(request), session, where, name, {k: str(v) for k, v in form.items()})
+    fields = {key: str(value) for key, value in form.items()}
+    # Publishing waits for the worker's answer (seconds): off the event loop, so other pages are not held up.
+    kind, text = await run_in_threadpool(publish_command, _runtime(request), session, where, name, fields)
     session.flash.append((kind, text))
     return RedirectResponse(f"/units/{where.customs_office}/{where.department}", status_code=303)
 
@@ -208,13 +214,8 @@ async def _check_csrf(request: Request, session: Session) -> Any:
     return form
 
 
-def _figures(runtime: Runtime, units: list[Unit]) -> dict[Unit, Any]:
-    """Today's report figures of each unit (in its office's time zone)."""
-    figures: dict[Unit, Any] = {}
-    for where in units:
-        report = build_report(runtime.unit_of_work(), Scope(where.customs_office, where.department),
-                              _today(runtime, where))
-        found = [u for u in report.units if u.unit == where]
-        figures[where] = found[0] if found else None
-    return figures
-
+def _figures(runtime: Runtime, where: Unit) -> UnitFigures | None:
+    """Today's report figures of a unit (in its office's time zone); None when it registered nothing today."""
+    report = build_report(runtime.unit_of_work(), Scope(where.customs_office, where.department), _today(runtime, where))
+    found = [figures for figures in report.units if figures.unit == where]
+    return found[0] if found else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -63,6 +64,8 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None,
     app.state.runtime = runtime
     app.state.sessions = sessions or SessionBook(secret, timedelta(minutes=settings.console_session_minutes))
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters["office_time"] = lambda moment, unit: moment.astimezone(
+        ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office))).strftime("%Y-%m-%d %H:%M")
     app.state.welcome = dict(welcome or {})
     loopback = settings.console_host in ("127.0.0.1", "localhost", "::1")
     app.state.secure_cookies = (not loopback if settings.console_secure_cookies is None

@@ -22,6 +22,7 @@ class UnitState:
     roster: list[RosterLine]
     open_by_officer: dict[str, list[Holding]] = field(default_factory=dict)
     held: list[tuple[Holding, str, datetime]] = field(default_factory=list)  # arrival order, reason, since
+    absent_until: dict[str, datetime | None] = field(default_factory=dict)  # absent checkers: until (None: open)
     recent: list[dict[str, Any]] = field(default_factory=list)  # the latest audit entries, newest first
 
     @property
@@ -40,13 +41,22 @@ def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock, recent: int = 0) -> Un
     """The unit's roster, each checker's open declarations, what it holds, and its `recent` latest audit
     entries (the decisions with their why), read in one transaction."""
     with uow:
-        rotation = uow.rotations.load([unit], clock())[unit]
+        now = clock()
+        rotation = uow.rotations.load([unit], now)[unit]
         lines = unit_lines(uow, unit, rotation)
         open_work = {line.officer_id: uow.holdings.assigned_to(line.officer_id, [unit])
                      for line in lines if line.role is Role.CHECKER}
         held = uow.holdings.held(unit)
         latest = uow.audit.recent(unit, recent) if recent else []
-    return UnitState(unit, lines, open_work, held, latest)
+        absent = {line.officer_id: _until(uow, line.officer_id, unit, now)
+                  for line in lines if line.role is Role.CHECKER and line.status == "absent"}
+    return UnitState(unit, lines, open_work, held, absent, latest)
+
+
+def _until(uow: UnitOfWork, officer_id: str, unit: Unit, now: datetime) -> datetime | None:
+    """When the officer's absence from `unit` ends (None: until they are brought back)."""
+    ends = [absence.until for absence in uow.absences.in_force(officer_id, now) if absence.unit in (None, unit)]
+    return None if not ends or None in ends else max(end for end in ends if end is not None)
 
 
 def declaration_in(uow: UnitOfWork, declaration_number: str, units: list[Unit]) -> tuple[Holding | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,9 @@ from assigner.broker.connection import connect
 from assigner.console.app import create_console
 from assigner.domain.authentication import is_signed_by
 from assigner.domain.model import Unit
+from assigner.schemas.command import parse_command
 from assigner.services.assign import assign_declarations
+from assigner.services.commands import carry_out
 from assigner.settings import Settings
 from assigner.storage.migrate import upgrade
 from integration.helpers import declaration, load_roster, numbers, roster
@@ -62,6 +64,14 @@ def csrf_of(html: str) -> str:
 def sign_in(browser: TestClient, officer_id: str, secret: str) -> object:
     page = browser.get("/sign-in")
     return browser.post("/sign-in", data={"csrf": csrf_of(page.text), "officer_id": officer_id, "secret": secret})
+
+
+def run_command(runtime: Runtime, body: dict[str, object]) -> None:
+    """Carry a command out as the worker does (the embedded broker's sender is its signature's supervisor)."""
+    command = parse_command(body)
+    result = carry_out(runtime.unit_of_work(), command, str(body["issued_by"]), body, runtime.clock, runtime.policy,
+                       timedelta(hours=24))
+    assert result.accepted, result.rejected_because
 
 
 def commands_sent(runtime: Runtime) -> list[tuple[dict[str, object], dict[str, object]]]:
@@ -202,6 +212,8 @@ class TestCommands:
         assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
         assert "no answer within 0.5 s (is a worker running?)" in browser.get("/units/01B1/00").text
         [(body, _)] = commands_sent(runtime)
+        run_command(runtime, body)  # as the worker would: the page then says until when
+        assert "absent until 2025-06-02 17:00" in browser.get("/units/01B1/00").text
         assert (body["command"], body["issued_by"], body["officer_id"], body["reason"]) == (
             "officer_absent", "sup.a", "a2", "sick")
         assert body["until"] == "2025-06-02T17:00:00+07:00" and body["redistribute"] is True

@@ -12,10 +12,23 @@ from assigner.domain.decisions import Decision
 from assigner.domain.moves import Move
 
 
+class _StandardError:
+    """Standard error as it is when a line is written, not when logging was set up (it may be replaced since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Set up structlog; `log_format` is auto, json or console."""
-    stream = stream or sys.stderr
-    as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
+    """Set up structlog; `log_format` is auto, json or console; lines go to `stream`, or standard error."""
+    out: TextIO = stream or _StandardError()  # type: ignore[assignment]
+    as_json = log_format == "json" or (log_format == "auto" and not out.isatty())
     renderer = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
@@ -25,7 +38,7 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
 

@@ -6,11 +6,19 @@ from contextlib import ExitStack
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from assigner.storage import migrate
 from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
 from environment import POSTGRES_ADMIN_URL, service_missing
+
+@pytest.fixture(autouse=True)
+def structlog_as_it_was() -> Iterator[None]:
+    """A test that sets up logging (an in-process CLI run does) leaves it set up for itself only."""
+    yield
+    structlog.reset_defaults()
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that restart RabbitMQ or PostgreSQL run last, so that no other test sees a server go away."""

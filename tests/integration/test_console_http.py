@@ -104,7 +104,8 @@ class TestSignIn:
     def test_a_wrong_key_is_refused_and_logged(self, browser: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
         answer = sign_in(browser, "sup.a", "b" * 64)
         assert answer.status_code == 401 and "unknown officer id or wrong command key" in answer.text
-        assert "console.sign_in_failed" in capsys.readouterr().out
+        logged = capsys.readouterr()
+        assert "console.sign_in_failed" in logged.out + logged.err
         assert browser.get("/").status_code == 303
 
     def test_an_officer_who_supervises_nothing_is_refused(self, runtime: Runtime) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import UTC, datetime
+
+import pytest
+import structlog
 
 from assigner import logs
 from assigner.domain.decisions import Decision, HoldReason, Outcome
@@ -38,3 +42,15 @@ class TestLogDecision:
         logs.configure("json", "WARNING", quiet)
         logs.log_decision(held)
         assert quiet.getvalue() == ""
+
+
+class TestStandardError:
+    def test_lines_go_to_standard_error_as_it_is_when_they_are_written(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        first, second = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stderr", first)
+        logs.configure("json")
+        structlog.get_logger("test").info("one")
+        monkeypatch.setattr(sys, "stderr", second)
+        first.close()  # as a test's captured stream is, after it
+        structlog.get_logger("test").info("two")
+        assert json.loads(second.getvalue())["event"] == "two"

@@ -23,6 +23,7 @@ from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import HoursBook, WorkingHours
 from assigner.resources import shipped
+from assigner.schemas.validation_errors import describe_error
 
 
 class HoursSettings(BaseModel):
@@ -182,11 +183,10 @@ def describe_settings_error(error: Exception) -> str:
         name = f"ASSIGNER_{found.group(1).upper()}" if found else "a setting"
         return (f"{name} is not valid JSON: a list or table setting is written as JSON, "
                 "e.g. ASSIGNER_AUTO_CHANNELS='[\"yellow\"]' or ASSIGNER_COMMAND_KEYS='{\"sup.a\": \"KEY\"}'")
-    parts = []
-    for item in errors():
-        where = ".".join(str(p) for p in item["loc"]) or "settings"
-        if item["type"] == "extra_forbidden":
-            parts.append(f"unknown setting '{where}' (a settings file may hold only the keys of config/assigner.toml)")
-        else:
-            parts.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    return describe_error(error, _setting_problem, nowhere="settings")
+
+
+def _setting_problem(where: str, item: dict[str, Any]) -> str:
+    if item["type"] == "extra_forbidden":
+        return f"unknown setting '{where}' (a settings file may hold only the keys of config/assigner.toml)"
+    return f"{where}: {item['msg'].removeprefix('Value error, ')}"

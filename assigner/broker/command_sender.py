@@ -84,15 +84,12 @@ def send_command(settings: Settings, payload: dict[str, Any], wait: float | None
         reach(connection, settings)
         if is_embedded(settings):  # on RabbitMQ the worker declares it; a supervisor's user may only write
             topology.queue(topology.COMMANDS, settings.queue_type)(connection.default_channel).declare()
-        if wait is None:
-            Publisher(connection).publish([message])
-            return None
-        answers = _answer_queue(connection, settings)
+        answers = _answer_queue(connection, settings) if wait is not None else None  # bound before publishing
         try:
             Publisher(connection).publish([message])
-            return _answer(connection, answers, str(payload["command_id"]), wait)
+            return _answer(connection, answers, str(payload["command_id"]), wait) if answers and wait else None
         finally:
-            if is_embedded(settings):
+            if answers is not None and is_embedded(settings):  # RabbitMQ drops an exclusive queue itself
                 answers.delete()
 
 

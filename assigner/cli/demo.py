@@ -28,6 +28,7 @@ from assigner.devtools.demo.stream import FIRST_DAY, DemoStream, pilot_stream
 from assigner.domain.reports import Period, Scope
 from assigner.cli.output.report_formats import print_table
 from assigner.services.reports import build_report
+from assigner.services.supervision import supervised_units
 
 TIMEOUT_SECONDS = 50.0
 DEMO_SUPERVISOR = "sup.01b1"  # the demo roster's supervisor of 01B1/01 and 01B1/02
@@ -83,12 +84,11 @@ def _serve_console(runtime: Runtime, port: int) -> None:
 
     from assigner.console.app import create_console
 
-    supervisor = DEMO_SUPERVISOR
     token = secrets.token_urlsafe(24)
-    app = create_console(Runtime(runtime.settings.model_copy(update={"console_port": port}), runtime.clock),
-                         welcome={token: supervisor})
-    typer.echo(f"\nconsole: http://127.0.0.1:{port}/welcome/{token}\n  (signs you in once as {supervisor}, "
-               "supervisor of 01B1/01 and 01B1/02; Ctrl-C stops the console and the worker)", err=False)
+    app = create_console(runtime, welcome={token: DEMO_SUPERVISOR})
+    units = ", ".join(str(unit) for unit in supervised_units(runtime.unit_of_work(), DEMO_SUPERVISOR))
+    typer.echo(f"\nconsole: http://127.0.0.1:{port}/welcome/{token}\n  (signs you in once as {DEMO_SUPERVISOR}, "
+               f"supervisor of {units}; Ctrl-C stops the console and the worker)")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
-from itsdangerous import BadSignature, TimestampSigner
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,16 +14,15 @@ from starlette.responses import RedirectResponse, Response
 
 from assigner.bootstrap import Runtime
 from assigner.console.actions import publish_command
-from assigner.console.sessions import COOKIE, Session, SessionBook
+from assigner.console.sessions import COOKIE, FORM_TOKEN_SECONDS, Session, SessionBook
 from assigner.console.sign_in import SignInRefused, sign_in as check_sign_in
 from assigner.domain.model import Unit
 from assigner.domain.reports import Period, Scope, UnitFigures
-from assigner.services.reports import build_report
+from assigner.services.reports import build_report, period_of
 from assigner.services.supervision import UnitState, declaration_in, supervised_units, unit_state
 
 log = structlog.get_logger("assigner.console")
 SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
-SIGN_IN_CSRF_SECONDS = 3600
 RECENT = 20  # the latest decisions a unit's page shows, with their why
 
 
@@ -70,19 +66,17 @@ def _unit_of(request: Request, session: Session) -> Unit:
 
 
 def _today(runtime: Runtime, unit: Unit | None) -> Period:
+    """Today in the unit's office time zone (the default one for several offices), as the report counts it."""
     timezone = runtime.policy.hours.timezone_for(unit.customs_office if unit else None)
-    today = runtime.clock().astimezone(ZoneInfo(timezone)).date()
-    return Period(today, today, timezone)
+    return period_of(None, None, timezone, runtime.clock())
 
 
 async def sign_in_form(request: Request, refused: str | None = None) -> Response:
     """The sign-in form, with a CSRF token of its own (there is no session yet)."""
-    token = secrets.token_urlsafe(32)
-    signer = TimestampSigner(request.app.state.sessions.signer.secret_key, salt="assigner-console-sign-in")
+    token, cookie = _sessions(request).form_token()
     response = _page(request, "sign_in.html", None, csrf=token, refused=refused,
                      embedded=_runtime(request).settings.broker_url is None)
-    response.set_cookie(SIGN_IN_CSRF, signer.sign(token).decode(), max_age=SIGN_IN_CSRF_SECONDS, httponly=True,
-                        samesite="strict", secure=request.app.state.secure_cookies)
+    _set_cookie(request, response, SIGN_IN_CSRF, cookie, FORM_TOKEN_SECONDS)
     if refused:
         response.status_code = 401
     return response
@@ -91,12 +85,7 @@ async def sign_in_form(request: Request, refused: str | None = None) -> Response
 async def sign_in(request: Request) -> Response:
     """Check the officer id and secret; on success, a session cookie and the units page."""
     form = await request.form()
-    signer = TimestampSigner(request.app.state.sessions.signer.secret_key, salt="assigner-console-sign-in")
-    try:
-        expected = signer.unsign(request.cookies.get(SIGN_IN_CSRF, ""), max_age=SIGN_IN_CSRF_SECONDS).decode()
-    except BadSignature:
-        expected = None
-    if expected is None or not hmac.compare_digest(expected, str(form.get("csrf", ""))):
+    if not _sessions(request).form_token_matches(request.cookies.get(SIGN_IN_CSRF), str(form.get("csrf", ""))):
         raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
     runtime = _runtime(request)
     officer_id = str(form.get("officer_id", "")).strip()
@@ -128,9 +117,14 @@ def _open_session(request: Request, officer_id: str, units: list[Unit], broker_u
     expires = runtime.clock() + timedelta(minutes=runtime.settings.console_session_minutes)
     cookie = _sessions(request).open(Session(officer_id, units, broker_url, expires))
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, cookie, max_age=runtime.settings.console_session_minutes * 60, httponly=True,
-                        samesite="strict", secure=request.app.state.secure_cookies)
+    _set_cookie(request, response, COOKIE, cookie, runtime.settings.console_session_minutes * 60)
     return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """A cookie no script reads and no other site sends; Secure unless the console is on loopback."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=request.app.state.secure_cookies)
 
 
 async def sign_out(request: Request) -> Response:

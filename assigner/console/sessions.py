@@ -6,6 +6,7 @@ supervisor's commands on a connection of their own user, so the broker still vou
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from itsdangerous import BadSignature, TimestampSigner
 from assigner.domain.model import Unit
 
 COOKIE = "assigner_session"
+FORM_TOKEN_SECONDS = 3600  # how long a sign-in form stays good
 
 
 @dataclass
@@ -35,9 +37,23 @@ class SessionBook:
 
     def __init__(self, secret: str, lifetime: timedelta) -> None:
         self.signer = TimestampSigner(secret, salt="assigner-console-session")
+        self.form_signer = TimestampSigner(secret, salt="assigner-console-sign-in")
         self.lifetime = lifetime
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+
+    def form_token(self) -> tuple[str, str]:
+        """A CSRF token for a form shown before any session (the sign-in form), and its cookie's value."""
+        token = secrets.token_urlsafe(32)
+        return token, self.form_signer.sign(token).decode()
+
+    def form_token_matches(self, cookie: str | None, token: str) -> bool:
+        """Whether a posted form's token is the one its cookie carries, signed here and not too old."""
+        try:
+            expected = self.form_signer.unsign(cookie or "", max_age=FORM_TOKEN_SECONDS).decode()
+        except BadSignature:
+            return False
+        return hmac.compare_digest(expected, token)
 
     def open(self, session: Session) -> str:
         """Keep a new session; returns the cookie's value."""

@@ -32,9 +32,10 @@ def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
 
 
 def _database(runtime: Runtime) -> Check:
-    missing = runtime.settings.missing_database()
-    if missing is not None:
-        return Check("database", False, f"no database at {missing}: run `assigner db upgrade`, or check ASSIGNER_HOME")
+    try:
+        runtime.require_database()  # a mistyped ASSIGNER_HOME: said, and no empty database made for it
+    except migrate.DatabaseNotReady as missing:
+        return Check("database", False, str(missing))
     url = runtime.engine.url.render_as_string()
     try:
         at, head = migrate.current(runtime.engine), migrate.head(runtime.engine)

@@ -34,7 +34,7 @@ class UnitState:
 def supervised_units(uow: UnitOfWork, officer_id: str) -> list[Unit]:
     """The units whose roster names `officer_id` as a supervisor, in unit order."""
     with uow:
-        return [unit for unit in uow.rotations.all_units() if officer_id in uow.roster.supervisors(unit)]
+        return uow.roster.supervised_by(officer_id)
 
 
 def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock, recent: int = 0) -> UnitState:

@@ -91,6 +91,16 @@ class RosterStore:
         )
         return [Unit(office, department) for office, department in self.session.execute(query)]
 
+    def supervised_by(self, officer_id: str) -> list[Unit]:
+        """The units an officer supervises, in unit order (one query, however many units there are)."""
+        query = (
+            select(UnitRow.customs_office, UnitRow.department)
+            .join(SupervisorRow, SupervisorRow.unit_id == UnitRow.id)
+            .where(SupervisorRow.officer_id == officer_id)
+            .order_by(UnitRow.customs_office, UnitRow.department)
+        )
+        return [Unit(office, department) for office, department in self.session.execute(query)]
+
     def supervisors(self, unit: Unit) -> list[str]:
         """A unit's supervisors, by id."""
         query = select(SupervisorRow.officer_id).where(SupervisorRow.unit_id == self.unit_id(unit))

@@ -158,6 +158,9 @@ class FakeRoster:
     def supervisors(self, unit: Unit) -> list[str]:
         return sorted(self.store.supervisors.get(unit, []))
 
+    def supervised_by(self, officer_id: str) -> list[Unit]:
+        return sorted(unit for unit, officer_ids in self.store.supervisors.items() if officer_id in officer_ids)
+
     def replace_checkers(self, unit: Unit, officer_ids: Sequence[str]) -> None:
         self.store.checkers[unit] = list(officer_ids)
 

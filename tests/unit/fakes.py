@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Store:
     audit: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[tuple[Event, datetime, datetime | None]] = field(default_factory=list)
     dead_letters: dict[str, SeenLetter] = field(default_factory=dict)
+    dead_letter_repeats: Counter[str] = field(default_factory=Counter)  # copies seen again, not re-published
     commands: dict[str, Done] = field(default_factory=dict)
     refused_keys: set[str] = field(default_factory=set)  # declarations the fake database refuses to store
 
@@ -231,7 +233,7 @@ class FakeDeadLetters:
             self.store.dead_letters[letter.fingerprint] = SeenLetter(now, None)
 
     def count_repeats(self, fingerprints: Sequence[str], now: datetime) -> None:
-        pass
+        self.store.dead_letter_repeats.update(fingerprints)
 
     def mark_published(self, fingerprints: Collection[str], now: datetime) -> None:
         for fingerprint in fingerprints:

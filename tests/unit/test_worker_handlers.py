@@ -212,6 +212,7 @@ class TestDeclarationBatches:
         handler.handle([world.delivery(b"<xml/>")], publisher)  # type: ignore[list-item]
         assert len(publisher.to(topology.DECLARATIONS_DLQ)) == 1
         assert world.journal[-1] == "ack 2 and before"
+        assert list(world.store.dead_letter_repeats.values()) == [1]  # the copy is counted
 
     def test_a_database_outage_is_waited_out_with_the_messages_in_hand(self, tmp_path: Path) -> None:
         world = World(tmp_path, broker_url=RABBITMQ)

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     command_max_age_hours: float = Field(24, gt=0)
     supervisor: str | None = None  # who `assigner command` issues commands as, when --by is not given
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
+    # The AMQP users (user_id) allowed to send declarations on RabbitMQ; empty: anyone who may publish to the
+    # queue. A declaration from any other user_id, or none, is dead-lettered with the reason.
+    declaration_senders: list[str] = Field(default_factory=list)
     log_format: Literal["auto", "json", "console"] = "auto"
     # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).
     metrics_port: int | None = Field(None, ge=1, le=65535)

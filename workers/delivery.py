@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +52,23 @@ class Refused:
         content_type = properties.get("content_type") or "application/octet-stream"
         return Outgoing(self.body, topology.dead_letter_queue(self.letter.queue), content_type=content_type,
                         headers=headers, properties=kept)
+
+
+QUOTED_SENDER_LIMIT = 64  # characters of a sender's user_id quoted in a reason
+
+
+def sender_refusal(user_id: str | None, allowed: Collection[str]) -> str | None:
+    """Why a declaration from AMQP user `user_id` is dead-lettered (declaration_senders); None when it may send.
+
+    An empty `allowed` lets anyone send. On RabbitMQ the broker checks that a user_id equals the connection's
+    user, so it names the sender; a message without one is refused when `allowed` is not empty. The user id is
+    quoted with its control characters escaped and cut short, since the sender wrote it.
+    """
+    if not allowed or (user_id is not None and user_id in allowed):
+        return None
+    if not user_id:
+        return "no user_id: only declaration_senders may send declarations"
+    return f"sender {repr(str(user_id))[:QUOTED_SENDER_LIMIT]} may not send declarations (declaration_senders)"
 
 
 def too_large(body: bytes, limit: int) -> str | None:

@@ -7,6 +7,7 @@ from celery import Celery
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import broker_url, transport_options
 from assigner.settings import Settings
+from workers.nodes import NodeNameStep
 from workers.step import DeclarationStep
 
 TASK_QUEUE = "assigner.tasks"
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,  # assigner logs its own structured lines
         accept_content=["json"],
+        # No remote control: its pidbox queue would take Celery's commands (shutdown among them) from anyone
+        # who may publish to the default exchange. A node's name is held by NodeNameStep's queue instead.
+        worker_enable_remote_control=False,
     )
     DeclarationStep.attach(app, runtime)
+    app.steps["consumer"].add(NodeNameStep)
     return app

@@ -1,24 +1,41 @@
-"""Worker node names: unique per process by default; a name another running worker holds is refused."""
+"""Worker node names: unique per process by default; a name another running worker holds is refused.
+
+A worker holds its name on RabbitMQ as a queue, `assigner.node.<name>`, exclusive to Celery's connection: the
+broker drops it when that connection closes (the worker stopped or died), and refuses it to any other
+connection meanwhile. Celery's own remote-control queue (`<name>.celery.pidbox`) once served the same end;
+remote control is off (workers/factory.py), so that queue no longer exists.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
+from celery import bootsteps
 from kombu.connection import Connection
+from kombu.entity import Queue
 from kombu.exceptions import OperationalError
 
 from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
 from assigner.domain.errors import InvalidInput
 from assigner.settings import Settings
 
-PIDBOX_SUFFIX = ".celery.pidbox"  # Celery's remote-control queue, held by the running worker of that name
+NODE_QUEUE_PREFIX = "assigner.node."
 NOT_FOUND = 404
+RESOURCE_LOCKED = 405  # the queue is exclusive to another connection
 
 
 def default_node_name() -> str:
     """assigner-PID@HOST: several workers on one host never collide."""
     return f"assigner-{os.getpid()}@{socket.gethostname()}"
+
+
+def node_queue(name: str) -> Queue:
+    """The queue a running worker named `name` holds: exclusive, dropped with its connection, never holding a
+    message (whoever may publish to the default exchange could otherwise fill it)."""
+    return Queue(f"{NODE_QUEUE_PREFIX}{name}", exclusive=True, auto_delete=True, durable=False,
+                 queue_arguments={"x-max-length": 0})
 
 
 def check_node_name(settings: Settings, name: str) -> None:
@@ -37,18 +54,50 @@ def check_node_name(settings: Settings, name: str) -> None:
 
 
 def refuse_taken_name(connection: Connection, name: str) -> None:
-    """Raise InvalidInput if a running worker holds `name` on this broker (Celery would crash on it later)."""
+    """Raise InvalidInput if a running worker holds `name` on this broker."""
     channel = connection.channel()
     try:
-        channel.queue_declare(f"{name}{PIDBOX_SUFFIX}", passive=True)
+        node_queue(name)(channel).queue_declare(passive=True)
     except connection.channel_errors as error:
         if getattr(error, "code", None) == NOT_FOUND:
             return  # nobody holds the name
-        # RESOURCE_LOCKED (405): the queue is exclusive to another worker's connection
+        # RESOURCE_LOCKED: the queue is exclusive to another worker's connection
     finally:
-        try:
-            channel.close()
-        except connection.channel_errors + connection.connection_errors:  # closed by the broker already
-            pass
-    raise InvalidInput(f"a worker named '{name}' is already running on this broker: give each worker its own "
-                       "--hostname (-n), or leave it out for assigner-PID@HOST")
+        _close(connection, channel)
+    raise _taken(name)
+
+
+def hold_node_name(connection: Connection, name: str) -> None:
+    """Declare the node's queue on `connection`, held until it closes; InvalidInput if another worker holds it
+    (two workers started at once with one name, both past check_node_name)."""
+    channel = connection.channel()
+    try:
+        node_queue(name)(channel).declare()
+    except connection.channel_errors as error:
+        if getattr(error, "code", None) == RESOURCE_LOCKED:
+            raise _taken(name) from error
+        raise
+    finally:
+        _close(connection, channel)
+
+
+class NodeNameStep(bootsteps.StartStopStep):  # type: ignore[misc]
+    """A step of Celery's consumer: holds the node's queue on Celery's connection, again after each reconnect."""
+
+    requires = ("celery.worker.consumer.connection:Connection",)
+
+    def start(self, parent: Any) -> None:
+        if parent.connection.transport.driver_type == "amqp":  # the embedded broker has no exclusive queues
+            hold_node_name(parent.connection, parent.hostname)
+
+
+def _taken(name: str) -> InvalidInput:
+    return InvalidInput(f"a worker named '{name}' is already running on this broker: give each worker its own "
+                        "--hostname (-n), or leave it out for assigner-PID@HOST")
+
+
+def _close(connection: Connection, channel: Any) -> None:
+    try:
+        channel.close()
+    except connection.channel_errors + connection.connection_errors:  # closed by the broker already
+        pass

@@ -51,8 +51,9 @@ def command_payload(name: str, issued_by: str, now: datetime, command_id: str | 
 def command_message(settings: Settings, payload: dict[str, Any]) -> Outgoing:
     """The command's message: user_id = the connection's user (RabbitMQ), or signed with issued_by's key."""
     body = json_body(payload)
-    if not is_embedded(settings):
-        return Outgoing(body, topology.COMMANDS, properties={"user_id": broker_user(settings)})
+    if not is_embedded(settings):  # through the commands' own exchange: a supervisor needs no write on amq.default
+        return Outgoing(body, topology.COMMANDS, exchange=topology.COMMANDS_EXCHANGE,
+                        properties={"user_id": broker_user(settings)})
     issued_by = str(payload["issued_by"])
     key = settings.supervisor_keys().get(issued_by)
     if key is None:
@@ -73,8 +74,9 @@ class Answer:
 
 
 def send_command(settings: Settings, payload: dict[str, Any], wait: float | None = None) -> Answer | None:
-    """Publish one command to assigner.commands, persistent and confirmed by the broker; with `wait`, then
-    wait up to that many seconds for its answer on assigner.events (None if none came in time).
+    """Publish one command to assigner.commands (on RabbitMQ through the exchange of that name), persistent and
+    confirmed by the broker; with `wait`, then wait up to that many seconds for its answer on assigner.events
+    (None if none came in time).
 
     The answer is read from a queue of this call's own, bound to the command events before the command is
     published: on RabbitMQ the user needs the configure and read permissions on `assigner.answers.*`

@@ -1,4 +1,4 @@
-"""The queues and exchange of docs/contract.md, declared by the worker at start (all durable)."""
+"""The queues and exchanges of docs/contract.md, declared by the worker at start (all durable)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ COMMANDS = "assigner.commands"
 DECLARATIONS_DLQ = "assigner.declarations.dlq"
 COMMANDS_DLQ = "assigner.commands.dlq"
 EVENTS = "assigner.events"
+# Commands' way in of their own, bound to the queue of the same name, so that a supervisor's RabbitMQ user may
+# write here and not on the default exchange (which reaches every queue, assigner.declarations among them).
+COMMANDS_EXCHANGE = "assigner.commands"
 ERROR_HEADER = "x-assigner-error"
 DEAD_LETTERED_AT_HEADER = "x-assigner-dead-lettered-at"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
@@ -27,6 +30,11 @@ def events_exchange() -> Exchange:
     return Exchange(EVENTS, type="topic", durable=True)
 
 
+def commands_exchange() -> Exchange:
+    """The fanout exchange commands may be published to (any routing key), bound to assigner.commands."""
+    return Exchange(COMMANDS_EXCHANGE, type="fanout", durable=True)
+
+
 def queue(name: str, queue_type: str = "classic") -> Queue:
     """A durable queue fed through the default exchange (routing key = its name)."""
     arguments = {"x-queue-type": queue_type} if queue_type == "quorum" else None
@@ -34,11 +42,14 @@ def queue(name: str, queue_type: str = "classic") -> Queue:
 
 
 def declare(connection: Connection, queue_type: str = "classic", events_queue: str | None = None) -> None:
-    """Declare the contract's queues and exchange; bind `events_queue` (if any) to every event."""
+    """Declare the contract's queues and exchanges (the commands' one bound to their queue); bind `events_queue`
+    (if any) to every event."""
     channel = connection.default_channel
     events_exchange().declare(channel=channel)
+    commands_exchange().declare(channel=channel)
     for name in (DECLARATIONS, DECLARATIONS_DLQ, COMMANDS, COMMANDS_DLQ):
         queue(name, queue_type)(channel).declare()
+    channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key="")
     if events_queue:
         Queue(events_queue, events_exchange(), routing_key="#", durable=True)(channel).declare()
 

@@ -19,6 +19,7 @@ from e2e.support import (
     assignments,
     assignments_per_declaration,
     import_rosters,
+    rabbitmqctl,
     worker_env,
 )
 from integration.helpers import message, numbers
@@ -69,6 +70,18 @@ class TestSeveralWorkersOnOneHost:
         assert len(lines) == 1 and lines[0].startswith("error: "), refused.stderr
         assert name in lines[0] and "--hostname" in lines[0]
         running.assert_running()
+
+    def test_a_worker_holds_its_name_in_a_queue_of_its_own_and_has_no_remote_control_queue(
+        self, rabbitmq_vhost: str, start_worker: StartWorker,
+    ) -> None:
+        running = start_worker()
+        name = node_name(running)
+        queues = rabbitmqctl("list_queues", "-p", rabbitmq_vhost, "--no-table-headers", "name").split()
+        assert f"assigner.node.{name}" in queues
+        assert [queue for queue in queues if queue.endswith(".pidbox")] == []  # Celery's remote control is off
+        running.terminate()
+        queues = rabbitmqctl("list_queues", "-p", rabbitmq_vhost, "--no-table-headers", "name").split()
+        assert f"assigner.node.{name}" not in queues  # the name is free again
 
 
 class TestStop:

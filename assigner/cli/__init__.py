@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tomllib
+from collections.abc import Iterable, Sequence
 
 import typer
 from amqp.exceptions import AMQPError
@@ -13,34 +15,55 @@ from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
-from assigner.cli import (
-    assign, audit, bench, chaos, command, console, db, demo, health, publish, report, roster, sample, schema,
-    worker,
-)
 from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import describe_settings_error
 
-app = typer.Typer(
-    help="Assign customs officers to check declarations automatically, by rotation.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(db.app, name="db")
-app.add_typer(roster.app, name="roster")
-app.add_typer(command.app, name="command")
-app.add_typer(audit.app, name="audit")
-app.command("assign")(assign.assign)
-app.command("sample")(sample.write_sample)
-app.add_typer(bench.app, name="bench")
-app.command("schema")(schema.print_schema)
-app.command("worker")(worker.worker)
-app.command("publish")(publish.publish)
-app.command("demo")(demo.demo)
-app.command("report")(report.report)
-app.command("health")(health.health)
-app.command("chaos")(chaos.chaos)
-app.command("console")(console.console)
+HELP = "Assign customs officers to check declarations automatically, by rotation."
+# Each subcommand: its module and what in it the CLI runs (a Typer app for a group of commands, or a function).
+# Only the module a command line names is imported: `assigner worker` loads none of the tools for people trying
+# the product (assigner.devtools: demo, bench, chaos, sample), and none of the other commands.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("db", "app"),
+    "roster": ("roster", "app"),
+    "command": ("command", "app"),
+    "audit": ("audit", "app"),
+    "assign": ("assign", "assign"),
+    "sample": ("sample", "write_sample"),
+    "bench": ("bench", "app"),
+    "schema": ("schema", "print_schema"),
+    "worker": ("worker", "worker"),
+    "publish": ("publish", "publish"),
+    "demo": ("demo", "demo"),
+    "report": ("report", "report"),
+    "health": ("health", "health"),
+    "chaos": ("chaos", "chaos"),
+    "console": ("console", "console"),
+}
+
+
+def build_app(names: Iterable[str] | None = None) -> typer.Typer:
+    """The command line with these subcommands (by default all of them), each module imported only now."""
+    app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(_root)  # a group even with one subcommand (Typer would make a lone command the root)
+    for name in SUBCOMMANDS if names is None else names:
+        module, attribute = SUBCOMMANDS[name]
+        target = getattr(importlib.import_module(f"assigner.cli.{module}"), attribute)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app
+
+
+def _root() -> None:
+    """Assign customs officers to check declarations automatically, by rotation."""
+
+
+def needed(args: Sequence[str]) -> list[str] | None:
+    """The subcommands a command line needs: the one it names, or all of them (for the help, or an error)."""
+    if args and args[0] in SUBCOMMANDS:
+        return [args[0]]
+    return None
 
 
 def main() -> None:
@@ -51,6 +74,7 @@ def main() -> None:
 def run(args: list[str]) -> int:
     """Run the CLI with these arguments; returns the exit code."""
     try:
+        app = build_app(needed(args))
         code = app(args=args, prog_name="assigner", standalone_mode=False)
         if isinstance(code, int):  # click returns a typer.Exit's code instead of raising it here
             return code

@@ -54,7 +54,21 @@ class Refused:
                         headers=headers, properties=kept)
 
 
-QUOTED_SENDER_LIMIT = 64  # characters of a sender's user_id quoted in a reason
+QUOTED_SENDER_LIMIT = 64  # characters of a sender's value quoted in a reason
+
+
+# The exchanges a command may come through: the default one (existing senders) and the commands' own.
+COMMAND_EXCHANGES = ("", topology.COMMANDS_EXCHANGE)
+
+
+def route_refusal(exchange: str | None) -> str | None:
+    """Why a message on assigner.commands is not taken as a command: it was published to another exchange and
+    bound into the queue (a user with write on the commands' exchange and read on assigner.events can bind them);
+    None when it came the contract's way, or the transport does not say."""
+    if exchange is None or exchange in COMMAND_EXCHANGES:
+        return None
+    return (f"published to exchange {repr(str(exchange))[:QUOTED_SENDER_LIMIT]}, not to assigner.commands or the "
+            "default exchange: not a command")
 
 
 def sender_refusal(user_id: str | None, allowed: Collection[str]) -> str | None:

@@ -30,7 +30,7 @@ from assigner.services.commands import CommandResult, carry_out, reject
 from assigner.services.dead_letters import claim_dead_letters
 from workers.handlers.declarations import event_message, mark_published_quietly
 from workers import metrics
-from workers.delivery import Refused, raw_body, too_large
+from workers.delivery import Refused, raw_body, route_refusal, too_large
 from workers.envelope import message_envelope
 from workers.outages import OUTAGES, Outages
 
@@ -53,6 +53,10 @@ class CommandHandler:
         """Carry out each command of a batch, publish its answer (and dead letter), then ack it."""
         for message in batch:
             body = raw_body(message.body, message.content_encoding)
+            stray = route_refusal(message.delivery_info.get("exchange"))
+            if stray is not None:
+                self._dead_letter_unanswered(message, body, stray, publisher)
+                continue
             with message_envelope(message):
                 result = self.outages.through(lambda: self._carry_out(message, body))
                 with message_envelope(message, command_id=result.command_id):
@@ -108,6 +112,20 @@ class CommandHandler:
                       error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
             reason = f"could not be processed: {type(error).__name__}: {first_line(error)}"
             return reject(runtime.unit_of_work(), claims, reason, runtime.clock, sender=sender, body=fields)
+
+    def _dead_letter_unanswered(self, message: Message, body: bytes, reason: str, publisher: Publisher) -> None:
+        """Dead-letter a message bound into the queue from another exchange, neither audited nor answered: an
+        answer bound back the same way would come again, for ever."""
+        runtime = self.runtime
+        refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
+        with message_envelope(message):
+            [publish] = self.outages.through(
+                lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+            if publish:
+                publisher.publish([refused.outgoing(runtime.clock())])
+            message.ack()
+            log.warning("command.not_a_command", reason=reason, dead_lettered=publish)
+        metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(int(publish))
 
     def _dead_letters(self, message: Message, body: bytes, result: CommandResult) -> list[Refused]:
         """The command's dead letter, unless it has none or a copy of it was dead-lettered already."""

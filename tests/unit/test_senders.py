@@ -1,4 +1,5 @@
-"""declaration_senders: who may send declarations, and the reason a declaration from anyone else is refused."""
+"""Who may reach each queue: declaration_senders (and the reason a declaration from anyone else is refused), and
+the exchanges a command may come through."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assigner.settings import Settings
-from workers.delivery import sender_refusal
+from workers.delivery import route_refusal, sender_refusal
 
 
 class TestSenderRefusal:
@@ -44,3 +45,17 @@ class TestSenderRefusal:
         assert Settings().declaration_senders == []
         monkeypatch.setenv("ASSIGNER_DECLARATION_SENDERS", '["vnaccs.gateway", "ecus"]')
         assert Settings().declaration_senders == ["vnaccs.gateway", "ecus"]
+
+
+class TestRouteRefusal:
+    @pytest.mark.parametrize("exchange", ["", "assigner.commands", None])
+    def test_a_command_through_the_default_or_the_commands_exchange_is_taken(self, exchange: str | None) -> None:
+        assert route_refusal(exchange) is None
+
+    def test_a_message_bound_in_from_the_events_exchange_is_not_a_command(self) -> None:
+        assert route_refusal("assigner.events") == (
+            "published to exchange 'assigner.events', not to assigner.commands or the default exchange: not a command")
+
+    def test_a_hostile_exchange_name_is_escaped_and_bounded(self) -> None:
+        reason = route_refusal("x\x00" * 500)
+        assert reason is not None and len(reason) < 160 and reason.isprintable()

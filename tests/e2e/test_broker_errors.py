@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e.permissions import add_role_user
 from e2e.support import BrokerUser, amqp_url, client, declare_topology, rabbitmqctl, run_assigner
 from integration.helpers import message, numbers
 
@@ -67,13 +68,13 @@ class TestBrokerErrors:
 
     def test_the_permissions_readme_gives_a_supervisor_are_enough_to_wait(self, tmp_path: Path, rabbitmq_vhost: str) -> None:
         connection = client(amqp_url(rabbitmq_vhost))
-        declare_topology(connection.channel())  # as a worker does at start
+        channel = connection.channel()
+        declare_topology(channel)  # as a worker does at start
+        channel.exchange_declare("assigner.commands", exchange_type="fanout", durable=True)
+        channel.queue_bind("assigner.commands", "assigner.commands", routing_key="")
         connection.close()
-        user = BrokerUser(f"sup-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex)
-        rabbitmqctl("add_user", user.name, user.password)
-        try:  # README, "Waiting for the answer"
-            rabbitmqctl("set_permissions", "-p", rabbitmq_vhost, user.name, r"^assigner\.answers\..*",
-                        r"^amq\.default$|^assigner\.answers\..*", r"^assigner\.(events|answers\..*)$")
+        user = add_role_user(rabbitmq_vhost, "supervisor")  # README, "RabbitMQ users and permissions"
+        try:
             done = run_assigner(env(tmp_path, user.url(rabbitmq_vhost)), "command", "complete", numbers(1)[0],
                                 "--wait", "--timeout", "2")
         finally:

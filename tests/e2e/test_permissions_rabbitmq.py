@@ -20,6 +20,7 @@ from assigner.bootstrap import Runtime
 from assigner.console.sign_in import sign_in
 from assigner.domain.model import Unit
 from assigner.settings import Settings
+from e2e.permissions import ROLES, add_role_user
 from e2e.support import (
     COMMANDS,
     COMMANDS_DLQ,
@@ -42,7 +43,6 @@ from e2e.support import (
     take_messages,
     worker_env,
 )
-from e2e.permissions import ROLES, add_role_user
 from integration.helpers import message, numbers, roster
 
 pytestmark = pytest.mark.slow
@@ -196,7 +196,9 @@ class TestNoMore:
         # README's permissions let a supervisor bind assigner.events (command.*) to the commands' exchange:
         # were the worker to answer what comes that way, each answer would come back, for ever.
         url = roles["supervisor"].url(rabbitmq_vhost)
-        bind = lambda channel: channel.exchange_bind(COMMANDS_EXCHANGE, EVENTS, routing_key="command.*")  # noqa: E731
+        def bind(channel: BlockingChannel) -> None:
+            channel.exchange_bind(COMMANDS_EXCHANGE, EVENTS, routing_key="command.*")
+
         assert outcome(url, bind) == 0
         try:
             [number] = numbers(1, start=8200)

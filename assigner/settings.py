@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # batch_max_bytes, so a worker never holds more than that (plus one message) in memory.
     max_message_bytes: int = Field(1_048_576, ge=1024)
     batch_max_bytes: int = Field(16 * 1_048_576, ge=1024)
+    # A message whose handling fails this many times (for any reason but the database or the broker being
+    # away) is dead-lettered with "failed N times: <error>", so that no defect can hold a queue.
+    message_max_failures: int = Field(3, ge=1, le=100)
+    # The AMQP users (user_id) allowed to send declarations; empty: anyone who may publish to the queue.
+    declaration_senders: list[str] = Field(default_factory=list)
     queue_type: Literal["classic", "quorum"] = "classic"
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None

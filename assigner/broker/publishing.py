@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amqp.basic_message import Message as AmqpMessage
 from kombu.connection import Connection
 from kombu.messaging import Producer
 
@@ -20,6 +21,15 @@ CONTENT_TYPE = "application/json"
 def json_body(value: Any) -> bytes:
     """A message body: compact JSON, UTF-8."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encodable(content_type: str, headers: dict[str, Any], properties: dict[str, Any]) -> bool:
+    """Whether py-amqp can write these properties: what it read from a sender, it cannot always write back."""
+    try:
+        AmqpMessage(b"", content_type=content_type, application_headers=headers, **properties)._serialize_properties()
+    except Exception:  # struct.error, ValueError, UnicodeError, TypeError: whatever the values make it raise
+        return False
+    return True
 
 
 class NotConfirmed(AssignerError):

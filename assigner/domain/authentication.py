@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assigner.domain.errors import AssignerError
+from assigner.domain.untrusted import is_plain
 
 SIGNATURE_PREFIX = "sha256="
+CLAIM_LIMIT = 64  # characters of a command id, a command's name, a supervisor's id
 
 
 class Unauthenticated(AssignerError):
@@ -30,12 +32,13 @@ class Claims:
 
     @classmethod
     def of(cls, payload: Any) -> Claims:
-        """The claims of a decoded body (none, when it is no JSON object)."""
+        """The claims of a decoded body (none, when it is no JSON object); a claim that is not short plain
+        text is no claim (it could not name a command or a supervisor, and nothing may store it)."""
         fields = payload if isinstance(payload, dict) else {}
 
         def text(name: str) -> str | None:
             value = fields.get(name)
-            return value if isinstance(value, str) else None
+            return value if isinstance(value, str) and is_plain(value, CLAIM_LIMIT) else None
 
         return cls(text("command_id"), text("command"), text("issued_by"), bool(fields.get("issued_at")))
 

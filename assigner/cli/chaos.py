@@ -17,7 +17,8 @@ DEFAULTS = Options()
 
 
 def chaos(
-    count: Annotated[int, typer.Option(min=100, help="Valid declarations in the stream.")] = DEFAULTS.count,
+    count: Annotated[int, typer.Option(min=100, help="Valid declarations planned; the stream goes on past them until "
+                                       "the faults are over and work was seen after them.")] = DEFAULTS.count,
     rate: Annotated[float, typer.Option(min=1, help="Messages offered per second.")] = DEFAULTS.rate,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = DEFAULTS.workers,
     kills: Annotated[int, typer.Option(min=0, help="Workers killed with SIGKILL (and restarted).")] = DEFAULTS.kills,
@@ -58,8 +59,8 @@ def chaos(
 
 def _document(report: Report) -> dict[str, object]:
     return {"ok": report.ok, "checks": [asdict(v) for v in report.verdicts],
-            "faults": [{"fault": f.name, "at": round(f.at_share, 2), "resumed_after_seconds": f.resumed_after}
-                       for f in report.faults], "figures": report.figures}
+            "faults": [{"fault": f.name, "at": round(f.at_share, 2), "at_message": f.at_message,
+                        "resumed_after_seconds": f.resumed_after} for f in report.faults], "figures": report.figures}
 
 
 def _print(report: Report) -> None:
@@ -68,10 +69,11 @@ def _print(report: Report) -> None:
     for v in report.verdicts:
         checks.add_row(v.name, "ok" if v.ok else "FAIL", v.detail)
     console.print(checks)
-    faults = Table("fault", "at", "work resumed after")
+    faults = Table("fault", "due at", "struck at", "work resumed after")
     for f in report.faults:
         resumed = "" if f.kind == "commands" else "never" if f.resumed_after is None else f"{f.resumed_after:.1f} s"
-        faults.add_row(f.name, f"{f.at_share:.0%} of the stream", resumed)
+        struck = "never" if f.at_message is None else f"message {f.at_message:,}"
+        faults.add_row(f.name, f"{f.at_share:.0%} of the planned stream", struck, resumed)
     console.print(faults)
     figures = Table("figure", "value")
     for name, value in report.figures.items():

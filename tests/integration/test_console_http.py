@@ -31,6 +31,7 @@ from assigner.services.assign import assign_declarations
 from assigner.services.commands import carry_out
 from assigner.settings import Settings
 from assigner.storage.migrate import upgrade
+from integration.conftest import FrozenClock as Clock
 from integration.helpers import declaration, load_roster, numbers, roster
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
@@ -39,21 +40,9 @@ KEYS = {"sup.a": "a" * 64, "sup.p": "p" * 64}
 HTTPS = "https://testserver"  # the cookies are Secure: a client sends them back over HTTPS only
 
 
-class Clock:
-    """A clock the test moves by hand: nobody sleeps."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def clock() -> Clock:
+    """10:00 in Hanoi, moved by hand: nobody sleeps."""
     return Clock(NOW)
 
 

@@ -324,7 +324,8 @@ class TestOneAnswerForEveryRefusal:
         settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": "1" * 64}})
         app = create_console(Runtime(settings, runtime.clock))
         tries = [("nobody", "n" * 64), ("sup.a", "b" * 64), ("a1", "1" * 64), ("sup.a", "")]
-        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)]
+        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
+                   for i, (who, secret) in enumerate(tries)]
         assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
         logged = capsys.readouterr()
         for reason in ("supervises no unit", "no command key, or a wrong one", "left empty"):
@@ -348,7 +349,8 @@ class TestOneAnswerForEveryRefusal:
         settings = Settings(**{**runtime.settings.model_dump(), "broker_url": "amqp://console:pw@127.0.0.1:1/"})
         app = create_console(Runtime(settings, runtime.clock))
         tries = [("nobody", "guess"), ("a1", "guess"), ("sup.a", "wrong")]
-        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)]
+        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
+                   for i, (who, secret) in enumerate(tries)]
         assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
         assert [url.split("@")[0] for url in asked] == ["amqp://sup.a:wrong"]  # nobody and a1: no connection
         assert sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", "right").status_code == 303

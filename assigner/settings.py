@@ -94,10 +94,13 @@ class Settings(BaseSettings):
     # The supervisors' console (`assigner console`).
     console_host: str = "127.0.0.1"
     console_port: int = Field(8080, ge=1, le=65535)
-    console_session_minutes: int = Field(480, ge=5, le=7 * 24 * 60)
+    console_session_minutes: int = Field(480, ge=5, le=7 * 24 * 60)  # from sign-in, whatever is done
+    console_idle_minutes: int = Field(30, ge=1, le=7 * 24 * 60)  # without a request of the supervisor's
+    console_max_sessions: int = Field(1000, ge=1, le=1_000_000)  # kept in memory; the oldest ends first
     console_secret: SecretStr | None = None  # signs the session cookies; unset: a new one each start
     console_answer_seconds: float = Field(10.0, gt=0, le=120)
-    console_secure_cookies: bool | None = None  # unset: Secure unless served on a loopback address
+    # Cookies are Secure (HTTPS only) unless this is set, for plain HTTP on a loopback address (the demo).
+    console_insecure_cookies: bool = False
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
     # Per-office overrides: only the keys given; the rest (holidays too) come from working_hours.
     offices: dict[str, dict[str, Any]] = Field(default_factory=dict)

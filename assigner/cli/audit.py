@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from assigner.cli.output import terminal
 
 from assigner.schemas import codes
 from assigner.bootstrap import Runtime
@@ -59,4 +59,4 @@ def show(declaration: Annotated[str, typer.Argument(help="The declaration number
         table.add_row(f"{entry['seal']}.{entry['seq']}", entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
                       entry["action"], entry.get("mode") or "", entry.get("officer_id") or "",
                       entry.get("previous_officer_id") or "", entry.get("command_id") or "", why)
-    Console(width=200).print(table)
+    terminal.console(width=200).print(table)

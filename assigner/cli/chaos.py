@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from assigner.cli.output import terminal
 
 from assigner import logs
 from assigner.devtools.chaos.run import Options, Report, run_chaos
@@ -45,7 +45,7 @@ def chaos(
     if queue_type not in ("classic", "quorum"):
         raise typer.BadParameter("classic or quorum", param_hint="--queue-type")
     logs.configure(level="WARNING")
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     options = Options(count, rate, workers, kills, broker_restarts, database_restarts, queue_type, rabbitmq, postgres,
                       restart_rabbitmq, restart_postgresql, drain_timeout)
     report = run_chaos(options, lambda line: console.print(f"chaos: {line}"))
@@ -64,7 +64,7 @@ def _document(report: Report) -> dict[str, object]:
 
 
 def _print(report: Report) -> None:
-    console = Console(width=160)
+    console = terminal.console(width=160)
     checks = Table("check", "", "what was counted", title="assigner chaos: " + ("PASSED" if report.ok else "FAILED"))
     for v in report.verdicts:
         checks.add_row(v.name, "ok" if v.ok else "FAIL", v.detail)

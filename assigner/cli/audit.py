@@ -26,6 +26,10 @@ def verify(
     runtime = Runtime().ready()
     result = verify_audit(runtime.unit_of_work(), since)
     where = f" after head {since}" if since else ""
+    if result.at_head:
+        typer.echo(f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}",
+                   err=True)
+        raise typer.Exit(1)
     if not result.ok:
         typer.echo(f"FAILED at entry {result.failed_seq}{where}: {result.problem} "
                    f"({result.entries:,} entries before it hold)", err=True)

@@ -56,9 +56,19 @@ def sign(body: bytes, key: str) -> str:
     return SIGNATURE_PREFIX + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
 
 
-def is_signed_by(body: bytes, signature: str, key: str) -> bool:
-    """Whether `signature` is the body's HMAC under `key` (compared in constant time)."""
-    return hmac.compare_digest(sign(body, key), signature.strip())
+def is_signed_by(body: bytes, signature: object, key: str) -> bool:
+    """Whether `signature` is the body's HMAC under `key`, compared as bytes in constant time.
+
+    It is a header a sender wrote: any value (non-ASCII or NUL text, bytes, a number, a list) is simply
+    a wrong signature, never an error (`hmac.compare_digest` refuses non-ASCII str).
+    """
+    if isinstance(signature, str):
+        given = signature.strip().encode("utf-8", "surrogatepass")
+    elif isinstance(signature, (bytes, bytearray)):
+        given = bytes(signature).strip()
+    else:
+        return False
+    return hmac.compare_digest(sign(body, key).encode("ascii"), given)
 
 
 def authenticate(claims: Claims, body: bytes, proof: Proof, keys: Mapping[str, str] | None,

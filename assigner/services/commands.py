@@ -23,7 +23,7 @@ from assigner.domain.commands import (
 )
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, command_event, new_event_id
-from assigner.domain.excerpts import excerpt
+from assigner.domain.untrusted import excerpt
 from assigner.domain.moves import Move
 from assigner.services import command_actions as actions
 from assigner.services.command_actions import Change, Context

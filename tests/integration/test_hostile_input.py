@@ -9,6 +9,7 @@ queue before (issue 21) are given as explicit examples.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,7 +37,8 @@ from workers.handlers.declarations import BatchHandler
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/%2F"  # named only: on it, commands are vouched for by user_id
 SUPERVISOR = "sup.a"
 MAX_FAILURES = 3
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+EXAMPLES = int(os.environ.get("ASSIGNER_FUZZ_EXAMPLES", "60"))  # per test and database; more for a long run
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                       HealthCheck.too_slow])
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from assigner.domain.excerpts import EXCERPT_LIMIT, escaped, excerpt, json_text
+from assigner.domain.untrusted import EXCERPT_LIMIT, excerpt, json_text, safe_text
 
 
 def unsafe(text: str) -> list[str]:
@@ -54,5 +54,17 @@ class TestExcerpt:
         assert excerpt(deep)["text"] == "<list not representable as JSON: RecursionError>"
         assert excerpt(circular)["text"] == "<dict not representable as JSON: ValueError>"
 
-    def test_escaped_leaves_printable_text_alone(self) -> None:
-        assert escaped("Nội Bài 01B1 \\ \"quoted\"") == "Nội Bài 01B1 \\ \"quoted\""
+    def test_safe_text_leaves_printable_text_alone(self) -> None:
+        assert safe_text("Nội Bài 01B1 \\ \"quoted\"") == "Nội Bài 01B1 \\ \"quoted\""
+
+
+class TestSafeText:
+    def test_nul_control_characters_and_lone_surrogates_are_escaped_and_the_text_bounded(self) -> None:
+        assert safe_text("application/json\x00x\n") == "application/json\\x00x\\x0a"
+        assert safe_text("\ud800") == "\\ud800"
+        cut = safe_text("x" * 600)
+        assert cut.startswith("x" * 500) and cut.endswith("(100 more characters)")
+
+    def test_bytes_and_other_values_become_text(self) -> None:
+        assert safe_text(b"\xff\x00") == "\\xff\\x00"
+        assert safe_text(2**70) == str(2**70)

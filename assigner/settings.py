@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # batch_max_bytes, so a worker never holds more than that (plus one message) in memory.
     max_message_bytes: int = Field(1_048_576, ge=1024)
     batch_max_bytes: int = Field(16 * 1_048_576, ge=1024)
+    # A message whose handling fails this many times (for any reason but the database or the broker being
+    # away) is dead-lettered with "failed N times: <error>", so that no defect can hold a queue.
+    message_max_failures: int = Field(3, ge=1, le=100)
+    # The AMQP users (user_id) allowed to send declarations; empty: anyone who may publish to the queue.
+    declaration_senders: list[str] = Field(default_factory=list)
     queue_type: Literal["classic", "quorum"] = "classic"
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
@@ -82,9 +87,6 @@ class Settings(BaseSettings):
     command_max_age_hours: float = Field(24, gt=0)
     supervisor: str | None = None  # who `assigner command` issues commands as, when --by is not given
     auto_channels: list[Channel] = Field(default_factory=lambda: [Channel.YELLOW])
-    # The AMQP users (user_id) allowed to send declarations on RabbitMQ; empty: anyone who may publish to the
-    # queue. A declaration from any other user_id, or none, is dead-lettered with the reason.
-    declaration_senders: list[str] = Field(default_factory=list)
     log_format: Literal["auto", "json", "console"] = "auto"
     # The worker serves Prometheus metrics on this port when set (`assigner worker --metrics-port`).
     metrics_port: int | None = Field(None, ge=1, le=65535)
@@ -92,10 +94,13 @@ class Settings(BaseSettings):
     # The supervisors' console (`assigner console`).
     console_host: str = "127.0.0.1"
     console_port: int = Field(8080, ge=1, le=65535)
-    console_session_minutes: int = Field(480, ge=5, le=7 * 24 * 60)
+    console_session_minutes: int = Field(480, ge=5, le=7 * 24 * 60)  # from sign-in, whatever is done
+    console_idle_minutes: int = Field(30, ge=1, le=7 * 24 * 60)  # without a request of the supervisor's
+    console_max_sessions: int = Field(1000, ge=1, le=1_000_000)  # kept in memory; the oldest ends first
     console_secret: SecretStr | None = None  # signs the session cookies; unset: a new one each start
     console_answer_seconds: float = Field(10.0, gt=0, le=120)
-    console_secure_cookies: bool | None = None  # unset: Secure unless served on a loopback address
+    # Cookies are Secure (HTTPS only) unless this is set, for plain HTTP on a loopback address (the demo).
+    console_insecure_cookies: bool = False
     working_hours: HoursSettings = Field(default_factory=HoursSettings)
     # Per-office overrides: only the keys given; the rest (holidays too) come from working_hours.
     offices: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -25,9 +25,11 @@ from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
+from assigner.domain.errors import first_line
 from assigner.services.beats import record_beat
 from workers.envelope import batch_envelope
-from workers.outages import OUTAGES
+from workers.failures import FailurePolicy
+from workers.outages import waits_out
 
 log = structlog.get_logger("assigner.worker")
 IDLE_POLL_SECONDS = 0.25  # also how soon an idle consumer notices a stop request
@@ -55,7 +57,8 @@ class Batching:
 
 
 class Handler(Protocol):
-    """What a consumer hands its batches to; `idle` runs every few seconds while nothing comes."""
+    """What a consumer hands its batches to (through its FailurePolicy); `idle` runs every few seconds while
+    nothing comes."""
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None: ...
 
@@ -81,6 +84,10 @@ class QueueConsumer:
         self.idle_poll = min(IDLE_POLL_SECONDS, heartbeat / 4) if heartbeat else IDLE_POLL_SECONDS
         self.inflight = InflightFolder(settings.home) if is_embedded(settings) else None
         self.handler = make_handler(runtime, self._wait, stopping.is_set)
+        probe = connect(settings)
+        broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
+        self.failures = FailurePolicy(queue, self.handler, settings.message_max_failures, broker_errors,
+                                      is_embedded(settings), runtime.clock)
         self._buffer: list[Message] = []
         self._buffered_bytes = 0
         self._consuming: Connection | None = None
@@ -159,7 +166,7 @@ class QueueConsumer:
             batch = self._collect(consuming)
             if batch:
                 with batch_envelope(self.queue_name, batch):
-                    self.handler.handle(batch, publisher)
+                    self.failures.handle(batch, publisher)
                 if self.inflight is not None:
                     self.inflight.clear()  # every message fetched so far is acknowledged
                 self._unreported += len(batch)
@@ -202,8 +209,10 @@ class QueueConsumer:
         try:
             record_beat(runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported,
                         starting, stopped)
-        except OUTAGES:
-            return  # the database is away: the batches wait it out and say so; the beat is only a sign
+        except Exception as error:  # the beat is only a sign: the batches wait out an outage and say so
+            if not waits_out(error):
+                log.error("worker.beat_failed", error=first_line(error))
+            return
         self._unreported = 0
         self._last_beat = time.monotonic()
 

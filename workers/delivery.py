@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kombu.message import Message
 
 from assigner.broker import topology
-from assigner.broker.publishing import Outgoing
+from assigner.broker.amqp_properties import COMPRESSION, UNDECODABLE
+from assigner.broker.publishing import Outgoing, encodable
 from assigner.domain.dead_letters import DeadLetter, fingerprint
 from assigner.domain.model import Declaration
+from assigner.domain.untrusted import quoted, safe_text
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import parse_declaration_bytes, text_codec
 
@@ -24,7 +27,10 @@ def raw_body(body: bytes | str, content_encoding: str | None) -> bytes:
     """The body's bytes: py-amqp hands over a str when it could decode it with the message's content_encoding."""
     if isinstance(body, bytes):
         return body
-    return body.encode(text_codec(content_encoding or "") or "utf-8")
+    try:
+        return body.encode(text_codec(content_encoding or "") or "utf-8")
+    except UnicodeEncodeError:
+        return body.encode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class Refused:
     def of(cls, message: Message, body: bytes, queue: str, reason: str, every_copy_redelivered: bool) -> Refused:
         """The refusal of a message from `queue` (`every_copy_redelivered`: the transport cannot tell)."""
         redelivered = every_copy_redelivered or bool(message.delivery_info.get("redelivered"))
-        return cls(message, body, DeadLetter(fingerprint(queue, body), queue, reason, redelivered))
+        return cls(message, body, DeadLetter(fingerprint(queue, body), queue, safe_text(reason), redelivered))
 
     def outgoing(self, now: datetime) -> Outgoing:
         """The message as received, for its dead-letter queue: the reason in x-assigner-error, when in
@@ -47,14 +53,17 @@ class Refused:
         properties = self.message.properties
         kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
         kept.setdefault("message_id", f"dead-letter-{self.letter.fingerprint[:32]}")
-        headers = {**(self.message.headers or {}), topology.ERROR_HEADER: self.letter.reason,
-                   topology.DEAD_LETTERED_AT_HEADER: now.isoformat()}
+        headers = dict(self.message.headers or {})
+        if COMPRESSION in properties:
+            headers["compression"] = properties[COMPRESSION]
         content_type = properties.get("content_type") or "application/octet-stream"
+        if not encodable(content_type, headers, kept):  # what py-amqp read, it cannot always write back
+            headers = {name: safe_text(value, 200) for name, value in list(headers.items())[:64]}
+            kept = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
+            content_type = "application/octet-stream"
+        headers.update({topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()})
         return Outgoing(self.body, topology.dead_letter_queue(self.letter.queue), content_type=content_type,
                         headers=headers, properties=kept)
-
-
-QUOTED_SENDER_LIMIT = 64  # characters of a sender's value quoted in a reason
 
 
 # The exchanges a command may come through: the default one (existing senders) and the commands' own.
@@ -67,22 +76,7 @@ def route_refusal(exchange: str | None) -> str | None:
     None when it came the contract's way, or the transport does not say."""
     if exchange is None or exchange in COMMAND_EXCHANGES:
         return None
-    return (f"published to exchange {repr(str(exchange))[:QUOTED_SENDER_LIMIT]}, not to assigner.commands or the "
-            "default exchange: not a command")
-
-
-def sender_refusal(user_id: str | None, allowed: Collection[str]) -> str | None:
-    """Why a declaration from AMQP user `user_id` is dead-lettered (declaration_senders); None when it may send.
-
-    An empty `allowed` lets anyone send. On RabbitMQ the broker checks that a user_id equals the connection's
-    user, so it names the sender; a message without one is refused when `allowed` is not empty. The user id is
-    quoted with its control characters escaped and cut short, since the sender wrote it.
-    """
-    if not allowed or (user_id is not None and user_id in allowed):
-        return None
-    if not user_id:
-        return "no user_id: only declaration_senders may send declarations"
-    return f"sender {repr(str(user_id))[:QUOTED_SENDER_LIMIT]} may not send declarations (declaration_senders)"
+    return f"published to exchange {quoted(exchange)}, not to assigner.commands or the default exchange: not a command"
 
 
 def too_large(body: bytes, limit: int) -> str | None:
@@ -92,11 +86,28 @@ def too_large(body: bytes, limit: int) -> str | None:
     return f"body of {len(body):,} bytes is larger than the maximum of {limit:,} (max_message_bytes): not read"
 
 
+def property_refusal(properties: dict[str, Any]) -> str | None:
+    """Why a message's AMQP properties refuse it before its body is read; None when they do not."""
+    if UNDECODABLE in properties:
+        return f"AMQP properties that cannot be decoded ({properties[UNDECODABLE]})"
+    if COMPRESSION in properties:
+        return f"compressed body (header compression {quoted(properties[COMPRESSION])}): the contract's are plain JSON"
+    return None
+
+
+def sender_refusal(user_id: object, allowed: Collection[str]) -> str | None:
+    """Why a declaration's sender may not send it (declaration_senders names who may); None when it may."""
+    if not allowed or (isinstance(user_id, str) and user_id in allowed):
+        return None
+    who = "no user_id" if not user_id else f"user_id {quoted(user_id)}"
+    return f"{who}: not among the senders of declarations (declaration_senders)"
+
+
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
     """The declaration in a message; InvalidMessage says why it is not one."""
     media_type, charset = _media_type(content_type or "")
     if media_type not in JSON_TYPES:
-        raise InvalidMessage(f"content type '{content_type}' is not JSON")
+        raise InvalidMessage(f"content type {quoted(content_type)} is not JSON")
     return parse_declaration_bytes(body, charset or _charset_of(content_encoding or ""))
 
 
@@ -116,5 +127,5 @@ def _charset_of(content_encoding: str) -> str:
         return "utf-8"
     codec = text_codec(content_encoding)
     if codec is None:  # gzip, zlib, base64: not a charset
-        raise InvalidMessage(f"content encoding '{content_encoding}' is not supported")
+        raise InvalidMessage(f"content encoding {quoted(content_encoding)} is not supported")
     return codec

@@ -1,8 +1,10 @@
 """The database being unreachable is waited out: the work is tried again, its messages kept in hand.
 
 While the database is away it is probed cheaply and often, so that work resumes within a probe
-interval of its return; a failure while the database answers (a lock, a schema not yet migrated)
-is retried with a growing backoff instead, so that it never spins.
+interval of its return. A failure that looks like an outage while the database answers (a schema not yet
+migrated, a conflict that outlived the transaction's own retries) is retried with a growing backoff,
+RETRIES_WHILE_ANSWERING times, then raised: the worker's failure policy counts it against the messages,
+so that no error the database keeps giving can hold a queue for ever.
 """
 
 from __future__ import annotations
@@ -12,14 +14,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assigner.domain.errors import first_line
-from assigner.storage.migrate import DatabaseNotReady
+from assigner.storage.errors import DatabaseError, classify
 
 log = structlog.get_logger("assigner.worker")
-OUTAGES = (OperationalError, InterfaceError, InternalError, ProgrammingError, PoolTimeout, DatabaseNotReady)
+RETRIES_WHILE_ANSWERING = 5  # 1 + 2 + 4 + 8 + 16 s of backoff
 PROBE_EVERY_SECONDS = 0.5
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -27,12 +27,17 @@ STILL_AWAY_EVERY_SECONDS = 30.0  # how often a long outage is logged again
 T = TypeVar("T")
 
 
+def waits_out(error: BaseException) -> bool:
+    """Whether work failing with `error` is to be tried again rather than counted against its messages."""
+    return classify(error) in (DatabaseError.OUTAGE, DatabaseError.TRANSIENT)
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached and the worker is stopping: the batch stays unacknowledged."""
 
 
 class Outages:
-    """Runs work through database outages; `probe` raises one of OUTAGES unless the database answers."""
+    """Runs work through database outages; `probe` raises unless the database answers."""
 
     def __init__(self, probe: Callable[[], None], wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
         self.probe = probe
@@ -43,16 +48,22 @@ class Outages:
         """Run `work` until it gets past any database outage."""
         backoff = FIRST_BACKOFF_SECONDS
         down_since: float | None = None
+        retries = 0
         while True:
             try:
                 result = work()
-            except OUTAGES as error:
+            except Exception as error:
+                if not waits_out(error):
+                    raise
                 if self.is_stopping():
                     raise DatabaseUnavailable(str(error)) from error
                 if down_since is None:
                     down_since = time.monotonic()
                     log.warning("database.unavailable", error=first_line(error))
                 if self._answers():  # not its absence: back off, so that a standing failure never spins
+                    retries += 1
+                    if retries > RETRIES_WHILE_ANSWERING:
+                        raise
                     log.warning("database.retrying", error=first_line(error), retry_in=backoff)
                     self.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -66,8 +77,10 @@ class Outages:
     def _answers(self) -> bool:
         try:
             self.probe()
-        except OUTAGES:
-            return False
+        except Exception as error:
+            if waits_out(error):
+                return False
+            raise
         return True
 
     def _wait_for_return(self, down_since: float) -> None:

@@ -10,9 +10,12 @@ from amqp.exceptions import AccessRefused, NotAllowed
 from kombu.connection import Connection
 from kombu.exceptions import OperationalError
 
-from assigner.broker import embedded
+from assigner.broker import amqp_properties, embedded
 from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import Settings
+
+
+amqp_properties.install()  # before any connection reads a delivery
 
 
 class BrokerUnreachable(AssignerError):

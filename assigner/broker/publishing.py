@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amqp.basic_message import Message as AmqpMessage
 from kombu.connection import Connection
 from kombu.messaging import Producer
 
@@ -20,6 +21,15 @@ CONTENT_TYPE = "application/json"
 def json_body(value: Any) -> bytes:
     """A message body: compact JSON, UTF-8."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encodable(content_type: str, headers: dict[str, Any], properties: dict[str, Any]) -> bool:
+    """Whether py-amqp can write these properties: what it read from a sender, it cannot always write back."""
+    try:
+        AmqpMessage(b"", content_type=content_type, application_headers=headers, **properties)._serialize_properties()
+    except Exception:  # struct.error, ValueError, UnicodeError, TypeError: whatever the values make it raise
+        return False
+    return True
 
 
 class NotConfirmed(AssignerError):
@@ -43,6 +53,26 @@ class Outgoing:
     content_type: str = CONTENT_TYPE
     headers: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mandatory(self) -> bool:
+        """Whether it must reach a queue: one sent to a queue by name (a dead letter, a declaration) is lost if
+        there is no such queue; an event on the topic exchange may rightly reach nobody."""
+        return self.exchange == ""
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A mandatory message the broker could route to no queue (basic.return), as it came back."""
+
+    exchange: str
+    routing_key: str
+    body: bytes
+    why: str
+
+    def is_of(self, message: Outgoing) -> bool:
+        """Whether this is `message` come back (or an identical one: sent to the same place, so lost alike)."""
+        return (self.exchange, self.routing_key, self.body) == (message.exchange, message.routing_key, message.body)
 
 
 class Confirms:
@@ -93,11 +123,13 @@ class Publisher:
         self.confirm_timeout = confirm_timeout
         # Only AMQP has publisher confirms; the embedded transport has written the file when publish returns.
         self._confirms: Confirms | None = None
+        self._returned: list[Returned] = []
         if connection.transport.driver_type == "amqp":
             self._confirms = Confirms()
             self.channel.confirm_select()
             self.channel.events["basic_ack"].add(self._confirms.ack)
             self.channel.events["basic_nack"].add(self._confirms.nack)
+            self.channel.events["basic_return"].add(self._on_return)
 
     def publish(self, messages: Sequence[Outgoing]) -> None:
         """Publish persistent JSON messages in order; raise NotConfirmed unless the broker took them all.
@@ -105,6 +137,7 @@ class Publisher:
         A connection lost on the way raises NotConfirmed too, naming the messages it may not have stored.
         """
         tags: list[int] = []
+        self._returned.clear()
         try:
             for message in messages:
                 if self._confirms is not None:
@@ -112,6 +145,7 @@ class Publisher:
                 self._send(message)
             if self._confirms is not None:
                 self._wait_for_confirms(tags)
+                self._check_settled(tags, messages)
         except self.connection.connection_errors as error:
             outstanding = self._confirms.outstanding if self._confirms is not None else set()
             unsure = [index for index, tag in enumerate(tags) if tag in outstanding]
@@ -119,6 +153,8 @@ class Publisher:
             raise NotConfirmed(f"connection lost while publishing: {error}", unsure) from error
 
     def _send(self, message: Outgoing) -> None:
+        # Only AMQP returns an unroutable message; the embedded transport writes to the queue's folder as named.
+        mandatory = {"mandatory": True} if self._confirms is not None and message.mandatory else {}
         self.producer.publish(
             message.body,
             exchange=message.exchange,
@@ -128,8 +164,15 @@ class Publisher:
             delivery_mode=2,
             headers=message.headers or None,
             retry=False,
+            **mandatory,
             **message.properties,
         )
+
+    def _on_return(self, error: Exception, exchange: str, routing_key: str, message: Any) -> None:
+        # RabbitMQ sends basic.return before the basic.ack of the same message: it is here before the batch
+        # is settled. The return carries no delivery tag: the message is known by where it went and its body.
+        body = message.body if isinstance(message.body, bytes) else str(message.body).encode("utf-8")
+        self._returned.append(Returned(exchange, routing_key, body, str(error)))
 
     def _wait_for_confirms(self, tags: list[int]) -> None:
         """Read the broker's confirms until every tag of the batch is settled, or the timeout."""
@@ -145,10 +188,22 @@ class Publisher:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
             except socket.timeout:
                 continue
+
+    def _check_settled(self, tags: list[int], messages: Sequence[Outgoing]) -> None:
+        """Raise NotConfirmed naming the batch's messages the broker refused (nack) or returned (no queue)."""
+        confirms = self._confirms
+        assert confirms is not None
         if confirms.nacked:
             refused = [index for index, tag in enumerate(tags) if tag in confirms.nacked]
             confirms.nacked.clear()
             raise NotConfirmed(f"the broker refused {len(refused)} message(s) (nack)", refused)
+        came_back, self._returned = self._returned, []
+        returned = [index for index, message in enumerate(messages) if any(back.is_of(message) for back in came_back)]
+        if returned:
+            first = messages[returned[0]]
+            why = next(back.why for back in came_back if back.is_of(first))
+            raise NotConfirmed(f"the broker returned {len(returned)} message(s) it could route to no queue, the first "
+                               f"sent to '{first.routing_key}' by exchange '{first.exchange}' ({why})", returned)
 
     def keep_alive(self) -> None:
         """While idle: read what the broker sent (its heartbeats among it), and send a heartbeat when due."""

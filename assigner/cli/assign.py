@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
+from assigner.cli.output import terminal
 
 from assigner import logs
 from assigner.bootstrap import Runtime
@@ -68,7 +68,7 @@ def assign(
 def assign_file(runtime: Runtime, file: Path, size: int) -> Tally:
     """Run a file's declarations through the service in batches of `size`, with a progress bar."""
     tally = Tally()
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("assigning", total=count_lines(file))
         batch: list[tuple[int, Declaration]] = []

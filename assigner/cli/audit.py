@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from assigner.cli.output import terminal
 
 from assigner.schemas import codes
 from assigner.bootstrap import Runtime
@@ -26,6 +26,10 @@ def verify(
     runtime = Runtime().ready()
     result = verify_audit(runtime.unit_of_work(), since)
     where = f" after head {since}" if since else ""
+    if result.at_head:
+        typer.echo(f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}",
+                   err=True)
+        raise typer.Exit(1)
     if not result.ok:
         typer.echo(f"FAILED at entry {result.failed_seq}{where}: {result.problem} "
                    f"({result.entries:,} entries before it hold)", err=True)
@@ -59,4 +63,4 @@ def show(declaration: Annotated[str, typer.Argument(help="The declaration number
         table.add_row(f"{entry['seal']}.{entry['seq']}", entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
                       entry["action"], entry.get("mode") or "", entry.get("officer_id") or "",
                       entry.get("previous_officer_id") or "", entry.get("command_id") or "", why)
-    Console(width=200).print(table)
+    terminal.console(width=200).print(table)

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from assigner.cli.output import terminal
 
 from assigner import logs
 from assigner.devtools.chaos.run import Options, Report, run_chaos
@@ -17,7 +17,8 @@ DEFAULTS = Options()
 
 
 def chaos(
-    count: Annotated[int, typer.Option(min=100, help="Valid declarations in the stream.")] = DEFAULTS.count,
+    count: Annotated[int, typer.Option(min=100, help="Valid declarations planned; the stream goes on past them until "
+                                       "the faults are over and work was seen after them.")] = DEFAULTS.count,
     rate: Annotated[float, typer.Option(min=1, help="Messages offered per second.")] = DEFAULTS.rate,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = DEFAULTS.workers,
     kills: Annotated[int, typer.Option(min=0, help="Workers killed with SIGKILL (and restarted).")] = DEFAULTS.kills,
@@ -44,7 +45,7 @@ def chaos(
     if queue_type not in ("classic", "quorum"):
         raise typer.BadParameter("classic or quorum", param_hint="--queue-type")
     logs.configure(level="WARNING")
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     options = Options(count, rate, workers, kills, broker_restarts, database_restarts, queue_type, rabbitmq, postgres,
                       restart_rabbitmq, restart_postgresql, drain_timeout)
     report = run_chaos(options, lambda line: console.print(f"chaos: {line}"))
@@ -58,20 +59,21 @@ def chaos(
 
 def _document(report: Report) -> dict[str, object]:
     return {"ok": report.ok, "checks": [asdict(v) for v in report.verdicts],
-            "faults": [{"fault": f.name, "at": round(f.at_share, 2), "resumed_after_seconds": f.resumed_after}
-                       for f in report.faults], "figures": report.figures}
+            "faults": [{"fault": f.name, "at": round(f.at_share, 2), "at_message": f.at_message,
+                        "resumed_after_seconds": f.resumed_after} for f in report.faults], "figures": report.figures}
 
 
 def _print(report: Report) -> None:
-    console = Console(width=160)
+    console = terminal.console(width=160)
     checks = Table("check", "", "what was counted", title="assigner chaos: " + ("PASSED" if report.ok else "FAILED"))
     for v in report.verdicts:
         checks.add_row(v.name, "ok" if v.ok else "FAIL", v.detail)
     console.print(checks)
-    faults = Table("fault", "at", "work resumed after")
+    faults = Table("fault", "due at", "struck at", "work resumed after")
     for f in report.faults:
         resumed = "" if f.kind == "commands" else "never" if f.resumed_after is None else f"{f.resumed_after:.1f} s"
-        faults.add_row(f.name, f"{f.at_share:.0%} of the stream", resumed)
+        struck = "never" if f.at_message is None else f"message {f.at_message:,}"
+        faults.add_row(f.name, f"{f.at_share:.0%} of the planned stream", struck, resumed)
     console.print(faults)
     figures = Table("figure", "value")
     for name, value in report.figures.items():

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
+from assigner.cli.output import terminal
 
 from assigner.bootstrap import Runtime
 from assigner.cli.publish import publish_with_progress
@@ -50,7 +50,7 @@ def demo(
 
 def _run(home: Path, console_port: int | None) -> None:
     settings = demo_settings(home)
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     console.print(f"demo home: {home}")
     runtime = prepare(settings)
     stream = pilot_stream()
@@ -95,7 +95,7 @@ def _serve_console(runtime: Runtime, port: int) -> None:
 def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int, elapsed: float) -> None:
     first_day = FIRST_DAY.date()
     period = Period(first_day, first_day + timedelta(days=2), runtime.settings.working_hours.timezone)
-    print_table(build_report(runtime.unit_of_work(), Scope(), period), Console(width=160))
+    print_table(build_report(runtime.unit_of_work(), Scope(), period), terminal.console(width=160))
     typer.echo(f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
                f"--from {period.first_day} --to {period.last_day})\n")
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"

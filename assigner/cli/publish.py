@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
+from assigner.cli.output import terminal
 
 from assigner.broker import topology
 from assigner.broker.connection import display_url
@@ -32,7 +32,7 @@ def publish(
 
 def publish_with_progress(settings: Settings, bodies: Iterable[bytes], total: int | None = None) -> int:
     """Publish message bodies, with a progress bar on a terminal; returns how many."""
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("publishing", total=total)
         return publish_declarations(settings, bodies, lambda count: progress.advance(task, count))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from assigner.cli.output import terminal
 
 from assigner.schemas import codes
 from assigner.bootstrap import Runtime
@@ -61,7 +61,6 @@ def report(
     elif output is Format.CSV:
         write_csv(result, sys.stdout)
     else:
-        console = Console()
-        print_table(result, console if console.is_terminal else Console(width=160))
+        print_table(result, terminal.console(piped_width=160))
     if chart is not None:
         typer.echo(f"chart written to {chart}", err=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from assigner.cli.output import terminal
 
 from assigner.schemas import codes
 from assigner.bootstrap import Runtime
@@ -62,5 +63,4 @@ def list_(
 
 
 def _console() -> Console:
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
+    return terminal.console(piped_width=120)

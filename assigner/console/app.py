@@ -17,10 +17,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assigner.bootstrap import Runtime
-from assigner.console import pages
+from assigner.console import access, pages
 from assigner.console.sessions import SessionBook
+from assigner.console.throttle import Throttle
+from assigner.domain.errors import InvalidInput
+from assigner.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -39,19 +43,18 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_console(runtime: Runtime, sessions: SessionBook | None = None,
-                   welcome: dict[str, str] | None = None) -> Starlette:
+def create_console(runtime: Runtime, sessions: SessionBook | None = None, welcome: dict[str, str] | None = None,
+                   throttle: Throttle | None = None) -> Starlette:
     """The console over `runtime`'s database and broker. `welcome` maps one-time tokens to officer ids: the
     link /welcome/TOKEN signs that officer in once (the demo's way in; no real deployment gives one)."""
     settings = runtime.settings
-    secret = settings.console_secret.get_secret_value() if settings.console_secret else secrets.token_hex(32)
     app = Starlette(
         routes=[
             Route("/", pages.units, methods=["GET"]),
-            Route("/sign-in", pages.sign_in_form, methods=["GET"]),
-            Route("/sign-in", pages.sign_in, methods=["POST"]),
-            Route("/sign-out", pages.sign_out, methods=["POST"]),
-            Route("/welcome/{token}", pages.welcome, methods=["GET"]),
+            Route("/sign-in", access.sign_in_form, methods=["GET"]),
+            Route("/sign-in", access.sign_in, methods=["POST"]),
+            Route("/sign-out", access.sign_out, methods=["POST"]),
+            Route("/welcome/{token}", access.welcome, methods=["GET"]),
             Route("/units/{office}/{department}", pages.unit, methods=["GET"]),
             Route("/units/{office}/{department}/live", pages.unit_live, methods=["GET"]),
             Route("/units/{office}/{department}/summary", pages.unit_summary, methods=["GET"]),
@@ -62,12 +65,29 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None,
         middleware=[Middleware(SecurityHeaders)],
     )
     app.state.runtime = runtime
-    app.state.sessions = sessions or SessionBook(secret, timedelta(minutes=settings.console_session_minutes))
+    app.state.sessions = sessions or session_book(settings)
+    app.state.throttle = throttle or Throttle()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["office_time"] = lambda moment, unit: moment.astimezone(
         ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office))).strftime("%Y-%m-%d %H:%M")
     app.state.welcome = dict(welcome or {})
-    loopback = settings.console_host in ("127.0.0.1", "localhost", "::1")
-    app.state.secure_cookies = (not loopback if settings.console_secure_cookies is None
-                                else settings.console_secure_cookies)
+    app.state.secure_cookies = secure_cookies(settings)
     return app
+
+
+def session_book(settings: Settings) -> SessionBook:
+    """The settings' session book: signed with console_secret (unset: a new secret each start)."""
+    secret = settings.console_secret.get_secret_value() if settings.console_secret else secrets.token_hex(32)
+    return SessionBook(secret, timedelta(minutes=settings.console_session_minutes),
+                       timedelta(minutes=settings.console_idle_minutes), settings.console_max_sessions)
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Whether cookies are Secure: always, unless console_insecure_cookies asks otherwise for a console that
+    listens on a loopback address (plain HTTP on this machine only; a TLS proxy in front keeps them Secure)."""
+    if not settings.console_insecure_cookies:
+        return True
+    if settings.console_host not in LOOPBACK:
+        raise InvalidInput(f"console_insecure_cookies is for a console on a loopback address, not on "
+                           f"{settings.console_host}: serve it over HTTPS (a TLS proxy) and leave it unset")
+    return False

@@ -55,6 +55,20 @@ def seal_hash(prev_hash: str, seal: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
 
 
+def head_problem(seal: Mapping[str, Any], before: str | None, head: str) -> str | None:
+    """Why `seal`, found by its stored hash `head`, is not the seal that head names: it must link to `before`
+    (the hash of the seal numbered just before it; None if that seal is missing) and hash to `head` from it."""
+    number = seal["seq"]
+    if before is None:
+        return f"seal {number - 1}, before seal {number} which has the head, is missing (deleted?)"
+    if seal["prev_hash"] != before:
+        return f"seal {number}, which has the head, does not link to the seal before it (a seal was rewritten)"
+    if seal_hash(before, seal) != head:
+        return (f"seal {number} says its hash is the head, but its content and the seal before it give "
+                f"another (the seal was edited)")
+    return None
+
+
 def _utc_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()

@@ -23,9 +23,11 @@ class SealedBatch:
 
 @dataclass(frozen=True)
 class Unsealed:
-    """Entries no seal covers (inserted afterwards): the first such batch number."""
+    """Entries no seal covers (inserted afterwards): the first such batch number, and its first entry's number
+    in it (None if unknown)."""
 
     batch: int
+    seq: int | None = None
 
 
 def in_seal_order(
@@ -50,8 +52,10 @@ def in_seal_order(
             if found[0] not in sealed_before:
                 waiting[found[0]] = found[1]
         yield SealedBatch(seal, waiting.pop(number, []))
-    for number, _ in source:
+    for number, entries in source:
         if number not in sealed_before:
-            waiting.setdefault(number, [])
+            waiting.setdefault(number, entries)
     if waiting:
-        yield Unsealed(min(waiting))
+        first = min(waiting)
+        entries = waiting[first]
+        yield Unsealed(first, int(entries[0]["seq"]) if entries else None)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assigner.domain.errors import AssignerError
+from assigner.domain.untrusted import is_plain
 
 SIGNATURE_PREFIX = "sha256="
+CLAIM_LIMIT = 64  # characters of a command id, a command's name, a supervisor's id
 
 
 class Unauthenticated(AssignerError):
@@ -30,12 +32,13 @@ class Claims:
 
     @classmethod
     def of(cls, payload: Any) -> Claims:
-        """The claims of a decoded body (none, when it is no JSON object)."""
+        """The claims of a decoded body (none, when it is no JSON object); a claim that is not short plain
+        text is no claim (it could not name a command or a supervisor, and nothing may store it)."""
         fields = payload if isinstance(payload, dict) else {}
 
         def text(name: str) -> str | None:
             value = fields.get(name)
-            return value if isinstance(value, str) else None
+            return value if isinstance(value, str) and is_plain(value, CLAIM_LIMIT) else None
 
         return cls(text("command_id"), text("command"), text("issued_by"), bool(fields.get("issued_at")))
 
@@ -53,9 +56,19 @@ def sign(body: bytes, key: str) -> str:
     return SIGNATURE_PREFIX + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
 
 
-def is_signed_by(body: bytes, signature: str, key: str) -> bool:
-    """Whether `signature` is the body's HMAC under `key` (compared in constant time)."""
-    return hmac.compare_digest(sign(body, key), signature.strip())
+def is_signed_by(body: bytes, signature: object, key: str) -> bool:
+    """Whether `signature` is the body's HMAC under `key`, compared as bytes in constant time.
+
+    It is a header a sender wrote: any value (non-ASCII or NUL text, bytes, a number, a list) is simply
+    a wrong signature, never an error (`hmac.compare_digest` refuses non-ASCII str).
+    """
+    if isinstance(signature, str):
+        given = signature.strip().encode("utf-8", "surrogatepass")
+    elif isinstance(signature, (bytes, bytearray)):
+        given = bytes(signature).strip()
+    else:
+        return False
+    return hmac.compare_digest(sign(body, key).encode("ascii"), given)
 
 
 def authenticate(claims: Claims, body: bytes, proof: Proof, keys: Mapping[str, str] | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -107,29 +106,7 @@ def parse_declaration(payload: Any) -> Declaration:
     """Validate a decoded JSON message; raises InvalidMessage saying why, in one line."""
     if not isinstance(payload, dict):
         raise InvalidMessage("not a JSON object")
-    _check_storable(payload)
     try:
         return DeclarationMessage.model_validate(payload).to_domain(payload)
     except ValidationError as error:
         raise InvalidMessage(describe_error(error)) from error
-
-
-def _check_storable(payload: dict[str, Any]) -> None:
-    """The message is kept as received: it must be JSON that any database can store."""
-    try:
-        json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
-        has_nul = _has_nul(payload)
-    except (ValueError, UnicodeEncodeError, RecursionError) as error:
-        raise InvalidMessage(f"cannot be stored as JSON ({error.__class__.__name__}: {error})") from error
-    if has_nul:
-        raise InvalidMessage("contains a NUL character (\\u0000), which databases refuse")
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False

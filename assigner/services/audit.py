@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assigner.domain.audit_chain import GENESIS, entry_hash, seal_hash
+from assigner.domain.audit_chain import GENESIS, entry_hash, head_problem, seal_hash
 from assigner.domain.audit_replay import RotationReplay
 from assigner.domain.audit_seals import SealedBatch, Unsealed, in_seal_order
 from assigner.domain.errors import InvalidInput
@@ -18,7 +18,8 @@ from assigner.services.ports import UnitOfWork
 @dataclass(frozen=True)
 class Verification:
     """What `audit verify` found: how many entries and turns held, the chain's head, or the first entry
-    (by its place in the log, from 1, or after the `since` head) that does not."""
+    (by its place in the log, from 1, or after the `since` head) that does not; when the `since` head's own
+    seal fails (`at_head`), the place in the log of the last entry it seals."""
 
     entries: int
     turns: int
@@ -26,6 +27,7 @@ class Verification:
     failed_seq: int | None = None
     problem: str | None = None
     since: str | None = None
+    at_head: bool = False
 
     @property
     def ok(self) -> bool:
@@ -43,22 +45,28 @@ class _Walk:
 
 
 class _Failed(Exception):
-    def __init__(self, at: int, problem: str) -> None:
+    def __init__(self, at: int, problem: str, at_head: bool = False) -> None:
         super().__init__(problem)
-        self.at, self.problem = at, problem
+        self.at, self.problem, self.at_head = at, problem, at_head
 
 
 def verify_audit(uow: UnitOfWork, since: str | None = None) -> Verification:
     """Walk the log in chain order: each seal, each hash, each link; and, from the start, each turn re-derived
     from the rotation rules. With `since` (a head printed before), only what was sealed after it, chained to
-    it; its turns are re-derived by a full verify."""
+    it; its turns are re-derived by a full verify. Either way, every entry must be under a seal. All of it
+    is read in one snapshot: what commits meanwhile is for the next verify."""
     with uow:
-        walk, seals, batches, sealed_before = _start(uow, since)
+        uow.audit.read_one_snapshot()
+        walk = _Walk(RotationReplay()) if since is None else _Walk(None, since)
         try:
-            for item in in_seal_order(seals, batches, sealed_before):
+            for item in _in_chain_order(uow, walk, since):
                 _check(walk, item)
+            if since is not None:  # the entries before the head are not read: their batches are asked for
+                unsealed = uow.audit.first_unsealed()
+                if unsealed is not None:
+                    raise _Failed(walk.entries + 1, _under_no_seal(unsealed["batch"], unsealed["seq"]))
         except _Failed as failed:
-            return Verification(walk.entries, walk.turns, walk.head, failed.at, failed.problem, since)
+            return Verification(walk.entries, walk.turns, walk.head, failed.at, failed.problem, since, failed.at_head)
     return Verification(walk.entries, walk.turns, walk.head, since=since)
 
 
@@ -68,23 +76,42 @@ def declaration_history(uow: UnitOfWork, declaration_number: str) -> list[dict[s
         return uow.audit.entries(declaration_key(declaration_number))
 
 
-def _start(uow: UnitOfWork, since: str | None) -> tuple[_Walk, Iterator[dict[str, Any]],
-                                                         Iterator[tuple[int, list[dict[str, Any]]]], frozenset[int]]:
+def _in_chain_order(uow: UnitOfWork, walk: _Walk, since: str | None) -> Iterator[SealedBatch | Unsealed]:
     if since is None:
-        return _Walk(RotationReplay()), uow.audit.seals(), uow.audit.batches(), frozenset()
-    anchor = uow.audit.seal_with_hash(since)
-    if anchor is None:
-        raise InvalidInput(f"no seal of this audit log has the head {since}")
-    walk = _Walk(None, since, anchor["seq"])
-    first = uow.audit.first_batch_after(anchor["seq"])
+        return in_seal_order(uow.audit.seals(), uow.audit.batches())
+    walk.seal = _anchor(uow, since)
+    first = uow.audit.first_batch_after(walk.seal)
     if first is None:
-        return walk, iter(()), iter(()), frozenset()
-    return walk, uow.audit.seals(anchor["seq"]), uow.audit.batches(first), uow.audit.sealed_up_to(anchor["seq"], first)
+        return iter(())
+    return in_seal_order(uow.audit.seals(walk.seal), uow.audit.batches(first), uow.audit.sealed_up_to(walk.seal, first))
+
+
+def _anchor(uow: UnitOfWork, head: str) -> int:
+    """The number of the seal that `head` names, each seal that stores it re-derived from its content and the
+    seal before it: one that does not (an edited seal, or a hash overwritten with the head) fails."""
+    claimed = uow.audit.seals_with_hash(head)
+    if not claimed:
+        raise InvalidInput(f"no seal of this audit log has the head {head}")
+    for seal in claimed:
+        number = int(seal["seq"])
+        before = GENESIS if number == 1 else (uow.audit.seal_at(number - 1) or {}).get("hash")
+        problem = head_problem(seal, before, head)
+        if problem is not None:
+            raise _Failed(uow.audit.entries_up_to(number), problem, at_head=True)
+    if len(claimed) > 1:  # each re-derived to the head: only a hash collision could do it
+        raise _Failed(uow.audit.entries_up_to(int(claimed[-1]["seq"])), "several seals hash to the head", True)
+    return int(claimed[0]["seq"])
+
+
+def _under_no_seal(batch: int, seq: int | None) -> str:
+    if seq is None:
+        return f"entries of batch {batch} are under no seal (inserted?)"
+    return f"entry {seq} of batch {batch} is under no seal (inserted?)"
 
 
 def _check(walk: _Walk, item: SealedBatch | Unsealed) -> None:
     if isinstance(item, Unsealed):
-        raise _Failed(walk.entries + 1, f"entries of batch {item.batch} are under no seal (inserted?)")
+        raise _Failed(walk.entries + 1, _under_no_seal(item.batch, item.seq))
     seal, entries = item.seal, item.entries
     _check_seal(walk, seal)
     prev = GENESIS

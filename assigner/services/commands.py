@@ -23,6 +23,7 @@ from assigner.domain.commands import (
 )
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, command_event, new_event_id
+from assigner.domain.untrusted import excerpt
 from assigner.domain.moves import Move
 from assigner.services import command_actions as actions
 from assigner.services.command_actions import Change, Context
@@ -91,8 +92,9 @@ def reject(
     """Record a refused command: audited, answered by command.rejected (when it has an id), nothing else.
 
     Only a `trusted` refusal (an authorised sender asking for what cannot be done) keeps the command's id,
-    so a replay gets the same answer; the others are dead-lettered, and a forged or malformed message
-    must not use up a genuine command's id.
+    so a replay gets the same answer, and its body in the audit entry; the others are dead-lettered, and a
+    forged or malformed message must not use up a genuine command's id, nor fill the append-only log: its
+    entry holds the body's digest and a short excerpt.
     """
 
     command_id, name, issued_by = claims.command_id, claims.name, claims.issued_by
@@ -105,8 +107,12 @@ def reject(
                 return _replay(uow, command_id, done)
             header = CommandHeader(command_id, name or "?", issued_by or "?")
             uow.commands.add(header, reason, body, now)
-        details = {"command": name, "issued_by": issued_by, "sender": sender, "dead_lettered": not trusted,
-                   "body": body}
+        details: dict[str, Any] = {"command": name, "issued_by": issued_by, "sender": sender,
+                                   "dead_lettered": not trusted}
+        if trusted:  # an authenticated, valid command: kept whole, as its own record keeps it
+            details["body"] = body
+        else:  # anyone's bytes, up to the size limit: a digest and a bounded, safe excerpt
+            details["excerpt"] = excerpt(body)
         uow.audit.record_change(now, sender or "unauthenticated", "command_rejected", reason, command_id=command_id,
                                 details=details)
         events = [command_event(command_id, reason, now, new_event_id())] if command_id is not None else []

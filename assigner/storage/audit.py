@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, insert, select
+from sqlalchemy import RowMapping, Select, exists, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
@@ -84,9 +84,12 @@ class AuditLog:
         for row in self._stream(query):
             yield dict(row)
 
-    def batches(self, first: int = 0) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Entries from batch number `first` on, batch by batch in number order, each in its order, streamed."""
-        query = select(*_ENTRY_COLUMNS).where(AuditRow.batch >= first).order_by(AuditRow.batch, AuditRow.seq)
+    def batches(self, first: int | None = None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Entries from batch number `first` on (all of them when None), batch by batch in number order, each
+        in its order, streamed."""
+        query = select(*_ENTRY_COLUMNS).order_by(AuditRow.batch, AuditRow.seq)
+        if first is not None:
+            query = query.where(AuditRow.batch >= first)
         number, entries = -1, list[dict[str, Any]]()
         for row in self._stream(query):
             if row["batch"] != number:
@@ -102,9 +105,35 @@ class AuditLog:
         last = self.session.scalar(select(AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1))
         return last or GENESIS
 
-    def seal_with_hash(self, head: str) -> dict[str, Any] | None:
-        """The seal whose hash is `head` (a head printed by an earlier verify), if any."""
-        row = self.session.execute(select(*_SEAL_COLUMNS).where(AuditSealRow.hash == head)).mappings().first()
+    def read_one_snapshot(self) -> None:
+        """Make this transaction read the log as of one moment and write nothing; called before any read.
+
+        PostgreSQL reads each statement in a snapshot of its own by default (a batch committed between the
+        seals' read and the entries' would seem to be under no seal); SQLite's transaction is one already.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+
+    def seals_with_hash(self, head: str) -> list[dict[str, Any]]:
+        """The seals whose stored hash is `head` (a head printed by an earlier verify), in seal order."""
+        query = select(*_SEAL_COLUMNS).where(AuditSealRow.hash == head).order_by(AuditSealRow.seq)
+        return [dict(row) for row in self.session.execute(query).mappings()]
+
+    def seal_at(self, seq: int) -> dict[str, Any] | None:
+        """The seal numbered `seq`, if there is one."""
+        row = self.session.execute(select(*_SEAL_COLUMNS).where(AuditSealRow.seq == seq)).mappings().first()
+        return dict(row) if row else None
+
+    def entries_up_to(self, seal: int) -> int:
+        """How many entries the seals up to number `seal` say they took: the last one's place in the log."""
+        total = self.session.scalar(select(func.sum(AuditSealRow.entries)).where(AuditSealRow.seq <= seal))
+        return int(total or 0)
+
+    def first_unsealed(self) -> dict[str, Any] | None:
+        """The first entry (by batch number, then place) whose batch number no seal has, if any."""
+        sealed = exists().where(AuditSealRow.batch == AuditRow.batch)
+        query = select(AuditRow.batch, AuditRow.seq).where(~sealed).order_by(AuditRow.batch, AuditRow.seq).limit(1)
+        row = self.session.execute(query).mappings().first()
         return dict(row) if row else None
 
     def first_batch_after(self, seal: int) -> int | None:

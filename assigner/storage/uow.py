@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.storage.absences import AbsenceStore
@@ -12,23 +11,13 @@ from assigner.storage.audit import AuditLog
 from assigner.storage.beats import BeatStore
 from assigner.storage.commands import CommandStore
 from assigner.storage.dead_letters import DeadLetterStore
+from assigner.storage.errors import DatabaseError, classify, refusal_reason
 from assigner.storage.declarations import DeclarationStore
 from assigner.storage.holdings import HoldingStore
 from assigner.storage.outbox import OutboxStore
 from assigner.storage.reports import ReportQueries
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
-
-# Serialization failure, deadlock. A unique violation is transient only on the declarations' key (the
-# same declaration sent under two units at once is locked under two names, and one insert loses) and
-# on the commands' key (the same command delivered twice at once: the retry finds it done), and on the
-# dead letters' (two copies of one poison message claimed at once: the retry finds it claimed).
-_TRANSIENT_SQLSTATES = {"40001", "40P01"}
-_UNIQUE_VIOLATION = "23505"
-_RACED_CONSTRAINTS = ("pk_declarations", "pk_commands", "pk_dead_letters")
-_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key",
-                     "UNIQUE constraint failed: commands.command_id", "UNIQUE constraint failed: dead_letters.fingerprint")
-
 
 class SqlUnitOfWork:
     """Repositories over one session; nothing is written unless commit() is called."""
@@ -80,19 +69,9 @@ class SqlUnitOfWork:
     @staticmethod
     def is_transient(error: BaseException) -> bool:
         """Whether retrying the whole transaction may succeed (lock, deadlock, lost race)."""
-        if not isinstance(error, DBAPIError):
-            return False
-        sqlstate = getattr(error.orig, "sqlstate", None)
-        if sqlstate in _TRANSIENT_SQLSTATES:
-            return True
-        if sqlstate == _UNIQUE_VIOLATION:
-            return getattr(getattr(error.orig, "diag", None), "constraint_name", None) in _RACED_CONSTRAINTS
-        text = str(error.orig)
-        return any(marker in text for marker in _TRANSIENT_SQLITE)
+        return classify(error) is DatabaseError.TRANSIENT
 
     @staticmethod
     def refusal(error: BaseException) -> str | None:
         """Why the database refused the data (a constraint, a value it cannot hold); None for other errors."""
-        if isinstance(error, (DataError, IntegrityError)):
-            return str(error.orig).splitlines()[0]
-        return None
+        return refusal_reason(error)

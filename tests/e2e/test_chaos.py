@@ -46,5 +46,6 @@ class TestChaos:
         assert {fault["fault"] for fault in report["faults"]} >= {
             "SIGKILL worker 1", "restart RabbitMQ", "restart PostgreSQL", "supervisor commands burst"}
         assert all(f["resumed_after_seconds"] is not None for f in report["faults"] if f["fault"] != "supervisor commands burst")
-        assert report["figures"]["poison"] == 50 and report["figures"]["queue type"] == queue_type
-        assert report["figures"]["valid declarations"] == 5000
+        figures = report["figures"]
+        assert figures["poison"] >= 50 and figures["kinds of poison"] == 34 and figures["queue type"] == queue_type
+        assert figures["valid declarations"] >= 5000  # the planned ones, and more while the faults went on

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from assigner.console.sign_in import REFUSED
 from assigner.domain.model import Unit
 from e2e.support import (
     BrokerUser,
@@ -42,7 +43,9 @@ TIMEOUT = 60.0  # liveness only
 def console_url(database_url: str, home: Path, rabbitmq_url: str, tmp_path: Path) -> Iterator[str]:
     """`assigner console` in a process of its own, on a free port."""
     port = free_port()
-    env = process_env({**worker_env(database_url, home, rabbitmq_url), "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30"})
+    # Plain HTTP on loopback, as the demo serves it: the cookies cannot be Secure there.
+    env = process_env({**worker_env(database_url, home, rabbitmq_url), "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30",
+                       "ASSIGNER_CONSOLE_INSECURE_COOKIES": "true"})
     log = (tmp_path / "console.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "assigner", "console", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -171,7 +174,7 @@ class TestConsoleInABrowser:
         user = supervisor_users["a"]
         page = chromium.new_page()  # type: ignore[attr-defined]
         sign_in(page, console_url, user.name, "not the password")
-        assert page.locator("[role=alert]").inner_text() == "unknown officer id or wrong password"
+        assert page.locator("[role=alert]").inner_text() == REFUSED
         sign_in(page, console_url, user.name, user.password)
         page.wait_for_selector("h1:text('Your units')")
         answer = page.goto(f"{console_url}/units/02CI/01")

@@ -47,7 +47,8 @@ def worker(database_url: str, home: Path, supervisor_users: dict[str, BrokerUser
 def browser(database_url: str, home: Path, rabbitmq_url: str) -> TestClient:
     """The console on the same database and broker, answers awaited up to 30 s (liveness only)."""
     settings = Settings(database_url=database_url, home=home, broker_url=rabbitmq_url, console_answer_seconds=30)
-    return TestClient(create_console(Runtime(settings).ready()), follow_redirects=False)
+    # https: the console's cookies are Secure, so a client sends them back over HTTPS only
+    return TestClient(create_console(Runtime(settings).ready()), base_url="https://testserver", follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:

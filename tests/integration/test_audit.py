@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from assigner.bootstrap import Runtime
 from assigner.domain.audit_chain import GENESIS, entry_hash, seal_hash
@@ -16,6 +19,8 @@ from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
 from assigner.services.absences import return_due_officers
 from assigner.services.audit import Verification, declaration_history, verify_audit
+from assigner.settings import Settings
+from assigner.storage.audit import AuditLog
 from assigner.storage.tables import AuditRow, AuditSealRow, CursorRow
 from integration.conftest import FrozenClock
 from integration.helpers import (
@@ -93,6 +98,13 @@ def reseal(connection: Connection) -> None:
         seal["hash"] = seal_prev = seal_hash(seal_prev, seal)
         connection.execute(update(AuditSealRow).where(AuditSealRow.seq == seal["seq"]).values(
             last_hash=seal["last_hash"], prev_hash=seal["prev_hash"], hash=seal["hash"]))
+
+
+def insert_unsealed(runtime: Runtime, batch: int, seq: int = 1) -> None:
+    """A copy of the last entry inserted under batch number `batch` (which no seal has), at place `seq`."""
+    with runtime.engine.begin() as connection:
+        row = connection.execute(select(AuditRow).order_by(AuditRow.id.desc()).limit(1)).mappings().one()
+        connection.execute(insert(AuditRow), [{**row, "id": row["id"] + 1, "batch": batch, "seq": seq}])
 
 
 def small_history(runtime: Runtime) -> list[str]:
@@ -237,7 +249,15 @@ class TestVerifyAudit:
             connection.execute(insert(AuditRow), [{**row, "id": row["id"] + 1, "batch": row["batch"] + 1, "seq": 1}])
         result = verify(runtime)
         assert not result.ok and result.failed_seq == 8
-        assert result.problem == f"entries of batch {row['batch'] + 1} are under no seal (inserted?)"
+        assert result.problem == f"entry 1 of batch {row['batch'] + 1} is under no seal (inserted?)"
+
+    @pytest.mark.parametrize("batch", [0, -5])
+    def test_entries_numbered_below_every_batch_are_read_and_fail(self, runtime: Runtime, batch: int) -> None:
+        small_history(runtime)
+        insert_unsealed(runtime, batch, seq=3)
+        result = verify(runtime)
+        assert not result.ok and result.failed_seq == 8
+        assert result.problem == f"entry 3 of batch {batch} is under no seal (inserted?)"
 
     def test_a_forged_seal_chain_is_found_by_the_head_kept_elsewhere(self, runtime: Runtime) -> None:
         batch = small_history(runtime)
@@ -277,6 +297,44 @@ class TestVerifyAudit:
         )
 
 
+@pytest.mark.postgresql
+class TestVerifyReadsOneSnapshot:
+    """PostgreSQL reads each statement in its own snapshot unless told otherwise; SQLite's writers wait."""
+
+    @pytest.fixture
+    def live(self, postgres_database: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Runtime]:
+        runtime = Runtime(settings=Settings(database_url=postgres_database, home=tmp_path / "home"), clock=clock)
+        yield runtime.ready()
+        runtime.engine.dispose()
+
+    def test_a_batch_sealed_between_the_reads_of_seals_and_entries_is_no_false_alarm(
+        self, live: Runtime, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        small_history(live)
+        read_entries = AuditLog.batches
+        committed: list[int] = []
+
+        def batches_after_a_commit(log: AuditLog, first: int | None = None) -> Iterator[tuple[int, Any]]:
+            # The seals are read by now: another transaction assigns and seals a batch before the entries are.
+            committed.append(len(assign(live, [declaration(n) for n in numbers(2, start=20)]).decisions))
+            yield from read_entries(log, first)
+
+        monkeypatch.setattr(AuditLog, "batches", batches_after_a_commit)
+        result = verify(live)
+        assert committed == [2]
+        assert result.ok, result.problem
+        assert result.entries == 7  # as the log was when the verify began
+        monkeypatch.undo()
+        assert verify(live).entries == 9 == audit_count(live)
+
+    def test_the_verify_writes_nothing(self, live: Runtime) -> None:
+        small_history(live)
+        with live.unit_of_work() as uow:
+            uow.audit.read_one_snapshot()
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                uow.audit.record(live.clock(), "someone", "note")
+
+
 class TestVerifySince:
     def test_only_what_was_sealed_after_the_head_is_checked_and_chained_to_it(self, runtime: Runtime) -> None:
         batch = small_history(runtime)
@@ -307,6 +365,82 @@ class TestVerifySince:
         head = verify(runtime).head
         result = verify_audit(runtime.unit_of_work(), since=head)
         assert result.ok and result.entries == 0 and result.head == head
+
+    def test_a_later_seal_given_the_heads_hash_fails_naming_its_last_entry(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(3, start=20)])
+        with runtime.engine.begin() as connection:  # one UPDATE: the last seal now says it is the head
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 4).values(hash=head))
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.at_head and result.failed_seq == 10 and result.entries == 0
+        assert result.problem == ("seal 4 says its hash is the head, but its content and the seal before it give "
+                                  "another (the seal was edited)")
+
+    def test_a_forged_chain_whose_last_seal_claims_the_head_fails(self, runtime: Runtime) -> None:
+        batch = small_history(runtime)
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(2, start=20)])
+        target = locate(runtime, AuditRow.declaration_key == batch[1][:11])
+        with runtime.engine.begin() as connection:
+            connection.execute(update(AuditRow).where(target.row()).values(reason="edited"))
+            reseal(connection)  # the real head's seal is gone: only the forged last one has its hash
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 4).values(hash=head))
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.at_head and result.failed_seq == 9
+        assert result.problem is not None and result.problem.startswith("seal 4 says its hash is the head")
+
+    def test_the_heads_own_seal_edited_fails(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(2, start=20)])
+        with runtime.engine.begin() as connection:  # one entry fewer: the last of batch 3 dropped from its seal
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 3).values(entries=1))
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.at_head and result.failed_seq == 6
+        assert result.problem is not None and result.problem.startswith("seal 3 says its hash is the head")
+
+    def test_the_heads_seal_must_link_to_the_seal_before_it(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        with runtime.engine.begin() as connection:
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 2).values(hash="f" * 64))
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.at_head and result.failed_seq == 7
+        assert result.problem == ("seal 3, which has the head, does not link to the seal before it "
+                                  "(a seal was rewritten)")
+        with runtime.engine.begin() as connection:
+            connection.execute(delete(AuditSealRow).where(AuditSealRow.seq == 2))
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert result.problem == "seal 2, before seal 3 which has the head, is missing (deleted?)"
+
+    def test_the_head_of_the_first_seal_is_derived_from_genesis(self, runtime: Runtime) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(2)])
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert result.ok and result.entries == 2
+
+    def test_entries_under_no_seal_after_the_head_fail_though_nothing_was_sealed_since(
+        self, runtime: Runtime
+    ) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        with runtime.engine.connect() as connection:
+            batch = int(connection.scalar(select(func.max(AuditRow.batch))) or 0) + 1
+        insert_unsealed(runtime, batch)
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.failed_seq == 1
+        assert result.problem == f"entry 1 of batch {batch} is under no seal (inserted?)"
+
+    def test_entries_under_no_seal_numbered_before_the_head_fail(self, runtime: Runtime) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(2, start=20)])
+        insert_unsealed(runtime, -1, seq=2)
+        result = verify_audit(runtime.unit_of_work(), since=head)
+        assert not result.ok and result.entries == 2 and result.failed_seq == 3
+        assert result.problem == "entry 2 of batch -1 is under no seal (inserted?)"
 
     def test_a_head_this_log_never_had_is_refused(self, runtime: Runtime) -> None:
         small_history(runtime)
@@ -350,6 +484,19 @@ class TestAuditCli:
         assert out == ""
         assert err.startswith(f"FAILED at entry {target}: its content does not match its hash")
         assert err.endswith(f"({target - 1} entries before it hold)\n") and err.count("\n") == 1
+
+    def test_verify_since_names_the_entry_where_a_seal_falsely_claims_the_head(
+        self, runtime: Runtime, cli: Cli
+    ) -> None:
+        small_history(runtime)
+        head = verify(runtime).head
+        assign(runtime, [declaration(n) for n in numbers(3, start=20)])
+        with runtime.engine.begin() as connection:
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 4).values(hash=head))
+        code, out, err = cli("audit", "verify", "--since", head)
+        assert code == 1 and out == ""
+        assert err == (f"FAILED at entry 10, the last that head {head} would seal: seal 4 says its hash is the "
+                       f"head, but its content and the seal before it give another (the seal was edited)\n")
 
     def test_verify_exits_1_when_it_fails(self, runtime: Runtime, cli: Cli) -> None:
         tamper(runtime)

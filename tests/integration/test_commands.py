@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -9,10 +10,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from assigner.bootstrap import Runtime
+from assigner.domain.authentication import Claims
 from assigner.domain.decisions import Outcome
+from assigner.domain.excerpts import EXCERPT_LIMIT, escaped, excerpt, json_text
 from assigner.domain.model import Unit
 from assigner.domain.roster import RosterEntry
 from assigner.services.absences import return_due_officers
+from assigner.services.audit import verify_audit
+from assigner.services.commands import reject
 from assigner.storage.tables import (
     AbsenceRow,
     AssignmentRow,
@@ -646,7 +651,31 @@ class TestAuthorisation:
             actor, details = connection.execute(
                 select(AuditRow.actor, AuditRow.details).where(AuditRow.action == "command_rejected")
             ).one()
-        assert actor == "mallory" and details["dead_lettered"] is True and details["body"] == body
+        assert actor == "mallory" and details["dead_lettered"] is True and "body" not in details
+        assert details["excerpt"] == excerpt(body) and details["excerpt"]["text"] == json_text(body)
+
+    def test_a_refused_body_is_audited_as_a_digest_and_a_bounded_safe_excerpt(self, runtime: Runtime) -> None:
+        body = {"command_id": "x", "command": "reassign\x00", "note": "\ud800" + "n" * 1_000_000, "big": 1e400}
+        result = reject(runtime.unit_of_work(), Claims(), "not signed", runtime.clock, body=body)
+        assert result.dead_letter
+        with runtime.engine.connect() as connection:
+            details = connection.scalar(select(AuditRow.details).where(AuditRow.action == "command_rejected"))
+        text = json_text(body)
+        assert details["excerpt"] == {
+            "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+            "characters": len(text), "text": escaped(text)[:EXCERPT_LIMIT], "truncated": True,
+        }
+        assert "reassign\\u0000" in details["excerpt"]["text"] and "\\ud800" in details["excerpt"]["text"]
+        verified = verify_audit(runtime.unit_of_work())
+        assert verified.ok and verified.entries == 1
+
+    def test_a_refusal_of_an_authenticated_valid_command_keeps_its_body(self, runtime: Runtime) -> None:
+        load_roster(runtime, team("a", "b"))
+        body = reassign(numbers(1)[0], "b")
+        send_command(runtime, body)  # not known: refused, but a valid command of an authorised sender
+        with runtime.engine.connect() as connection:
+            details = connection.scalar(select(AuditRow.details).where(AuditRow.action == "command_rejected"))
+        assert details["body"] == body and "excerpt" not in details
 
     def test_an_expired_command_is_dead_lettered(self, runtime: Runtime, clock: FrozenClock) -> None:
         load_roster(runtime, team("a", "b"))

@@ -3,6 +3,7 @@ whom, the forms' CSRF tokens, and the commands it publishes (signed with the sup
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -18,7 +19,11 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.broker.connection import connect
+from assigner.broker.connection import BrokerRefused
+from assigner.console import sign_in as console_sign_in
 from assigner.console.app import create_console
+from assigner.console.sign_in import REFUSED
+from assigner.domain.errors import InvalidInput
 from assigner.domain.authentication import is_signed_by
 from assigner.domain.model import Unit
 from assigner.schemas.command import parse_command
@@ -26,19 +31,27 @@ from assigner.services.assign import assign_declarations
 from assigner.services.commands import carry_out
 from assigner.settings import Settings
 from assigner.storage.migrate import upgrade
+from integration.conftest import FrozenClock as Clock
 from integration.helpers import declaration, load_roster, numbers, roster
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
 AIRPORT, PORT = Unit("01B1", "00"), Unit("02CI", "00")
 KEYS = {"sup.a": "a" * 64, "sup.p": "p" * 64}
+HTTPS = "https://testserver"  # the cookies are Secure: a client sends them back over HTTPS only
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
+def clock() -> Clock:
+    """10:00 in Hanoi, moved by hand: nobody sleeps."""
+    return Clock(NOW)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
     """An embedded home: SQLite with two units, each with its own supervisor, and three declarations assigned."""
     settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'assigner.db'}", broker_url=None,
                         command_keys=KEYS, console_answer_seconds=0.5)
-    runtime = Runtime(settings, clock=lambda: NOW)
+    runtime = Runtime(settings, clock=clock)
     upgrade(runtime.engine)
     load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.a",)))
     load_roster(runtime, roster(PORT, "p1", "p2", supervisors=("sup.p",)))
@@ -52,7 +65,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
 
 @pytest.fixture
 def browser(runtime: Runtime) -> TestClient:
-    return TestClient(create_console(runtime), follow_redirects=False)
+    return TestClient(create_console(runtime), base_url=HTTPS, follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:
@@ -103,16 +116,16 @@ class TestSignIn:
 
     def test_a_wrong_key_is_refused_and_logged(self, browser: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
         answer = sign_in(browser, "sup.a", "b" * 64)
-        assert answer.status_code == 401 and "unknown officer id or wrong command key" in answer.text
+        assert answer.status_code == 401 and REFUSED in answer.text
         logged = capsys.readouterr()
         assert "console.sign_in_failed" in logged.out + logged.err
         assert browser.get("/").status_code == 303
 
     def test_an_officer_who_supervises_nothing_is_refused(self, runtime: Runtime) -> None:
         settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": KEYS["sup.a"]}})
-        browser = TestClient(create_console(Runtime(settings, runtime.clock)), follow_redirects=False)
+        browser = TestClient(create_console(Runtime(settings, runtime.clock)), base_url=HTTPS, follow_redirects=False)
         answer = sign_in(browser, "a1", "a" * 64)
-        assert answer.status_code == 401 and "supervises no unit" in answer.text
+        assert answer.status_code == 401 and REFUSED in answer.text
 
     def test_a_sign_in_form_posted_without_its_token_is_refused(self, browser: TestClient) -> None:
         browser.get("/sign-in")
@@ -243,3 +256,182 @@ class TestCommands:
         token = csrf_of(browser.get("/").text)
         assert browser.post("/sign-out", data={"csrf": token}).status_code == 303
         assert browser.get("/").status_code == 303
+
+
+def client_at(runtime: Runtime, address: str, app: object | None = None) -> TestClient:
+    """A browser from `address`, on `app` (a new console of `runtime` when not given)."""
+    return TestClient(app or create_console(runtime), base_url=HTTPS, follow_redirects=False,  # type: ignore[arg-type]
+                      client=(address, 50000))
+
+
+def alert_of(html: str) -> str:
+    found = re.search(r'role="alert">([^<]*)<', html)
+    assert found, "the page says no refusal"
+    return found.group(1)
+
+
+class TestSignInThrottle:
+    def test_after_three_failures_each_attempt_waits_twice_as_long_and_a_right_key_waits_too(
+        self, browser: TestClient, clock: Clock,
+    ) -> None:
+        for _ in range(3):
+            assert sign_in(browser, "sup.a", "b" * 64).status_code == 401
+        early = sign_in(browser, "sup.a", KEYS["sup.a"])  # not even checked
+        assert (early.status_code, early.headers["retry-after"]) == (429, "2")
+        assert "too many failed sign-ins: try again in 2 s" in early.text
+        clock.advance(seconds=2)
+        assert sign_in(browser, "sup.a", "b" * 64).status_code == 401
+        assert sign_in(browser, "sup.a", "b" * 64).headers["retry-after"] == "4"
+        clock.advance(seconds=4)
+        assert sign_in(browser, "sup.a", KEYS["sup.a"]).status_code == 303
+
+    def test_ten_failures_lock_the_account_for_fifteen_minutes_whichever_client_tries(
+        self, runtime: Runtime, clock: Clock,
+    ) -> None:
+        app = create_console(runtime)
+        for attempt in range(10):  # each from another address, each after the longest wait
+            assert sign_in(client_at(runtime, f"10.0.0.{attempt}", app), "sup.a", "b" * 64).status_code == 401
+            clock.advance(seconds=61)
+        clock.advance(seconds=-61)
+        locked = sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", KEYS["sup.a"])
+        assert (locked.status_code, locked.headers["retry-after"]) == (429, "900")
+        assert "try again in 15 minutes" in locked.text
+        assert sign_in(client_at(runtime, "10.0.1.2", app), "sup.p", KEYS["sup.p"]).status_code == 303  # not sup.p
+        clock.advance(minutes=15)
+        assert sign_in(client_at(runtime, "10.0.1.3", app), "sup.a", KEYS["sup.a"]).status_code == 303
+
+    def test_a_client_trying_many_accounts_waits_and_other_clients_do_not(self, runtime: Runtime) -> None:
+        app = create_console(runtime)
+        guesser = client_at(runtime, "192.0.2.7", app)
+        for name in ("sup.x", "sup.y", "sup.z"):
+            assert sign_in(guesser, name, "b" * 64).status_code == 401
+        assert sign_in(guesser, "sup.w", "b" * 64).status_code == 429  # a new account, the same client
+        assert sign_in(client_at(runtime, "192.0.2.8", app), "sup.a", KEYS["sup.a"]).status_code == 303
+
+    def test_a_right_key_starts_the_accounts_count_afresh(self, runtime: Runtime) -> None:
+        app = create_console(runtime)
+        for _ in range(2):
+            assert sign_in(client_at(runtime, "10.0.0.1", app), "sup.a", "b" * 64).status_code == 401
+        assert sign_in(client_at(runtime, "10.0.0.2", app), "sup.a", KEYS["sup.a"]).status_code == 303
+        for _ in range(3):  # 2 + 3 would have made the account wait
+            assert sign_in(client_at(runtime, "10.0.0.3", app), "sup.a", "b" * 64).status_code == 401
+
+
+class TestOneAnswerForEveryRefusal:
+    def test_unknown_wrong_key_and_no_unit_read_the_same_and_the_log_says_which(
+        self, runtime: Runtime, capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": "1" * 64}})
+        app = create_console(Runtime(settings, runtime.clock))
+        tries = [("nobody", "n" * 64), ("sup.a", "b" * 64), ("a1", "1" * 64), ("sup.a", "")]
+        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
+                   for i, (who, secret) in enumerate(tries)]
+        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
+        logged = capsys.readouterr()
+        for reason in ("supervises no unit", "no command key, or a wrong one", "left empty"):
+            assert reason in logged.out + logged.err
+
+    def test_on_rabbitmq_the_broker_is_asked_only_about_a_supervisor(
+        self, runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        asked: list[str] = []
+
+        def connect(settings: Settings) -> contextlib.nullcontext[None]:
+            asked.append(str(settings.broker_url))
+            return contextlib.nullcontext()
+
+        def reach(connection: object, settings: Settings) -> None:
+            if "right" not in asked[-1]:
+                raise BrokerRefused("the login was refused")
+
+        monkeypatch.setattr(console_sign_in, "connect", connect)
+        monkeypatch.setattr(console_sign_in, "reach", reach)
+        settings = Settings(**{**runtime.settings.model_dump(), "broker_url": "amqp://console:pw@127.0.0.1:1/"})
+        app = create_console(Runtime(settings, runtime.clock))
+        tries = [("nobody", "guess"), ("a1", "guess"), ("sup.a", "wrong")]
+        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
+                   for i, (who, secret) in enumerate(tries)]
+        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
+        assert [url.split("@")[0] for url in asked] == ["amqp://sup.a:wrong"]  # nobody and a1: no connection
+        assert sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", "right").status_code == 303
+
+
+class TestCookies:
+    def test_cookies_are_secure_by_default(self, browser: TestClient) -> None:
+        form = browser.get("/sign-in")
+        assert "Secure" in form.headers["set-cookie"]
+        answer = browser.post("/sign-in", data={"csrf": csrf_of(form.text), "officer_id": "sup.a",
+                                                "secret": KEYS["sup.a"]})
+        session = [c for c in answer.headers.get_list("set-cookie") if c.startswith("assigner_session=")][0]
+        assert "Secure" in session
+
+    def test_the_setting_drops_secure_for_plain_http_on_loopback(self, runtime: Runtime) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "console_insecure_cookies": True})
+        browser = TestClient(create_console(Runtime(settings, runtime.clock)), base_url="http://127.0.0.1:8080",
+                             follow_redirects=False)
+        answer = sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert answer.status_code == 303 and "Secure" not in answer.headers["set-cookie"]
+        assert browser.get("/").status_code == 200  # the session cookie comes back over plain HTTP
+
+    def test_the_setting_is_refused_for_a_console_not_on_loopback(self, runtime: Runtime) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "console_insecure_cookies": True,
+                               "console_host": "0.0.0.0"})
+        with pytest.raises(InvalidInput, match="loopback"):
+            create_console(Runtime(settings, runtime.clock))
+
+
+class TestSessionLife:
+    def test_a_supervisor_taken_off_the_roster_is_signed_out_within_a_minute(
+        self, browser: TestClient, runtime: Runtime, clock: Clock,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.b",)))
+        clock.advance(seconds=59)
+        assert browser.get("/").status_code == 200  # units read a minute ago at most are trusted
+        clock.advance(seconds=1)
+        assert browser.get("/units/01B1/00/live").status_code == 401
+        answer = browser.get("/units/01B1/00")
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
+
+    def test_a_unit_taken_away_is_refused_and_one_given_is_shown_after_the_next_check(
+        self, browser: TestClient, runtime: Runtime, clock: Clock,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        load_roster(runtime, roster(PORT, "p1", "p2", supervisors=("sup.p", "sup.a")))
+        load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.b",)))
+        clock.advance(minutes=1)
+        assert browser.get("/units/01B1/00").status_code == 403
+        assert browser.get("/units/02CI/00").status_code == 200
+
+    def test_a_session_idle_for_its_idle_minutes_ends_and_a_pages_own_refetches_do_not_keep_it(
+        self, browser: TestClient, clock: Clock,
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        clock.advance(minutes=29)
+        assert browser.get("/").status_code == 200
+        clock.advance(minutes=29)
+        assert browser.get("/").status_code == 200  # each request of the supervisor's starts the idle time again
+        clock.advance(minutes=15)
+        assert browser.get("/units/01B1/00/live").status_code == 200  # the page refetching itself
+        clock.advance(minutes=15)
+        assert browser.get("/units/01B1/00/live").status_code == 401
+        assert browser.get("/").status_code == 303
+
+    def test_a_session_ends_at_its_absolute_expiry_however_active(self, runtime: Runtime, clock: Clock) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "console_session_minutes": 60})
+        browser = TestClient(create_console(Runtime(settings, clock)), base_url=HTTPS, follow_redirects=False)
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        for _ in range(2):
+            clock.advance(minutes=25)
+            assert browser.get("/").status_code == 200
+        clock.advance(minutes=10)
+        assert browser.get("/").status_code == 303
+
+    def test_the_session_store_keeps_at_most_its_maximum_and_ends_the_oldest(self, runtime: Runtime) -> None:
+        settings = Settings(**{**runtime.settings.model_dump(), "console_max_sessions": 2})
+        app = create_console(Runtime(settings, runtime.clock))
+        browsers = [client_at(runtime, f"10.0.0.{i}", app) for i in range(3)]
+        for browser in browsers:
+            assert sign_in(browser, "sup.a", KEYS["sup.a"]).status_code == 303
+        assert [browser.get("/").status_code for browser in browsers] == [303, 200, 200]
+        assert len(app.state.sessions) == 2

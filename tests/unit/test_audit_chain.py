@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, canonical, entry_hash, seal_hash
+from assigner.domain.audit_chain import (
+    CHAINED_FIELDS,
+    GENESIS,
+    SEALED_FIELDS,
+    canonical,
+    entry_hash,
+    head_problem,
+    seal_hash,
+)
 
 HANOI = timezone(timedelta(hours=7))
 
@@ -128,3 +136,31 @@ class TestSealHash:
 
     def test_the_chain_columns_themselves_do_not_count(self) -> None:
         assert seal_hash(GENESIS, seal(prev_hash="x", hash="y")) == seal_hash(GENESIS, seal())
+
+
+class TestHeadProblem:
+    """A seal found by its stored hash is the head's only if it re-derives to it from the seal before."""
+
+    def test_the_seal_that_hashes_to_the_head_from_the_seal_before_it_is_the_heads(self) -> None:
+        before = "f" * 64
+        head = seal_hash(before, seal())
+        assert head_problem(seal(prev_hash=before, hash=head), before, head) is None
+
+    def test_a_seal_whose_stored_hash_was_overwritten_with_the_head_is_not(self) -> None:
+        before = "f" * 64
+        problem = head_problem(seal(seq=5, prev_hash=before, hash="c" * 64), before, "c" * 64)
+        assert problem is not None and problem.startswith("seal 5 says its hash is the head")
+
+    def test_a_seal_edited_after_the_head_was_printed_is_not(self) -> None:
+        before = "f" * 64
+        head = seal_hash(before, seal())
+        problem = head_problem(seal(entries=499, prev_hash=before, hash=head), before, head)
+        assert problem is not None and problem.endswith("(the seal was edited)")
+
+    def test_a_seal_not_linked_to_the_seal_before_it_is_not(self) -> None:
+        head = seal_hash("f" * 64, seal())
+        problem = head_problem(seal(prev_hash="f" * 64, hash=head), "e" * 64, head)
+        assert problem == "seal 2, which has the head, does not link to the seal before it (a seal was rewritten)"
+
+    def test_a_seal_whose_predecessor_is_missing_cannot_be_re_derived(self) -> None:
+        assert head_problem(seal(), None, "c" * 64) == "seal 1, before seal 2 which has the head, is missing (deleted?)"

@@ -41,3 +41,11 @@ class TestInSealOrder:
 
     def test_an_empty_log_gives_nothing(self) -> None:
         assert list(in_seal_order([], [])) == []
+
+    def test_entries_under_no_seal_are_named_by_their_first_entry(self) -> None:
+        items = list(in_seal_order(seals(3), [(-2, [{"batch": -2, "seq": 4}]), *stored(3, 7)]))
+        assert items[-1] == Unsealed(-2, 4)
+
+    def test_entries_numbered_after_every_seal_are_named_too(self) -> None:
+        items = list(in_seal_order(seals(1), [*stored(1), (9, [{"batch": 9, "seq": 2}])]))
+        assert items[-1] == Unsealed(9, 2)

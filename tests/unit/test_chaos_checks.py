@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
+from assigner.broker import topology
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.faults import Fault, schedule
-from assigner.devtools.chaos.plan import Plan, make_plan
-from assigner.devtools.chaos.poison import POISON_KINDS, poison_body
+from assigner.devtools.chaos.hostile import FORGED_REASON
+from assigner.devtools.chaos.plan import POISON_KINDS, Plan, make_plan
+from assigner.devtools.chaos.poison import CONTRACT_KINDS, contract_poison
 from assigner.devtools.chaos.record import Assignment, Record, Stored
+from assigner.devtools.chaos.supervisors import Sent
 from assigner.domain.model import Unit
 from assigner.schemas.declaration import InvalidMessage
 from workers.delivery import read_declaration, too_large
@@ -57,6 +60,21 @@ class TestStoredAndDecided:
         assert checks["outcomes"] is False
 
 
+class TestNothingElseStored:
+    SENT = (Sent("chaos-1", "reassign", {}),)
+
+    def test_only_the_valid_declarations_and_the_commands_sent_pass(self) -> None:
+        stored = Record({"k1": Stored("assigned", "d1", None)}, [], {}, {"chaos-1"})
+        assert verdict.nothing_else_stored(plan_of("k1"), stored, list(self.SENT)).ok
+
+    @pytest.mark.parametrize("stored", [
+        Record({"k1": Stored("assigned", "d1", None), "19000000007": Stored("held", None, None)}, [], {}, set()),
+        Record({"k1": Stored("assigned", "d1", None)}, [], {}, {"chaos-1", "chaos-poison-7\x00x"}),
+    ])
+    def test_a_poison_declaration_or_command_stored_fails(self, stored: Record) -> None:
+        assert not verdict.nothing_else_stored(plan_of("k1"), stored, list(self.SENT)).ok
+
+
 class TestRotation:
     def test_a_turn_used_twice_or_skipped_is_found(self) -> None:
         checks = by_name(verdict.rotation(record({}, [auto("k1", "d1", 1), auto("k2", "d2", 3)])))
@@ -94,6 +112,7 @@ class TestDeadLetters:
     def plan(self) -> Plan:
         plan = Plan()
         plan.poison = {"p1": "not JSON", "p2": "not UTF-8"}
+        plan.dead_letter_queues = {"p1": topology.DECLARATIONS_DLQ, "p2": topology.DECLARATIONS_DLQ}
         return plan
 
     def test_every_poison_once_with_its_reason_passes(self) -> None:
@@ -103,10 +122,22 @@ class TestDeadLetters:
     @pytest.mark.parametrize("letters", [
         [verdict.Letter("p1", "not JSON", 1.0)],  # one missing
         [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", None, 1.0)],  # no reason
+        [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", FORGED_REASON, 1.0)],  # the sender's reason
         [verdict.Letter("p1", "x", 1.0), verdict.Letter("p2", "x", 1.0), verdict.Letter("valid-1", "x", 1.0)],
     ])
     def test_a_missing_unexplained_or_stray_letter_fails(self, letters: list[verdict.Letter]) -> None:
         assert not verdict.dead_letters(self.plan(), letters, []).ok
+
+    def test_a_command_poison_passes_on_the_commands_dead_letter_queue_only(self) -> None:
+        plan = self.plan()
+        plan.poison["c1"] = "a command body of NUL bytes"
+        plan.dead_letter_queues["c1"] = topology.COMMANDS_DLQ
+        letters = [verdict.Letter("p1", "x", 1.0), verdict.Letter("p2", "x", 1.0)]
+        right = verdict.Letter("c1", "not JSON", 1.0, topology.COMMANDS_DLQ)
+        assert verdict.dead_letters(plan, [*letters, right], []).ok
+        wrong = verdict.Letter("c1", "not JSON", 1.0, topology.DECLARATIONS_DLQ)
+        assert not verdict.dead_letters(plan, [*letters, wrong], []).ok
+        assert plan.dead_letters_expected() == {topology.DECLARATIONS_DLQ: 2, topology.COMMANDS_DLQ: 1}
 
     def test_a_second_copy_passes_only_if_its_first_was_in_flight_when_a_fault_struck(self) -> None:
         letters = [verdict.Letter("p1", "x", 1000.0), verdict.Letter("p1", "x", 1020.0), verdict.Letter("p2", "x", 5.0)]
@@ -120,12 +151,12 @@ class TestDeadLetters:
 class TestPlan:
     def test_every_kind_of_poison_is_refused_by_the_worker_as_the_contract_says(self) -> None:
         rng = random.Random(3)
-        for number, kind in enumerate(POISON_KINDS):
-            body, content_type = poison_body(kind, number, rng)
+        for number, kind in enumerate(CONTRACT_KINDS):
+            poison = contract_poison(kind, number, rng)
             with pytest.raises(InvalidMessage):
-                if reason := too_large(body, 1_048_576):
+                if reason := too_large(poison.body, 1_048_576):
                     raise InvalidMessage(reason)
-                read_declaration(body, content_type, "utf-8")
+                read_declaration(poison.body, poison.content_type, "utf-8")
 
     def test_the_stream_holds_its_shares_of_resends_poison_and_amendments(self) -> None:
         plan = make_plan(2000, seed=5)
@@ -133,6 +164,7 @@ class TestPlan:
         assert len(plan.expected) == 2000 and kinds.count("declaration") == 2000
         assert 0.04 * len(plan.messages) < kinds.count("resend") < 0.06 * len(plan.messages)
         assert len(plan.poison) == 20 and set(plan.poison.values()) <= set(POISON_KINDS)
+        assert sum(plan.dead_letters_expected().values()) == 20
         assert kinds.count("amendment") > 20
         ids = {m.message_id for m in plan.messages if m.kind != "resend"}
         assert {m.message_id for m in plan.messages if m.kind == "resend"} <= ids, "a re-send is a copy"

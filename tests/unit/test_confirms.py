@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assigner.broker.publishing import Confirms
+from assigner.broker.publishing import Confirms, Outgoing, Returned
 
 
 def published(count: int) -> Confirms:
@@ -53,3 +53,16 @@ class TestConfirms:
         confirms.ack(2, multiple=True)
         assert confirms.outstanding == {3}
         assert not confirms.nacked
+
+
+class TestMandatory:
+    def test_a_message_to_a_queue_by_name_must_reach_it_an_event_need_not(self) -> None:
+        assert Outgoing(b"x", "assigner.declarations.dlq").mandatory
+        assert not Outgoing(b"x", "declaration.assigned.01B1.00", exchange="assigner.events").mandatory
+
+    def test_a_returned_message_is_known_by_where_it_went_and_its_body(self) -> None:
+        back = Returned("", "assigner.declarations.dlq", b"x", "Basic.return: (312) NO_ROUTE")
+        assert back.is_of(Outgoing(b"x", "assigner.declarations.dlq", headers={"x-assigner-error": "why"}))
+        assert not back.is_of(Outgoing(b"y", "assigner.declarations.dlq"))
+        assert not back.is_of(Outgoing(b"x", "assigner.commands.dlq"))
+        assert not back.is_of(Outgoing(b"x", "assigner.declarations.dlq", exchange="other"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from assigner.domain.model import Channel, Declaration, Unit
 import contract_examples
 from assigner.schemas.declaration import DeclarationMessage, InvalidMessage, parse_declaration
+from assigner.schemas.raw import parse_declaration_bytes
 from assigner.schemas.validation_errors import describe_error
 
 CONTRACT_EXAMPLE = contract_examples.DECLARATION
@@ -19,6 +21,13 @@ def message(**changes: Any) -> dict[str, Any]:
     payload = dict(CONTRACT_EXAMPLE)
     payload.update(changes)
     return payload
+
+
+def deep(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
 
 
 def error_of(payload: Any) -> str:
@@ -163,13 +172,32 @@ class TestUnstorableMessages:
             ({"registered_at": "0001-01-01T00:00:00+07:00"}, "registered_at"),
             ({"registered_at": "2999-01-01T00:00:00+07:00"}, "registered_at"),
             ({"branch_index": 10**30, "branch_count": 10**30}, "branch_index"),
-            ({"note": float("nan")}, "cannot be stored as JSON"),
+            ({"note": float("nan")}, "NaN is not a JSON number"),
+            ({"note": 1e308 * 10}, "Infinity is not a JSON number"),
             ({"note": "a\x00b"}, "NUL character"),
-            ({"note": "\ud800"}, "cannot be stored as JSON"),
+            ({"note": "\ud800"}, "lone surrogate"),
+            ({"note": deep(40)}, "nested deeper"),
         ],
     )
     def test_values_no_database_can_store_are_rejected_at_the_edge(self, changes: dict[str, Any], reason: str) -> None:
-        assert reason in error_of(message(**changes))
+        body = json.dumps(message(**changes)).encode()
+        with pytest.raises(InvalidMessage) as raised:
+            parse_declaration_bytes(body)
+        assert reason in str(raised.value)
+
+    @pytest.mark.parametrize(
+        "body, reason",
+        [
+            (b'{"declaration_number": "105432198760", "a": 1e400}', "beyond a float's range"),
+            (b'{"declaration_number": "105432198760", "declaration_number": "105432198770"}', "given twice"),
+            (b'{"a": ' + b"9" * 5000 + b"}", "not JSON"),
+            (b"\x00", "not JSON"),
+        ],
+    )
+    def test_json_that_parsers_would_read_differently_is_rejected(self, body: bytes, reason: str) -> None:
+        with pytest.raises(InvalidMessage) as raised:
+            parse_declaration_bytes(body)
+        assert reason in str(raised.value)
 
     def test_a_message_that_is_not_an_object_is_rejected(self) -> None:
         assert error_of([1, 2]) == "not a JSON object"

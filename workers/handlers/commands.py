@@ -8,6 +8,7 @@ nobody, an HMAC-SHA256 signature of the body with the supervisor's key in `x-ass
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,9 @@ from kombu.message import Message
 
 from assigner import logs
 from assigner.broker.command_keys import SIGNATURE_HEADER
-from assigner.domain.authentication import Claims, Proof, Unauthenticated, authenticate
+from assigner.domain.authentication import CLAIM_LIMIT, Claims, Proof, Unauthenticated, authenticate
+from assigner.domain.commands import Command
+from assigner.domain.untrusted import is_plain, safe_text
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
 from assigner.broker import topology
@@ -30,9 +33,9 @@ from assigner.services.commands import CommandResult, carry_out, reject
 from assigner.services.dead_letters import claim_dead_letters
 from workers.handlers.declarations import event_message, mark_published_quietly
 from workers import metrics
-from workers.delivery import Refused, raw_body, route_refusal, too_large
+from workers.delivery import Refused, property_refusal, raw_body, route_refusal, too_large
 from workers.envelope import message_envelope
-from workers.outages import OUTAGES, Outages
+from workers.outages import Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
 
@@ -58,9 +61,13 @@ class CommandHandler:
                 self._dead_letter_unanswered(message, body, stray, publisher)
                 continue
             with message_envelope(message):
-                result = self.outages.through(lambda: self._carry_out(message, body))
+                reading = self._read(message, body)
+                if reading.reason is not None and not self._first_copy(message, body, reading.reason):
+                    message.ack()  # a copy of a message refused and dead-lettered before: nothing to record
+                    continue
+                result = self.outages.through(lambda: self._carry_out(reading))
                 with message_envelope(message, command_id=result.command_id):
-                    letters = self._dead_letters(message, body, result)
+                    letters = self._dead_letters(message, body, result, claimed=reading.reason is not None)
                     now = self.runtime.clock()
                     publisher.publish([item.outgoing(now) for item in letters] + [event_message(e) for e in result.events])
                     mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
@@ -82,57 +89,77 @@ class CommandHandler:
         for decision in released:
             logs.log_decision(decision)
 
-    def _carry_out(self, message: Message, body: bytes) -> CommandResult:
-        runtime = self.runtime
-        uow = runtime.unit_of_work()
-        oversized = too_large(body, runtime.settings.max_message_bytes)
-        if oversized:
-            return reject(uow, Claims(), oversized, runtime.clock, body={"bytes": len(body)})
+    def _read(self, message: Message, body: bytes) -> Reading:
+        """A command message read: the command and its sender, or why it is refused before anything is done
+        (unreadable, unauthenticated, invalid). Such a refusal is recorded only after its dead letter's
+        de-duplication: a copy sent again records nothing more."""
+        settings = self.runtime.settings
+        refused = property_refusal(message.properties) or too_large(body, settings.max_message_bytes)
+        if refused:
+            return Reading(Claims(), refused, {"bytes": len(body)})
         try:
             payload = decode_json(body)
         except InvalidMessage as error:
-            return reject(uow, Claims(), str(error), runtime.clock,
-                          body={"raw": body[:1000].decode("utf-8", "replace")})
-        fields = payload if isinstance(payload, dict) else {}
+            return Reading(Claims(), str(error), {"bytes": len(body)})
+        fields = payload if isinstance(payload, dict) else {"value": payload}
         claims = Claims.of(payload)
         try:
             sender = authenticate(claims, body, _proof(message), self.keys, SIGNATURE_HEADER)
         except Unauthenticated as error:
-            return reject(uow, claims, str(error), runtime.clock, body=fields or {"value": payload})
+            return Reading(claims, str(error), fields)
         try:
             command = parse_command(payload)
         except InvalidMessage as error:
-            return reject(uow, claims, str(error), runtime.clock, sender=sender, body=fields or {"value": payload})
-        try:
-            return carry_out(uow, command, sender, fields, runtime.clock, runtime.policy, self.max_age)
-        except OUTAGES:
-            raise  # waited out by the caller
-        except Exception as error:  # a command that fails on its own must not come back forever
-            log.error("command.failed", command_id=claims.command_id,
-                      error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
-            reason = f"could not be processed: {type(error).__name__}: {first_line(error)}"
-            return reject(runtime.unit_of_work(), claims, reason, runtime.clock, sender=sender, body=fields)
+            return Reading(claims, str(error), fields, sender)
+        return Reading(claims, None, fields, sender, command)
 
     def _dead_letter_unanswered(self, message: Message, body: bytes, reason: str, publisher: Publisher) -> None:
         """Dead-letter a message bound into the queue from another exchange, neither audited nor answered: an
         answer bound back the same way would come again, for ever."""
-        runtime = self.runtime
-        refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
         with message_envelope(message):
-            [publish] = self.outages.through(
-                lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+            publish = self._first_copy(message, body, reason)
             if publish:
-                publisher.publish([refused.outgoing(runtime.clock())])
+                refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
+                publisher.publish([refused.outgoing(self.runtime.clock())])
             message.ack()
             log.warning("command.not_a_command", reason=reason, dead_lettered=publish)
         metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(int(publish))
 
-    def _dead_letters(self, message: Message, body: bytes, result: CommandResult) -> list[Refused]:
+    def _first_copy(self, message: Message, body: bytes, reason: str) -> bool:
+        """Whether a refused message's dead letter is to be published now (claimed), not a copy's again."""
+        runtime = self.runtime
+        refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
+        [publish] = self.outages.through(
+            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+        if not publish:
+            log.info("command.dead_letter_repeated", fingerprint=refused.letter.fingerprint)
+        return publish
+
+    def _carry_out(self, reading: Reading) -> CommandResult:
+        runtime = self.runtime
+        uow = runtime.unit_of_work()
+        claims, fields = reading.claims, reading.fields
+        if reading.reason is not None or reading.command is None or reading.sender is None:
+            reason = safe_text(reading.reason or "unreadable")
+            return reject(uow, claims, reason, runtime.clock, sender=reading.sender, body=fields)
+        try:
+            return carry_out(uow, reading.command, reading.sender, fields, runtime.clock, runtime.policy, self.max_age)
+        except Exception as error:  # a command that fails on its own is refused, not tried for ever
+            if waits_out(error):
+                raise  # waited out by the caller
+            described = safe_text(f"{type(error).__name__}: {first_line(error)}", 300)
+            log.error("command.failed", command_id=claims.command_id, error=described, exc_info=error)
+            reason = f"could not be processed: {described}"
+            return reject(runtime.unit_of_work(), claims, reason, runtime.clock, sender=reading.sender, body=fields)
+
+    def _dead_letters(self, message: Message, body: bytes, result: CommandResult, claimed: bool) -> list[Refused]:
         """The command's dead letter, unless it has none or a copy of it was dead-lettered already."""
         if not result.dead_letter:
             return []
-        runtime = self.runtime
         refused = Refused.of(message, body, topology.COMMANDS, result.rejected_because or "rejected", self.embedded)
+        if claimed:  # claimed before its refusal was recorded
+            return [refused]
+        runtime = self.runtime
         [publish] = self.outages.through(
             lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
         if not publish:
@@ -141,11 +168,24 @@ class CommandHandler:
         return [refused] if publish else []
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A command message as read before anything is done: its claims and fields, the authenticated sender, and
+    either why it is refused (`reason`) or the command to carry out."""
+
+    claims: Claims
+    reason: str | None
+    fields: dict[str, Any]
+    sender: str | None = None
+    command: Command | None = None
+
+
 def _proof(message: Message) -> Proof:
     """What the transport says of the sender: the AMQP user_id (RabbitMQ checked it), the signature header."""
     user_id = message.properties.get("user_id")
     signature = (message.headers or {}).get(SIGNATURE_HEADER)
-    return Proof(str(user_id) if user_id else None, str(signature) if signature else None)
+    user = user_id if isinstance(user_id, str) and is_plain(user_id, CLAIM_LIMIT) else None
+    return Proof(user, safe_text(signature, 200) if signature else None)
 
 
 def _log(result: CommandResult) -> None:

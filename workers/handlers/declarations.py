@@ -1,11 +1,13 @@
 """One batch of delivered messages: parse, assign in one transaction, publish events and dead letters, ack.
 
-The retry and ack policy lives here and only here:
+The ack policy of a declaration batch:
 - a message is acknowledged only after its transaction committed and the broker confirmed its
   events and dead letters; any failure before that leaves it unacknowledged, to be redelivered;
 - the database being unreachable is waited out (the batch is retried, messages kept in hand);
-- a message the database refuses, or that fails unexpectedly on its own, is dead-lettered with the reason
-  (the batch is then replayed one declaration at a time, so the others go through).
+- a message that is no declaration, or that the database refuses, is dead-lettered with the reason (the
+  batch is then replayed one declaration at a time, so the others go through);
+- any other failure is left to the worker's failure policy (workers/failures.py), which finds the message
+  that causes it and dead-letters it after a bounded number of tries.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kombu.message import Message
 from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.domain.errors import first_line
+from assigner.domain.untrusted import safe_text
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body
@@ -32,9 +35,9 @@ from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
-from workers.outages import OUTAGES, Outages
+from workers.outages import Outages, waits_out
 from workers import metrics
-from workers.delivery import Refused, raw_body, read_declaration, too_large
+from workers.delivery import Refused, property_refusal, raw_body, read_declaration, sender_refusal, too_large
 from workers.envelope import message_envelope
 
 log = structlog.get_logger("assigner.worker")
@@ -121,14 +124,9 @@ class BatchHandler:
         uow = runtime.unit_of_work()
 
         def refusal(error: BaseException) -> str | None:
-            """Outages are waited out; any other error refuses the declaration that causes it alone."""
-            if isinstance(error, OUTAGES):
-                return None
+            """What the database refuses refuses the declaration it came from; any other error is raised."""
             stored = uow.refusal(error)
-            if stored is not None:
-                return f"refused by the database: {stored}"
-            log.error("declaration.failed", error=f"{type(error).__name__}: {first_line(error)}", exc_info=error)
-            return f"could not be processed: {type(error).__name__}: {first_line(error)}"
+            return None if stored is None else f"refused by the database: {safe_text(stored, 300)}"
 
         done, refused = assign_isolating_refusals(uow, declarations, runtime.clock, runtime.policy, refusal)
         results.extend(done)
@@ -136,9 +134,11 @@ class BatchHandler:
 
     def _read(self, message: Message, body: bytes) -> Declaration:
         """The declaration in a message; InvalidMessage says why it is none (too large: left unread)."""
-        oversized = too_large(body, self.runtime.settings.max_message_bytes)
-        if oversized:
-            raise InvalidMessage(oversized)
+        settings = self.runtime.settings
+        refusal = (property_refusal(message.properties) or too_large(body, settings.max_message_bytes)
+                   or sender_refusal(message.properties.get("user_id"), settings.declaration_senders))
+        if refusal:
+            raise InvalidMessage(refusal)
         return read_declaration(body, message.content_type, message.content_encoding)
 
     def _refused(self, message: Message, body: bytes, reason: str) -> Refused:
@@ -170,7 +170,10 @@ def mark_published_quietly(runtime: Runtime, events: Sequence[Event], letters: S
     try:
         mark_published(runtime.unit_of_work(), [e.event_id for e in events], runtime.clock)
         mark_dead_letters_published(runtime.unit_of_work(), letters, runtime.clock)
-    except OUTAGES as error:
+    except Exception as error:  # marking is a saving: the sweep publishes unmarked events again, same ids
+        if not waits_out(error):
+            log.error("outbox.mark_failed", events=len(events), dead_letters=len(letters), error=first_line(error))
+            return
         log.warning("outbox.not_marked", events=len(events), dead_letters=len(letters), error=first_line(error))
 
 
@@ -183,6 +186,8 @@ def acknowledge(batch: Sequence[Message], one_by_one: bool) -> None:
             message.ack()
     elif batch:
         batch[-1].ack(multiple=True)
+        for message in batch[:-1]:
+            message._state = "ACK"  # kombu marks the one it acked; the others are acknowledged with it
 
 
 def _log_refusals(letters: RefusedCopies) -> None:
@@ -209,7 +214,7 @@ def _identity(body: bytes) -> dict[str, str]:
     if not isinstance(payload, dict):
         return {}
     fields = {"declaration_number": payload.get("declaration_number"), "unit": _unit(payload)}
-    return {k: str(v) for k, v in fields.items() if v}
+    return {k: safe_text(v, 64) for k, v in fields.items() if v}
 
 
 def _unit(payload: dict[str, object]) -> str | None:

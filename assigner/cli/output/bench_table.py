@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from assigner.cli.output import terminal
 
 
 def emit(name: str, figures: dict[str, Any], as_json: bool) -> None:
@@ -18,7 +18,7 @@ def emit(name: str, figures: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"bench": name, **figures}, indent=2, ensure_ascii=False))
         return
-    console = Console(width=160)
+    console = terminal.console(width=160)
     plain = {key: value for key, value in figures.items() if not isinstance(value, (dict, list))}
     console.print(_pairs(f"assigner bench {name}", plain))
     for key, value in figures.items():
@@ -31,7 +31,7 @@ def emit(name: str, figures: dict[str, Any], as_json: bool) -> None:
 @contextmanager
 def progress(shown: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on standard error (none with --json): advance(done, total)."""
-    with Progress(console=Console(stderr=True), transient=True, disable=not shown) as bar:
+    with Progress(console=terminal.console(stderr=True), transient=True, disable=not shown) as bar:
         task = bar.add_task("loading", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 

@@ -17,6 +17,7 @@ WIDE = 130  # a console this wide takes the unit table in one piece
 UNIT_FIGURES = ["for_rotation", "automatic", "by_turn", "kept_in_group", "by_hand", "redistributed", "held_now",
                 "after_hours", "spread"]
 OFFICER_FIGURES = ["assigned", "open", "completed", "turns", "grouped", "share"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
 CSV_COLUMNS = ["row", "customs_office", "department", "officer_id", "name", *CHANNELS, *UNIT_FIGURES,
                "held_reasons", *OFFICER_FIGURES]
 
@@ -64,17 +65,27 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 def write_csv(report: Report, out: TextIO) -> None:
-    """One table: a row per unit (`unit`), per officer in a unit (`officer`), and the total (`total`)."""
+    """One table: a row per unit (`unit`), per officer in a unit (`officer`), and the total (`total`); a text
+    cell a spreadsheet would run as a formula is written with a leading quote (`'=...`)."""
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for unit in report.units:
-        writer.writerow(_unit_row("unit", unit_json(unit, with_officers=False), unit.spread))
+        writer.writerow(_inert(_unit_row("unit", unit_json(unit, with_officers=False), unit.spread)))
         for officer in unit.officers:
             values = officer_json(unit, officer)
-            writer.writerow({"row": "officer", "customs_office": unit.unit.customs_office,
-                             "department": unit.unit.department, **{k: values[k] for k in
-                                                                    ["officer_id", "name", *OFFICER_FIGURES]}})
-    writer.writerow(_unit_row("total", unit_json(report.total(), with_officers=False), None))
+            writer.writerow(_inert({"row": "officer", "customs_office": unit.unit.customs_office,
+                                    "department": unit.unit.department,
+                                    **{k: values[k] for k in ["officer_id", "name", *OFFICER_FIGURES]}}))
+    writer.writerow(_inert(_unit_row("total", unit_json(report.total(), with_officers=False), None)))
+
+
+def _inert(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with each text cell that starts as a formula does (OWASP's list) quoted, so a spreadsheet shows
+    it as text: officer names and ids come from roster files."""
+    safe: dict[str, Any] = {}
+    for key, value in row.items():
+        safe[key] = f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    return safe
 
 
 def _unit_row(kind: str, values: dict[str, Any], spread: int | None) -> dict[str, Any]:

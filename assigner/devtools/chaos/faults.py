@@ -1,4 +1,5 @@
-"""The faults of a chaos run, each at a share of the stream published, and how long work took to resume."""
+"""The faults of a chaos run, each at a share of the planned stream, one after another with work between
+them, and how long work took to resume after each."""
 
 from __future__ import annotations
 
@@ -15,16 +16,18 @@ from assigner.devtools.chaos.cluster import Worker, run_command
 from assigner.devtools.chaos.record import first_decision_after
 
 RESUME_TIMEOUT_SECONDS = 120.0
+POLL_SECONDS = 0.1
 
 
 @dataclass
 class Fault:
-    """One fault: what, when (a share of the stream published), and what was measured."""
+    """One fault: what, when (due at a share of the planned stream), and what was measured."""
 
     kind: str  # "kill", "broker", "database" or "commands"
     at_share: float
     target: int = 0  # the worker killed
     started: float | None = None  # time.time()
+    at_message: int | None = None  # how many messages the upstream had published when it started
     back: float | None = None  # the worker restarted, the service answering again
     resumed_after: float | None = None  # seconds from `back` until work resumed
 
@@ -62,19 +65,33 @@ class Services:
     send_commands: Callable[[], None]
 
 
-def run_faults(faults: list[Fault], services: Services, progress: Callable[[], float],
-               stopping: threading.Event) -> None:
-    """Carry out each fault once the stream's progress (0-1) reaches its share; measure each recovery."""
+@dataclass(frozen=True)
+class Pace:
+    """When faults may strike: at their share of the `planned` messages, and each only once `spacing` more
+    messages were published after the one before it was over (so that work flows between faults)."""
+
+    planned: int
+    spacing: int
+
+
+def run_faults(faults: list[Fault], carry_out: Callable[[Fault], None], published: Callable[[], int], pace: Pace,
+               stopping: threading.Event, sleep: Callable[[float], None] = time.sleep,
+               clock: Callable[[], float] = time.time) -> None:
+    """Carry out each fault (which returns once it is over) when `published()` reaches its due count."""
+    earliest = 0
     for fault in faults:
-        while progress() < fault.at_share and not stopping.is_set():
-            time.sleep(0.1)
+        due = max(round(fault.at_share * pace.planned), earliest)
+        while published() < due and not stopping.is_set():
+            sleep(POLL_SECONDS)
         if stopping.is_set():
             return
-        fault.started = time.time()
-        _carry_out(fault, services)
+        fault.started, fault.at_message = clock(), published()
+        carry_out(fault)
+        earliest = published() + pace.spacing
 
 
-def _carry_out(fault: Fault, services: Services) -> None:
+def carry_out(fault: Fault, services: Services) -> None:
+    """Strike, bring back, and measure how long until work resumed (the burst: send it)."""
     if fault.kind == "commands":
         services.send_commands()
         fault.back = time.time()
@@ -87,18 +104,20 @@ def _carry_out(fault: Fault, services: Services) -> None:
         fault.resumed_after = _until(lambda: _consuming_since(worker, fault.back or 0.0), fault.back)
         return
     fault.back = run_command(services.restart_broker if fault.kind == "broker" else services.restart_database)
-    moment = datetime.fromtimestamp(fault.back, UTC)
-    fault.resumed_after = _until(lambda: _timestamp(first_decision_after(services.engine, moment)), fault.back)
+    back = fault.back
+    fault.resumed_after = _until(lambda: work_resumed(services.engine, back), back)
+
+
+def work_resumed(engine: Engine, since: float) -> float | None:
+    """When (time.time()) the first decision after `since` was stored; None if none was yet."""
+    moment = first_decision_after(engine, datetime.fromtimestamp(since, UTC))
+    return None if moment is None else moment.timestamp()
 
 
 def _consuming_since(worker: Worker, moment: float) -> float | None:
     """When the worker logged `worker.consuming` on the declarations queue after `moment`."""
     times = [t.timestamp() for t in worker.logged("worker.consuming", topology.DECLARATIONS) if t.timestamp() > moment]
     return min(times) if times else None
-
-
-def _timestamp(moment: datetime | None) -> float | None:
-    return None if moment is None else moment.timestamp()
 
 
 def _until(happened: Callable[[], float | None], since: float) -> float | None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from assigner.domain.model import Unit
-from assigner.storage.tables import AssignmentRow, DeclarationRow, HoldRow, OutboxRow
+from assigner.storage.tables import (
+    AssignmentRow,
+    CommandRow,
+    DeclarationRow,
+    HoldRow,
+    OutboxRow,
+)
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,12 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Record:
-    """The declarations, assignments and outbox events of a run's database."""
+    """The declarations, assignments, outbox events and commands of a run's database."""
 
     declarations: dict[str, Stored]
     assignments: list[Assignment]
     outbox: dict[str, dict[str, Any]]  # event_id -> {"body", "routing_key"}
+    commands: set[str] = field(default_factory=set)  # the command_id of each command stored
 
 
 def read_record(engine: Engine) -> Record:
@@ -63,7 +70,8 @@ def read_record(engine: Engine) -> Record:
             for event_id, body, routing_key in connection.execute(
                 select(OutboxRow.event_id, OutboxRow.body, OutboxRow.routing_key))
         }
-    return Record(declarations, assignments, outbox)
+        commands = set(connection.execute(select(CommandRow.command_id)).scalars())
+    return Record(declarations, assignments, outbox, commands)
 
 
 def stored_counts(engine: Engine) -> tuple[int, int]:

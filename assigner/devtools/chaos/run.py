@@ -16,13 +16,23 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
-from assigner.devtools.chaos.supervisors import Sent, send_burst
 from assigner.devtools.chaos.downstream import Downstream, downstream_queue
-from assigner.devtools.chaos.faults import Fault, Services, run_faults, schedule
-from assigner.devtools.chaos.letters import read_dead_letters
+from assigner.devtools.chaos.faults import (
+    RESUME_TIMEOUT_SECONDS,
+    Fault,
+    Pace,
+    Services,
+    carry_out,
+    run_faults,
+    schedule,
+    work_resumed,
+)
+from assigner.devtools.chaos.letters import DEAD_LETTER_QUEUES, read_dead_letters
 from assigner.devtools.chaos.plan import BOUND_OFFICES, Plan, make_plan
 from assigner.devtools.chaos.record import read_record, stored_counts
 from assigner.devtools.chaos.setup import World, chaos_world, prepare_database
+from assigner.devtools.chaos.stream import Stream, Tail
+from assigner.devtools.chaos.supervisors import Sent, send_burst
 from assigner.devtools.chaos.upstream import Upstream
 from assigner.services.audit import verify_audit
 from assigner.settings import Settings
@@ -32,13 +42,15 @@ RESTART_RABBITMQ = ("rabbitmqctl -q shutdown && rabbitmq-server -detached && "
 RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
 START_TIMEOUT_SECONDS = 90.0
 QUIET_SECONDS = 3.0  # the drain is over once nothing changed for this long with everything in
+PART_SECONDS = 2.0  # past the planned stream, it goes on in parts of this many seconds at the offered rate
+SPACING_SECONDS = 1.0  # at least this much of the stream flows between the end of a fault and the next one
 
 
 @dataclass(frozen=True)
 class Options:
     """What a chaos run does; the defaults are `assigner chaos`'s."""
 
-    count: int = 50_000
+    count: int = 50_000  # valid declarations planned: the stream goes on while the faults need work
     rate: float = 500.0
     workers: int = 4
     kills: int = 3
@@ -84,7 +96,7 @@ def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
 def _run(options: Options, world: World, folder: Path, say: Callable[[str], None]) -> Report:
     runtime = prepare_database(world)
     settings = Settings(broker_url=world.broker_url, database_url=world.database_url, queue_type=options.queue_type)
-    plan = make_plan(options.count, options.seed)
+    planned = make_plan(options.count, options.seed)
     stopping = threading.Event()
     downstream = _downstream(settings, stopping)
     env = worker_env(world.database_url, world.broker_url, folder / "home", options.queue_type)
@@ -93,20 +105,34 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     supervisor = Settings(broker_url=world.supervisor_url, database_url=world.database_url)
     faults = schedule(options.kills, options.broker_restarts, options.database_restarts, options.workers)
     services = Services(workers, options.restart_rabbitmq, options.restart_postgresql, runtime.engine,
-                        lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, plan)))
-    upstream = Upstream(settings, plan.messages, options.rate, stopping)
+                        lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, planned)))
+    tail = Tail(lambda since: work_resumed(runtime.engine, since))
+    stream = Stream(planned, options.seed, max(100, round(options.rate * PART_SECONDS)), tail.goes_on)
+    upstream = Upstream(settings, planned.messages, options.rate, stopping, stream.more)
+    pace = Pace(len(planned.messages), round(options.rate * SPACING_SECONDS))
     started = time.time()
     try:
         _start(workers, say)
-        say(f"publishing {len(plan.messages):,} messages at {options.rate:,.0f}/s to {options.workers} workers")
+        say(f"publishing {len(planned.messages):,} messages at {options.rate:,.0f}/s to {options.workers} workers, "
+            "and more until the faults are over and work was seen after them")
         upstream.start()
-        fault_thread = threading.Thread(target=run_faults, name="chaos-faults", daemon=True, args=(
-            faults, services, lambda: upstream.published.confirmed / len(plan.messages), stopping))
+
+        def strike() -> None:
+            try:
+                run_faults(faults, lambda fault: carry_out(fault, services), lambda: upstream.published.confirmed,
+                           pace, stopping)
+            finally:  # a fault that could not be carried out ends them too: the checks say which
+                tail.faults_over()
+
+        fault_thread = threading.Thread(target=strike, name="chaos-faults", daemon=True)
         fault_thread.start()
         _wait_for(lambda: upstream.published.done.is_set() and not fault_thread.is_alive(),
-                  len(plan.messages) / options.rate + options.drain_timeout, "the stream and its faults")
+                  len(planned.messages) / options.rate + options.drain_timeout
+                  + RESUME_TIMEOUT_SECONDS * (len(faults) + 1), "the stream and its faults")
         published_at = time.time()
-        say("published; draining")
+        plan = stream.whole()
+        say(f"published {len(plan.messages):,} messages ({len(plan.messages) - len(planned.messages):,} past the "
+            "planned stream, while the faults went on); draining")
         drained = _drain(settings, runtime.engine, downstream, sent, plan, options.drain_timeout)
         drained_at = time.time()
     finally:
@@ -122,6 +148,7 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     report = Report(faults=faults)
     report.verdicts = [
         *verdict.stored_and_decided(plan, record),
+        verdict.nothing_else_stored(plan, record, sent),
         *verdict.rotation(record),
         *verdict.events(record, everything, by_office),
         verdict.dead_letters(plan, letters, faults),
@@ -130,11 +157,15 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
                         f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}")),
         verdict.Verdict("recovered from every fault", all(f.resumed_after is not None for f in faults if f.kind != "commands"),
                         "; ".join(f"{f.name}: {_seconds(f.resumed_after)}" for f in faults if f.kind != "commands")),
+        verdict.Verdict("work after the last fault", tail.resumed_after is not None,
+                        f"the stream went on until a decision was stored after the faults were over: "
+                        f"{_seconds(tail.resumed_after)} after"),
         verdict.Verdict("drained", drained, "every message processed, every event received" if drained else
                         f"not drained within {options.drain_timeout:.0f} s"),
         verdict.Verdict("workers stopped cleanly", all(code == 0 for code in exits), f"exit codes {exits}"),
     ]
-    report.figures = _figures(options, plan, upstream, everything, letters, started, published_at, drained_at)
+    report.figures = _figures(options, planned, plan, upstream, everything, letters, started, published_at,
+                              drained_at)
     return report
 
 
@@ -190,12 +221,14 @@ class Drain:
     declarations: int = 0
     events_stored: int = 0
     events_received: int = 0
-    dead_letters: int = 0
+    dead_letters: tuple[int, ...] = (0, 0)  # in each of DEAD_LETTER_QUEUES
     unanswered: int = 1
 
     def done(self, plan: Plan) -> bool:
         """Everything in: nothing ready, every declaration stored, poison dead-lettered, events received."""
-        return (not self.ready and self.declarations >= len(plan.expected) and self.dead_letters >= len(plan.poison)
+        expected = plan.dead_letters_expected()
+        lettered = all(count >= expected[queue] for queue, count in zip(DEAD_LETTER_QUEUES, self.dead_letters))
+        return (not self.ready and self.declarations >= len(plan.expected) and lettered
                 and self.events_received >= self.events_stored and not self.unanswered)
 
 
@@ -203,8 +236,8 @@ def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstre
     try:
         with connect(settings) as connection:
             connection.ensure_connection(max_retries=1)
-            ready = topology.depth(connection, topology.DECLARATIONS)
-            letters = topology.depth(connection, topology.DECLARATIONS_DLQ)
+            ready = topology.depth(connection, topology.DECLARATIONS) + topology.depth(connection, topology.COMMANDS)
+            letters = tuple(topology.depth(connection, queue) for queue in DEAD_LETTER_QUEUES)
         declarations, stored = stored_counts(engine)
     except Exception:  # a server still coming back: not drained yet
         return Drain()
@@ -222,17 +255,19 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def _figures(options: Options, plan: Plan, upstream: Upstream, everything: list[dict[str, Any]],
+def _figures(options: Options, planned: Plan, plan: Plan, upstream: Upstream, everything: list[dict[str, Any]],
              letters: list[verdict.Letter], started: float, published_at: float, drained_at: float) -> dict[str, Any]:
     kinds = [m.kind for m in plan.messages]
     return {
         "queue type": options.queue_type,
         "workers": options.workers,
         "messages published": len(plan.messages),
+        "of them past the planned stream, while the faults went on": len(plan.messages) - len(planned.messages),
         "valid declarations": len(plan.expected),
         "amendments": kinds.count("amendment"),
         "re-sent by the plan": kinds.count("resend"),
         "poison": len(plan.poison),
+        "kinds of poison": len(set(plan.poison.values())),
         "sent again by the upstream after a fault": upstream.published.sent_again,
         "offered rate (/s)": options.rate,
         "publishing (s)": round(published_at - started, 1),

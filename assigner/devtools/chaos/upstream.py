@@ -1,15 +1,18 @@
-"""The upstream system: publishes the plan at a steady offered rate with publisher confirms, and, as a
-real upstream must, publishes again whatever the broker did not confirm (after a reconnect if need be)."""
+"""The upstream system: publishes the stream at a steady offered rate with publisher confirms, and, as a
+real upstream must, publishes again whatever the broker did not confirm (after a reconnect if need be).
+It also sends the poison as a hostile publisher would: on either queue, with the properties it chooses."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kombu.exceptions import OperationalError
 
 from assigner.broker import topology
+from assigner.broker.command_sender import broker_user
 from assigner.broker.connection import connect
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher
 from assigner.devtools.chaos.plan import Planned
@@ -31,15 +34,19 @@ class Published:
 
 
 class Upstream(threading.Thread):
-    """Publishes `messages` to assigner.declarations at `rate` a second, in order, until all are confirmed."""
+    """Publishes `messages`, then those `more()` gives while it gives any, at `rate` a second, in order, until
+    all are confirmed."""
 
-    def __init__(self, settings: Settings, messages: list[Planned], rate: float, stopping: threading.Event) -> None:
+    def __init__(self, settings: Settings, messages: list[Planned], rate: float, stopping: threading.Event,
+                 more: Callable[[], list[Planned]] = list) -> None:
         super().__init__(name="chaos-upstream", daemon=True)
         self.settings = settings
-        self.messages = messages
+        self.messages = list(messages)  # its own: it grows as the stream goes on
+        self.more = more
         self.rate = rate
         self.stopping = stopping
         self.published = Published()
+        self.user = broker_user(settings)
 
     def run(self) -> None:
         # The schedule's clock stops while the broker is away: afterwards the stream goes on at the offered
@@ -49,12 +56,17 @@ class Upstream(threading.Thread):
         sent = 0
         publisher: Publisher | None = None
         try:
-            while sent < len(self.messages) and not self.stopping.is_set():
+            while not self.stopping.is_set():
+                if sent == len(self.messages):
+                    more = self.more()
+                    if not more:
+                        break
+                    self.messages.extend(more)
                 due = min(len(self.messages), int((time.monotonic() - started) * self.rate) + 1, sent + MAX_CHUNK)
                 if due <= sent:
                     time.sleep(TICK_SECONDS)
                     continue
-                chunk = [_outgoing(planned) for planned in self.messages[sent:due]]
+                chunk = [_outgoing(planned, self.user) for planned in self.messages[sent:due]]
                 began = time.monotonic()
                 publisher = self._publish(publisher, chunk)
                 stalled = time.monotonic() - began - STALL_SECONDS
@@ -76,8 +88,10 @@ class Upstream(threading.Thread):
                 self.published.confirmed += len(chunk)
                 return publisher
             except NotConfirmed as refused:
-                chunk = [chunk[index] for index in refused.unconfirmed] or chunk
-                self.published.sent_again += len(chunk)
+                again = [chunk[index] for index in refused.unconfirmed] or chunk
+                self.published.confirmed += len(chunk) - len(again)
+                self.published.sent_again += len(again)
+                chunk = again
             except (OperationalError, OSError):  # the broker is away: connect again soon
                 pass
             _close(publisher)
@@ -88,13 +102,34 @@ class Upstream(threading.Thread):
     def _connect(self) -> Publisher:
         connection = connect(self.settings)
         connection.ensure_connection(max_retries=1)
-        topology.queue(topology.DECLARATIONS, self.settings.queue_type)(connection.default_channel).declare()
-        return Publisher(connection)
+        for name in (topology.DECLARATIONS, topology.COMMANDS):
+            topology.queue(name, self.settings.queue_type)(connection.default_channel).declare()
+        return HostilePublisher(connection)
 
 
-def _outgoing(planned: Planned) -> Outgoing:
-    return Outgoing(planned.body, topology.DECLARATIONS, content_type=planned.content_type,
-                    properties={"message_id": planned.message_id})
+class HostilePublisher(Publisher):
+    """The contract's publisher, which also sends a content_encoding of the sender's choosing (a NUL in it)."""
+
+    def _send(self, message: Outgoing) -> None:
+        if "content_encoding" not in message.properties:
+            super()._send(message)
+            return
+        properties = dict(message.properties)
+        encoding = properties.pop("content_encoding")
+        self.producer.publish(message.body, exchange=message.exchange, routing_key=message.routing_key,
+                              content_type=message.content_type, content_encoding=encoding, delivery_mode=2,
+                              headers=message.headers or None, retry=False, **properties)
+
+
+def _outgoing(planned: Planned, user: str | None) -> Outgoing:
+    """The message as sent: to its queue, with its message_id; user_id, headers and encoding as planned."""
+    properties = {"message_id": planned.message_id}
+    if planned.as_sender and user:
+        properties["user_id"] = user  # RabbitMQ refuses a user_id other than the connection's
+    if planned.content_encoding is not None:
+        properties["content_encoding"] = planned.content_encoding
+    return Outgoing(planned.body, planned.queue, content_type=planned.content_type, headers=dict(planned.headers),
+                    properties=properties)
 
 
 def _close(publisher: Publisher | None) -> None:

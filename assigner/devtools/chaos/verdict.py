@@ -1,5 +1,6 @@
 """The checks of a chaos run: nothing lost, nothing doubled, the rotation fair, every poison dead-lettered
-once with its reason, every event stored and received, the audit trail whole, every fault recovered."""
+once with its reason on its own dead-letter queue and nothing of it stored, every event stored and received,
+the audit trail whole, every fault recovered."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from assigner.devtools.chaos.supervisors import ABSENT, RETURNING, Sent, units_with_absences
+from assigner.broker import topology
 from assigner.devtools.chaos.faults import Fault
+from assigner.devtools.chaos.hostile import FORGED_REASON
 from assigner.devtools.chaos.plan import Plan
 from assigner.devtools.chaos.record import Record
+from assigner.devtools.chaos.supervisors import (
+    ABSENT,
+    RETURNING,
+    Sent,
+    units_with_absences,
+)
 from assigner.domain.model import Unit
 
 AUTOMATIC = ("auto", "group")
@@ -34,6 +42,7 @@ class Letter:
     message_id: str | None
     reason: str | None
     dead_lettered_at: float | None = None  # time.time() of its publish (its x-assigner-dead-lettered-at header)
+    queue: str = topology.DECLARATIONS_DLQ  # the dead-letter queue it was read from
 
 
 def stored_and_decided(plan: Plan, record: Record) -> list[Verdict]:
@@ -56,6 +65,16 @@ def stored_and_decided(plan: Plan, record: Record) -> list[Verdict]:
                 f"{len(wrong):,} not assigned/held/recorded as their channel and unit say, {len(held_why):,} held "
                 "without the reason unknown_department" + _examples(wrong + held_why)),
     ]
+
+
+def nothing_else_stored(plan: Plan, record: Record, sent: list[Sent]) -> Verdict:
+    """No declaration stored but the valid ones, no command but the supervisors': poison left nothing."""
+    declarations = [key for key in record.declarations if key not in plan.expected]
+    sent_ids = {command.command_id for command in sent}
+    commands = [command_id for command_id in record.commands if command_id not in sent_ids]
+    return Verdict("no poison stored", not declarations and not commands,
+                   f"{len(declarations):,} declarations and {len(commands):,} commands stored that were not valid ones "
+                   "sent" + _examples([repr(item) for item in declarations + commands]))
 
 
 def rotation(record: Record) -> list[Verdict]:
@@ -107,23 +126,31 @@ def events(record: Record, received: list[dict[str, Any]], by_office: dict[str, 
 
 
 def dead_letters(plan: Plan, letters: list[Letter], faults: list[Fault]) -> Verdict:
-    """Every poison message in the dead-letter queue with its reason; nothing else there; a second copy only
+    """Every poison message in its dead-letter queue with its reason; nothing else there; a second copy only
     of a letter in flight when a worker was killed or the broker went down (its confirm lost with it)."""
     copies: dict[str | None, list[Letter]] = defaultdict(list)
     for letter in letters:
         copies[letter.message_id].append(letter)
     missing = [message_id for message_id in plan.poison if message_id not in copies]
+    elsewhere = [f"{message_id} on {letter.queue}" for message_id, found in copies.items() for letter in found
+                 if message_id in plan.poison and letter.queue != _dead_letter_queue(plan, message_id)]
     again = {message_id: found for message_id, found in copies.items() if len(found) > 1}
     unexplained_twice = [str(message_id) for message_id, found in again.items() if not _in_flight(found, faults)]
     stray = [str(message_id) for message_id in copies if message_id not in plan.poison]
-    without_reason = [str(letter.message_id) for letter in letters if not letter.reason]
+    without_reason = [str(letter.message_id) for letter in letters if letter.reason in (None, "", FORGED_REASON)]
     kinds = len(set(plan.poison.values()))
     extra = sum(len(found) - 1 for found in again.values())
-    return Verdict("poison dead-lettered once", not (missing or unexplained_twice or stray or without_reason),
+    failed = missing + elsewhere + unexplained_twice + stray + without_reason
+    return Verdict("poison dead-lettered once", not failed,
                    f"{len(plan.poison) - len(missing):,} of {len(plan.poison):,} ({kinds} kinds) with their reason, "
-                   f"{len(stray)} valid ones; {extra} second copies, {extra - len(unexplained_twice)} of them of a "
-                   "letter in flight when a fault struck (at least once, same message_id)"
-                   + _examples(missing + unexplained_twice + stray + without_reason))
+                   f"{len(elsewhere)} on the wrong dead-letter queue, {len(stray)} valid ones; {extra} second "
+                   f"copies, {extra - len(unexplained_twice)} of them of a letter in flight when a fault struck "
+                   "(at least once, same message_id)" + _examples(missing + elsewhere + unexplained_twice + stray
+                                                                   + without_reason))
+
+
+def _dead_letter_queue(plan: Plan, message_id: str) -> str:
+    return plan.dead_letter_queues.get(message_id, topology.DECLARATIONS_DLQ)
 
 
 def _in_flight(found: list[Letter], faults: list[Fault]) -> bool:

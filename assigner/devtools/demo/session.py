@@ -65,9 +65,11 @@ def claim_home(home: Path) -> IO[str]:
 
 
 def demo_settings(home: Path) -> Settings:
-    """Everything in `home`: an SQLite database and the embedded broker, whatever the environment says."""
+    """Everything in `home`: an SQLite database and the embedded broker, whatever the environment says; the
+    console (`--console`) serves plain HTTP on 127.0.0.1, so its cookies cannot be Secure."""
     return Settings(
-        home=home, database_url=f"sqlite:///{home / 'assigner.db'}", broker_url=None, events_queue=EVENTS_QUEUE
+        home=home, database_url=f"sqlite:///{home / 'assigner.db'}", broker_url=None, events_queue=EVENTS_QUEUE,
+        console_host="127.0.0.1", console_insecure_cookies=True,
     )
 
 

@@ -1,0 +1,144 @@
+"""The console's way in and out: the sign-in form and its throttle, the one-time link, signing out, and the
+session of each request (ended when idle, expired, or no longer on a roster)."""
+
+from __future__ import annotations
+
+import hmac
+import math
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from assigner.console.sessions import COOKIE, FORM_TOKEN_SECONDS, Session
+from assigner.console.sign_in import REFUSED, SignInRefused, sign_in as check_sign_in
+from assigner.console.throttle import Throttle
+from assigner.console.web import render, runtime_of, sessions_of
+from assigner.domain.model import Unit
+from assigner.services.supervision import supervised_units
+
+log = structlog.get_logger("assigner.console")
+SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
+LONGEST_ID = 200  # an officer id longer than this is cut (no roster has one): the throttle's keys stay small
+
+
+async def sign_in_form(request: Request) -> Response:
+    """The sign-in form, with a CSRF token of its own (there is no session yet)."""
+    return _form(request)
+
+
+def _form(request: Request, refused: str | None = None, status: int = 200,
+          headers: dict[str, str] | None = None) -> Response:
+    token, cookie = sessions_of(request).form_token()
+    response = render(request, "sign_in.html", None, csrf=token, refused=refused,
+                      embedded=runtime_of(request).settings.broker_url is None)
+    _set_cookie(request, response, SIGN_IN_CSRF, cookie, FORM_TOKEN_SECONDS)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    """Check the officer id and secret, unless too many sign-ins failed lately for that account or this client
+    (429, Retry-After); on success, a session cookie and the units page; on any failure, one same answer."""
+    form = await request.form()
+    if not sessions_of(request).form_token_matches(request.cookies.get(SIGN_IN_CSRF), str(form.get("csrf", ""))):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+    runtime = runtime_of(request)
+    officer_id = str(form.get("officer_id", "")).strip()[:LONGEST_ID]
+    client = request.client.host if request.client else "unknown"
+    account_key, client_key = f"account:{officer_id.casefold()}", f"client:{client}"
+    throttle: Throttle = request.app.state.throttle
+    now = runtime.clock()
+    wait = math.ceil(throttle.admit((account_key, client_key), now))
+    if wait:
+        log.warning("console.sign_in_throttled", officer_id=officer_id, client=client, retry_after=wait)
+        return _form(request, f"too many failed sign-ins: try again in {_duration(wait)}", 429,
+                     {"Retry-After": str(wait)})
+    try:
+        units, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
+    except SignInRefused as refused:
+        log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
+        return _form(request, REFUSED, 401)
+    throttle.succeeded(account_key, client_key, now)
+    log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
+    response = _open_session(request, officer_id, units, broker_url)
+    response.delete_cookie(SIGN_IN_CSRF)
+    return response
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+
+
+async def welcome(request: Request) -> Response:
+    """A one-time link (the demo's): signs its officer in, once; any other token is unknown."""
+    officer_id = request.app.state.welcome.pop(request.path_params["token"], None)
+    if officer_id is None:
+        raise HTTPException(404, "this link is unknown or was used already: sign in")
+    units = await run_in_threadpool(supervised_units, runtime_of(request).unit_of_work(), officer_id)
+    log.info("console.signed_in", officer_id=officer_id, by="one-time link", units=[str(u) for u in units])
+    return _open_session(request, officer_id, units, None)
+
+
+def _open_session(request: Request, officer_id: str, units: list[Unit], broker_url: str | None) -> Response:
+    """Keep the session, give its cookie, and go to the units page."""
+    runtime = runtime_of(request)
+    now = runtime.clock()
+    minutes = runtime.settings.console_session_minutes
+    cookie = sessions_of(request).open(Session(officer_id, units, broker_url, now + timedelta(minutes=minutes),
+                                               last_seen=now, roster_checked_at=now))
+    response = RedirectResponse("/", status_code=303)
+    _set_cookie(request, response, COOKIE, cookie, minutes * 60)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """A cookie no script reads and no other site sends; Secure unless console_insecure_cookies is set."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=request.app.state.secure_cookies)
+
+
+async def sign_out(request: Request) -> Response:
+    """End the session (its form carries the CSRF token too)."""
+    session = await current_session(request)
+    await check_csrf(request, session)
+    sessions_of(request).close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+async def current_session(request: Request, part: bool = False) -> Session:
+    """The signed-in supervisor, their units read again from the roster if the last reading is a minute old;
+    otherwise a redirect to the sign-in page (nothing is shown to anyone else). For a `part` of a page,
+    fetched by the page itself, 401 instead, so the page keeps what it shows; nor does it count as activity."""
+    runtime = runtime_of(request)
+    cookie = request.cookies.get(COOKIE)
+    now = runtime.clock()
+    session = sessions_of(request).find(cookie, now, active=not part)
+    if session is not None and session.roster_check_due(now):
+        session.units = await run_in_threadpool(supervised_units, runtime.unit_of_work(), session.officer_id)
+        session.roster_checked_at = now
+        if not session.units:
+            log.warning("console.session_ended", officer_id=session.officer_id, reason="supervises no unit now")
+            sessions_of(request).close(cookie)
+            session = None
+    if session is None:
+        if part:
+            raise HTTPException(401, "signed out")
+        raise HTTPException(303, headers={"Location": "/sign-in"})
+    return session
+
+
+async def check_csrf(request: Request, session: Session) -> Any:
+    """The posted form, if it carries the session's CSRF token; 403 otherwise."""
+    form = await request.form()
+    if not hmac.compare_digest(session.csrf, str(form.get("csrf", ""))):
+        log.warning("console.csrf_refused", officer_id=session.officer_id, path=request.url.path)
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+    return form

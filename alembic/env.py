@@ -1,8 +1,8 @@
 """Alembic environment: the target is assigner's metadata, the database its settings' one."""
 
-from alembic import context
 from sqlalchemy import Connection
 
+from alembic import context
 from assigner.settings import Settings
 from assigner.storage.engine import make_engine
 from assigner.storage.tables import Base

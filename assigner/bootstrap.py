@@ -77,8 +77,10 @@ class Runtime:
         """Raise DatabaseNotReady if the settings' database is a file of the home that does not exist."""
         missing = self.settings.missing_database()
         if missing is not None:
-            raise DatabaseNotReady(f"no database at {missing}: run `assigner db upgrade` first, or check "
-                                   "ASSIGNER_HOME (or set ASSIGNER_DATABASE_URL)")
+            raise DatabaseNotReady(
+                f"no database at {missing}: run `assigner db upgrade` first, or check "
+                "ASSIGNER_HOME (or set ASSIGNER_DATABASE_URL)"
+            )
 
     @cached_property
     def _session_factory(self) -> sessionmaker[Session]:

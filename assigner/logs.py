@@ -70,6 +70,11 @@ def log_move(move: Move, command_id: str | None) -> None:
     """One log line for a declaration a command moved, with the declaration number and unit."""
     holding = move.holding
     structlog.get_logger("assigner").info(
-        "declaration.moved", declaration_number=holding.declaration_number, unit=str(holding.unit),
-        officer_id=move.officer_id, previous_officer_id=move.previous_officer_id, mode=move.mode.value,
-        command_id=command_id)
+        "declaration.moved",
+        declaration_number=holding.declaration_number,
+        unit=str(holding.unit),
+        officer_id=move.officer_id,
+        previous_officer_id=move.previous_officer_id,
+        mode=move.mode.value,
+        command_id=command_id,
+    )

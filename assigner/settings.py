@@ -126,8 +126,10 @@ class Settings(BaseSettings):
     @classmethod
     def _a_broker_url(cls, value: str | None) -> str | None:
         if value and value.partition("://")[0].lower() not in BROKER_SCHEMES:
-            raise ValueError(f"'{value.partition('://')[0]}://' is not a RabbitMQ URL: give "
-                             "amqp://user:password@host:5672/vhost, or leave it unset for the embedded broker")
+            raise ValueError(
+                f"'{value.partition('://')[0]}://' is not a RabbitMQ URL: give "
+                "amqp://user:password@host:5672/vhost, or leave it unset for the embedded broker"
+            )
         return value or None
 
     @field_validator("database_url")
@@ -137,8 +139,10 @@ class Settings(BaseSettings):
         if scheme in ("postgres", "postgresql+psycopg2", "postgresql+asyncpg"):
             raise ValueError(f"'{scheme}://' is not supported: write postgresql+psycopg:// (psycopg 3)")
         if value and scheme.partition("+")[0] not in ("postgresql", "sqlite"):
-            raise ValueError(f"'{scheme}://' is not supported: assigner runs on PostgreSQL "
-                             "(postgresql+psycopg://user@host/db) or SQLite (sqlite:///path/assigner.db)")
+            raise ValueError(
+                f"'{scheme}://' is not supported: assigner runs on PostgreSQL "
+                "(postgresql+psycopg://user@host/db) or SQLite (sqlite:///path/assigner.db)"
+            )
         return value or None
 
     @model_validator(mode="after")
@@ -173,7 +177,8 @@ class Settings(BaseSettings):
         return HoursSettings.model_validate({**self.working_hours.model_dump(), **overrides})
 
     def supervisor_keys(self) -> dict[str, str]:
-        """The supervisors' command keys: the keys file (default ASSIGNER_HOME/command-keys.toml), then ASSIGNER_COMMAND_KEYS."""
+        """The supervisors' command keys: the keys file (default ASSIGNER_HOME/command-keys.toml), then
+        ASSIGNER_COMMAND_KEYS."""
         file = self.command_keys_file or self.home / "command-keys.toml"
         return load_keys(file, {officer: key.get_secret_value() for officer, key in self.command_keys.items()})
 
@@ -189,8 +194,10 @@ def describe_settings_error(error: Exception) -> str:
     if not callable(errors):  # pydantic-settings' SettingsError: an ASSIGNER_* value it could not decode
         found = re.search(r'field "(\w+)"', str(error))
         name = f"ASSIGNER_{found.group(1).upper()}" if found else "a setting"
-        return (f"{name} is not valid JSON: a list or table setting is written as JSON, "
-                "e.g. ASSIGNER_AUTO_CHANNELS='[\"yellow\"]' or ASSIGNER_COMMAND_KEYS='{\"sup.a\": \"KEY\"}'")
+        return (
+            f"{name} is not valid JSON: a list or table setting is written as JSON, "
+            'e.g. ASSIGNER_AUTO_CHANNELS=\'["yellow"]\' or ASSIGNER_COMMAND_KEYS=\'{"sup.a": "KEY"}\''
+        )
     return describe_error(error, _setting_problem, nowhere="settings")
 
 

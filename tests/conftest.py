@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 import structlog
+from environment import POSTGRES_ADMIN_URL, service_missing
 
 from assigner.storage import migrate
 from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
-from environment import POSTGRES_ADMIN_URL, service_missing
+
 
 @pytest.fixture(autouse=True)
 def structlog_as_it_was() -> Iterator[None]:

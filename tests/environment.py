@@ -10,9 +10,7 @@ from sqlalchemy import create_engine, text
 from assigner.storage.tables import Base
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ASSIGNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("ASSIGNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def service_missing(what: str, error: Exception) -> None:

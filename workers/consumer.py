@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import structlog
 from kombu.connection import Connection
 from kombu.exceptions import OperationalError
-from kombu.messaging import Consumer
 from kombu.message import Message
+from kombu.messaging import Consumer
 
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
@@ -86,8 +86,9 @@ class QueueConsumer:
         self.handler = make_handler(runtime, self._wait, stopping.is_set)
         probe = connect(settings)
         broker_errors = (OSError, *probe.connection_errors, *probe.channel_errors)
-        self.failures = FailurePolicy(queue, self.handler, settings.message_max_failures, broker_errors,
-                                      is_embedded(settings), runtime.clock)
+        self.failures = FailurePolicy(
+            queue, self.handler, settings.message_max_failures, broker_errors, is_embedded(settings), runtime.clock
+        )
         self._buffer: list[Message] = []
         self._buffered_bytes = 0
         self._consuming: Connection | None = None
@@ -102,8 +103,12 @@ class QueueConsumer:
 
     def run(self) -> None:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
-        log.info("worker.started", queue=self.queue_name, broker=display_url(self.runtime.settings),
-                 batch_size=self.batching.size)
+        log.info(
+            "worker.started",
+            queue=self.queue_name,
+            broker=display_url(self.runtime.settings),
+            batch_size=self.batching.size,
+        )
         self._sign_of_life(starting=True)
         backoff = FIRST_BACKOFF_SECONDS
         unreachable_since: float | None = None
@@ -136,8 +141,12 @@ class QueueConsumer:
         """Log that the broker is unreachable: at first, then every STILL_AWAY_EVERY_SECONDS; returns since when."""
         now = time.monotonic()
         if since is None or now - self._last_unreachable_log >= STILL_AWAY_EVERY_SECONDS:
-            log.warning("worker.broker_unreachable", queue=self.queue_name, error=error,
-                        seconds=0 if since is None else round(now - since))
+            log.warning(
+                "worker.broker_unreachable",
+                queue=self.queue_name,
+                error=error,
+                seconds=0 if since is None else round(now - since),
+            )
             self._last_unreachable_log = now
         return now if since is None else since
 
@@ -207,8 +216,9 @@ class QueueConsumer:
         """Record that this consumer is alive (or stopped), and how many messages it processed since it last said so."""
         runtime = self.runtime
         try:
-            record_beat(runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported,
-                        starting, stopped)
+            record_beat(
+                runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported, starting, stopped
+            )
         except Exception as error:  # the beat is only a sign: the batches wait out an outage and say so
             if not waits_out(error):
                 log.error("worker.beat_failed", error=first_line(error))
@@ -243,7 +253,7 @@ def _drain(connection: Connection, timeout: float) -> bool:
     """Deliver one message to the consumer's callback; False when none came within `timeout`."""
     try:
         connection.drain_events(timeout=max(timeout, 0.001))
-    except socket.timeout:
+    except TimeoutError:
         return False
     return True
 
@@ -253,4 +263,3 @@ def _quietly(action: Callable[[], Any]) -> None:
         action()
     except Exception:  # a dead connection is found, and handled, by the consuming loop
         pass
-

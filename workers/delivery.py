@@ -62,8 +62,13 @@ class Refused:
             kept = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
             content_type = "application/octet-stream"
         headers.update({topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()})
-        return Outgoing(self.body, topology.dead_letter_queue(self.letter.queue), content_type=content_type,
-                        headers=headers, properties=kept)
+        return Outgoing(
+            self.body,
+            topology.dead_letter_queue(self.letter.queue),
+            content_type=content_type,
+            headers=headers,
+            properties=kept,
+        )
 
 
 # The exchanges a command may come through: the default one (existing senders) and the commands' own.

@@ -46,8 +46,15 @@ class Handler(Protocol):
 class FailurePolicy:
     """Runs a queue's batches through its handler, containing every failure that is not an outage."""
 
-    def __init__(self, queue: str, handler: Handler, max_failures: int, broker_errors: tuple[type[BaseException], ...],
-                 embedded: bool, clock: Clock) -> None:
+    def __init__(
+        self,
+        queue: str,
+        handler: Handler,
+        max_failures: int,
+        broker_errors: tuple[type[BaseException], ...],
+        embedded: bool,
+        clock: Clock,
+    ) -> None:
         self.queue = queue
         self.clock = clock
         self.handler = handler

@@ -21,17 +21,31 @@ log = structlog.get_logger("assigner.worker")
 REFRESH_SECONDS = 10.0
 disable_created_metrics()  # the *_created series say when the process started counting: noise here
 
-DECLARATIONS = Counter("assigner_declarations", "Declarations processed, by outcome and unit.",
-                       ["outcome", "customs_office", "department"])
+DECLARATIONS = Counter(
+    "assigner_declarations", "Declarations processed, by outcome and unit.", ["outcome", "customs_office", "department"]
+)
 COMMANDS = Counter("assigner_commands", "Supervisor commands processed, by outcome.", ["outcome"])
 DEAD_LETTERED = Counter("assigner_dead_letters", "Messages this worker dead-lettered, by queue.", ["queue"])
-BATCH_SIZE = Histogram("assigner_batch_size", "Messages per batch, by queue.", ["queue"],
-                       buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000))
-BATCH_SECONDS = Histogram("assigner_batch_seconds", "Time to handle a batch (transaction, confirms, acks), by queue.",
-                          ["queue"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-LAST_BATCH = Gauge("assigner_last_batch_timestamp_seconds", "When this worker last handled a batch, by queue.",
-                   ["queue"])
-LAG = Gauge("assigner_consumer_lag_messages", "Messages not yet processed in a consumed queue: ready, and unacknowledged where the management API tells.", ["queue"])
+BATCH_SIZE = Histogram(
+    "assigner_batch_size",
+    "Messages per batch, by queue.",
+    ["queue"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000),
+)
+BATCH_SECONDS = Histogram(
+    "assigner_batch_seconds",
+    "Time to handle a batch (transaction, confirms, acks), by queue.",
+    ["queue"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+LAST_BATCH = Gauge(
+    "assigner_last_batch_timestamp_seconds", "When this worker last handled a batch, by queue.", ["queue"]
+)
+LAG = Gauge(
+    "assigner_consumer_lag_messages",
+    "Messages not yet processed in a consumed queue: ready, and unacknowledged where the management API tells.",
+    ["queue"],
+)
 DEAD_LETTERS_WAITING = Gauge("assigner_dead_letters_waiting", "Messages in a dead-letter queue.", ["queue"])
 HELD = Gauge("assigner_held_declarations", "Declarations held now, by unit.", ["customs_office", "department"])
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")

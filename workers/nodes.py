@@ -34,8 +34,13 @@ def default_node_name() -> str:
 def node_queue(name: str) -> Queue:
     """The queue a running worker named `name` holds: exclusive, dropped with its connection, never holding a
     message (whoever may publish to the default exchange could otherwise fill it)."""
-    return Queue(f"{NODE_QUEUE_PREFIX}{name}", exclusive=True, auto_delete=True, durable=False,
-                 queue_arguments={"x-max-length": 0})
+    return Queue(
+        f"{NODE_QUEUE_PREFIX}{name}",
+        exclusive=True,
+        auto_delete=True,
+        durable=False,
+        queue_arguments={"x-max-length": 0},
+    )
 
 
 def check_node_name(settings: Settings, name: str) -> None:
@@ -92,8 +97,10 @@ class NodeNameStep(bootsteps.StartStopStep):  # type: ignore[misc]
 
 
 def _taken(name: str) -> InvalidInput:
-    return InvalidInput(f"a worker named '{name}' is already running on this broker: give each worker its own "
-                        "--hostname (-n), or leave it out for assigner-PID@HOST")
+    return InvalidInput(
+        f"a worker named '{name}' is already running on this broker: give each worker its own "
+        "--hostname (-n), or leave it out for assigner-PID@HOST"
+    )
 
 
 def _close(connection: Connection, channel: Any) -> None:

@@ -39,7 +39,9 @@ class DatabaseUnavailable(Exception):
 class Outages:
     """Runs work through database outages; `probe` raises unless the database answers."""
 
-    def __init__(self, probe: Callable[[], None], wait: Callable[[float], None], is_stopping: Callable[[], bool]) -> None:
+    def __init__(
+        self, probe: Callable[[], None], wait: Callable[[float], None], is_stopping: Callable[[], bool]
+    ) -> None:
         self.probe = probe
         self.wait = wait
         self.is_stopping = is_stopping

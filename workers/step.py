@@ -11,10 +11,10 @@ from celery.signals import worker_shutting_down
 from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
-from workers.handlers.declarations import BatchHandler
-from workers.handlers.commands import CommandHandler
 from workers import metrics
 from workers.consumer import Batching, QueueConsumer
+from workers.handlers.commands import CommandHandler
+from workers.handlers.declarations import BatchHandler
 
 STOP_TIMEOUT_SECONDS = 120
 COMMAND_BATCH_SIZE = 20
@@ -42,11 +42,21 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
         runtime.ready()
         logs.configure(runtime.settings.log_format)
         settings = runtime.settings
-        declarations = QueueConsumer(runtime, self.stopping, topology.DECLARATIONS, BatchHandler,
-                                     Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes))
+        declarations = QueueConsumer(
+            runtime,
+            self.stopping,
+            topology.DECLARATIONS,
+            BatchHandler,
+            Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes),
+        )
         # Each command is its own transaction; a few are fetched at once.
-        commands = QueueConsumer(runtime, self.stopping, topology.COMMANDS, CommandHandler,
-                                 Batching(COMMAND_BATCH_SIZE, 0.0, settings.batch_max_bytes))
+        commands = QueueConsumer(
+            runtime,
+            self.stopping,
+            topology.COMMANDS,
+            CommandHandler,
+            Batching(COMMAND_BATCH_SIZE, 0.0, settings.batch_max_bytes),
+        )
         worker_shutting_down.connect(self._shutting_down, weak=False)
         if getattr(parent, "hub", None) is not None:
             parent.hub.call_repeatedly(WAKE_EVERY_SECONDS, _nothing)

@@ -29,7 +29,9 @@ def load_keys(file: Path | None, extra: Mapping[str, str]) -> dict[str, str]:
             raise InvalidInput(f"command keys file {file}: {error}") from error
         for officer_id, key in table.items():
             if not isinstance(key, str) or len(key) < 32:
-                raise InvalidInput(f"command keys file {file}: the key of '{officer_id}' must be a string of 32+ characters")
+                raise InvalidInput(
+                    f"command keys file {file}: the key of '{officer_id}' must be a string of 32+ characters"
+                )
             keys[officer_id] = key
     keys.update(extra)
     return keys

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -15,11 +14,11 @@ from kombu.entity import Queue
 from kombu.message import Message
 from kombu.messaging import Consumer
 
-from assigner.broker.command_keys import SIGNATURE_HEADER
-from assigner.domain.authentication import sign
 from assigner.broker import topology
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.broker.connection import connect, is_embedded, reach
 from assigner.broker.publishing import Outgoing, Publisher, json_body
+from assigner.domain.authentication import sign
 from assigner.domain.errors import InvalidInput
 from assigner.schemas.command import parse_command
 from assigner.schemas.declaration import InvalidMessage
@@ -33,12 +32,18 @@ def broker_user(settings: Settings) -> str | None:
     return str(Connection(settings.broker_url).userid or "") or None
 
 
-def command_payload(name: str, issued_by: str, now: datetime, command_id: str | None = None,
-                    reason: str | None = None, **fields: Any) -> dict[str, Any]:
+def command_payload(
+    name: str, issued_by: str, now: datetime, command_id: str | None = None, reason: str | None = None, **fields: Any
+) -> dict[str, Any]:
     """A command's body as the contract has it (a new UUID for its id unless given), issued now; InvalidInput
     says what is wrong with it."""
-    payload: dict[str, Any] = {"command_id": command_id or str(uuid.uuid4()), "command": name,
-                               "issued_by": issued_by, "issued_at": now.isoformat(), **fields}
+    payload: dict[str, Any] = {
+        "command_id": command_id or str(uuid.uuid4()),
+        "command": name,
+        "issued_by": issued_by,
+        "issued_at": now.isoformat(),
+        **fields,
+    }
     if reason is not None:
         payload["reason"] = reason
     try:
@@ -52,13 +57,16 @@ def command_message(settings: Settings, payload: dict[str, Any]) -> Outgoing:
     """The command's message: user_id = the connection's user (RabbitMQ), or signed with issued_by's key."""
     body = json_body(payload)
     if not is_embedded(settings):  # through the commands' own exchange: a supervisor needs no write on amq.default
-        return Outgoing(body, topology.COMMANDS, exchange=topology.COMMANDS_EXCHANGE,
-                        properties={"user_id": broker_user(settings)})
+        return Outgoing(
+            body, topology.COMMANDS, exchange=topology.COMMANDS_EXCHANGE, properties={"user_id": broker_user(settings)}
+        )
     issued_by = str(payload["issued_by"])
     key = settings.supervisor_keys().get(issued_by)
     if key is None:
-        raise InvalidInput(f"no command key for '{issued_by}': add it to the command keys file "
-                           "(assigner command key) or to ASSIGNER_COMMAND_KEYS")
+        raise InvalidInput(
+            f"no command key for '{issued_by}': add it to the command keys file "
+            "(assigner command key) or to ASSIGNER_COMMAND_KEYS"
+        )
     return Outgoing(body, topology.COMMANDS, headers={SIGNATURE_HEADER: sign(body, key)})
 
 
@@ -99,8 +107,14 @@ def _answer_queue(connection: Connection, settings: Settings) -> Queue:
     """A queue of this sender's own (`assigner.answers.<random>`), bound to command.accepted and
     command.rejected; on RabbitMQ exclusive, so the broker drops it with the connection."""
     name = f"{ANSWERS_PREFIX}{uuid.uuid4().hex}"
-    queue = Queue(name, topology.events_exchange(), routing_key="command.*", durable=False,
-                  exclusive=not is_embedded(settings), auto_delete=not is_embedded(settings))
+    queue = Queue(
+        name,
+        topology.events_exchange(),
+        routing_key="command.*",
+        durable=False,
+        exclusive=not is_embedded(settings),
+        auto_delete=not is_embedded(settings),
+    )
     bound = queue(connection.default_channel)
     if is_embedded(settings):
         bound.declare()
@@ -124,6 +138,6 @@ def _answer(connection: Connection, queue: Queue, command_id: str, wait: float) 
         while not found and time.monotonic() < deadline:
             try:
                 connection.drain_events(timeout=min(1.0, max(deadline - time.monotonic(), 0.01)))
-            except socket.timeout:
+            except TimeoutError:
                 continue
     return found[0] if found else None

@@ -14,7 +14,6 @@ from assigner.broker import amqp_properties, embedded
 from assigner.domain.errors import AssignerError, first_line
 from assigner.settings import Settings
 
-
 amqp_properties.install()  # before any connection reads a delivery
 
 
@@ -66,17 +65,22 @@ def reach(connection: Connection, settings: Settings) -> None:
     try:
         connection.ensure_connection(max_retries=1, interval_start=0, timeout=10)
     except AccessRefused as error:
-        raise BrokerRefused(f"broker {where}: the login was refused: check the user and password of "
-                            "ASSIGNER_BROKER_URL") from error
+        raise BrokerRefused(
+            f"broker {where}: the login was refused: check the user and password of ASSIGNER_BROKER_URL"
+        ) from error
     except NotAllowed as error:
         vhost = connection.virtual_host
-        raise BrokerRefused(f"broker {where}: vhost '{vhost}' does not exist or the user may not use it: create "
-                            f"it (rabbitmqctl add_vhost) and grant the user (rabbitmqctl set_permissions), or fix "
-                            "ASSIGNER_BROKER_URL") from error
+        raise BrokerRefused(
+            f"broker {where}: vhost '{vhost}' does not exist or the user may not use it: create "
+            f"it (rabbitmqctl add_vhost) and grant the user (rabbitmqctl set_permissions), or fix "
+            "ASSIGNER_BROKER_URL"
+        ) from error
     except (OperationalError, OSError) as error:
         cause = error.__cause__ or error.__context__ or error
         if isinstance(cause, socket.gaierror) or "Name or service not known" in str(error):
-            raise BrokerUnreachable(f"broker {where}: host '{connection.hostname}' is not known (a typo in "
-                                    "ASSIGNER_BROKER_URL?)") from error
-        raise BrokerUnreachable(f"broker {where} unreachable: {first_line(error)} (is RabbitMQ running? "
-                                "check ASSIGNER_BROKER_URL)") from error
+            raise BrokerUnreachable(
+                f"broker {where}: host '{connection.hostname}' is not known (a typo in ASSIGNER_BROKER_URL?)"
+            ) from error
+        raise BrokerUnreachable(
+            f"broker {where} unreachable: {first_line(error)} (is RabbitMQ running? check ASSIGNER_BROKER_URL)"
+        ) from error

@@ -12,8 +12,9 @@ from assigner.settings import Settings
 CHUNK = 500
 
 
-def publish_declarations(settings: Settings, bodies: Iterable[bytes],
-                         sent_so_far: Callable[[int], None] = lambda count: None) -> int:
+def publish_declarations(
+    settings: Settings, bodies: Iterable[bytes], sent_so_far: Callable[[int], None] = lambda count: None
+) -> int:
     """Publish message bodies to assigner.declarations in chunks, each confirmed by the broker before the
     next; `sent_so_far` hears each chunk's size. Returns how many were sent."""
     sent = 0

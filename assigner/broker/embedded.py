@@ -3,7 +3,8 @@
 Three changes to kombu's transport (5.7): a message file is written under a temporary name and
 renamed, so a consumer never reads half a file; names sort by wall-clock nanoseconds and a
 per-process sequence, so messages keep their publishing order (kombu's names sort by milliseconds,
-then a random uuid); and a consumer lists the folder once per run of messages, not once per message. A worker moves the files it fetches into its own in-flight folder, held under
+then a random uuid); and a consumer lists the folder once per run of messages, not once per message.
+A worker moves the files it fetches into its own in-flight folder, held under
 an exclusive lock while it lives; whatever a dead worker left there goes back to the queue
 (`restore_orphans`): the transport itself would lose a message fetched by a worker that then dies.
 """
@@ -17,8 +18,8 @@ import shutil
 import time
 import uuid
 from collections import deque
-from queue import Empty
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES, filesystem

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -186,7 +185,7 @@ class Publisher:
                 raise NotConfirmed(f"{len(late)} message(s) not confirmed in {self.confirm_timeout:.0f} s", late)
             try:
                 self.connection.drain_events(timeout=min(remaining, 1.0))
-            except socket.timeout:
+            except TimeoutError:
                 continue
 
     def _check_settled(self, tags: list[int], messages: Sequence[Outgoing]) -> None:
@@ -202,8 +201,11 @@ class Publisher:
         if returned:
             first = messages[returned[0]]
             why = next(back.why for back in came_back if back.is_of(first))
-            raise NotConfirmed(f"the broker returned {len(returned)} message(s) it could route to no queue, the first "
-                               f"sent to '{first.routing_key}' by exchange '{first.exchange}' ({why})", returned)
+            raise NotConfirmed(
+                f"the broker returned {len(returned)} message(s) it could route to no queue, the first "
+                f"sent to '{first.routing_key}' by exchange '{first.exchange}' ({why})",
+                returned,
+            )
 
     def keep_alive(self) -> None:
         """While idle: read what the broker sent (its heartbeats among it), and send a heartbeat when due."""
@@ -211,7 +213,7 @@ class Publisher:
             return  # the embedded transport has no connection to keep
         try:
             self.connection.drain_events(timeout=0.001)
-        except socket.timeout:
+        except TimeoutError:
             pass
         self.connection.heartbeat_check()
 

@@ -3,7 +3,8 @@
 A passive queue.declare (plain AMQP) tells only the ready messages, so a stalled worker holding a
 prefetch's worth of messages would look like an empty queue. RabbitMQ's management API tells the
 unacknowledged ones too: it is asked when it answers (ASSIGNER_BROKER_MANAGEMENT_URL, or port
-15672 of the broker's host with the broker's credentials); otherwise the unacknowledged count is reported as unknown. On the
+15672 of the broker's host with the broker's credentials); otherwise the unacknowledged count is reported
+as unknown. On the
 embedded broker, the unacknowledged messages are the files in the workers' in-flight folders.
 """
 
@@ -67,8 +68,10 @@ class ManagementApi:
 
     def queues_url(self, vhost: str) -> str:
         """The listing of a vhost's queues, with only the columns read."""
-        return (f"{self.base}/api/queues/{quote(vhost, safe='')}"
-                "?columns=name,messages_ready,messages_unacknowledged,consumers")
+        return (
+            f"{self.base}/api/queues/{quote(vhost, safe='')}"
+            "?columns=name,messages_ready,messages_unacknowledged,consumers"
+        )
 
 
 def management_api(settings: Settings) -> ManagementApi | None:
@@ -102,9 +105,13 @@ def management_stats(settings: Settings, names: Sequence[str]) -> dict[str, Queu
         return None
     wanted = set(names)
     return {
-        row["name"]: QueueStats(int(row.get("messages_ready") or 0), int(row.get("messages_unacknowledged") or 0),
-                                int(row.get("consumers") or 0))
-        for row in listing if isinstance(row, dict) and row.get("name") in wanted
+        row["name"]: QueueStats(
+            int(row.get("messages_ready") or 0),
+            int(row.get("messages_unacknowledged") or 0),
+            int(row.get("consumers") or 0),
+        )
+        for row in listing
+        if isinstance(row, dict) and row.get("name") in wanted
     }
 
 

@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress
-from assigner.cli.output import terminal
 
 from assigner import logs
 from assigner.bootstrap import Runtime
-from assigner.files.declaration_lines import Rejected, count_lines, read_declarations
+from assigner.cli.output import terminal
 from assigner.domain.model import Declaration
+from assigner.files.declaration_lines import Rejected, count_lines, read_declarations
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 
 SHOWN_REJECTIONS = 20
@@ -46,7 +46,8 @@ class Tally:
 
 def assign(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines file of declaration messages (docs/contract.md).")
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="JSON Lines file of declaration messages (docs/contract.md)."),
     ],
     batch_size: Annotated[int | None, typer.Option(min=1, help="Declarations per transaction.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log one line per outcome.")] = False,

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from assigner.cli.output import terminal
 
-from assigner.schemas import codes
 from assigner.bootstrap import Runtime
+from assigner.cli.output import terminal
 from assigner.domain.errors import InvalidInput
+from assigner.schemas import codes
 from assigner.services.audit import declaration_history, verify_audit
 
 app = typer.Typer(help="The audit trail: verify it, show a declaration's history.", no_args_is_help=True)
@@ -18,8 +18,12 @@ app = typer.Typer(help="The audit trail: verify it, show a declaration's history
 
 @app.command("verify")
 def verify(
-    since: Annotated[str | None, typer.Option(
-        help="A head printed by an earlier verify (and kept elsewhere): check only what was sealed after it.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="A head printed by an earlier verify (and kept elsewhere): check only what was sealed after it."
+        ),
+    ] = None,
 ) -> None:
     """Check the seals and hash chains, and re-derive every turn from the rotation rules: OK, or the first
     entry that fails."""
@@ -27,23 +31,32 @@ def verify(
     result = verify_audit(runtime.unit_of_work(), since)
     where = f" after head {since}" if since else ""
     if result.at_head:
-        typer.echo(f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}",
-                   err=True)
+        typer.echo(
+            f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}", err=True
+        )
         raise typer.Exit(1)
     if not result.ok:
-        typer.echo(f"FAILED at entry {result.failed_seq}{where}: {result.problem} "
-                   f"({result.entries:,} entries before it hold)", err=True)
+        typer.echo(
+            f"FAILED at entry {result.failed_seq}{where}: {result.problem} ({result.entries:,} entries before it hold)",
+            err=True,
+        )
         raise typer.Exit(1)
     if since:
-        typer.echo(f"OK: {result.entries:,} entries{where} chained to it (turns are re-derived by a full verify); "
-                   f"head {result.head}")
+        typer.echo(
+            f"OK: {result.entries:,} entries{where} chained to it (turns are re-derived by a full verify); "
+            f"head {result.head}"
+        )
         return
-    typer.echo(f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
-               f"head {result.head}")
+    typer.echo(
+        f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
+        f"head {result.head}"
+    )
 
 
 @app.command("show")
-def show(declaration: Annotated[str, typer.Argument(help="The declaration number (12 digits, any amendment).")]) -> None:
+def show(
+    declaration: Annotated[str, typer.Argument(help="The declaration number (12 digits, any amendment).")],
+) -> None:
     """Print every audit entry about one declaration: when, who, what, how, why."""
     try:
         codes.check_declaration_number(declaration)
@@ -53,14 +66,32 @@ def show(declaration: Annotated[str, typer.Argument(help="The declaration number
     entries = declaration_history(runtime.unit_of_work(), declaration)
     if not entries:
         raise InvalidInput(f"no audit entry for declaration {declaration}")
-    table = Table("seal.#", "when (UTC)", "actor", "action", "mode", "officer", "before", "command", "why",
-                  title=f"declaration {declaration}")
+    table = Table(
+        "seal.#",
+        "when (UTC)",
+        "actor",
+        "action",
+        "mode",
+        "officer",
+        "before",
+        "command",
+        "why",
+        title=f"declaration {declaration}",
+    )
     for entry in entries:
         details = entry.get("details") or {}
         why = entry.get("reason") or ""
         if "turn" in details:
             why += f" (turn {details['turn']}, from cursor {details['cursor_from']}, skipped {len(details['skipped'])})"
-        table.add_row(f"{entry['seal']}.{entry['seq']}", entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"), entry["actor"],
-                      entry["action"], entry.get("mode") or "", entry.get("officer_id") or "",
-                      entry.get("previous_officer_id") or "", entry.get("command_id") or "", why)
+        table.add_row(
+            f"{entry['seal']}.{entry['seq']}",
+            entry["occurred_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            entry["actor"],
+            entry["action"],
+            entry.get("mode") or "",
+            entry.get("officer_id") or "",
+            entry.get("previous_officer_id") or "",
+            entry.get("command_id") or "",
+            why,
+        )
     terminal.console(width=200).print(table)

@@ -15,11 +15,11 @@ from assigner.cli.output.bench_table import emit, progress
 from assigner.devtools.bench import runs
 from assigner.devtools.bench.compare import CompareOptions, run_compare
 
-app = typer.Typer(help="Measure the product on this machine: figures printed, nothing asserted.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Measure the product on this machine: figures printed, nothing asserted.", no_args_is_help=True)
 
-Postgres = Annotated[str | None, typer.Option(
-    help="PostgreSQL server URL to make a scratch database on; default SQLite.")]
+Postgres = Annotated[
+    str | None, typer.Option(help="PostgreSQL server URL to make a scratch database on; default SQLite.")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as one JSON document.")]
 DEFAULTS = CompareOptions()
 
@@ -80,28 +80,35 @@ def verify(
 def compare(
     count: Annotated[int, typer.Option(min=100, help="Backlog drained by each contender.")] = DEFAULTS.count,
     rate: Annotated[float, typer.Option(min=1, help="Offered load of the latency run, per second.")] = DEFAULTS.rate,
-    latency_count: Annotated[int, typer.Option(min=10, help="Declarations of the latency run.")]
-    = DEFAULTS.latency_count,
-    cost_count: Annotated[int, typer.Option(min=10, help="Declarations timed in each cost case.")]
-    = DEFAULTS.cost_count,
-    history: Annotated[int, typer.Option(min=0, help="Declarations stored before the history cost case.")]
-    = DEFAULTS.history,
-    large_roster: Annotated[int, typer.Option(min=11, help="Officers of the large roster's unit.")]
-    = DEFAULTS.large_roster,
+    latency_count: Annotated[
+        int, typer.Option(min=10, help="Declarations of the latency run.")
+    ] = DEFAULTS.latency_count,
+    cost_count: Annotated[
+        int, typer.Option(min=10, help="Declarations timed in each cost case.")
+    ] = DEFAULTS.cost_count,
+    history: Annotated[
+        int, typer.Option(min=0, help="Declarations stored before the history cost case.")
+    ] = DEFAULTS.history,
+    large_roster: Annotated[
+        int, typer.Option(min=11, help="Officers of the large roster's unit.")
+    ] = DEFAULTS.large_roster,
     many_units: Annotated[int, typer.Option(min=2, help="Units of the many-units cost case.")] = DEFAULTS.many_units,
-    scale_units: Annotated[int, typer.Option(min=1, help="Units the 1, 2 and 4 workers drain over.")]
-    = DEFAULTS.scale_units,
+    scale_units: Annotated[
+        int, typer.Option(min=1, help="Units the 1, 2 and 4 workers drain over.")
+    ] = DEFAULTS.scale_units,
     rabbitmq: Annotated[str, typer.Option(help="RabbitMQ (a vhost of the run's own is made).")] = DEFAULTS.rabbitmq,
-    postgres: Annotated[str, typer.Option(help="PostgreSQL server (databases of the run's own are made).")]
-    = DEFAULTS.postgres,
+    postgres: Annotated[
+        str, typer.Option(help="PostgreSQL server (databases of the run's own are made).")
+    ] = DEFAULTS.postgres,
     as_json: AsJson = False,
 ) -> None:
     """Side by side on this machine's RabbitMQ and PostgreSQL: Celery doing nothing, the broker's limit for
     our work, assigner's worker; latency at a fixed load; costs as rosters, units and history grow; 1, 2
     and 4 workers over many units; peak RSS; and which targets hold."""
     logs.configure(level="WARNING")
-    options = CompareOptions(count, rate, latency_count, cost_count, history, large_roster, many_units,
-                             scale_units, rabbitmq, postgres)
+    options = CompareOptions(
+        count, rate, latency_count, cost_count, history, large_roster, many_units, scale_units, rabbitmq, postgres
+    )
     say = (lambda line: None) if as_json else (lambda line: typer.echo(f"bench: {line}", err=True))
     figures: dict[str, Any] = run_compare(options, say)
     emit("compare", figures, as_json)

@@ -13,15 +13,29 @@ from assigner.domain.errors import InvalidInput
 from assigner.services.ports import Clock, system_clock
 from assigner.settings import Settings
 
-app = typer.Typer(help="Supervisor commands: reassign, absence, completion (published to assigner.commands).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Supervisor commands: reassign, absence, completion (published to assigner.commands).", no_args_is_help=True
+)
 
-By = Annotated[str | None, typer.Option("--by", help="issued_by: the supervisor (default: the broker user, or "
-                                                     "ASSIGNER_SUPERVISOR on the embedded broker).")]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="issued_by: the supervisor (default: the broker user, or ASSIGNER_SUPERVISOR on the embedded broker).",
+    ),
+]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why; kept in the audit trail.")]
-CommandId = Annotated[str | None, typer.Option("--id", help="command_id (default: a new UUID); the same id is done once.")]
-Wait = Annotated[bool, typer.Option("--wait", help="Wait for the worker's answer: exit 0 accepted, 3 rejected (the "
-                                                   "reason is printed), 4 no answer within --timeout.")]
+CommandId = Annotated[
+    str | None, typer.Option("--id", help="command_id (default: a new UUID); the same id is done once.")
+]
+Wait = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="Wait for the worker's answer: exit 0 accepted, 3 rejected (the "
+        "reason is printed), 4 no answer within --timeout.",
+    ),
+]
 Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds --wait waits for the answer.")]
 REJECTED = 3
 NO_ANSWER = 4
@@ -31,11 +45,16 @@ NO_ANSWER = 4
 def reassign(
     declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets it.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    by: By = None,
+    reason: Reason = None,
+    command_id: CommandId = None,
+    wait: Wait = False,
     timeout: Timeout = 60.0,
 ) -> None:
     """Move one declaration to another officer."""
-    _send("reassign", by, reason, command_id, timeout if wait else None, declaration_number=declaration, to_officer_id=to)
+    _send(
+        "reassign", by, reason, command_id, timeout if wait else None, declaration_number=declaration, to_officer_id=to
+    )
 
 
 @app.command("reassign-group")
@@ -43,7 +62,10 @@ def reassign_group(
     group: Annotated[str, typer.Argument(help="branch or container.")],
     key: Annotated[str, typer.Argument(help="The first declaration number (branch) or the container number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets the whole group.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    by: By = None,
+    reason: Reason = None,
+    command_id: CommandId = None,
+    wait: Wait = False,
     timeout: Timeout = 60.0,
 ) -> None:
     """Move every open declaration of a branch group or a container group."""
@@ -56,7 +78,10 @@ def absent(
     until: Annotated[str | None, typer.Option(help="Back at this time (ISO 8601 with offset).")] = None,
     unit: Annotated[list[str] | None, typer.Option(help="Only this unit, OFFICE/DEPARTMENT (repeatable).")] = None,
     redistribute: Annotated[bool, typer.Option(help="Hand their open declarations to the others.")] = True,
-    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    by: By = None,
+    reason: Reason = None,
+    command_id: CommandId = None,
+    wait: Wait = False,
     timeout: Timeout = 60.0,
 ) -> None:
     """Take an officer out of rotation and hand their open declarations to the others by rotation."""
@@ -71,7 +96,10 @@ def absent(
 @app.command("available")
 def available(
     officer: Annotated[str, typer.Argument(help="The officer who is back.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    by: By = None,
+    reason: Reason = None,
+    command_id: CommandId = None,
+    wait: Wait = False,
     timeout: Timeout = 60.0,
 ) -> None:
     """Bring an officer back into rotation; held declarations are assigned."""
@@ -81,7 +109,10 @@ def available(
 @app.command("complete")
 def complete(
     declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
-    by: By = None, reason: Reason = None, command_id: CommandId = None, wait: Wait = False,
+    by: By = None,
+    reason: Reason = None,
+    command_id: CommandId = None,
+    wait: Wait = False,
     timeout: Timeout = 60.0,
 ) -> None:
     """The check is finished: the declaration is no longer open."""
@@ -94,16 +125,25 @@ def key(officer: Annotated[str, typer.Argument(help="The supervisor the key is f
     typer.echo(f'"{officer}" = "{new_key()}"')
 
 
-def _send(name: str, by: str | None, reason: str | None, command_id: str | None, wait: float | None,
-          clock: Clock = system_clock, **fields: Any) -> None:
+def _send(
+    name: str,
+    by: str | None,
+    reason: str | None,
+    command_id: str | None,
+    wait: float | None,
+    clock: Clock = system_clock,
+    **fields: Any,
+) -> None:
     settings = Settings()
     issued_by = by or broker_user(settings) or settings.supervisor
     if not issued_by:
         raise InvalidInput("who issues this command? give --by SUPERVISOR (or set ASSIGNER_SUPERVISOR)")
     payload = command_payload(name, issued_by, clock(), command_id, reason, **fields)
     answer = send_command(settings, payload, wait)
-    typer.echo(f"command {payload['command_id']} ({name}) published to {display_url(settings)}"
-               + ("; its answer comes as command.accepted or command.rejected on assigner.events" if wait is None else ""))
+    typer.echo(
+        f"command {payload['command_id']} ({name}) published to {display_url(settings)}"
+        + ("; its answer comes as command.accepted or command.rejected on assigner.events" if wait is None else "")
+    )
     if wait is None:
         return
     if answer is None:

@@ -20,9 +20,15 @@ def console(
     from assigner.console.app import create_console
 
     settings = Settings()
-    settings = settings.model_copy(update={"console_host": host or settings.console_host,
-                                           "console_port": port or settings.console_port})
+    settings = settings.model_copy(
+        update={"console_host": host or settings.console_host, "console_port": port or settings.console_port}
+    )
     runtime = Runtime(settings).ready()
     typer.echo(f"assigner console on http://{settings.console_host}:{settings.console_port}/", err=True)
-    uvicorn.run(create_console(runtime), host=settings.console_host, port=settings.console_port,
-                log_level="warning", server_header=False)
+    uvicorn.run(
+        create_console(runtime),
+        host=settings.console_host,
+        port=settings.console_port,
+        log_level="warning",
+        server_header=False,
+    )

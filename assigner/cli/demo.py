@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress
-from assigner.cli.output import terminal
 
 from assigner.bootstrap import Runtime
+from assigner.cli.output import terminal
+from assigner.cli.output.report_formats import print_table
 from assigner.cli.publish import publish_with_progress
 from assigner.devtools.demo.session import (
     Watch,
@@ -26,7 +27,6 @@ from assigner.devtools.demo.session import (
 )
 from assigner.devtools.demo.stream import FIRST_DAY, DemoStream, pilot_stream
 from assigner.domain.reports import Period, Scope
-from assigner.cli.output.report_formats import print_table
 from assigner.services.reports import build_report
 from assigner.services.supervision import supervised_units
 
@@ -36,10 +36,19 @@ DEMO_SUPERVISOR = "sup.01b1"  # the demo roster's supervisor of 01B1/01 and 01B1
 
 def demo(
     home: Annotated[
-        Path | None, typer.Option(help="Folder for the demo's database, broker files and worker log (default: a new temporary folder).")
+        Path | None,
+        typer.Option(
+            help="Folder for the demo's database, broker files and worker log (default: a new temporary folder)."
+        ),
     ] = None,
-    console: Annotated[bool, typer.Option("--console", help="Then leave the worker and the supervisors' console "
-                                                            "running, with a one-time sign-in link (Ctrl-C stops).")] = False,
+    console: Annotated[
+        bool,
+        typer.Option(
+            "--console",
+            help="Then leave the worker and the supervisors' console "
+            "running, with a one-time sign-in link (Ctrl-C stops).",
+        ),
+    ] = False,
     console_port: Annotated[int, typer.Option(min=1, max=65535, help="The console's port.")] = 8080,
 ) -> None:
     """Start a worker on the embedded broker, publish a pilot-like 3-day stream, and summarise what it did."""
@@ -65,8 +74,14 @@ def _run(home: Path, console_port: int | None) -> None:
                 progress.update(sent, completed=len(stream.messages))
                 done = progress.add_task("processing", total=len(stream.messages) - stream.malformed)
                 expected = len(stream.messages) - stream.malformed
-                watch, dead = watch_events(settings, expected, stream.malformed, worker, TIMEOUT_SECONDS,
-                                           lambda seen: progress.update(done, completed=seen))
+                watch, dead = watch_events(
+                    settings,
+                    expected,
+                    stream.malformed,
+                    worker,
+                    TIMEOUT_SECONDS,
+                    lambda seen: progress.update(done, completed=seen),
+                )
             elapsed = watch.last_at - started
             _print_summary(runtime, stream, watch, dead, elapsed)
             if console_port is not None:
@@ -87,8 +102,10 @@ def _serve_console(runtime: Runtime, port: int) -> None:
     token = secrets.token_urlsafe(24)
     app = create_console(runtime, welcome={token: DEMO_SUPERVISOR})
     units = ", ".join(str(unit) for unit in supervised_units(runtime.unit_of_work(), DEMO_SUPERVISOR))
-    typer.echo(f"\nconsole: http://127.0.0.1:{port}/welcome/{token}\n  (signs you in once as {DEMO_SUPERVISOR}, "
-               f"supervisor of {units}; Ctrl-C stops the console and the worker)")
+    typer.echo(
+        f"\nconsole: http://127.0.0.1:{port}/welcome/{token}\n  (signs you in once as {DEMO_SUPERVISOR}, "
+        f"supervisor of {units}; Ctrl-C stops the console and the worker)"
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
 
 
@@ -96,8 +113,10 @@ def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int
     first_day = FIRST_DAY.date()
     period = Period(first_day, first_day + timedelta(days=2), runtime.settings.working_hours.timezone)
     print_table(build_report(runtime.unit_of_work(), Scope(), period), terminal.console(width=160))
-    typer.echo(f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
-               f"--from {period.first_day} --to {period.last_day})\n")
+    typer.echo(
+        f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
+        f"--from {period.first_day} --to {period.last_day})\n"
+    )
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"
     processed = len(stream.messages)
     lines = [
@@ -111,7 +130,8 @@ def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int
         f"amendments            {watch.events['declaration.amended']:,} (kept with their officer)",
         f"re-sent, no new turn  {watch.seen - sum(watch.events.values()):,}",
         f"dead-lettered         {dead:,} (malformed: see assigner.declarations.dlq, header x-assigner-error)",
-        f"elapsed               {elapsed:.2f} s from first publish to last event: {processed / elapsed:,.0f} messages/s",
+        f"elapsed               {elapsed:.2f} s from first publish to last event: "
+        f"{processed / elapsed:,.0f} messages/s",
     ]
     for text in lines:
         typer.echo(text)

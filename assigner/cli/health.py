@@ -28,8 +28,17 @@ def health(
     checks = check_health(Runtime(), Limits(max_silence, max_age, max_dead_letters))
     healthy = all(check.ok for check in checks)
     if as_json:
-        typer.echo(json.dumps({"healthy": healthy, "checks": [
-            {"name": c.name, "status": c.status, "detail": c.detail, "value": c.value} for c in checks]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "healthy": healthy,
+                    "checks": [
+                        {"name": c.name, "status": c.status, "detail": c.detail, "value": c.value} for c in checks
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for check in checks:
             typer.echo(f"{check.status:<4} {check.name}: {check.detail}")

@@ -9,25 +9,29 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress
-from assigner.cli.output import terminal
 
 from assigner.broker import topology
 from assigner.broker.connection import display_url
 from assigner.broker.declaration_sender import publish_declarations
+from assigner.cli.output import terminal
 from assigner.files.declaration_lines import count_lines, message_lines
 from assigner.settings import Settings
 
 
 def publish(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: one message a line, sent as is.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: one message a line, sent as is.")
+    ],
 ) -> None:
     """Publish each line of FILE to assigner.declarations: plain JSON, persistent, confirmed by the broker."""
     settings = Settings()
     started = time.perf_counter()
     sent = publish_with_progress(settings, message_lines(file), count_lines(file))
     elapsed = time.perf_counter() - started
-    typer.echo(f"published {sent:,} messages to {topology.DECLARATIONS} on {display_url(settings)} "
-               f"in {elapsed:.2f} s ({sent / elapsed if elapsed else 0:,.0f}/s), every one confirmed")
+    typer.echo(
+        f"published {sent:,} messages to {topology.DECLARATIONS} on {display_url(settings)} "
+        f"in {elapsed:.2f} s ({sent / elapsed if elapsed else 0:,.0f}/s), every one confirmed"
+    )
 
 
 def publish_with_progress(settings: Settings, bodies: Iterable[bytes], total: int | None = None) -> int:

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from assigner.cli.output import terminal
 
-from assigner.schemas import codes
 from assigner.bootstrap import Runtime
-from assigner.domain.errors import InvalidInput
-from assigner.domain.reports import Scope
+from assigner.cli.output import terminal
 from assigner.cli.output.report_chart import write_chart
 from assigner.cli.output.report_formats import print_table, report_json, write_csv
+from assigner.domain.errors import InvalidInput
+from assigner.domain.reports import Scope
+from assigner.schemas import codes
 from assigner.services.reports import build_report, period_of
 
 
@@ -31,7 +31,9 @@ class Format(StrEnum):
 
 def report(
     office: Annotated[str | None, typer.Option("--office", help="Only this customs office (default: all).")] = None,
-    department: Annotated[str | None, typer.Option("--department", help="Only this department (needs --office).")] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", help="Only this department (needs --office).")
+    ] = None,
     first_day: Annotated[
         datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD (default today).")
     ] = None,

@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from assigner.cli.output import terminal
 
-from assigner.schemas import codes
 from assigner.bootstrap import Runtime
+from assigner.cli.output import terminal
 from assigner.domain.errors import InvalidInput
 from assigner.files.roster_csv import read_roster
+from assigner.schemas import codes
 from assigner.services.roster import import_roster, roster_listing
 
 app = typer.Typer(help="Officer rosters: import, list.", no_args_is_help=True)
@@ -23,7 +23,10 @@ app = typer.Typer(help="Officer rosters: import, list.", no_args_is_help=True)
 @app.command("import")
 def import_(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="CSV: officer_id,name,customs_office,department,role[,active].")
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="CSV: officer_id,name,customs_office,department,role[,active]."
+        ),
     ],
 ) -> None:
     """Make each unit named in FILE have exactly FILE's roster, in FILE's order (idempotent)."""
@@ -33,11 +36,18 @@ def import_(
     table = Table("unit", "checkers", "added", "removed", "reordered", "supervisors", title=f"roster {file.name}")
     for change in result.units:
         status = "new unit" if change.created else ("reordered" if change.reordered else "-")
-        table.add_row(str(change.unit), str(len(change.checkers)), str(len(change.added)), str(len(change.removed)),
-                      status, str(len(change.supervisors)))
+        table.add_row(
+            str(change.unit),
+            str(len(change.checkers)),
+            str(len(change.added)),
+            str(len(change.removed)),
+            status,
+            str(len(change.supervisors)),
+        )
     _console().print(table)
-    typer.echo(f"{result.officers_changed} officer(s) created or updated; "
-               f"{len(result.released)} held declaration(s) assigned")
+    typer.echo(
+        f"{result.officers_changed} officer(s) created or updated; {len(result.released)} held declaration(s) assigned"
+    )
 
 
 @app.command("list")
@@ -57,8 +67,16 @@ def list_(
     for line in lines:
         position = str(line.position) if line.position is not None else ""
         assigned = str(line.assigned) if line.role == "checker" else ""
-        table.add_row(str(line.unit), position, line.officer_id, line.name, line.role.value, line.status,
-                      assigned, "▶" if line.is_next else "")
+        table.add_row(
+            str(line.unit),
+            position,
+            line.officer_id,
+            line.name,
+            line.role.value,
+            line.status,
+            assigned,
+            "▶" if line.is_next else "",
+        )
     _console().print(table)
 
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from assigner.schemas import codes
 from assigner.devtools import samples
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Unit
+from assigner.schemas import codes
 
 
 def _unit(text: str) -> Unit:

@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from assigner.console.sessions import COOKIE, FORM_TOKEN_SECONDS, Session
-from assigner.console.sign_in import REFUSED, SignInRefused, sign_in as check_sign_in
+from assigner.console.sign_in import REFUSED, SignInRefused
+from assigner.console.sign_in import sign_in as check_sign_in
 from assigner.console.throttle import Throttle
 from assigner.console.web import render, runtime_of, sessions_of
 from assigner.domain.model import Unit
@@ -31,11 +32,18 @@ async def sign_in_form(request: Request) -> Response:
     return _form(request)
 
 
-def _form(request: Request, refused: str | None = None, status: int = 200,
-          headers: dict[str, str] | None = None) -> Response:
+def _form(
+    request: Request, refused: str | None = None, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     token, cookie = sessions_of(request).form_token()
-    response = render(request, "sign_in.html", None, csrf=token, refused=refused,
-                      embedded=runtime_of(request).settings.broker_url is None)
+    response = render(
+        request,
+        "sign_in.html",
+        None,
+        csrf=token,
+        refused=refused,
+        embedded=runtime_of(request).settings.broker_url is None,
+    )
     _set_cookie(request, response, SIGN_IN_CSRF, cookie, FORM_TOKEN_SECONDS)
     response.status_code = status
     response.headers.update(headers or {})
@@ -57,8 +65,9 @@ async def sign_in(request: Request) -> Response:
     wait = math.ceil(throttle.admit((account_key, client_key), now))
     if wait:
         log.warning("console.sign_in_throttled", officer_id=officer_id, client=client, retry_after=wait)
-        return _form(request, f"too many failed sign-ins: try again in {_duration(wait)}", 429,
-                     {"Retry-After": str(wait)})
+        return _form(
+            request, f"too many failed sign-ins: try again in {_duration(wait)}", 429, {"Retry-After": str(wait)}
+        )
     try:
         units, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
     except SignInRefused as refused:
@@ -90,8 +99,9 @@ def _open_session(request: Request, officer_id: str, units: list[Unit], broker_u
     runtime = runtime_of(request)
     now = runtime.clock()
     minutes = runtime.settings.console_session_minutes
-    cookie = sessions_of(request).open(Session(officer_id, units, broker_url, now + timedelta(minutes=minutes),
-                                               last_seen=now, roster_checked_at=now))
+    cookie = sessions_of(request).open(
+        Session(officer_id, units, broker_url, now + timedelta(minutes=minutes), last_seen=now, roster_checked_at=now)
+    )
     response = RedirectResponse("/", status_code=303)
     _set_cookie(request, response, COOKIE, cookie, minutes * 60)
     return response
@@ -99,8 +109,9 @@ def _open_session(request: Request, officer_id: str, units: list[Unit], broker_u
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     """A cookie no script reads and no other site sends; Secure unless console_insecure_cookies is set."""
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
-                        secure=request.app.state.secure_cookies)
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="strict", secure=request.app.state.secure_cookies
+    )
 
 
 async def sign_out(request: Request) -> Response:

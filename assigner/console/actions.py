@@ -30,8 +30,9 @@ def publish_command(runtime: Runtime, session: Session, unit: Unit, name: str, f
         return "rejected", f"no such command: {name}"
     try:
         fields = _fields(runtime, unit, name, form)
-        payload = command_payload(name, session.officer_id, runtime.clock(), reason=form.get("reason") or None,
-                                  **fields)
+        payload = command_payload(
+            name, session.officer_id, runtime.clock(), reason=form.get("reason") or None, **fields
+        )
         settings = runtime.settings
         if session.broker_url is not None:  # their own login: RabbitMQ vouches for them (user_id)
             settings = settings.model_copy(update={"broker_url": session.broker_url})
@@ -40,8 +41,10 @@ def publish_command(runtime: Runtime, session: Session, unit: Unit, name: str, f
         return "rejected", str(error)
     described = _describe(name, payload)
     if answer is None:
-        return "pending", (f"{described}: sent, no answer within {runtime.settings.console_answer_seconds:g} s "
-                           "(is a worker running?); it is done when a worker takes it")
+        return "pending", (
+            f"{described}: sent, no answer within {runtime.settings.console_answer_seconds:g} s "
+            "(is a worker running?); it is done when a worker takes it"
+        )
     if not answer.accepted:
         return "rejected", f"{described}: rejected: {answer.reason}"
     return "accepted", f"{described}: accepted"

@@ -43,8 +43,12 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_console(runtime: Runtime, sessions: SessionBook | None = None, welcome: dict[str, str] | None = None,
-                   throttle: Throttle | None = None) -> Starlette:
+def create_console(
+    runtime: Runtime,
+    sessions: SessionBook | None = None,
+    welcome: dict[str, str] | None = None,
+    throttle: Throttle | None = None,
+) -> Starlette:
     """The console over `runtime`'s database and broker. `welcome` maps one-time tokens to officer ids: the
     link /welcome/TOKEN signs that officer in once (the demo's way in; no real deployment gives one)."""
     settings = runtime.settings
@@ -69,7 +73,8 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None, welcom
     app.state.throttle = throttle or Throttle()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["office_time"] = lambda moment, unit: moment.astimezone(
-        ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office))).strftime("%Y-%m-%d %H:%M")
+        ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office))
+    ).strftime("%Y-%m-%d %H:%M")
     app.state.welcome = dict(welcome or {})
     app.state.secure_cookies = secure_cookies(settings)
     return app
@@ -78,8 +83,12 @@ def create_console(runtime: Runtime, sessions: SessionBook | None = None, welcom
 def session_book(settings: Settings) -> SessionBook:
     """The settings' session book: signed with console_secret (unset: a new secret each start)."""
     secret = settings.console_secret.get_secret_value() if settings.console_secret else secrets.token_hex(32)
-    return SessionBook(secret, timedelta(minutes=settings.console_session_minutes),
-                       timedelta(minutes=settings.console_idle_minutes), settings.console_max_sessions)
+    return SessionBook(
+        secret,
+        timedelta(minutes=settings.console_session_minutes),
+        timedelta(minutes=settings.console_idle_minutes),
+        settings.console_max_sessions,
+    )
 
 
 def secure_cookies(settings: Settings) -> bool:
@@ -88,6 +97,8 @@ def secure_cookies(settings: Settings) -> bool:
     if not settings.console_insecure_cookies:
         return True
     if settings.console_host not in LOOPBACK:
-        raise InvalidInput(f"console_insecure_cookies is for a console on a loopback address, not on "
-                           f"{settings.console_host}: serve it over HTTPS (a TLS proxy) and leave it unset")
+        raise InvalidInput(
+            f"console_insecure_cookies is for a console on a loopback address, not on "
+            f"{settings.console_host}: serve it over HTTPS (a TLS proxy) and leave it unset"
+        )
     return False

@@ -41,8 +41,14 @@ async def units(request: Request) -> Response:
     session = await current_session(request)
     runtime = runtime_of(request)
     views = [await run_in_threadpool(_unit_view, runtime, where, 0) for where in session.units]
-    return render(request, "units.html", session, states=[state for state, _ in views],
-                 figures={state.unit: figures for state, figures in views}, today=_today(runtime, None))
+    return render(
+        request,
+        "units.html",
+        session,
+        states=[state for state, _ in views],
+        figures={state.unit: figures for state, figures in views},
+        today=_today(runtime, None),
+    )
 
 
 async def unit(request: Request) -> Response:
@@ -79,8 +85,9 @@ async def declaration(request: Request) -> Response:
     """One declaration's whole history, as `assigner audit show` prints it (only for a unit of the supervisor's)."""
     session = await current_session(request)
     number = request.path_params["number"]
-    holding, entries = await run_in_threadpool(declaration_in, runtime_of(request).unit_of_work(), number,
-                                               session.units)
+    holding, entries = await run_in_threadpool(
+        declaration_in, runtime_of(request).unit_of_work(), number, session.units
+    )
     if holding is None:
         raise HTTPException(404, f"no declaration {number} in your units")
     return render(request, "declaration.html", session, holding=holding, entries=entries, number=number)

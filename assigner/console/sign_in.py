@@ -19,8 +19,9 @@ from assigner.domain.model import Unit
 from assigner.services.supervision import supervised_units
 from assigner.settings import Settings
 
-REFUSED = ("sign-in refused: check your officer id and password (or command key); "
-           "only a supervisor of a unit may sign in")
+REFUSED = (
+    "sign-in refused: check your officer id and password (or command key); only a supervisor of a unit may sign in"
+)
 
 
 class SignInRefused(AssignerError):

@@ -31,5 +31,6 @@ def render(request: Request, template: str, session: Session | None, **context: 
     if session and whole:
         session.flash.clear()
     response: Response = request.app.state.templates.TemplateResponse(
-        request, template, {"session": session, "flash": flash, **context})
+        request, template, {"session": session, "flash": flash, **context}
+    )
     return response

@@ -35,7 +35,8 @@ def container_number(rng: random.Random) -> str:
 def declarations(
     count: int, units: Sequence[Unit], seed: int = 1, start: datetime | None = None, channel: str | None = None
 ) -> list[dict[str, Any]]:
-    """`count` distinct declaration messages spread over `units`, a few minutes apart; every channel unless one is given."""
+    """`count` distinct declaration messages spread over `units`, a few minutes apart; every channel unless one
+    is given."""
     rng = random.Random(seed)
     at = start or datetime(2025, 6, 2, 7, 0, tzinfo=HANOI)
     channels = list(CHANNEL_WEIGHTS)

@@ -64,8 +64,10 @@ def head_problem(seal: Mapping[str, Any], before: str | None, head: str) -> str 
     if seal["prev_hash"] != before:
         return f"seal {number}, which has the head, does not link to the seal before it (a seal was rewritten)"
     if seal_hash(before, seal) != head:
-        return (f"seal {number} says its hash is the head, but its content and the seal before it give "
-                f"another (the seal was edited)")
+        return (
+            f"seal {number} says its hash is the head, but its content and the seal before it give "
+            f"another (the seal was edited)"
+        )
     return None
 
 

@@ -92,8 +92,11 @@ class RotationReplay:
 
     def _in_force(self, officer_id: str, unit: str | None, at: datetime) -> list[_Absence]:
         return [
-            a for a in self.absences
-            if a.officer_id == officer_id and not a.ended and (a.until is None or at < a.until)
+            a
+            for a in self.absences
+            if a.officer_id == officer_id
+            and not a.ended
+            and (a.until is None or at < a.until)
             and (unit is None or a.unit in (None, unit))
         ]
 

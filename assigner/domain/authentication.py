@@ -71,8 +71,9 @@ def is_signed_by(body: bytes, signature: object, key: str) -> bool:
     return hmac.compare_digest(sign(body, key).encode("ascii"), given)
 
 
-def authenticate(claims: Claims, body: bytes, proof: Proof, keys: Mapping[str, str] | None,
-                 signature_header: str) -> str:
+def authenticate(
+    claims: Claims, body: bytes, proof: Proof, keys: Mapping[str, str] | None, signature_header: str
+) -> str:
     """Who sent the command; raises Unauthenticated saying why nobody is vouched for.
 
     `keys` None: the transport vouches (the user_id it checked). Otherwise the body must be signed with the
@@ -83,7 +84,9 @@ def authenticate(claims: Claims, body: bytes, proof: Proof, keys: Mapping[str, s
             raise Unauthenticated("no user_id property: the sender is not vouched for (publish with user_id set)")
         return proof.user_id
     if not proof.signature:
-        raise Unauthenticated(f"not signed: the embedded broker cannot vouch for the sender ({signature_header} missing)")
+        raise Unauthenticated(
+            f"not signed: the embedded broker cannot vouch for the sender ({signature_header} missing)"
+        )
     issued_by = claims.issued_by
     key = keys.get(issued_by) if issued_by is not None else None
     if issued_by is None or key is None:

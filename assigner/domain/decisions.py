@@ -88,7 +88,13 @@ def decide(
     if known is not None and fresh.outcome is Outcome.RECORDED:
         return Decision(Outcome.AMENDMENT, declaration, after_hours, previous=known)
     return Decision(
-        fresh.outcome, declaration, after_hours, fresh.officer_id, fresh.turn, fresh.hold_reason, previous=known,
+        fresh.outcome,
+        declaration,
+        after_hours,
+        fresh.officer_id,
+        fresh.turn,
+        fresh.hold_reason,
+        previous=known,
         group=fresh.group,
     )
 
@@ -112,7 +118,9 @@ def decide_new(
     return assigned
 
 
-def assign_now(declaration: Declaration, rotation: Rotation, after_hours: bool, link: GroupLink | None) -> Decision | None:
+def assign_now(
+    declaration: Declaration, rotation: Rotation, after_hours: bool, link: GroupLink | None
+) -> Decision | None:
     """Assign to the group's officer if they can take it (no turn used), else by a turn; None if nobody can."""
     if link is not None and rotation.eligibility_of(link.officer_id) is Eligibility.ELIGIBLE:
         return Decision(Outcome.ASSIGNED, declaration, after_hours, link.officer_id, group=link)

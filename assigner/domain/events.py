@@ -39,9 +39,7 @@ def event_for(decision: Decision, now: datetime, event_id: str) -> Event | None:
     return _declaration_event(name, decision.declaration.declaration_number, decision.unit, fields, now, event_id)
 
 
-def events_for(
-    decisions: Sequence[Decision], now: datetime, new_id: Callable[[], str] = new_event_id
-) -> list[Event]:
+def events_for(decisions: Sequence[Decision], now: datetime, new_id: Callable[[], str] = new_event_id) -> list[Event]:
     """The events of a batch's decisions, in decision order."""
     events = []
     for decision in decisions:
@@ -55,7 +53,12 @@ def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
     outcome = decision.outcome
     if outcome is Outcome.ASSIGNED:
         turn = decision.turn.number if decision.turn else None
-        fields = {"officer_id": decision.officer_id, "mode": decision.mode, "after_hours": decision.after_hours, "turn": turn}
+        fields = {
+            "officer_id": decision.officer_id,
+            "mode": decision.mode,
+            "after_hours": decision.after_hours,
+            "turn": turn,
+        }
         return "declaration.assigned", fields
     if outcome is Outcome.HELD:
         reason = decision.hold_reason.value if decision.hold_reason else None
@@ -82,28 +85,47 @@ def move_event(move: Move, command_id: str, reason: str | None, now: datetime, e
         name, fields = "declaration.held", {"reason": "no_eligible_officer"}
     elif holding.officer_id is None:
         turn = move.turn.number if move.turn else None
-        fields = {"officer_id": move.officer_id, "mode": move.mode.value, "after_hours": holding.after_hours,
-                  "turn": turn}
+        fields = {
+            "officer_id": move.officer_id,
+            "mode": move.mode.value,
+            "after_hours": holding.after_hours,
+            "turn": turn,
+        }
         name = "declaration.assigned"
     else:
         name = "declaration.reassigned"
-        fields = {"officer_id": move.officer_id, "previous_officer_id": move.previous_officer_id, "command_id": command_id,
-                  "reason": reason, "mode": move.mode.value, "turn": move.turn.number if move.turn else None}
+        fields = {
+            "officer_id": move.officer_id,
+            "previous_officer_id": move.previous_officer_id,
+            "command_id": command_id,
+            "reason": reason,
+            "mode": move.mode.value,
+            "turn": move.turn.number if move.turn else None,
+        }
     return _declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
 
 
 def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:
     """command.accepted, or command.rejected with its reason."""
     name = "command.accepted" if rejected_because is None else "command.rejected"
-    body: dict[str, Any] = {"event": name, "event_id": event_id, "occurred_at": now.isoformat(),
-                            "command_id": command_id}
+    body: dict[str, Any] = {
+        "event": name,
+        "event_id": event_id,
+        "occurred_at": now.isoformat(),
+        "command_id": command_id,
+    }
     if rejected_because is not None:
         body["reason"] = rejected_because
     return Event(event_id, name, name, body, command_id=command_id)
 
 
 def _declaration_event(
-    name: str, number: str, unit: Unit, fields: dict[str, Any], now: datetime, event_id: str,
+    name: str,
+    number: str,
+    unit: Unit,
+    fields: dict[str, Any],
+    now: datetime,
+    event_id: str,
     command_id: str | None = None,
 ) -> Event:
     body: dict[str, Any] = {

@@ -57,19 +57,34 @@ def consumer_checks(consumers: list[Beat], waiting: int | None, now: datetime, l
     """The worker check and the last-message check, from the declarations consumers' beats and the messages
     waiting on their queue (None: unknown)."""
     # Live: seen within the limit and not stopped; each process's consumer is one row (host:pid:queue).
-    alive = [beat for beat in consumers
-             if beat.stopped_at is None and (now - beat.seen_at).total_seconds() <= limits.max_silence]
+    alive = [
+        beat
+        for beat in consumers
+        if beat.stopped_at is None and (now - beat.seen_at).total_seconds() <= limits.max_silence
+    ]
     if alive:
         seen = min((now - beat.seen_at).total_seconds() for beat in alive)
-        worker = Check("worker", True, f"{len(alive)} declarations consumer(s) alive, last seen {seen:.0f} s ago", len(alive))
+        worker = Check(
+            "worker", True, f"{len(alive)} declarations consumer(s) alive, last seen {seen:.0f} s ago", len(alive)
+        )
     elif any(beat.stopped_at is None for beat in consumers):
         silent = min((now - beat.seen_at).total_seconds() for beat in consumers if beat.stopped_at is None)
         stopped = sum(1 for beat in consumers if beat.stopped_at is not None)
-        worker = Check("worker", False, f"no declarations consumer seen for {silent:.0f} s (limit {limits.max_silence:.0f} s)"
-                       + (f"; {stopped} stopped cleanly" if stopped else ""), 0)
+        worker = Check(
+            "worker",
+            False,
+            f"no declarations consumer seen for {silent:.0f} s (limit {limits.max_silence:.0f} s)"
+            + (f"; {stopped} stopped cleanly" if stopped else ""),
+            0,
+        )
     elif consumers:
         latest = max(beat.seen_at for beat in consumers)
-        worker = Check("worker", False, f"every declarations consumer has stopped (the last {(now - latest).total_seconds():.0f} s ago)", 0)
+        worker = Check(
+            "worker",
+            False,
+            f"every declarations consumer has stopped (the last {(now - latest).total_seconds():.0f} s ago)",
+            0,
+        )
     else:
         worker = Check("worker", False, "no worker has ever run on this database", 0)
     processed = [beat.last_message_at for beat in consumers if beat.last_message_at is not None]
@@ -78,6 +93,5 @@ def consumer_checks(consumers: list[Beat], waiting: int | None, now: datetime, l
         return [worker, Check("last message", not waiting, f"none processed yet; {queue}")]
     age = (now - max(processed)).total_seconds()
     stalled = bool(waiting) and age > limits.max_age
-    detail = f"processed {age:.0f} s ago; {queue}" + (
-        f": stalled (limit {limits.max_age:.0f} s)" if stalled else "")
+    detail = f"processed {age:.0f} s ago; {queue}" + (f": stalled (limit {limits.max_age:.0f} s)" if stalled else "")
     return [worker, Check("last message", not stalled, detail, round(age, 1))]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-
 SYSTEM = "system"  # the actor of what assigner does by itself
 
 

@@ -69,4 +69,3 @@ def redistribute(holdings: Sequence[Holding], rotations: Mapping[Unit, Rotation]
             for group in kept:
                 taken.setdefault((holding.unit, *group), (officer_id, holding.key))
     return moves
-

@@ -1,7 +1,8 @@
 """Text a sender wrote, made safe once, at the edge, before anything stores, logs or shows it.
 
 The audit log keeps of a refused command's body only its digest and an excerpt: it is append-only and
-read by every verify, forever. A sender controls message bodies, AMQP properties and headers: any of them may hold NUL and other control
+read by every verify, forever. A sender controls message bodies, AMQP properties and headers: any of them
+may hold NUL and other control
 characters, lone surrogates (py-amqp decodes with `surrogatepass`), or megabytes. Such text is escaped
 (`\\x00`, `\\ud800`) and cut to a bound, so that a database, a log line or a header can always take it.
 """

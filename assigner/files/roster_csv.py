@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from assigner.schemas import codes
 from assigner.domain.errors import InvalidRoster
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
+from assigner.schemas import codes
 from assigner.schemas.validation_errors import describe_error
 
 COLUMNS = ("officer_id", "name", "customs_office", "department", "role")
@@ -66,10 +65,14 @@ def _entries(name: str, reader: csv.DictReader[str]) -> list[RosterEntry]:
         entry = _entry(name, line, row)
         key = (entry.officer.officer_id, entry.unit, entry.role)
         if key in seen:
-            raise InvalidRoster(f"{name} line {line}: officer_id {key[0]} is already a {key[2]} of {key[1]} (line {seen[key]})")
+            raise InvalidRoster(
+                f"{name} line {line}: officer_id {key[0]} is already a {key[2]} of {key[1]} (line {seen[key]})"
+            )
         earlier = officers.setdefault(entry.officer.officer_id, entry.officer)
         if earlier.name != entry.officer.name:
-            raise InvalidRoster(f"{name} line {line}: name '{entry.officer.name}' differs from an earlier row for {key[0]}")
+            raise InvalidRoster(
+                f"{name} line {line}: name '{entry.officer.name}' differs from an earlier row for {key[0]}"
+            )
         if earlier.active != entry.officer.active:
             raise InvalidRoster(f"{name} line {line}: active differs from an earlier row for {key[0]}")
         seen[key] = line

@@ -26,8 +26,9 @@ def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
         beats = _beats(runtime)
         declarations = stats.get(topology.DECLARATIONS) if broker.ok else None
         waiting = None if declarations is None else declarations.waiting
-        checks += consumer_checks([b for b in beats if b.queue == topology.DECLARATIONS], waiting,
-                                  runtime.clock(), limits)
+        checks += consumer_checks(
+            [b for b in beats if b.queue == topology.DECLARATIONS], waiting, runtime.clock(), limits
+        )
     return checks
 
 
@@ -77,8 +78,10 @@ def describe_waiting(stats: QueueStats) -> str:
     """'N waiting (R ready, U unacknowledged), C consumers', saying when the unacknowledged are unknown."""
     consumers = "" if stats.consumers is None else f", {stats.consumers} consumer(s)"
     if stats.unacknowledged is None:
-        return (f"{stats.ready:,} ready; unacknowledged unknown (enable RabbitMQ's management plugin or set "
-                f"ASSIGNER_BROKER_MANAGEMENT_URL){consumers}")
+        return (
+            f"{stats.ready:,} ready; unacknowledged unknown (enable RabbitMQ's management plugin or set "
+            f"ASSIGNER_BROKER_MANAGEMENT_URL){consumers}"
+        )
     return f"{stats.waiting:,} waiting ({stats.ready:,} ready, {stats.unacknowledged:,} unacknowledged){consumers}"
 
 

@@ -14,13 +14,13 @@ from pydantic import (
     model_validator,
 )
 
-from assigner.schemas import codes
 from assigner.domain import commands as domain
 from assigner.domain.groups import GroupKind
 from assigner.domain.model import Unit
+from assigner.schemas import codes
 from assigner.schemas.declaration import DeclarationNumber, InvalidMessage
-from assigner.schemas.validation_errors import describe_error
 from assigner.schemas.times import IsoDateTime
+from assigner.schemas.validation_errors import describe_error
 
 OfficerId = Annotated[str, AfterValidator(codes.check_officer_id)]
 
@@ -39,7 +39,7 @@ class CommandBase(BaseModel):
 
     def to_domain(self) -> domain.Command:
         """The plain value the services take."""
-        name = getattr(self, "command")
+        name = getattr(self, "command")  # noqa: B009 (each subclass declares its literal)
         header = domain.CommandHeader(self.command_id, name, self.issued_by, self.reason, self.issued_at)
         return domain.Command(header, self.action())
 

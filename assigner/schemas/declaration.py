@@ -15,11 +15,11 @@ from pydantic import (
     model_validator,
 )
 
-from assigner.schemas import codes
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration, Unit
-from assigner.schemas.validation_errors import describe_error
+from assigner.schemas import codes
 from assigner.schemas.times import IsoDateTime
+from assigner.schemas.validation_errors import describe_error
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -27,6 +27,7 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 class InvalidMessage(InvalidInput):
     """A declaration message that breaks the contract; the text says what, in one line."""
+
 
 _VNACCS_CHANNELS = {"1": Channel.GREEN, "2": Channel.YELLOW, "3": Channel.RED}
 
@@ -71,7 +72,8 @@ class DeclarationMessage(BaseModel):
         Channel, BeforeValidator(_channel, json_schema_input_type=Channel | Literal[1, 2, 3, "1", "2", "3"])
     ] = Field(description="green|yellow|red or the VNACCS codes 1|2|3")
     registered_at: Annotated[IsoDateTime, AfterValidator(_plausible_time)] = Field(
-        description="ISO 8601 with offset: date, T, time and offset")
+        description="ISO 8601 with offset: date, T, time and offset"
+    )
     declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
     enterprise_tax_code: TaxCode | None = None
     first_declaration_number: Annotated[str, AfterValidator(_first_number)] | None = None

@@ -28,7 +28,7 @@ class DeclarationEvent(EventBase):
 
     def routing_key(self) -> str:
         """The event name, then office, then department, e.g. declaration.assigned.01B1.00."""
-        return f"{getattr(self, 'event')}.{self.customs_office}.{self.department}"
+        return f"{getattr(self, 'event')}.{self.customs_office}.{self.department}"  # noqa: B009 (set by each subclass)
 
 
 class DeclarationAssigned(DeclarationEvent):

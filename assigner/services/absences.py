@@ -25,8 +25,14 @@ def return_due_officers(uow: UnitOfWork, clock: Clock, policy: Policy) -> tuple[
         for absence in due:
             until = absence.until.isoformat() if absence.until else None
             details = {"unit": str(absence.unit) if absence.unit else None, "until": until}
-            uow.audit.record_change(now, SYSTEM, "officer_returned", "absence ended at its until",
-                                    officer_id=absence.officer_id, details=details)
+            uow.audit.record_change(
+                now,
+                SYSTEM,
+                "officer_returned",
+                "absence ended at its until",
+                officer_id=absence.officer_id,
+                details=details,
+            )
         decided = decide_and_save(uow, [], now, policy, also_release=units)
         return decided.decisions, decided.events
 

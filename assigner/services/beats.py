@@ -26,8 +26,15 @@ class BeatingUnitOfWork(AbstractContextManager["BeatingUnitOfWork"], Protocol):
     def commit(self) -> None: ...
 
 
-def record_beat(uow: BeatingUnitOfWork, consumer: str, queue: str, now: datetime, processed: int,
-                starting: bool = False, stopped: bool = False) -> None:
+def record_beat(
+    uow: BeatingUnitOfWork,
+    consumer: str,
+    queue: str,
+    now: datetime,
+    processed: int,
+    starting: bool = False,
+    stopped: bool = False,
+) -> None:
     """The consumer is alive (or has stopped cleanly) and processed `processed` messages since its last beat.
 
     On start, old beats go.

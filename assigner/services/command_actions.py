@@ -98,8 +98,9 @@ def reassign_group(ctx: Context, action: ReassignGroup) -> Change:
         _require_can_take(rotations, unit, action.to_officer_id)
     moves = [Move(m, action.to_officer_id, MoveMode.MANUAL) for m in members if m.officer_id != action.to_officer_id]
     if not moves:
-        raise CommandRefused(f"every declaration of the {action.group.value} group {action.key} is already with "
-                             f"{action.to_officer_id}")
+        raise CommandRefused(
+            f"every declaration of the {action.group.value} group {action.key} is already with {action.to_officer_id}"
+        )
     return ctx.apply(moves, rotations)
 
 
@@ -148,8 +149,9 @@ def complete(ctx: Context, action: Complete) -> Change:
     if holding.status is not Status.ASSIGNED:
         raise CommandRefused(f"declaration {holding.declaration_number} is {holding.status.value}, not assigned")
     ctx.uow.holdings.complete(key)
-    ctx.uow.audit.record_change(ctx.now, ctx.header.issued_by, "completed", ctx.header.reason,
-                                command_id=ctx.header.command_id, holding=holding)
+    ctx.uow.audit.record_change(
+        ctx.now, ctx.header.issued_by, "completed", ctx.header.reason, command_id=ctx.header.command_id, holding=holding
+    )
     return Change()
 
 
@@ -164,8 +166,10 @@ def _require_open(holding: Holding) -> None:
     if holding.status is Status.COMPLETED:
         raise CommandRefused(f"declaration {holding.declaration_number} is completed")
     if holding.status is Status.RECORDED:
-        raise CommandRefused(f"declaration {holding.declaration_number} is recorded, not assigned (its channel is "
-                             "not assigned in this unit)")
+        raise CommandRefused(
+            f"declaration {holding.declaration_number} is recorded, not assigned (its channel is "
+            "not assigned in this unit)"
+        )
 
 
 def _require_can_take(rotations: dict[Unit, Rotation], unit: Unit, officer_id: str) -> None:

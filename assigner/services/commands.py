@@ -23,8 +23,8 @@ from assigner.domain.commands import (
 )
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, command_event, new_event_id
-from assigner.domain.untrusted import excerpt
 from assigner.domain.moves import Move
+from assigner.domain.untrusted import excerpt
 from assigner.services import command_actions as actions
 from assigner.services.command_actions import Change, Context
 from assigner.services.ports import Clock, Policy, UnitOfWork
@@ -69,7 +69,12 @@ class CommandResult:
 
 
 def carry_out(
-    uow: UnitOfWork, command: Command, sender: str, body: dict[str, Any], clock: Clock, policy: Policy,
+    uow: UnitOfWork,
+    command: Command,
+    sender: str,
+    body: dict[str, Any],
+    clock: Clock,
+    policy: Policy,
     max_age: timedelta,
 ) -> CommandResult:
     """Carry out a command sent by an authenticated `sender`; a refusal changes nothing and is recorded."""
@@ -86,7 +91,13 @@ def carry_out(
 
 
 def reject(
-    uow: UnitOfWork, claims: Claims, reason: str, clock: Clock, *, body: dict[str, Any], sender: str | None = None,
+    uow: UnitOfWork,
+    claims: Claims,
+    reason: str,
+    clock: Clock,
+    *,
+    body: dict[str, Any],
+    sender: str | None = None,
     trusted: bool = False,
 ) -> CommandResult:
     """Record a refused command: audited, answered by command.rejected (when it has an id), nothing else.
@@ -107,14 +118,19 @@ def reject(
                 return _replay(uow, command_id, done)
             header = CommandHeader(command_id, name or "?", issued_by or "?")
             uow.commands.add(header, reason, body, now)
-        details: dict[str, Any] = {"command": name, "issued_by": issued_by, "sender": sender,
-                                   "dead_lettered": not trusted}
+        details: dict[str, Any] = {
+            "command": name,
+            "issued_by": issued_by,
+            "sender": sender,
+            "dead_lettered": not trusted,
+        }
         if trusted:  # an authenticated, valid command: kept whole, as its own record keeps it
             details["body"] = body
         else:  # anyone's bytes, up to the size limit: a digest and a bounded, safe excerpt
             details["excerpt"] = excerpt(body)
-        uow.audit.record_change(now, sender or "unauthenticated", "command_rejected", reason, command_id=command_id,
-                                details=details)
+        uow.audit.record_change(
+            now, sender or "unauthenticated", "command_rejected", reason, command_id=command_id, details=details
+        )
         events = [command_event(command_id, reason, now, new_event_id())] if command_id is not None else []
         if not trusted:  # the answer names the id, but is not the command's own: a replay does not send it
             events = [replace(event, command_id=None) for event in events]
@@ -132,15 +148,26 @@ def _carry_out(
     done = uow.commands.outcome(header.command_id)
     if done is not None:
         if not done.is_same_command(body):
-            raise IdInUse(f"command_id {header.command_id} was used before for another command "
-                          f"({done.body.get('command', '?')}): give each command its own command_id")
+            raise IdInUse(
+                f"command_id {header.command_id} was used before for another command "
+                f"({done.body.get('command', '?')}): give each command its own command_id"
+            )
         return _replay(uow, header.command_id, done)
     if header.issued_at is not None and not now - max_age <= header.issued_at <= now + CLOCK_SKEW:
-        raise Expired(f"issued_at {header.issued_at.isoformat()} is outside the accepted window "
-                      f"({max_age} before now, {CLOCK_SKEW} after)")
+        raise Expired(
+            f"issued_at {header.issued_at.isoformat()} is outside the accepted window "
+            f"({max_age} before now, {CLOCK_SKEW} after)"
+        )
     uow.commands.add(header, None, body, now)  # first: the same command delivered twice at once waits here
-    uow.audit.record_change(now, header.issued_by, header.name, header.reason, command_id=header.command_id,
-                            officer_id=_officer_of(command.action), details={"command": body})
+    uow.audit.record_change(
+        now,
+        header.issued_by,
+        header.name,
+        header.reason,
+        command_id=header.command_id,
+        officer_id=_officer_of(command.action),
+        details={"command": body},
+    )
     change = HANDLERS[type(command.action)](Context(uow, header, now, policy), command.action)
     accepted = command_event(header.command_id, None, now, new_event_id())
     uow.outbox.add([*change.events, accepted], now)
@@ -150,8 +177,9 @@ def _carry_out(
 
 def _replay(uow: UnitOfWork, command_id: str, done: Done) -> CommandResult:
     """A command_id seen before: nothing is done again; its events are published again, same ids."""
-    return CommandResult(command_id, None if done.accepted else done.reason, replayed=True,
-                         events=uow.outbox.for_command(command_id))
+    return CommandResult(
+        command_id, None if done.accepted else done.reason, replayed=True, events=uow.outbox.for_command(command_id)
+    )
 
 
 def _officer_of(action: Action) -> str | None:

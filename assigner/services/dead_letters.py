@@ -54,8 +54,10 @@ def claim_dead_letters(uow: DeadLetterUnitOfWork, letters: Sequence[DeadLetter],
             if publish:
                 claimed.add(letter.fingerprint)
             decided.append(publish)
-        uow.dead_letters.claim([l for l, publish in zip(letters, decided) if publish], set(seen), now)
-        uow.dead_letters.count_repeats([l.fingerprint for l, publish in zip(letters, decided) if not publish], now)
+        claims = [letter for letter, publish in zip(letters, decided) if publish]
+        repeats = [letter.fingerprint for letter, publish in zip(letters, decided) if not publish]
+        uow.dead_letters.claim(claims, set(seen), now)
+        uow.dead_letters.count_repeats(repeats, now)
         return decided
 
     return in_transaction(uow, work)[0]

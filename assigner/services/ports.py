@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event
-from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.groups import GroupBook, GroupKind
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
 from assigner.domain.moves import Holding, Move
@@ -110,8 +110,16 @@ class Audit(Protocol):
     def record_moves(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None: ...
 
     def record_change(
-        self, now: datetime, actor: str, action: str, reason: str | None = None, *, command_id: str | None = None,
-        officer_id: str | None = None, holding: Holding | None = None, details: dict[str, Any] | None = None,
+        self,
+        now: datetime,
+        actor: str,
+        action: str,
+        reason: str | None = None,
+        *,
+        command_id: str | None = None,
+        officer_id: str | None = None,
+        holding: Holding | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None: ...
 
 
@@ -149,7 +157,12 @@ class Absences(Protocol):
     """Officers' absences."""
 
     def start(
-        self, officer_id: str, units: Sequence[Unit], until: datetime | None, reason: str | None, by: str,
+        self,
+        officer_id: str,
+        units: Sequence[Unit],
+        until: datetime | None,
+        reason: str | None,
+        by: str,
         now: datetime,
     ) -> None: ...
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from assigner.domain.errors import InvalidInput
 from assigner.domain.reports import Period, Report, Scope, UnitFigures
 
-
 # Days a report may cover: a declaration's instant in UTC must exist for each bound.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(9998, 12, 31)

@@ -154,8 +154,16 @@ def unit_lines(uow: UnitOfWork, unit: Unit, rotation: Rotation) -> list[RosterLi
     for slot in roster:
         status = slot.eligibility.value.replace("eligible", "active")
         lines.append(
-            RosterLine(unit, slot.position, slot.officer_id, names[slot.officer_id], Role.CHECKER, status,
-                       counts.get(slot.officer_id, 0), slot.officer_id == next_id)
+            RosterLine(
+                unit,
+                slot.position,
+                slot.officer_id,
+                names[slot.officer_id],
+                Role.CHECKER,
+                status,
+                counts.get(slot.officer_id, 0),
+                slot.officer_id == next_id,
+            )
         )
     for officer_id in supervisors:
         lines.append(RosterLine(unit, None, officer_id, names[officer_id], Role.SUPERVISOR, "-", 0, False))

@@ -44,12 +44,18 @@ def unit_state(uow: UnitOfWork, unit: Unit, clock: Clock, recent: int = 0) -> Un
         now = clock()
         rotation = uow.rotations.load([unit], now)[unit]
         lines = unit_lines(uow, unit, rotation)
-        open_work = {line.officer_id: uow.holdings.assigned_to(line.officer_id, [unit])
-                     for line in lines if line.role is Role.CHECKER}
+        open_work = {
+            line.officer_id: uow.holdings.assigned_to(line.officer_id, [unit])
+            for line in lines
+            if line.role is Role.CHECKER
+        }
         held = uow.holdings.held(unit)
         latest = uow.audit.recent(unit, recent) if recent else []
-        absent = {line.officer_id: _until(uow, line.officer_id, unit, now)
-                  for line in lines if line.role is Role.CHECKER and line.status == "absent"}
+        absent = {
+            line.officer_id: _until(uow, line.officer_id, unit, now)
+            for line in lines
+            if line.role is Role.CHECKER and line.status == "absent"
+        }
     return UnitState(unit, lines, open_work, held, absent, latest)
 
 
@@ -59,8 +65,9 @@ def _until(uow: UnitOfWork, officer_id: str, unit: Unit, now: datetime) -> datet
     return None if not ends or None in ends else max(end for end in ends if end is not None)
 
 
-def declaration_in(uow: UnitOfWork, declaration_number: str, units: list[Unit]) -> tuple[Holding | None,
-                                                                                        list[dict[str, Any]]]:
+def declaration_in(
+    uow: UnitOfWork, declaration_number: str, units: list[Unit]
+) -> tuple[Holding | None, list[dict[str, Any]]]:
     """A declaration of one of `units` and its audit history; (None, []) for one of another unit, or unknown,
     so nothing of it is shown to a supervisor who does not supervise its unit."""
     key = declaration_key(declaration_number)

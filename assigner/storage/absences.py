@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -21,7 +20,12 @@ class AbsenceStore:
         self.session = session
 
     def start(
-        self, officer_id: str, units: Sequence[Unit], until: datetime | None, reason: str | None, by: str,
+        self,
+        officer_id: str,
+        units: Sequence[Unit],
+        until: datetime | None,
+        reason: str | None,
+        by: str,
         now: datetime,
     ) -> None:
         """The officer is absent from now in these units (none given: in every unit); it replaces earlier ones there."""
@@ -30,8 +34,14 @@ class AbsenceStore:
         self._end(replaced, now)
         unit_ids: list[int | None] = [self._unit_id(unit) for unit in units] if units else [None]
         rows = [
-            {"officer_id": officer_id, "unit_id": unit_id, "starts_at": now, "until": until, "reason": reason,
-             "created_by": by}
+            {
+                "officer_id": officer_id,
+                "unit_id": unit_id,
+                "starts_at": now,
+                "until": until,
+                "reason": reason,
+                "created_by": by,
+            }
             for unit_id in unit_ids
         ]
         self.session.execute(insert(AbsenceRow), rows)
@@ -59,9 +69,7 @@ class AbsenceStore:
     def close_due(self, absences: Sequence[Absence]) -> None:
         """Record that absences ended at their `until`."""
         for absence in absences:
-            self.session.execute(
-                update(AbsenceRow).where(AbsenceRow.id == absence.id).values(ended_at=absence.until)
-            )
+            self.session.execute(update(AbsenceRow).where(AbsenceRow.id == absence.id).values(ended_at=absence.until))
 
     def _end(self, ids: list[int], now: datetime) -> None:
         if ids:
@@ -81,7 +89,9 @@ class AbsenceStore:
 
     def _unit_id(self, unit: Unit) -> int:
         found = self.session.scalar(
-            select(UnitRow.id).where(UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department)
+            select(UnitRow.id).where(
+                UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department
+            )
         )
         if found is None:
             raise LookupError(f"unit {unit} is not stored")

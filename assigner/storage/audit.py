@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
 from assigner.domain.commands import CommandHeader
+from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.model import SYSTEM, Unit
 from assigner.domain.moves import Holding, Move
 from assigner.domain.rotation import Turn
-from assigner.domain.decisions import Decision, Outcome
 from assigner.storage.bulk import insert_rows
 from assigner.storage.tables import AUDIT_BATCHES, AuditRow, AuditSealRow
 
@@ -48,13 +48,26 @@ class AuditLog:
         self.append([_move_entry(move, header, now) for move in moves])
 
     def record_change(
-        self, now: datetime, actor: str, action: str, reason: str | None = None, *, command_id: str | None = None,
-        officer_id: str | None = None, holding: Holding | None = None, details: dict[str, Any] | None = None,
+        self,
+        now: datetime,
+        actor: str,
+        action: str,
+        reason: str | None = None,
+        *,
+        command_id: str | None = None,
+        officer_id: str | None = None,
+        holding: Holding | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         """An entry about a command or a change it made (a completion, an absence, a return)."""
         entry: dict[str, Any] = {
-            "occurred_at": now, "actor": actor, "action": action, "reason": reason, "command_id": command_id,
-            "officer_id": officer_id, "details": details or {},
+            "occurred_at": now,
+            "actor": actor,
+            "action": action,
+            "reason": reason,
+            "command_id": command_id,
+            "officer_id": officer_id,
+            "details": details or {},
         }
         if holding is not None:
             entry.update(_declaration_columns(holding))
@@ -73,9 +86,12 @@ class AuditLog:
 
     def recent(self, unit: Unit, limit: int) -> list[dict[str, Any]]:
         """The unit's latest entries, newest first."""
-        query = (select(*_ENTRY_COLUMNS).where(AuditRow.customs_office == unit.customs_office,
-                                                 AuditRow.department == unit.department)
-                 .order_by(AuditRow.id.desc()).limit(limit))
+        query = (
+            select(*_ENTRY_COLUMNS)
+            .where(AuditRow.customs_office == unit.customs_office, AuditRow.department == unit.department)
+            .order_by(AuditRow.id.desc())
+            .limit(limit)
+        )
         return [dict(row) for row in self.session.execute(query).mappings()]
 
     def seals(self, after: int = 0) -> Iterator[dict[str, Any]]:
@@ -172,8 +188,14 @@ class AuditLog:
             select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1)
         ).first()
         seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
-        seal = {"seq": seq + 1, "batch": self._batch, "entries": self._count, "last_hash": self._last_hash,
-                "sealed_at": self._last_at, "prev_hash": prev_hash}
+        seal = {
+            "seq": seq + 1,
+            "batch": self._batch,
+            "entries": self._count,
+            "last_hash": self._last_hash,
+            "sealed_at": self._last_at,
+            "prev_hash": prev_hash,
+        }
         seal["hash"] = seal_hash(prev_hash, seal)
         self.session.execute(insert(AuditSealRow), [seal])
         self._batch = None
@@ -192,8 +214,17 @@ class AuditLog:
 
 _EMPTY: dict[str, Any] = {
     name: None
-    for name in ("mode", "declaration_key", "declaration_number", "customs_office", "department", "officer_id",
-                 "previous_officer_id", "command_id", "reason")
+    for name in (
+        "mode",
+        "declaration_key",
+        "declaration_number",
+        "customs_office",
+        "department",
+        "officer_id",
+        "previous_officer_id",
+        "command_id",
+        "reason",
+    )
 } | {"details": {}}
 
 

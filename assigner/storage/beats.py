@@ -24,9 +24,17 @@ class BeatStore:
             changes.update(last_message_at=now, messages=WorkerBeatRow.messages + processed)
         updated = self.session.execute(update(WorkerBeatRow).where(WorkerBeatRow.consumer == consumer).values(changes))
         if updated.rowcount == 0:  # type: ignore[attr-defined]
-            self.session.execute(insert(WorkerBeatRow).values(
-                consumer=consumer, queue=queue, started_at=now, seen_at=now,
-                last_message_at=now if processed else None, messages=processed, stopped_at=changes["stopped_at"]))
+            self.session.execute(
+                insert(WorkerBeatRow).values(
+                    consumer=consumer,
+                    queue=queue,
+                    started_at=now,
+                    seen_at=now,
+                    last_message_at=now if processed else None,
+                    messages=processed,
+                    stopped_at=changes["stopped_at"],
+                )
+            )
 
     def forget_before(self, moment: datetime) -> None:
         """Drop the beats of consumers not seen since `moment` (long stopped)."""
@@ -35,5 +43,7 @@ class BeatStore:
     def all(self) -> list[Beat]:
         """Every consumer's latest beat, the most recently seen first."""
         rows = self.session.scalars(select(WorkerBeatRow).order_by(WorkerBeatRow.seen_at.desc()))
-        return [Beat(r.consumer, r.queue, r.started_at, r.seen_at, r.last_message_at, r.messages, r.stopped_at)
-                for r in rows]
+        return [
+            Beat(r.consumer, r.queue, r.started_at, r.seen_at, r.last_message_at, r.messages, r.stopped_at)
+            for r in rows
+        ]

@@ -37,8 +37,12 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
     try:
         with cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([value if convert is None else convert(value)
-                                for convert, value in zip(converters, (row[name] for name in names))])
+                copy.write_row(
+                    [
+                        value if convert is None else convert(value)
+                        for convert, value in zip(converters, (row[name] for name in names))
+                    ]
+                )
     except psycopg.Error as error:
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
     finally:

@@ -29,13 +29,15 @@ class CommandStore:
         """Remember a command and its outcome; a second insert of the same id waits, then fails (a race lost)."""
         self.session.execute(
             insert(CommandRow),
-            [{
-                "command_id": header.command_id,
-                "command": header.name,
-                "issued_by": header.issued_by,
-                "accepted": rejected_because is None,
-                "reason": rejected_because,
-                "received_at": now,
-                "body": body,
-            }],
+            [
+                {
+                    "command_id": header.command_id,
+                    "command": header.name,
+                    "issued_by": header.issued_by,
+                    "accepted": rejected_because is None,
+                    "reason": rejected_because,
+                    "received_at": now,
+                    "body": body,
+                }
+            ],
         )

@@ -64,8 +64,12 @@ class DeclarationStore:
                 wanted.add((unit.customs_office, unit.department, key))
         book = GroupBook()
         open_rows = (DeclarationRow.status == Status.ASSIGNED.value, DeclarationRow.officer_id.is_not(None))
-        columns = (DeclarationRow.customs_office, DeclarationRow.department, DeclarationRow.declaration_key,
-                   DeclarationRow.officer_id)
+        columns = (
+            DeclarationRow.customs_office,
+            DeclarationRow.department,
+            DeclarationRow.declaration_key,
+            DeclarationRow.officer_id,
+        )
         # Looked up by lot or container number alone (indexed), the unit checked here: a condition on the
         # unit lets PostgreSQL scan every declaration the unit ever had, which grows with the history.
         if lots:

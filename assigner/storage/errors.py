@@ -33,8 +33,13 @@ class DatabaseError(Enum):
 _TRANSIENT_SQLSTATES = {"40001", "40P01"}
 _UNIQUE_VIOLATION = "23505"
 _RACED_CONSTRAINTS = ("pk_declarations", "pk_commands", "pk_dead_letters")
-_TRANSIENT_SQLITE = ("database is locked", "database is busy", "UNIQUE constraint failed: declarations.declaration_key",
-                     "UNIQUE constraint failed: commands.command_id", "UNIQUE constraint failed: dead_letters.fingerprint")
+_TRANSIENT_SQLITE = (
+    "database is locked",
+    "database is busy",
+    "UNIQUE constraint failed: declarations.declaration_key",
+    "UNIQUE constraint failed: commands.command_id",
+    "UNIQUE constraint failed: dead_letters.fingerprint",
+)
 # SQLSTATE classes of a server away or unable to work now: connection (08), resources (53), operator
 # intervention such as a shutdown (57), system errors (58), a table missing before the migration (42P01).
 _OUTAGE_CLASSES = ("08", "53", "57", "58")

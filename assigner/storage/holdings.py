@@ -57,10 +57,12 @@ class HoldingStore:
 
     def held(self, unit: Unit) -> list[tuple[Holding, str, datetime]]:
         """The unit's held declarations in the order they were held, with the reason and since when."""
-        query = (select(DeclarationRow, HoldRow.reason, HoldRow.held_at)
-                 .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
-                 .where(HoldRow.customs_office == unit.customs_office, HoldRow.department == unit.department)
-                 .order_by(HoldRow.id))
+        query = (
+            select(DeclarationRow, HoldRow.reason, HoldRow.held_at)
+            .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
+            .where(HoldRow.customs_office == unit.customs_office, HoldRow.department == unit.department)
+            .order_by(HoldRow.id)
+        )
         rows = self.session.execute(query).all()
         containers = containers_of(self.session, [row.declaration_key for row, _, _ in rows])
         return [(_holding(row, containers.get(row.declaration_key, [])), reason, since) for row, reason, since in rows]
@@ -81,17 +83,19 @@ class HoldingStore:
             if move.officer_id is None:
                 self.session.execute(insert(HoldRow), [_hold(holding, now)])
                 continue
-            assignments.append({
-                "declaration_key": holding.key,
-                "officer_id": move.officer_id,
-                "customs_office": holding.unit.customs_office,
-                "department": holding.unit.department,
-                "mode": move.mode.value,
-                "turn": move.turn.number if move.turn else None,
-                "assigned_at": now,
-                "assigned_by": header.issued_by,
-                "command_id": header.command_id,
-            })
+            assignments.append(
+                {
+                    "declaration_key": holding.key,
+                    "officer_id": move.officer_id,
+                    "customs_office": holding.unit.customs_office,
+                    "department": holding.unit.department,
+                    "mode": move.mode.value,
+                    "turn": move.turn.number if move.turn else None,
+                    "assigned_at": now,
+                    "assigned_by": header.issued_by,
+                    "command_id": header.command_id,
+                }
+            )
         if assignments:
             self.session.execute(insert(AssignmentRow), assignments)
 
@@ -113,8 +117,15 @@ def _holding(row: DeclarationRow, containers: list[str]) -> Holding:
         groups.append((GroupKind.BRANCH, row.branch_lot))
     groups.extend((GroupKind.CONTAINER, number) for number in containers)
     unit = Unit(row.customs_office, row.department)
-    return Holding(row.declaration_key, row.declaration_number, unit, Status(row.status), row.officer_id,
-                   row.after_hours, tuple(groups))
+    return Holding(
+        row.declaration_key,
+        row.declaration_number,
+        unit,
+        Status(row.status),
+        row.officer_id,
+        row.after_hours,
+        tuple(groups),
+    )
 
 
 def _hold(holding: Holding, now: datetime) -> dict[str, Any]:

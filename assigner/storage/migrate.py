@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from alembic import command
 from assigner.domain.errors import AssignerError
 from assigner.resources import shipped
 from assigner.storage.tables import Base

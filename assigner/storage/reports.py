@@ -54,7 +54,8 @@ class ReportQueries:
     def held_now(self) -> dict[Unit, int]:
         """How many declarations each unit holds now, whatever their date."""
         query = select(HoldRow.customs_office, HoldRow.department, func.count()).group_by(
-            HoldRow.customs_office, HoldRow.department)
+            HoldRow.customs_office, HoldRow.department
+        )
         return {Unit(office, department): int(count) for office, department, count in self.session.execute(query)}
 
     def _channels(self, where: Any) -> Iterable[Any]:
@@ -70,8 +71,12 @@ class ReportQueries:
     def _modes(self, where: Any) -> Iterable[Any]:
         """Per mode, how many of the period's declarations had at least one assignment made that way."""
         query = (
-            select(D.customs_office, D.department, AssignmentRow.mode,
-                   func.count(func.distinct(AssignmentRow.declaration_key)))
+            select(
+                D.customs_office,
+                D.department,
+                AssignmentRow.mode,
+                func.count(func.distinct(AssignmentRow.declaration_key)),
+            )
             .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
             .where(where)
             .group_by(D.customs_office, D.department, AssignmentRow.mode)
@@ -93,12 +98,14 @@ class ReportQueries:
             found[(unit, officer_id)] = {"officer_id": officer_id, "name": name, "on_roster": True}
 
         def line(office: str, department: str, officer_id: str) -> dict[str, Any]:
-            return found.setdefault((Unit(office, department), officer_id),
-                                    {"officer_id": officer_id, "name": "", "on_roster": False})
+            return found.setdefault(
+                (Unit(office, department), officer_id), {"officer_id": officer_id, "name": "", "on_roster": False}
+            )
 
         for office, department, officer_id, assigned, open_, completed in self._holders(where):
-            line(office, department, officer_id).update(assigned=int(assigned), open=int(open_ or 0),
-                                                        completed=int(completed or 0))
+            line(office, department, officer_id).update(
+                assigned=int(assigned), open=int(open_ or 0), completed=int(completed or 0)
+            )
         for office, department, officer_id, mode, count in self._turns(where):
             if mode in ("auto", "group"):
                 line(office, department, officer_id)["turns" if mode == "auto" else "grouped"] = int(count)
@@ -138,13 +145,14 @@ class ReportQueries:
             .join(OfficerRow, OfficerRow.officer_id == MembershipRow.officer_id)
             .order_by(UnitRow.customs_office, UnitRow.department, MembershipRow.position)
         )
-        return [(Unit(o, d), officer, name) for o, d, officer, name in self.session.execute(query)
-                if (o, d) in wanted]
+        return [(Unit(o, d), officer, name) for o, d, officer, name in self.session.execute(query) if (o, d) in wanted]
 
     def _names(self, officer_ids: list[str]) -> dict[str, str]:
         if not officer_ids:
             return {}
-        query = select(OfficerRow.officer_id, OfficerRow.name).where(OfficerRow.officer_id.in_(sorted(set(officer_ids))))
+        query = select(OfficerRow.officer_id, OfficerRow.name).where(
+            OfficerRow.officer_id.in_(sorted(set(officer_ids)))
+        )
         return {officer_id: name for officer_id, name in self.session.execute(query)}
 
 

@@ -48,7 +48,8 @@ class RosterStore:
         ordered = sorted(officers, key=lambda o: o.officer_id)
         ids = [o.officer_id for o in ordered]
         stored = {
-            row.officer_id: row for row in self.session.scalars(select(OfficerRow).where(OfficerRow.officer_id.in_(ids)))
+            row.officer_id: row
+            for row in self.session.scalars(select(OfficerRow).where(OfficerRow.officer_id.in_(ids)))
         }
         changes: list[dict[str, object]] = []
         for officer in ordered:
@@ -63,14 +64,18 @@ class RosterStore:
                     change["name"] = [row.name, officer.name]
                 if row.active != officer.active:
                     change["active"] = [row.active, officer.active]
-                self.session.execute(update(OfficerRow).where(OfficerRow.officer_id == officer.officer_id).values(values))
+                self.session.execute(
+                    update(OfficerRow).where(OfficerRow.officer_id == officer.officer_id).values(values)
+                )
                 changes.append(change)
         return changes
 
     def unit_id(self, unit: Unit) -> int:
         """The id of a stored unit."""
         found = self.session.scalar(
-            select(UnitRow.id).where(UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department)
+            select(UnitRow.id).where(
+                UnitRow.customs_office == unit.customs_office, UnitRow.department == unit.department
+            )
         )
         if found is None:
             raise LookupError(f"unit {unit} is not stored")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from collections.abc import Iterable
 from datetime import datetime
-
+from functools import cache
 from typing import cast
 
 from sqlalchemy import Table, bindparam, or_, select, text, update
@@ -32,8 +31,14 @@ _LOCK_IN_ORDER = text(
 )
 
 
-_UNIT_COLUMNS = (UnitRow.id, UnitRow.customs_office, UnitRow.department, UnitRow.auto_channels,
-                 UnitRow.keep_branch_groups, UnitRow.keep_container_groups)
+_UNIT_COLUMNS = (
+    UnitRow.id,
+    UnitRow.customs_office,
+    UnitRow.department,
+    UnitRow.auto_channels,
+    UnitRow.keep_branch_groups,
+    UnitRow.keep_container_groups,
+)
 
 
 @cache
@@ -150,7 +155,9 @@ class RotationStore:
             if rotation.turn == loaded_turn:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
-            moved.append({"cursor_unit": unit_id, "position": rotation.position, "turn": rotation.turn, "updated_at": now})
+            moved.append(
+                {"cursor_unit": unit_id, "position": rotation.position, "turn": rotation.turn, "updated_at": now}
+            )
         if moved:
             cursors = cast(Table, CursorRow.__table__)
             statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))

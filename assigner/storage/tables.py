@@ -92,9 +92,7 @@ class DeclarationRow(Base):
     """A declaration, every channel; identity = the first 11 digits, latest amendment's fields."""
 
     __tablename__ = "declarations"
-    __table_args__ = (
-        Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),
-    )
+    __table_args__ = (Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),)
     declaration_key: Mapped[str] = mapped_column(String(11), primary_key=True)
     declaration_number: Mapped[str] = mapped_column(String(12))
     customs_office: Mapped[str] = mapped_column(String(4))

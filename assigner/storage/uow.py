@@ -11,13 +11,14 @@ from assigner.storage.audit import AuditLog
 from assigner.storage.beats import BeatStore
 from assigner.storage.commands import CommandStore
 from assigner.storage.dead_letters import DeadLetterStore
-from assigner.storage.errors import DatabaseError, classify, refusal_reason
 from assigner.storage.declarations import DeclarationStore
+from assigner.storage.errors import DatabaseError, classify, refusal_reason
 from assigner.storage.holdings import HoldingStore
 from assigner.storage.outbox import OutboxStore
 from assigner.storage.reports import ReportQueries
 from assigner.storage.roster import RosterStore
 from assigner.storage.rotations import RotationStore
+
 
 class SqlUnitOfWork:
     """Repositories over one session; nothing is written unless commit() is called."""

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pika
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-
 from e2e.support import (
     BrokerUser,
     EventCollector,
@@ -28,6 +26,8 @@ from e2e.support import (
     worker_env,
 )
 from environment import empty_database, service_missing
+from pika.adapters.blocking_connection import BlockingChannel
+
 
 @pytest.fixture(scope="session")
 def rabbitmq_vhost() -> Iterator[str]:
@@ -52,13 +52,16 @@ def rabbitmq_vhost() -> Iterator[str]:
 def rabbitmq_management() -> str:
     """RabbitMQ's management API (the plugin .ci/run enables), which counts unacknowledged messages."""
     url = "http://127.0.0.1:15672/api/overview"
-    request = urllib.request.Request(url, headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()})
+    request = urllib.request.Request(
+        url, headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             response.read()
     except OSError as error:
-        service_missing("RabbitMQ's management API on 127.0.0.1:15672 (rabbitmq-plugins enable rabbitmq_management)",
-                        error)
+        service_missing(
+            "RabbitMQ's management API on 127.0.0.1:15672 (rabbitmq-plugins enable rabbitmq_management)", error
+        )
     return "http://guest:guest@127.0.0.1:15672"
 
 

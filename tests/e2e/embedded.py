@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from e2e.support import run_assigner
 from kombu.entity import Queue
 from kombu.message import Message
 from kombu.messaging import Consumer
@@ -16,7 +17,6 @@ from kombu.messaging import Consumer
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.settings import Settings
-from e2e.support import run_assigner
 
 TIMEOUT = 120.0  # liveness only
 
@@ -43,8 +43,10 @@ def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list
     exchange = topology.events_exchange() if binding else topology.DEFAULT_EXCHANGE
     queue = Queue(name, exchange, routing_key="#" if binding else name, durable=True)
     deadline = time.monotonic() + TIMEOUT
-    with connect(Settings(home=home, broker_url=None)) as connection, \
-            Consumer(connection, [queue], on_message=got.append):
+    with (
+        connect(Settings(home=home, broker_url=None)) as connection,
+        Consumer(connection, [queue], on_message=got.append),
+    ):
         while len(got) < count:
             assert time.monotonic() < deadline, f"{len(got)} of {count} messages on {name} within {TIMEOUT} s"
             try:
@@ -53,4 +55,3 @@ def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list
                 continue
             got[-1].ack()
     return got
-

@@ -13,8 +13,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 # The users README names for each role.
 ROLES = {"upstream": "vnaccs.gateway", "supervisor": "sup.01b1", "worker": "assigner.worker"}
 PERMISSIONS = re.compile(r"^rabbitmqctl set_permissions -p customs (\S+) '([^']*)' '([^']*)' '([^']*)'$", re.M)
-TOPIC_PERMISSIONS = re.compile(r"^rabbitmqctl set_topic_permissions -p customs (\S+) (\S+) '([^']*)' '([^']*)'$",
-                               re.M)
+TOPIC_PERMISSIONS = re.compile(r"^rabbitmqctl set_topic_permissions -p customs (\S+) (\S+) '([^']*)' '([^']*)'$", re.M)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pika
+from integration.helpers import load_roster, roster
 from pika.adapters.blocking_connection import BlockingChannel
 from sqlalchemy import create_engine, select, text
 
@@ -29,7 +30,6 @@ from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.settings import Settings
 from assigner.storage.tables import AssignmentRow, DeclarationRow
-from integration.helpers import load_roster, roster
 
 # The contract's names, written out: a rename in the code must break these tests (docs/contract.md).
 DECLARATIONS = "assigner.declarations"
@@ -71,8 +71,10 @@ def ensure_services_running(timeout: float = 180.0) -> None:
         subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], timeout=120)
     if subprocess.run(["rabbitmqctl", "-q", "status"], capture_output=True, timeout=60).returncode != 0:
         subprocess.run(["rabbitmq-server", "-detached"], timeout=60)
-    while (subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], timeout=30).returncode != 0
-           or subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True, timeout=60).returncode != 0):
+    while (
+        subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], timeout=30).returncode != 0
+        or subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True, timeout=60).returncode != 0
+    ):
         assert time.monotonic() < deadline, "PostgreSQL or RabbitMQ did not come back"
         time.sleep(1)
 
@@ -134,7 +136,9 @@ class Delivered:
         return (self.properties.headers or {}).get(name)
 
 
-def take_messages(channel: BlockingChannel, queue: str, count: int, timeout: float = LIVENESS_TIMEOUT) -> list[Delivered]:
+def take_messages(
+    channel: BlockingChannel, queue: str, count: int, timeout: float = LIVENESS_TIMEOUT
+) -> list[Delivered]:
     """Take (and acknowledge) `count` messages from a queue, waiting for them up to `timeout`."""
     taken: list[Delivered] = []
     deadline = time.monotonic() + timeout
@@ -170,7 +174,9 @@ class Upstream:
     ) -> None:
         """Publish one message; `message` is JSON-encoded unless it is bytes already."""
         body = message if isinstance(message, bytes) else encode(message)
-        properties = pika.BasicProperties(content_type=content_type, delivery_mode=2, headers=dict(headers or {}) or None)
+        properties = pika.BasicProperties(
+            content_type=content_type, delivery_mode=2, headers=dict(headers or {}) or None
+        )
         self.channel.basic_publish("", DECLARATIONS, body, properties, mandatory=True)
 
     def send_all(self, messages: Iterable[Any]) -> None:
@@ -307,7 +313,9 @@ class WorkerProcess:
         while len(found := self.logged(event)) < count:
             self.assert_running()
             if time.monotonic() > deadline:
-                raise AssertionError(f"'{event}' logged {len(found)} of {count} times within {timeout} s:\n{self.tail()}")
+                raise AssertionError(
+                    f"'{event}' logged {len(found)} of {count} times within {timeout} s:\n{self.tail()}"
+                )
             time.sleep(0.1)
         return found
 
@@ -405,13 +413,19 @@ def assignments(database_url: str) -> list[Assignment]:
     """Every assignment, in id order."""
     engine = create_engine(database_url)
     query = select(
-        AssignmentRow.declaration_key, AssignmentRow.customs_office, AssignmentRow.department,
-        AssignmentRow.officer_id, AssignmentRow.mode, AssignmentRow.turn,
+        AssignmentRow.declaration_key,
+        AssignmentRow.customs_office,
+        AssignmentRow.department,
+        AssignmentRow.officer_id,
+        AssignmentRow.mode,
+        AssignmentRow.turn,
     ).order_by(AssignmentRow.id)
     try:
         with engine.connect() as connection:
-            return [Assignment(key, Unit(office, dept), officer, mode, turn)
-                    for key, office, dept, officer, mode, turn in connection.execute(query)]
+            return [
+                Assignment(key, Unit(office, dept), officer, mode, turn)
+                for key, office, dept, officer, mode, turn in connection.execute(query)
+            ]
     finally:
         engine.dispose()
 
@@ -465,7 +479,9 @@ class BrokerUser:
 
     def url(self, vhost: str, host: str = "127.0.0.1", port: int = 5672) -> str:
         """This user's URL for a vhost."""
-        return f"amqp://{quote(self.name, safe='')}:{quote(self.password, safe='')}@{host}:{port}/{quote(vhost, safe='')}"
+        return (
+            f"amqp://{quote(self.name, safe='')}:{quote(self.password, safe='')}@{host}:{port}/{quote(vhost, safe='')}"
+        )
 
 
 def add_broker_user(vhost: str, name: str) -> BrokerUser:
@@ -495,8 +511,10 @@ class CommandSender:
         """Publish one command (JSON-encoded unless bytes already); returns the body sent."""
         body = command if isinstance(command, bytes) else encode(command)
         properties = pika.BasicProperties(
-            user_id=self.user_id if user_id is _NOT_SET else user_id, delivery_mode=2,
-            content_type="application/json", headers=dict(headers or {}) or None,
+            user_id=self.user_id if user_id is _NOT_SET else user_id,
+            delivery_mode=2,
+            content_type="application/json",
+            headers=dict(headers or {}) or None,
         )
         self.channel.basic_publish("", COMMANDS, body, properties, mandatory=True)
         return body
@@ -509,19 +527,29 @@ class CommandSender:
 
 def command(name: str, issued_by: str, **fields: Any) -> dict[str, Any]:
     """A command message with a fresh command_id and a reason (fields: the command's own)."""
-    return {"command_id": str(uuid.uuid4()), "command": name, "issued_by": issued_by,
-            "reason": f"e2e test: {name}", **fields}
+    return {
+        "command_id": str(uuid.uuid4()),
+        "command": name,
+        "issued_by": issued_by,
+        "reason": f"e2e test: {name}",
+        **fields,
+    }
 
 
 def answers(events: Iterable[Delivered], command_id: str) -> list[dict[str, Any]]:
     """The command.accepted / command.rejected events about one command, in arrival order."""
-    return [e.payload() for e in events if e.payload().get("event") in ANSWERS and e.payload().get("command_id") == command_id]
+    return [
+        e.payload()
+        for e in events
+        if e.payload().get("event") in ANSWERS and e.payload().get("command_id") == command_id
+    ]
 
 
 def wait_for_answer(collector: EventCollector, command_id: str, count: int = 1, **options: Any) -> list[Delivered]:
     """All events received once `count` answers (accepted or rejected) to a command have arrived."""
-    return collector.wait_until(lambda got: len(answers(got, command_id)) >= count,
-                                f"{count} answer(s) to command {command_id}", **options)
+    return collector.wait_until(
+        lambda got: len(answers(got, command_id)) >= count, f"{count} answer(s) to command {command_id}", **options
+    )
 
 
 def events_of_command(events: Iterable[Delivered], command_id: str) -> list[Delivered]:
@@ -531,8 +559,9 @@ def events_of_command(events: Iterable[Delivered], command_id: str) -> list[Deli
 
 def run_assigner(env: Mapping[str, str], *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     """`python -m assigner ARGS` with exactly these ASSIGNER_* settings (none leak from the test's environment)."""
-    return subprocess.run([sys.executable, "-m", "assigner", *args], env=process_env(env), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "assigner", *args], env=process_env(env), capture_output=True, text=True, timeout=timeout
+    )
 
 
 def import_roster_entries(database_url: str, home: Path, entries: Sequence[Any]) -> None:
@@ -557,9 +586,12 @@ def query(database_url: str, sql: str, **parameters: Any) -> list[dict[str, Any]
 def audit_entries(database_url: str, where: str) -> list[dict[str, Any]]:
     """The audit entries matching a condition on audit_log's columns, in chain order (the seals' order, then
     each batch's), each with `place`: its number in that order, as `audit verify` names entries."""
-    return query(database_url, "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (ORDER BY s.seq, a.seq) AS place "
-                               "FROM audit_log a JOIN audit_seals s ON s.batch = a.batch) AS chained "
-                               f"WHERE {where} ORDER BY place")
+    return query(
+        database_url,
+        "SELECT * FROM (SELECT a.*, ROW_NUMBER() OVER (ORDER BY s.seq, a.seq) AS place "
+        "FROM audit_log a JOIN audit_seals s ON s.batch = a.batch) AS chained "
+        f"WHERE {where} ORDER BY place",
+    )
 
 
 def execute(database_url: str, sql: str, **parameters: Any) -> int:

@@ -6,9 +6,9 @@ import json
 
 import pika
 import pytest
+from e2e.support import client
 
 from assigner.devtools.bench.baselines import celery_noop, raw_loop
-from e2e.support import client
 
 pytestmark = pytest.mark.slow
 MESSAGES = 300

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from environment import POSTGRES_ADMIN_URL
 from sqlalchemy.engine import make_url
 
 from assigner.bootstrap import Runtime
@@ -17,7 +18,6 @@ from assigner.cli import run
 from assigner.devtools.bench import compare, costs
 from assigner.devtools.bench.runs import scratch_runtime
 from assigner.devtools.bench.world import World, bench_world
-from environment import POSTGRES_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 SERVER = "amqp://guest:guest@127.0.0.1:5672/"
@@ -26,8 +26,12 @@ SERVER = "amqp://guest:guest@127.0.0.1:5672/"
 def still_there(vhosts: set[str], databases: set[str]) -> tuple[set[str], set[str]]:
     """Which of these vhosts and databases the servers still hold."""
     listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, check=True)
-    stored = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
-                            capture_output=True, text=True, check=True)
+    stored = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return vhosts & set(listed.stdout.split()), databases & set(stored.stdout.split())
 
 
@@ -58,12 +62,37 @@ def made(monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], set[str]]:
 
 class TestBenchCompare:
     def test_a_small_compare_measures_everything_and_leaves_nothing_behind(
-        self, rabbitmq_url: str, postgres_url: str, capsys: pytest.CaptureFixture[str],
+        self,
+        rabbitmq_url: str,
+        postgres_url: str,
+        capsys: pytest.CaptureFixture[str],
         made: tuple[set[str], set[str]],
     ) -> None:
-        args = ["bench", "compare", "--count", "300", "--latency-count", "40", "--rate", "100", "--cost-count", "20",
-                "--history", "300", "--large-roster", "30", "--many-units", "12", "--scale-units", "6",
-                "--rabbitmq", SERVER, "--postgres", POSTGRES_ADMIN_URL, "--json"]
+        args = [
+            "bench",
+            "compare",
+            "--count",
+            "300",
+            "--latency-count",
+            "40",
+            "--rate",
+            "100",
+            "--cost-count",
+            "20",
+            "--history",
+            "300",
+            "--large-roster",
+            "30",
+            "--many-units",
+            "12",
+            "--scale-units",
+            "6",
+            "--rabbitmq",
+            SERVER,
+            "--postgres",
+            POSTGRES_ADMIN_URL,
+            "--json",
+        ]
         assert run(args) == 0
         found = json.loads(capsys.readouterr().out)
 
@@ -71,12 +100,16 @@ class TestBenchCompare:
         for rate in ("celery_noop_per_second", "raw_amqp_per_second", "assigner_per_second"):
             assert found[rate] > 0
         assert found["assigner_over_celery"] == pytest.approx(
-            found["assigner_per_second"] / found["celery_noop_per_second"], rel=0.02)
+            found["assigner_per_second"] / found["celery_noop_per_second"], rel=0.02
+        )
         assert 0 < found["latency_p50_ms"] <= found["latency_p99_ms"] <= found["latency_max_ms"]
         assert [row["workers"] for row in found["scaling"]] == [1, 2, 4]
         assert all(len(row["lock_wait_share"]) == row["workers"] and row["units"] == 6 for row in found["scaling"])
         assert [row["case"] for row in found["costs"]] == [
-            "1 unit of 10 officers vs 1 unit of 30 officers", "1 unit vs 12 units", "empty history vs 300 stored"]
+            "1 unit of 10 officers vs 1 unit of 30 officers",
+            "1 unit vs 12 units",
+            "empty history vs 300 stored",
+        ]
         assert 0 < found["worker_peak_rss_mib"] < 1024
         judged = {row["target"]: row["holds"] for row in found["targets"]}
         assert judged["worker / Celery doing nothing"] == (found["assigner_over_celery"] >= 2)

@@ -12,13 +12,23 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-
 from e2e.support import ensure_services_running
 
 pytestmark = [pytest.mark.slow, pytest.mark.restarts_services]
 
-SMALL_RUN = ("--count", "5000", "--rate", "250", "--kills", "1", "--broker-restarts", "1",
-             "--database-restarts", "1", "--json")
+SMALL_RUN = (
+    "--count",
+    "5000",
+    "--rate",
+    "250",
+    "--kills",
+    "1",
+    "--broker-restarts",
+    "1",
+    "--database-restarts",
+    "1",
+    "--json",
+)
 RUN_TIMEOUT = 900  # liveness: the run takes about a minute
 
 
@@ -36,16 +46,28 @@ class TestChaos:
     def test_a_run_with_a_kill_a_broker_restart_and_a_database_restart_passes_every_check(
         self, queue_type: str, servers_left_running: None
     ) -> None:
-        done = subprocess.run([sys.executable, "-m", "assigner", "chaos", *SMALL_RUN, "--queue-type", queue_type],
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        done = subprocess.run(
+            [sys.executable, "-m", "assigner", "chaos", *SMALL_RUN, "--queue-type", queue_type],
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
         assert done.stdout, done.stderr[-3000:]
         report = json.loads(done.stdout)
         failed = [check for check in report["checks"] if not check["ok"]]
         assert not failed, json.dumps(failed, indent=2) + f"\nlogs: {report['figures']['logs']}"
         assert done.returncode == 0
         assert {fault["fault"] for fault in report["faults"]} >= {
-            "SIGKILL worker 1", "restart RabbitMQ", "restart PostgreSQL", "supervisor commands burst"}
-        assert all(f["resumed_after_seconds"] is not None for f in report["faults"] if f["fault"] != "supervisor commands burst")
+            "SIGKILL worker 1",
+            "restart RabbitMQ",
+            "restart PostgreSQL",
+            "supervisor commands burst",
+        }
+        assert all(
+            f["resumed_after_seconds"] is not None
+            for f in report["faults"]
+            if f["fault"] != "supervisor commands burst"
+        )
         figures = report["figures"]
         assert figures["poison"] >= 50 and figures["kinds of poison"] == 34 and figures["queue type"] == queue_type
         assert figures["valid declarations"] >= 5000  # the planned ones, and more while the faults went on

@@ -16,24 +16,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kombu.messaging import Producer
-
-from assigner.broker.command_keys import SIGNATURE_HEADER, new_key
-from assigner.domain.authentication import sign
-from assigner.broker import topology
-from assigner.broker.connection import connect
-from assigner.schemas.event import EVENT
-from assigner.settings import Settings
 from e2e.embedded import assigner_ok, embedded_env, read_queue
 from e2e.support import WorkerProcess, audit_entries, execute, holders, query, run_assigner
 from integration.helpers import message, numbers
+from kombu.messaging import Producer
+
+from assigner.broker import topology
+from assigner.broker.command_keys import SIGNATURE_HEADER, new_key
+from assigner.broker.connection import connect
+from assigner.domain.authentication import sign
+from assigner.schemas.event import EVENT
+from assigner.settings import Settings
 
 SUPERVISOR = "sup.e"
 KEY = new_key()
 EVENTS_QUEUE = "test.command-events"
-ROSTER = ("officer_id,name,customs_office,department,role\n"
-          + "".join(f"o{i},Officer {i},01B1,00,checker\n" for i in (1, 2, 3))
-          + f"{SUPERVISOR},Supervisor E,01B1,00,supervisor\n")
+ROSTER = (
+    "officer_id,name,customs_office,department,role\n"
+    + "".join(f"o{i},Officer {i},01B1,00,checker\n" for i in (1, 2, 3))
+    + f"{SUPERVISOR},Supervisor E,01B1,00,supervisor\n"
+)
 
 
 def home_env(home: Path) -> dict[str, str]:
@@ -58,15 +60,27 @@ def publish_command(home: Path, body: bytes, headers: dict[str, Any] | None = No
     """Put a command message on the embedded broker as any process with access to the home folder can."""
     with connect(Settings(home=home, broker_url=None)) as connection:
         Producer(connection.default_channel).publish(
-            body, exchange="", routing_key=topology.COMMANDS, content_type="application/json",
-            content_encoding="utf-8", delivery_mode=2, headers=headers or None,
+            body,
+            exchange="",
+            routing_key=topology.COMMANDS,
+            content_type="application/json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+            headers=headers or None,
         )
 
 
 def reassign(number: str, to: str, **extra: Any) -> dict[str, Any]:
     """A reassign command by the supervisor, issued now."""
-    return {"command_id": str(uuid.uuid4()), "command": "reassign", "issued_by": SUPERVISOR,
-            "issued_at": datetime.now(UTC).isoformat(), "declaration_number": number, "to_officer_id": to, **extra}
+    return {
+        "command_id": str(uuid.uuid4()),
+        "command": "reassign",
+        "issued_by": SUPERVISOR,
+        "issued_at": datetime.now(UTC).isoformat(),
+        "declaration_number": number,
+        "to_officer_id": to,
+        **extra,
+    }
 
 
 def encoded(payload: dict[str, Any]) -> bytes:
@@ -95,7 +109,10 @@ def worker(home: Path, tmp_path: Path) -> Iterator[WorkerProcess]:
 @pytest.mark.slow
 class TestSignedCommands:
     def test_a_signed_command_is_carried_out_and_forged_or_unsigned_ones_are_rejected_dead_lettered_and_change_nothing(
-        self, home: Path, worker: WorkerProcess, tmp_path: Path,
+        self,
+        home: Path,
+        worker: WorkerProcess,
+        tmp_path: Path,
     ) -> None:
         database_url = f"sqlite:///{home / 'assigner.db'}"
         stream = numbers(3, start=100)
@@ -107,7 +124,11 @@ class TestSignedCommands:
         out = assigner(home, "command", "reassign", stream[0], "--to", "o3", "--by", SUPERVISOR, "--reason", "e2e")
         command_id = out.split()[1]
         moved, accepted = read_events(home, 2)
-        assert (moved["event"], moved["officer_id"], moved["previous_officer_id"]) == ("declaration.reassigned", "o3", "o1")
+        assert (moved["event"], moved["officer_id"], moved["previous_officer_id"]) == (
+            "declaration.reassigned",
+            "o3",
+            "o1",
+        )
         assert (moved["command_id"], moved["mode"], moved["reason"]) == (command_id, "manual", "e2e")
         assert (accepted["event"], accepted["command_id"]) == ("command.accepted", command_id)
         before = (holders(database_url), query(database_url, "SELECT * FROM assignments ORDER BY id"))
@@ -131,8 +152,10 @@ class TestSignedCommands:
             publish_command(home, body, {SIGNATURE_HEADER: signed} if signed else None)
 
         answers = read_events(home, len(forged))
-        letters = {m.body if isinstance(m.body, bytes) else m.body.encode(): m
-                   for m in read_queue(home, topology.COMMANDS_DLQ, len(forged))}
+        letters = {
+            m.body if isinstance(m.body, bytes) else m.body.encode(): m
+            for m in read_queue(home, topology.COMMANDS_DLQ, len(forged))
+        }
         for (payload, body, _, words), answer in zip(forged, answers, strict=True):
             assert (answer["event"], answer["command_id"]) == ("command.rejected", payload["command_id"])
             assert words in answer["reason"], answer
@@ -145,10 +168,15 @@ class TestSignedCommands:
         assert query(database_url, "SELECT count(*) AS n FROM commands") == [{"n": 1}], "a refused forgery was kept"
 
         # 3. The genuine command with a forged one's id is still carried out: forgeries burn no id.
-        assigner(home, "command", "reassign", stream[1], "--to", "o1", "--by", SUPERVISOR, "--id",
-                 altered["command_id"])
+        assigner(
+            home, "command", "reassign", stream[1], "--to", "o1", "--by", SUPERVISOR, "--id", altered["command_id"]
+        )
         moved, accepted = read_events(home, 2)
-        assert (moved["officer_id"], moved["previous_officer_id"], accepted["event"]) == ("o1", "o2", "command.accepted")
+        assert (moved["officer_id"], moved["previous_officer_id"], accepted["event"]) == (
+            "o1",
+            "o2",
+            "command.accepted",
+        )
         assert holders(database_url)[stream[1]] == ("assigned", "o1")
 
         verified = run_assigner(home_env(home), "audit", "verify")
@@ -156,7 +184,10 @@ class TestSignedCommands:
         worker.assert_running()
 
     def test_the_cli_waits_for_the_answer_and_prints_accepted_or_the_reason_with_its_exit_code(
-        self, home: Path, worker: WorkerProcess, tmp_path: Path,
+        self,
+        home: Path,
+        worker: WorkerProcess,
+        tmp_path: Path,
     ) -> None:
         [number] = numbers(1, start=300)
         (tmp_path / "one.jsonl").write_text(json.dumps(message(number)) + "\n")
@@ -169,15 +200,17 @@ class TestSignedCommands:
         assert done.returncode == 3, done.stderr
         assert done.stdout.splitlines()[-1] == f"rejected: declaration {unknown} is not known"
         command_id = done.stdout.split()[1]
-        done = run_assigner(home_env(home), "command", "complete", number, "--by", SUPERVISOR, "--id", command_id,
-                            "--wait")  # the same id for another command: refused, the first one stays
+        done = run_assigner(
+            home_env(home), "command", "complete", number, "--by", SUPERVISOR, "--id", command_id, "--wait"
+        )  # the same id for another command: refused, the first one stays
         assert done.returncode == 3
         assert f"command_id {command_id} was used before for another command (complete)" in done.stdout
         assert not list((home / "broker").rglob("*assigner.answers.*")), "an answer queue was left behind"
 
     def test_waiting_with_no_worker_running_ends_after_the_timeout_with_exit_4(self, home: Path) -> None:
-        done = run_assigner(home_env(home), "command", "complete", numbers(1)[0], "--by", SUPERVISOR, "--wait",
-                            "--timeout", "2")
+        done = run_assigner(
+            home_env(home), "command", "complete", numbers(1)[0], "--by", SUPERVISOR, "--wait", "--timeout", "2"
+        )
         assert done.returncode == 4
         assert done.stderr.strip() == "no answer within 2 s: is a worker running?"
 

@@ -16,11 +16,6 @@ from typing import Any
 
 import pika
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-from stdnum import iso6346
-
-from assigner.domain.model import Unit
-from assigner.schemas.event import EVENT
 from e2e.support import (
     COMMANDS_DLQ,
     ERROR_HEADER,
@@ -48,6 +43,11 @@ from e2e.support import (
     worker_env,
 )
 from integration.helpers import message, numbers, roster
+from pika.adapters.blocking_connection import BlockingChannel
+from stdnum import iso6346
+
+from assigner.domain.model import Unit
+from assigner.schemas.event import EVENT
 
 AIRPORT = Unit("01B1", "00")  # a1, a2, a3; supervised by user 'a'
 PORT = Unit("02CI", "01")  # p1..p4; supervised by user 'b'
@@ -79,13 +79,17 @@ def _sender(vhost: str, user: BrokerUser) -> Iterator[CommandSender]:
 
 
 @pytest.fixture
-def sup_a(rabbitmq_vhost: str, supervisor_users: dict[str, BrokerUser], broker: BlockingChannel) -> Iterator[CommandSender]:
+def sup_a(
+    rabbitmq_vhost: str, supervisor_users: dict[str, BrokerUser], broker: BlockingChannel
+) -> Iterator[CommandSender]:
     """Supervisor 'a' (AIRPORT, SOLO) logged in to RabbitMQ as itself."""
     yield from _sender(rabbitmq_vhost, supervisor_users["a"])
 
 
 @pytest.fixture
-def sup_b(rabbitmq_vhost: str, supervisor_users: dict[str, BrokerUser], broker: BlockingChannel) -> Iterator[CommandSender]:
+def sup_b(
+    rabbitmq_vhost: str, supervisor_users: dict[str, BrokerUser], broker: BlockingChannel
+) -> Iterator[CommandSender]:
     """Supervisor 'b' (PORT only) logged in to RabbitMQ as itself."""
     yield from _sender(rabbitmq_vhost, supervisor_users["b"])
 
@@ -99,16 +103,18 @@ def worker(rostered: dict[Unit, tuple[str, ...]], start_worker: StartWorker) -> 
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def assign_all(upstream: Upstream, events: EventCollector, worker: WorkerProcess,
-               messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def assign_all(
+    upstream: Upstream, events: EventCollector, worker: WorkerProcess, messages: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Send declarations, wait for their events; the latest event of each, by number."""
     upstream.send_all(messages)
     received = events.wait_for_declarations([m["declaration_number"] for m in messages], worker=worker)
     return {number: got[-1] for number, got in events_by_declaration(received).items()}
 
 
-def send_and_wait(sender: CommandSender, events: EventCollector, worker: WorkerProcess,
-                  body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def send_and_wait(
+    sender: CommandSender, events: EventCollector, worker: WorkerProcess, body: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Send a command and wait for its answer: (answer, the other events carrying its command_id since it was sent)."""
     seen = len(events.received)
     earlier = len(answers(events.received, body["command_id"]))
@@ -153,8 +159,11 @@ def assert_contract_events(received: list[Delivered]) -> None:
     for got in received:
         event = EVENT.validate_json(got.body)
         body = got.payload()
-        expected = body["event"] if body["event"].startswith("command.") else (
-            f"{body['event']}.{body['customs_office']}.{body['department']}")
+        expected = (
+            body["event"]
+            if body["event"].startswith("command.")
+            else (f"{body['event']}.{body['customs_office']}.{body['department']}")
+        )
         assert got.routing_key == expected == event.routing_key()
         assert got.properties.delivery_mode == 2 and got.properties.content_type == "application/json"
 
@@ -164,7 +173,11 @@ def assert_contract_events(received: list[Delivered]) -> None:
 
 class TestEachCommand:
     def test_reassign_moves_one_declaration_to_the_officer_named_uses_no_turn_and_says_who_had_it(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
         database_url: str,
     ) -> None:
         first, second, third, later = numbers(4, start=1000)
@@ -181,12 +194,27 @@ class TestEachCommand:
         assert holders(database_url)[first] == ("assigned", "a3")
         rows = [row for row in assignments(database_url) if row.declaration_key == first[:11]]
         assert [(row.officer_id, row.mode, row.turn) for row in rows] == [("a1", "auto", 1), ("a3", "manual", None)]
-        audited = query(database_url, "SELECT actor, action, mode, officer_id, previous_officer_id FROM audit_log "
-                                      "WHERE command_id = :id ORDER BY seq", id=body["command_id"])
+        audited = query(
+            database_url,
+            "SELECT actor, action, mode, officer_id, previous_officer_id FROM audit_log "
+            "WHERE command_id = :id ORDER BY seq",
+            id=body["command_id"],
+        )
         assert audited == [
-            {"actor": sup_a.user_id, "action": "reassign", "mode": None, "officer_id": "a3", "previous_officer_id": None},
-            {"actor": sup_a.user_id, "action": "reassigned", "mode": "manual", "officer_id": "a3",
-             "previous_officer_id": "a1"},
+            {
+                "actor": sup_a.user_id,
+                "action": "reassign",
+                "mode": None,
+                "officer_id": "a3",
+                "previous_officer_id": None,
+            },
+            {
+                "actor": sup_a.user_id,
+                "action": "reassigned",
+                "mode": "manual",
+                "officer_id": "a3",
+                "previous_officer_id": "a1",
+            },
         ]
 
         after = assign_all(upstream, events, worker, [message(later, AIRPORT)])
@@ -195,20 +223,29 @@ class TestEachCommand:
 
     @pytest.mark.parametrize("group", ["branch", "container"])
     def test_a_group_is_kept_automatically_and_reassign_group_moves_all_of_it(
-        self, group: str, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
+        self,
+        group: str,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
         database_url: str,
     ) -> None:
         lead, outsider, member, next_outsider, late = numbers(5, start=2000)
         if group == "branch":
             key = lead
-            fields = {lead: {"first_declaration_number": "F", "branch_index": 1, "branch_count": 3},
-                      member: {"first_declaration_number": lead, "branch_index": 2, "branch_count": 3},
-                      late: {"first_declaration_number": lead, "branch_index": 3, "branch_count": 3}}
+            fields = {
+                lead: {"first_declaration_number": "F", "branch_index": 1, "branch_count": 3},
+                member: {"first_declaration_number": lead, "branch_index": 2, "branch_count": 3},
+                late: {"first_declaration_number": lead, "branch_index": 3, "branch_count": 3},
+            }
         else:
             key = CONTAINER
-            fields = {lead: {"container_numbers": [CONTAINER]},
-                      member: {"container_numbers": [OTHER_CONTAINER, CONTAINER]},
-                      late: {"container_numbers": [CONTAINER]}}
+            fields = {
+                lead: {"container_numbers": [CONTAINER]},
+                member: {"container_numbers": [OTHER_CONTAINER, CONTAINER]},
+                late: {"container_numbers": [CONTAINER]},
+            }
         stream = [message(n, AIRPORT, **fields.get(n, {})) for n in (lead, outsider, member, next_outsider)]
         got = assign_all(upstream, events, worker, stream)
 
@@ -222,22 +259,30 @@ class TestEachCommand:
         answer, moved = send_and_wait(sup_a, events, worker, body)
 
         assert answer["event"] == "command.accepted"
-        assert sorted((m["declaration_number"], m["officer_id"], m["previous_officer_id"], m["mode"]) for m in moved) == [
-            (lead, "a2", "a1", "manual"), (member, "a2", "a1", "manual")]
+        assert sorted(
+            (m["declaration_number"], m["officer_id"], m["previous_officer_id"], m["mode"]) for m in moved
+        ) == [(lead, "a2", "a1", "manual"), (member, "a2", "a1", "manual")]
         assert {m["event"] for m in moved} == {"declaration.reassigned"}
         now = holders(database_url)
         assert (now[lead], now[member], now[outsider]) == (("assigned", "a2"),) * 3
         assert now[next_outsider] == ("assigned", "a3")
         assert sorted((row.declaration_key, row.mode) for row in manual_rows(database_url)) == [
-            (lead[:11], "manual"), (member[:11], "manual")]
+            (lead[:11], "manual"),
+            (member[:11], "manual"),
+        ]
 
         after = assign_all(upstream, events, worker, [message(late, AIRPORT, **fields[late])])
         assert (after[late]["officer_id"], after[late]["mode"], after[late]["turn"]) == ("a2", "group", None), (
-            "a later declaration of the group did not follow the supervisor's decision")
+            "a later declaration of the group did not follow the supervisor's decision"
+        )
         assert_contract_events(events.received)
 
     def test_officer_absent_hands_their_open_work_evenly_to_the_others_by_rotation_and_later_turns_skip_them(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_b: CommandSender,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_b: CommandSender,
         database_url: str,
     ) -> None:
         stream = numbers(36, start=3000)
@@ -251,7 +296,8 @@ class TestEachCommand:
         assert answer["event"] == "command.accepted"
         assert {m["declaration_number"] for m in moved} == held_by_p1
         assert {(m["event"], m["mode"], m["previous_officer_id"]) for m in moved} == {
-            ("declaration.reassigned", "redistributed", "p1")}
+            ("declaration.reassigned", "redistributed", "p1")
+        }
         assert Counter(m["officer_id"] for m in moved) == {"p2": 3, "p3": 3, "p4": 3}, "not even"
         assert [m["officer_id"] for m in moved] == ["p2", "p3", "p4"] * 3, "not by rotation"
         assert [m["turn"] for m in moved] == list(range(37, 46))
@@ -259,16 +305,25 @@ class TestEachCommand:
         assert all(officer != "p1" for _, officer in now.values()), "p1 still holds open work"
         assert len([row for row in manual_rows(database_url) if row.mode == "redistributed"]) == 9
         assert query(database_url, "SELECT officer_id, unit_id, ended_at FROM absences") == [
-            {"officer_id": "p1", "unit_id": None, "ended_at": None}]
+            {"officer_id": "p1", "unit_id": None, "ended_at": None}
+        ]
 
         later = numbers(4, start=3100)
         after = assign_all(upstream, events, worker, [message(n, PORT) for n in later])
         assert [(after[n]["officer_id"], after[n]["turn"]) for n in later] == [
-            ("p2", 46), ("p3", 47), ("p4", 48), ("p2", 49)], "the absent officer was given a turn"
+            ("p2", 46),
+            ("p3", 47),
+            ("p4", 48),
+            ("p2", 49),
+        ], "the absent officer was given a turn"
         assert_contract_events(events.received)
 
     def test_officer_available_puts_them_back_in_rotation_and_assigns_what_was_held_for_want_of_an_officer(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
         database_url: str,
     ) -> None:
         absent = command("officer_absent", sup_a.user_id, officer_id="s1")
@@ -297,30 +352,43 @@ class TestEachCommand:
         assert_contract_events(events.received)
 
     def test_an_absence_until_a_time_ends_by_itself_and_what_was_held_meanwhile_is_assigned(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
         database_url: str,
     ) -> None:
         until = datetime.now(UTC) + timedelta(seconds=8)  # room to see the declaration held first
-        answer, _ = send_and_wait(sup_a, events, worker, command("officer_absent", sup_a.user_id, officer_id="s1",
-                                                                 until=until.isoformat()))
+        answer, _ = send_and_wait(
+            sup_a, events, worker, command("officer_absent", sup_a.user_id, officer_id="s1", until=until.isoformat())
+        )
         assert answer["event"] == "command.accepted"
         [waiting] = numbers(1, start=4500)
         held = assign_all(upstream, events, worker, [message(waiting, SOLO)])[waiting]
         assert datetime.now(UTC) < until, "too slow to see the declaration held before the absence ends"
         assert (held["event"], held["reason"]) == ("declaration.held", "no_eligible_officer")
 
-        received = events.wait_until(lambda got: len(events_by_declaration(got)[waiting]) == 2,
-                                     "the held declaration assigned once the absence ended", worker=worker)
+        received = events.wait_until(
+            lambda got: len(events_by_declaration(got)[waiting]) == 2,
+            "the held declaration assigned once the absence ended",
+            worker=worker,
+        )
         released = events_by_declaration(received)[waiting][-1]
         assert (released["event"], released["officer_id"]) == ("declaration.assigned", "s1")
         assert datetime.fromisoformat(released["occurred_at"]) >= until
         [returned] = query(database_url, "SELECT ended_at FROM absences")
         assert returned["ended_at"] == until, "the absence did not end at its until"
         assert query(database_url, "SELECT actor FROM audit_log WHERE action = 'officer_returned'") == [
-            {"actor": "system"}]
+            {"actor": "system"}
+        ]
 
     def test_complete_closes_a_declaration_so_a_later_absence_of_its_officer_does_not_redistribute_it(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
         database_url: str,
     ) -> None:
         stream = numbers(4, start=5000)  # a1 gets the first and the fourth
@@ -328,15 +396,17 @@ class TestEachCommand:
         assert [got[n]["officer_id"] for n in stream] == ["a1", "a2", "a3", "a1"]
         done, still_open = stream[0], stream[3]
 
-        answer, moved = send_and_wait(sup_a, events, worker,
-                                      command("complete", sup_a.user_id, declaration_number=done))
+        answer, moved = send_and_wait(
+            sup_a, events, worker, command("complete", sup_a.user_id, declaration_number=done)
+        )
         assert (answer["event"], moved) == ("command.accepted", [])
         assert holders(database_url)[done] == ("completed", "a1")
 
         answer, moved = send_and_wait(sup_a, events, worker, command("officer_absent", sup_a.user_id, officer_id="a1"))
         assert answer["event"] == "command.accepted"
         assert [(m["declaration_number"], m["officer_id"]) for m in moved] == [(still_open, "a2")], (
-            "only the open declaration is redistributed")
+            "only the open declaration is redistributed"
+        )
         now = holders(database_url)
         assert (now[done], now[still_open]) == (("completed", "a1"), ("assigned", "a2"))
         assert [row.mode for row in assignments(database_url) if row.declaration_key == done[:11]] == ["auto"]
@@ -347,8 +417,13 @@ class TestEachCommand:
 
 class TestAuthentication:
     def test_a_broker_user_who_does_not_supervise_the_unit_is_rejected_dead_lettered_audited_and_changes_nothing(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_b: CommandSender,
-        broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_b: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         [number] = numbers(1, start=6000)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -371,8 +446,14 @@ class TestAuthentication:
         assert audited["details"]["dead_lettered"] is True
 
     def test_issued_by_other_than_the_sender_is_rejected_dead_lettered_and_does_not_use_up_the_command_id(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        sup_b: CommandSender, broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        sup_b: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         [number] = numbers(1, start=6100)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -398,15 +479,23 @@ class TestAuthentication:
         assert [(m["officer_id"], m["previous_officer_id"]) for m in moved] == [("a3", "a1")]
 
     def test_rabbitmq_refuses_a_user_id_other_than_the_connections_user_so_the_worker_may_trust_it(
-        self, sup_a: CommandSender, sup_b: CommandSender,
+        self,
+        sup_a: CommandSender,
+        sup_b: CommandSender,
     ) -> None:
         with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
             sup_b.send(command("complete", sup_a.user_id, declaration_number=numbers(1)[0]), user_id=sup_a.user_id)
         assert refused.value.reply_code == 406  # PRECONDITION_FAILED: user_id does not match the authenticated user
 
     def test_the_cli_sends_a_command_as_the_broker_user_it_logs_in_as(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, rabbitmq_vhost: str,
-        supervisor_users: dict[str, BrokerUser], database_url: str, home: Path,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        rabbitmq_vhost: str,
+        supervisor_users: dict[str, BrokerUser],
+        database_url: str,
+        home: Path,
     ) -> None:
         [number] = numbers(1, start=6300)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -419,15 +508,23 @@ class TestAuthentication:
         received = wait_for_answer(events, command_id, worker=worker)
 
         assert [e.payload()["event"] for e in events_of_command(received, command_id)] == [
-            "declaration.reassigned", "command.accepted"]
+            "declaration.reassigned",
+            "command.accepted",
+        ]
         assert holders(database_url)[number] == ("assigned", "a2")
         [row] = query(database_url, "SELECT issued_by, body FROM commands")
         assert row["issued_by"] == user.name, "the CLI's default --by is not the broker user"
         assert row["body"]["reason"] == "by the CLI"
 
     def test_the_cli_waits_for_the_answer_on_a_queue_of_its_own(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, rabbitmq_vhost: str,
-        supervisor_users: dict[str, BrokerUser], database_url: str, home: Path,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        rabbitmq_vhost: str,
+        supervisor_users: dict[str, BrokerUser],
+        database_url: str,
+        home: Path,
     ) -> None:
         [number] = numbers(1, start=6400)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -440,8 +537,14 @@ class TestAuthentication:
         assert holders(database_url)[number] == ("assigned", "a2")
 
     def test_a_command_without_a_user_id_property_is_rejected_and_dead_lettered(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        rabbitmq_url: str, broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        rabbitmq_url: str,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         [number] = numbers(1, start=6200)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -469,8 +572,13 @@ class TestAuthentication:
 
 class TestReplayAndRefusals:
     def test_a_replayed_command_id_is_done_once_and_answered_again_with_the_same_events(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         first, later = numbers(2, start=7000)
         assign_all(upstream, events, worker, [message(first, AIRPORT)])
@@ -487,7 +595,8 @@ class TestReplayAndRefusals:
         assert [row.mode for row in manual_rows(database_url)] == ["manual"], "moved twice"
         assert query(database_url, "SELECT count(*) AS n FROM audit_log WHERE action = 'reassigned'") == [{"n": 1}]
         assert query(database_url, "SELECT command_id, accepted FROM commands") == [
-            {"command_id": body["command_id"], "accepted": True}]
+            {"command_id": body["command_id"], "accepted": True}
+        ]
         assert queue_depth(broker, COMMANDS_DLQ) == 0
         logged = worker.wait_for_log("command.accepted", count=2)  # written just after the answer is published
         assert [line.get("replayed") for line in logged] == [None, True]
@@ -496,25 +605,36 @@ class TestReplayAndRefusals:
         assert (after["officer_id"], after["turn"]) == ("a2", 2)
 
     def test_a_business_refusal_is_answered_with_its_reason_audited_and_not_dead_lettered(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         stream = numbers(2, start=8000)
         assign_all(upstream, events, worker, [message(n, AIRPORT) for n in stream])
         before = state(database_url)
         refusals = [
-            (command("reassign", sup_a.user_id, declaration_number=stream[0], to_officer_id="p1"),
-             f"officer p1 is not on the roster of unit {AIRPORT}"),
-            (command("reassign", sup_a.user_id, declaration_number="109999999990", to_officer_id="a2"),
-             "declaration 109999999990 is not known"),
-            (command("reassign", sup_a.user_id, declaration_number=stream[1], to_officer_id="a2"),
-             "already with a2"),
+            (
+                command("reassign", sup_a.user_id, declaration_number=stream[0], to_officer_id="p1"),
+                f"officer p1 is not on the roster of unit {AIRPORT}",
+            ),
+            (
+                command("reassign", sup_a.user_id, declaration_number="109999999990", to_officer_id="a2"),
+                "declaration 109999999990 is not known",
+            ),
+            (command("reassign", sup_a.user_id, declaration_number=stream[1], to_officer_id="a2"), "already with a2"),
             (command("officer_available", sup_a.user_id, officer_id="a1"), "officer a1 is not absent"),
         ]
         for body, _ in refusals:
             sup_a.send(body)
-        received = events.wait_until(lambda got: all(answers(got, b["command_id"]) for b, _ in refusals),
-                                     "an answer to each refused command", worker=worker)
+        received = events.wait_until(
+            lambda got: all(answers(got, b["command_id"]) for b, _ in refusals),
+            "an answer to each refused command",
+            worker=worker,
+        )
 
         for body, words in refusals:
             [answer] = answers(received, body["command_id"])
@@ -536,20 +656,28 @@ class TestReplayAndRefusals:
         assert len(rejections_audited(database_url, first["command_id"])) == 1
 
     def test_officer_absent_naming_a_unit_that_does_not_exist_is_refused_and_the_worker_goes_on(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         [number] = numbers(1, start=8500)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
         before = state(database_url)
-        nowhere = command("officer_absent", sup_a.user_id, officer_id="a1",
-                          units=[{"customs_office": "99ZZ", "department": "00"}])
+        nowhere = command(
+            "officer_absent", sup_a.user_id, officer_id="a1", units=[{"customs_office": "99ZZ", "department": "00"}]
+        )
         following = command("reassign", sup_a.user_id, declaration_number=number, to_officer_id="a2")
         sup_a.send(nowhere)
         sup_a.send(following)
         received = events.wait_until(
             lambda got: bool(answers(got, following["command_id"]) or worker.logged("worker.connection_lost")),
-            "an answer to the command after it (or a failure in the worker)", worker=worker)
+            "an answer to the command after it (or a failure in the worker)",
+            worker=worker,
+        )
         failures = [line["error"] for line in worker.logged("worker.connection_lost")]
         assert not failures, f"the command failed in the worker, which takes it again and again: {failures}"
 
@@ -559,8 +687,13 @@ class TestReplayAndRefusals:
         assert state(database_url)["absences"] == before["absences"] == []
 
     def test_malformed_commands_are_dead_lettered_with_their_reason_and_the_worker_goes_on(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        broker: BlockingChannel, database_url: str,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         [number] = numbers(1, start=9000)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
@@ -569,7 +702,7 @@ class TestReplayAndRefusals:
         unknown = command("promote", sup_a.user_id, officer_id="a1")
         bad_number = command("reassign", sup_a.user_id, declaration_number="12345", to_officer_id="a2")
         malformed: list[tuple[bytes, str]] = [
-            (b"{\"command\": \"reassign\", ", "not JSON"),
+            (b'{"command": "reassign", ', "not JSON"),
             (json.dumps([missing]).encode(), ""),
             (json.dumps(missing).encode(), "to_officer_id"),
             (json.dumps(unknown).encode(), "command"),
@@ -620,8 +753,13 @@ def entry_of(database_url: str, where: str) -> tuple[int, int]:
 
 class TestAuditTrail:
     def test_audit_verify_says_ok_after_commands_and_names_an_edited_then_a_deleted_entry(
-        self, worker: WorkerProcess, upstream: Upstream, events: EventCollector, sup_a: CommandSender,
-        database_url: str, home: Path,
+        self,
+        worker: WorkerProcess,
+        upstream: Upstream,
+        events: EventCollector,
+        sup_a: CommandSender,
+        database_url: str,
+        home: Path,
     ) -> None:
         commands_run(upstream, events, worker, sup_a)
         env = worker_env(database_url, home)
@@ -638,7 +776,9 @@ class TestAuditTrail:
 
         execute(database_url, "UPDATE audit_log SET officer_id = 'a3' WHERE id = :id", id=entry)
         restored = run_assigner(env, "audit", "verify")
-        assert restored.returncode == 0 and restored.stdout.startswith("OK"), "restoring the entry did not restore the chain"
+        assert restored.returncode == 0 and restored.stdout.startswith("OK"), (
+            "restoring the entry did not restore the chain"
+        )
 
         entry, deleted = entry_of(database_url, "action = 'officer_absent'")
         execute(database_url, "DELETE FROM audit_log WHERE id = :id", id=entry)

@@ -15,9 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from assigner.console.sign_in import REFUSED
-from assigner.domain.model import Unit
 from e2e.support import (
     BrokerUser,
     EventCollector,
@@ -32,6 +29,9 @@ from e2e.support import (
 )
 from integration.helpers import message, numbers, roster
 
+from assigner.console.sign_in import REFUSED
+from assigner.domain.model import Unit
+
 AIRPORT = Unit("01B1", "00")
 PORT = Unit("02CI", "01")
 CHROMIUM = os.environ.get("ASSIGNER_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -44,11 +44,20 @@ def console_url(database_url: str, home: Path, rabbitmq_url: str, tmp_path: Path
     """`assigner console` in a process of its own, on a free port."""
     port = free_port()
     # Plain HTTP on loopback, as the demo serves it: the cookies cannot be Secure there.
-    env = process_env({**worker_env(database_url, home, rabbitmq_url), "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30",
-                       "ASSIGNER_CONSOLE_INSECURE_COOKIES": "true"})
+    env = process_env(
+        {
+            **worker_env(database_url, home, rabbitmq_url),
+            "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30",
+            "ASSIGNER_CONSOLE_INSECURE_COOKIES": "true",
+        }
+    )
     log = (tmp_path / "console.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "assigner", "console", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assigner", "console", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -85,13 +94,18 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def worker(database_url: str, home: Path, supervisor_users: dict[str, BrokerUser],
-           start_worker: StartWorker) -> WorkerProcess:
+def worker(
+    database_url: str, home: Path, supervisor_users: dict[str, BrokerUser], start_worker: StartWorker
+) -> WorkerProcess:
     """Supervisor 'a' has AIRPORT (a1, a2, a3), 'b' has PORT (p1, p2); a worker consumes."""
-    import_roster_entries(database_url, home, [
-        *roster(AIRPORT, "a1", "a2", "a3", supervisors=(supervisor_users["a"].name,)),
-        *roster(PORT, "p1", "p2", supervisors=(supervisor_users["b"].name,)),
-    ])
+    import_roster_entries(
+        database_url,
+        home,
+        [
+            *roster(AIRPORT, "a1", "a2", "a3", supervisors=(supervisor_users["a"].name,)),
+            *roster(PORT, "p1", "p2", supervisors=(supervisor_users["b"].name,)),
+        ],
+    )
     return start_worker()
 
 
@@ -117,8 +131,14 @@ def open_of(page: object, officer: str) -> int:
 @pytest.mark.slow
 class TestConsoleInABrowser:
     def test_a_unit_leader_watches_the_rotation_reassigns_and_marks_an_officer_absent(
-        self, worker: WorkerProcess, console_url: str, chromium: object, supervisor_users: dict[str, BrokerUser],
-        upstream: Upstream, events: EventCollector, database_url: str,
+        self,
+        worker: WorkerProcess,
+        console_url: str,
+        chromium: object,
+        supervisor_users: dict[str, BrokerUser],
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
     ) -> None:
         user = supervisor_users["a"]
         page = chromium.new_page()  # type: ignore[attr-defined]
@@ -135,7 +155,8 @@ class TestConsoleInABrowser:
         upstream.send_all([message(n, AIRPORT, registered_at=registered) for n in stream])
         events.wait_for_declarations(stream, worker=worker)
         page.wait_for_function(  # no reload: the page fetches its units again by itself
-            "() => document.querySelector('table.roster tr.next')?.innerText.includes('a3')", timeout=TIMEOUT * 1000)
+            "() => document.querySelector('table.roster tr.next')?.innerText.includes('a3')", timeout=TIMEOUT * 1000
+        )
         assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 2, 1]  # the rotation moved
         assert "a3" in page.locator("tr.next").inner_text()
         figures = page.locator("dl.figures").inner_text()
@@ -168,7 +189,11 @@ class TestConsoleInABrowser:
         shoot(page, "declaration")
 
     def test_a_wrong_password_another_units_page_and_a_form_without_its_token_are_refused(
-        self, worker: WorkerProcess, console_url: str, chromium: object, supervisor_users: dict[str, BrokerUser],
+        self,
+        worker: WorkerProcess,
+        console_url: str,
+        chromium: object,
+        supervisor_users: dict[str, BrokerUser],
         database_url: str,
     ) -> None:
         user = supervisor_users["a"]

@@ -11,12 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
-
-from assigner.bootstrap import Runtime
-from assigner.console.app import create_console
-from assigner.domain.model import Unit
-from assigner.settings import Settings
 from e2e.support import (
     BrokerUser,
     EventCollector,
@@ -27,19 +21,30 @@ from e2e.support import (
     import_roster_entries,
 )
 from integration.helpers import message, numbers, roster
+from starlette.testclient import TestClient
+
+from assigner.bootstrap import Runtime
+from assigner.console.app import create_console
+from assigner.domain.model import Unit
+from assigner.settings import Settings
 
 AIRPORT = Unit("01B1", "00")
 PORT = Unit("02CI", "01")
 
 
 @pytest.fixture
-def worker(database_url: str, home: Path, supervisor_users: dict[str, BrokerUser],
-           start_worker: StartWorker) -> WorkerProcess:
+def worker(
+    database_url: str, home: Path, supervisor_users: dict[str, BrokerUser], start_worker: StartWorker
+) -> WorkerProcess:
     """Supervisor 'a' has AIRPORT (a1, a2, a3), 'b' has PORT (p1, p2); a worker consumes."""
-    import_roster_entries(database_url, home, [
-        *roster(AIRPORT, "a1", "a2", "a3", supervisors=(supervisor_users["a"].name,)),
-        *roster(PORT, "p1", "p2", supervisors=(supervisor_users["b"].name,)),
-    ])
+    import_roster_entries(
+        database_url,
+        home,
+        [
+            *roster(AIRPORT, "a1", "a2", "a3", supervisors=(supervisor_users["a"].name,)),
+            *roster(PORT, "p1", "p2", supervisors=(supervisor_users["b"].name,)),
+        ],
+    )
     return start_worker()
 
 
@@ -71,7 +76,10 @@ def open_counts(page: str) -> dict[str, int]:
 @pytest.mark.slow
 class TestConsoleOnRabbitMQ:
     def test_a_supervisor_signs_in_with_their_broker_user_and_a_wrong_password_is_refused(
-        self, worker: WorkerProcess, browser: TestClient, supervisor_users: dict[str, BrokerUser],
+        self,
+        worker: WorkerProcess,
+        browser: TestClient,
+        supervisor_users: dict[str, BrokerUser],
     ) -> None:
         user = supervisor_users["a"]
         assert sign_in(browser, user.name, "wrong") == 401
@@ -82,8 +90,13 @@ class TestConsoleOnRabbitMQ:
         assert browser.get("/units/02CI/01").status_code == 403
 
     def test_the_rotation_moves_as_declarations_arrive_and_a_reassignment_and_an_absence_are_answered(
-        self, worker: WorkerProcess, browser: TestClient, supervisor_users: dict[str, BrokerUser],
-        upstream: Upstream, events: EventCollector, database_url: str,
+        self,
+        worker: WorkerProcess,
+        browser: TestClient,
+        supervisor_users: dict[str, BrokerUser],
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
     ) -> None:
         user = supervisor_users["a"]
         assert sign_in(browser, user.name, user.password) == 303
@@ -95,25 +108,34 @@ class TestConsoleOnRabbitMQ:
         assert re.search(r'<tr class="active next">\s*<td>3</td><td>a3</td>', page)  # a3's turn is next
 
         token = csrf_of(page)
-        browser.post("/units/01B1/00/commands/reassign",
-                     data={"csrf": token, "declaration_number": stream[0], "to_officer_id": "a3", "reason": "load"})
+        browser.post(
+            "/units/01B1/00/commands/reassign",
+            data={"csrf": token, "declaration_number": stream[0], "to_officer_id": "a3", "reason": "load"},
+        )
         page = browser.get("/units/01B1/00").text
         assert f"reassign {stream[0]}: accepted" in page
         assert open_counts(page) == {"a1": 1, "a2": 2, "a3": 2}
         assert holders(database_url)[stream[0]] == ("assigned", "a3")
 
-        browser.post("/units/01B1/00/commands/officer_absent",
-                     data={"csrf": token, "officer_id": "a2", "redistribute": "on", "reason": "sick"})
+        browser.post(
+            "/units/01B1/00/commands/officer_absent",
+            data={"csrf": token, "officer_id": "a2", "redistribute": "on", "reason": "sick"},
+        )
         page = browser.get("/units/01B1/00").text
         assert "officer absent a2: accepted" in page
         assert open_counts(page) == {"a1": 2, "a2": 0, "a3": 3}  # a2's two handed on by rotation
-        assert re.search(r'<tr class="absent">\s*<td>2</td><td>a2</td><td>[^<]*</td><td>absent until brought back</td>', page)
+        assert re.search(
+            r'<tr class="absent">\s*<td>2</td><td>a2</td><td>[^<]*</td><td>absent until brought back</td>', page
+        )
 
         history = browser.get(f"/declarations/{stream[0]}").text
         assert "reassigned" in history and user.name in history and "load" in history
 
     def test_a_command_the_worker_refuses_is_shown_with_its_reason(
-        self, worker: WorkerProcess, browser: TestClient, supervisor_users: dict[str, BrokerUser],
+        self,
+        worker: WorkerProcess,
+        browser: TestClient,
+        supervisor_users: dict[str, BrokerUser],
     ) -> None:
         user = supervisor_users["a"]
         assert sign_in(browser, user.name, user.password) == 303

@@ -3,8 +3,8 @@ signs a newcomer in as the demo's supervisor, who can reassign a declaration fro
 
 from __future__ import annotations
 
-import re
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-
 from e2e.embedded import embedded_env
 from e2e.support import free_port, process_env
 
@@ -55,9 +54,23 @@ class Output:
 def test_the_demo_leaves_its_console_up_and_a_newcomer_reassigns_a_declaration_from_it(tmp_path: Path) -> None:
     port = free_port()
     env = process_env(embedded_env(tmp_path / "unused", "unused"))
-    demo = subprocess.Popen([sys.executable, "-m", "assigner", "demo", "--home", str(tmp_path / "demo"), "--console",
-                             "--console-port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assigner",
+            "demo",
+            "--home",
+            str(tmp_path / "demo"),
+            "--console",
+            "--console-port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output = Output(demo)
         link = output.until(r"console: (http://127\.0\.0\.1:\d+/welcome/\S+)").group(1)
@@ -77,8 +90,10 @@ def test_the_demo_leaves_its_console_up_and_a_newcomer_reassigns_a_declaration_f
             page = browser.get(f"http://127.0.0.1:{port}/units/01B1/01").text
             number = re.search(r'href="/declarations/(\d{12})"', page).group(1)  # type: ignore[union-attr]
             token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-            after = browser.post(f"http://127.0.0.1:{port}/units/01B1/01/commands/reassign",
-                                 data={"csrf": token, "declaration_number": number, "to_officer_id": "off.0104"})
+            after = browser.post(
+                f"http://127.0.0.1:{port}/units/01B1/01/commands/reassign",
+                data={"csrf": token, "declaration_number": number, "to_officer_id": "off.0104"},
+            )
             assert f"reassign {number}: accepted" in after.text
             history = browser.get(f"http://127.0.0.1:{port}/declarations/{number}").text
             assert "reassigned" in history and "sup.01b1" in history

@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-
-from assigner.domain.model import Unit
 from e2e.support import (
     DECLARATIONS_DLQ,
     ERROR_HEADER,
@@ -26,6 +23,9 @@ from e2e.support import (
     take_messages,
 )
 from integration.helpers import message, numbers
+from pika.adapters.blocking_connection import BlockingChannel
+
+from assigner.domain.model import Unit
 
 pytestmark = pytest.mark.slow
 
@@ -72,8 +72,13 @@ def backlog() -> tuple[list[bytes], list[bytes], dict[str, int]]:
 
 class TestPerOfficeDownstreamQueues:
     def test_a_backlog_with_poison_is_drained_without_a_stall_each_event_and_dead_letter_once(
-        self, database_url: str, home: Path, upstream: Upstream, office_queues: dict[str, str],
-        start_worker: StartWorker, broker: BlockingChannel,
+        self,
+        database_url: str,
+        home: Path,
+        upstream: Upstream,
+        office_queues: dict[str, str],
+        start_worker: StartWorker,
+        broker: BlockingChannel,
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
         bodies, poison, per_office = backlog()

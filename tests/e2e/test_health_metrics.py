@@ -18,13 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.engine import make_url
-
-from assigner.domain.model import Unit
-from assigner.domain.health_checks import Limits
-from assigner.storage.scratch import scratch_database
 from e2e.support import (
     DECLARATIONS,
     DECLARATIONS_DLQ,
@@ -47,6 +40,13 @@ from e2e.support import (
 )
 from environment import POSTGRES_ADMIN_URL, empty_database
 from integration.helpers import message, numbers
+from pika.adapters.blocking_connection import BlockingChannel
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.engine import make_url
+
+from assigner.domain.health_checks import Limits
+from assigner.domain.model import Unit
+from assigner.storage.scratch import scratch_database
 
 AIRPORT = Unit("01B1", "00")
 UNROSTERED = Unit("01B1", "03")
@@ -55,8 +55,14 @@ YELLOW, GREEN, HELD = 5, 2, 2  # what the stream below sends, besides one malfor
 MALFORMED = b"{this is not a declaration"
 COMMANDS_DLQ = "assigner.commands.dlq"
 ALL_CHECKS = {
-    "database", "broker", f"queue {DECLARATIONS}", "queue assigner.commands", f"queue {DECLARATIONS_DLQ}",
-    f"queue {COMMANDS_DLQ}", "worker", "last message",
+    "database",
+    "broker",
+    f"queue {DECLARATIONS}",
+    "queue assigner.commands",
+    f"queue {DECLARATIONS_DLQ}",
+    f"queue {COMMANDS_DLQ}",
+    "worker",
+    "last message",
 }
 METRICS_TIMEOUT = 15.0  # the counters follow the events at once; the gauges within a refresh (10 s)
 NOT_LISTENING = "amqp://guest:guest@127.0.0.1:1//"  # nothing listens on port 1
@@ -151,9 +157,11 @@ def wait_for_metrics(port: int, condition: Callable[[Samples], bool], what: str,
 
 def stream() -> list[dict[str, Any]]:
     """Yellow and green declarations of a rostered unit, and yellow ones of a unit nobody is rostered on."""
-    return ([message(n, AIRPORT) for n in numbers(YELLOW)]
-            + [message(n, AIRPORT, "green") for n in numbers(GREEN, start=100)]
-            + [message(n, UNROSTERED) for n in numbers(HELD, start=200)])
+    return (
+        [message(n, AIRPORT) for n in numbers(YELLOW)]
+        + [message(n, AIRPORT, "green") for n in numbers(GREEN, start=100)]
+        + [message(n, UNROSTERED) for n in numbers(HELD, start=200)]
+    )
 
 
 @dataclass(frozen=True)
@@ -173,8 +181,9 @@ def env(database_url: str, home: Path, rabbitmq_url: str) -> dict[str, str]:
 
 def start_metered(env: dict[str, str], log: Path, port: int) -> WorkerProcess:
     """`assigner worker --metrics-port PORT` (listening on 127.0.0.1 only), once consuming."""
-    worker = WorkerProcess({**env, "ASSIGNER_METRICS_ADDRESS": "127.0.0.1"}, log,
-                           command=(*WORKER_COMMAND, "--metrics-port", str(port)))
+    worker = WorkerProcess(
+        {**env, "ASSIGNER_METRICS_ADDRESS": "127.0.0.1"}, log, command=(*WORKER_COMMAND, "--metrics-port", str(port))
+    )
     try:
         worker.start()
         worker.wait_for_log("metrics.serving")
@@ -185,9 +194,7 @@ def start_metered(env: dict[str, str], log: Path, port: int) -> WorkerProcess:
 
 
 @pytest.fixture(scope="class")
-def watched(
-    migrated_postgres: str, rabbitmq_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Watched]:
+def watched(migrated_postgres: str, rabbitmq_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Watched]:
     """A worker started with --metrics-port, fed the stream and one malformed message, both handled.
 
     One per class, as its tests only read (metrics, health) and a worker takes seconds to start: so it sets up
@@ -230,10 +237,17 @@ def declarations_counted(samples: Samples) -> float:
 
 class TestMetricsOfAWorkingPipeline:
     def test_declarations_total_counts_each_outcome_per_unit_as_published(self, watched: Watched) -> None:
-        samples = wait_for_metrics(watched.port, lambda s: declarations_counted(s) >= YELLOW + GREEN + HELD,
-                                   "every declaration counted", watched.worker)
-        counted = {(dict(labels)["outcome"], dict(labels)["customs_office"], dict(labels)["department"]): v
-                   for (name, labels), v in samples.items() if name == "assigner_declarations_total"}
+        samples = wait_for_metrics(
+            watched.port,
+            lambda s: declarations_counted(s) >= YELLOW + GREEN + HELD,
+            "every declaration counted",
+            watched.worker,
+        )
+        counted = {
+            (dict(labels)["outcome"], dict(labels)["customs_office"], dict(labels)["department"]): v
+            for (name, labels), v in samples.items()
+            if name == "assigner_declarations_total"
+        }
         assert counted == {
             ("assigned", AIRPORT.customs_office, AIRPORT.department): YELLOW,
             ("recorded", AIRPORT.customs_office, AIRPORT.department): GREEN,
@@ -244,8 +258,11 @@ class TestMetricsOfAWorkingPipeline:
         self, watched: Watched
     ) -> None:
         samples = wait_for_metrics(
-            watched.port, lambda s: (value(s, "assigner_dead_letters_total", queue=DECLARATIONS_DLQ) or 0) >= 1,
-            "a declarations dead letter", watched.worker)
+            watched.port,
+            lambda s: (value(s, "assigner_dead_letters_total", queue=DECLARATIONS_DLQ) or 0) >= 1,
+            "a declarations dead letter",
+            watched.worker,
+        )
         assert value(samples, "assigner_dead_letters_total", queue=DECLARATIONS_DLQ) == 1
         assert value(samples, "assigner_dead_letters_total", queue=COMMANDS_DLQ) in (None, 0)
         assert total(samples, "assigner_commands_total") == 0
@@ -255,8 +272,11 @@ class TestMetricsOfAWorkingPipeline:
     ) -> None:
         handled = YELLOW + GREEN + HELD + 1  # the malformed message is in a batch too
         samples = wait_for_metrics(
-            watched.port, lambda s: (value(s, "assigner_batch_size_sum", queue=DECLARATIONS) or 0) >= handled,
-            f"{handled} messages in batches", watched.worker)
+            watched.port,
+            lambda s: (value(s, "assigner_batch_size_sum", queue=DECLARATIONS) or 0) >= handled,
+            f"{handled} messages in batches",
+            watched.worker,
+        )
         assert value(samples, "assigner_batch_size_sum", queue=DECLARATIONS) == handled
         batches = value(samples, "assigner_batch_size_count", queue=DECLARATIONS)
         assert batches is not None and 1 <= batches <= handled
@@ -269,9 +289,14 @@ class TestMetricsOfAWorkingPipeline:
     ) -> None:
         held = {"customs_office": UNROSTERED.customs_office, "department": UNROSTERED.department}
         samples = wait_for_metrics(
-            watched.port, lambda s: value(s, "assigner_held_declarations", **held) == HELD
-            and value(s, "assigner_dead_letters_waiting", queue=DECLARATIONS_DLQ) == 1,
-            "the held declarations and the dead letter waiting (a refresh after they were handled)", watched.worker)
+            watched.port,
+            lambda s: (
+                value(s, "assigner_held_declarations", **held) == HELD
+                and value(s, "assigner_dead_letters_waiting", queue=DECLARATIONS_DLQ) == 1
+            ),
+            "the held declarations and the dead letter waiting (a refresh after they were handled)",
+            watched.worker,
+        )
         assert value(samples, "assigner_broker_up") == 1
         assert value(samples, "assigner_database_up") == 1
         assert value(samples, "assigner_consumer_lag_messages", queue=DECLARATIONS) == 0
@@ -298,7 +323,11 @@ class TestHealthOfAWorkingPipeline:
         assert all(set(check) == {"name", "status", "detail", "value"} for check in document["checks"])
         assert checks[f"queue {DECLARATIONS}"]["value"] == 0
         assert checks[f"queue {DECLARATIONS_DLQ}"] | {"detail": ""} == {
-            "name": f"queue {DECLARATIONS_DLQ}", "status": "warn", "detail": "", "value": 1}
+            "name": f"queue {DECLARATIONS_DLQ}",
+            "status": "warn",
+            "detail": "",
+            "value": 1,
+        }
         assert checks["worker"]["status"] == "ok" and checks["worker"]["value"] == 1  # one declarations consumer
 
     def test_dead_letters_above_max_dead_letters_fail_health(self, watched: Watched) -> None:
@@ -332,9 +361,7 @@ def empty_vhost(rabbitmq_vhost: str) -> Iterator[str]:
 
 
 class TestHealthOfWhatIsNotThere:
-    def test_a_broker_that_is_not_there_fails_the_broker_check_and_health(
-        self, database_url: str, home: Path
-    ) -> None:
+    def test_a_broker_that_is_not_there_fails_the_broker_check_and_health(self, database_url: str, home: Path) -> None:
         env = worker_env(database_url, home, NOT_LISTENING)
         checked = health(env)
         assert checked.code == 1, checked.output
@@ -401,8 +428,14 @@ class TestHealthOfTheWorker:
         assert [(c["name"], c["status"]) for c in document["checks"] if c["status"] != "ok"] == [("worker", "fail")]
 
     def test_messages_waiting_behind_a_stopped_worker_fail_last_message_and_worker_once_past_the_limits(
-        self, env: dict[str, str], database_url: str, home: Path, start_worker: StartWorker,
-        upstream: Upstream, events: EventCollector, broker: BlockingChannel,
+        self,
+        env: dict[str, str],
+        database_url: str,
+        home: Path,
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
         worker = start_worker()
@@ -434,7 +467,11 @@ class TestHealthOfTheWorker:
         assert checked.status(f"queue {DECLARATIONS}") == "ok"  # waiting is not a failure by itself
 
     def test_messages_a_stalled_consumer_holds_unacknowledged_count_as_waiting(
-        self, env: dict[str, str], rabbitmq_url: str, rabbitmq_management: str, upstream: Upstream,
+        self,
+        env: dict[str, str],
+        rabbitmq_url: str,
+        rabbitmq_management: str,
+        upstream: Upstream,
         broker: BlockingChannel,
     ) -> None:
         upstream.send_all([message(n, AIRPORT) for n in numbers(10, start=500)])
@@ -457,7 +494,12 @@ class TestHealthOfTheWorker:
         assert "none processed yet; 10 waiting" in checked.detail("last message")
 
     def test_a_killed_worker_stops_counting_within_seconds_and_a_stopped_one_at_once(
-        self, env: dict[str, str], database_url: str, home: Path, start_worker: StartWorker, broker: BlockingChannel,
+        self,
+        env: dict[str, str],
+        database_url: str,
+        home: Path,
+        start_worker: StartWorker,
+        broker: BlockingChannel,
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
         first, second = start_worker(), start_worker()
@@ -505,7 +547,8 @@ class TestMetricsPort:
             taken.bind(("127.0.0.1", 0))
             taken.listen()
             port = taken.getsockname()[1]
-            done = run_assigner({**env, "ASSIGNER_METRICS_ADDRESS": "127.0.0.1"}, "worker", "--metrics-port",
-                                str(port), timeout=60)
+            done = run_assigner(
+                {**env, "ASSIGNER_METRICS_ADDRESS": "127.0.0.1"}, "worker", "--metrics-port", str(port), timeout=60
+            )
         assert "Address already in use" in done.stderr + done.stdout
         assert done.returncode != 0, done.stderr[-2000:]

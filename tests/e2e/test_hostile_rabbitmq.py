@@ -18,11 +18,6 @@ from typing import Any
 
 import pika
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
-
-from assigner.domain.model import Unit
 from e2e.support import (
     COMMANDS,
     COMMANDS_DLQ,
@@ -37,6 +32,11 @@ from e2e.support import (
     take_messages,
 )
 from integration.helpers import load_roster, message, numbers, roster
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from assigner.domain.model import Unit
 
 pytestmark = pytest.mark.slow
 
@@ -56,10 +56,17 @@ def declaration_poison(rng: random.Random, nonce: str) -> tuple[bytes, pika.Basi
         lambda: (body, pika.BasicProperties(content_type="application/json", content_encoding="utf\x00-8")),
         lambda: (body, pika.BasicProperties(content_type=b"\xff\xfe-not-utf-8")),  # py-amqp cannot decode it
         lambda: (body, pika.BasicProperties(message_id=b"\xc3(" + nonce.encode())),
-        lambda: (zlib.compress(body), pika.BasicProperties(content_type="application/json",
-                                                           headers={"compression": "application/x-gzip"})),
-        lambda: (body, pika.BasicProperties(headers={"nested": {"a": [1, Decimal("1.5"), None, b"\x00\xff"]},
-                                                     "x-assigner-signature": "é\x00"}, content_type="text/xml")),
+        lambda: (
+            zlib.compress(body),
+            pika.BasicProperties(content_type="application/json", headers={"compression": "application/x-gzip"}),
+        ),
+        lambda: (
+            body,
+            pika.BasicProperties(
+                headers={"nested": {"a": [1, Decimal("1.5"), None, b"\x00\xff"]}, "x-assigner-signature": "é\x00"},
+                content_type="text/xml",
+            ),
+        ),
         lambda: (rng.randbytes(rng.randrange(1, 200)) + nonce.encode(), plain),
         lambda: (body[:-1] + b', "n": 1e400}', plain),
         lambda: (body[:-1] + b', "declaration_number": "105432198770"}', plain),
@@ -113,8 +120,12 @@ def supervisor_channel(rabbitmq_vhost: str, supervisor_users: dict[str, BrokerUs
 
 
 def test_random_poison_between_valid_messages_stops_no_queue(
-    supervisor: str, supervisor_channel: BlockingChannel, broker: BlockingChannel, events: EventCollector,
-    start_worker: StartWorker, database_url: str,
+    supervisor: str,
+    supervisor_channel: BlockingChannel,
+    broker: BlockingChannel,
+    events: EventCollector,
+    start_worker: StartWorker,
+    database_url: str,
 ) -> None:
     rng = random.Random(SEED)
     valid_numbers = numbers(120)
@@ -122,8 +133,12 @@ def test_random_poison_between_valid_messages_stops_no_queue(
     poison: list[Poison] = []
     broker.confirm_delivery()
     for index, number in enumerate(valid_numbers):
-        broker.basic_publish("", DECLARATIONS, json.dumps(message(number, UNIT)).encode(),
-                             pika.BasicProperties(content_type="application/json", delivery_mode=2))
+        broker.basic_publish(
+            "",
+            DECLARATIONS,
+            json.dumps(message(number, UNIT)).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
         nonce = uuid.uuid4().hex
         if index % 2:
             body, properties = declaration_poison(rng, nonce)
@@ -131,10 +146,17 @@ def test_random_poison_between_valid_messages_stops_no_queue(
             poison.append((DECLARATIONS, body, properties))
         if index % 6 == 0:
             # a3 goes and comes back in turn (commands keep their order): each is accepted
-            sent = (command("officer_absent", supervisor, officer_id="a3", redistribute=False) if index % 12 == 0
-                    else command("officer_available", supervisor, officer_id="a3"))
-            supervisor_channel.basic_publish("", COMMANDS, json.dumps(sent).encode(), pika.BasicProperties(
-                user_id=supervisor, content_type="application/json", delivery_mode=2))
+            sent = (
+                command("officer_absent", supervisor, officer_id="a3", redistribute=False)
+                if index % 12 == 0
+                else command("officer_available", supervisor, officer_id="a3")
+            )
+            supervisor_channel.basic_publish(
+                "",
+                COMMANDS,
+                json.dumps(sent).encode(),
+                pika.BasicProperties(user_id=supervisor, content_type="application/json", delivery_mode=2),
+            )
             valid_commands.append(sent["command_id"])
             body, properties = command_poison(rng, nonce)
             broker.basic_publish("", COMMANDS, body, properties)
@@ -143,13 +165,21 @@ def test_random_poison_between_valid_messages_stops_no_queue(
 
     received = events.wait_until(
         lambda got: all(answers(got, c) for c in valid_commands) and assigned(got) >= set(valid_numbers),
-        f"every valid declaration assigned and every valid command answered (seed {SEED})", timeout=120)
-    refused = [answers(received, c)[0] for c in valid_commands if answers(received, c)[0]["event"] != "command.accepted"]
+        f"every valid declaration assigned and every valid command answered (seed {SEED})",
+        timeout=120,
+    )
+    refused = [
+        answers(received, c)[0] for c in valid_commands if answers(received, c)[0]["event"] != "command.accepted"
+    ]
     assert not refused, f"seed {SEED}: {refused}"
-    letters = {DECLARATIONS: take_all(broker, DECLARATIONS_DLQ, poison, DECLARATIONS),
-               COMMANDS: take_all(broker, COMMANDS_DLQ, poison, COMMANDS)}
+    letters = {
+        DECLARATIONS: take_all(broker, DECLARATIONS_DLQ, poison, DECLARATIONS),
+        COMMANDS: take_all(broker, COMMANDS_DLQ, poison, COMMANDS),
+    }
     for queue, body, _ in poison:
-        assert letters[queue].count(body) == 1, f"seed {SEED}: {body[:80]!r} dead-lettered {letters[queue].count(body)} times"
+        assert letters[queue].count(body) == 1, (
+            f"seed {SEED}: {body[:80]!r} dead-lettered {letters[queue].count(body)} times"
+        )
     assert not worker.logged("worker.connection_lost"), f"seed {SEED}: the worker reconnected"
     assert not worker.logged("message.dead_lettered"), "a poison message was only caught by the failure policy"
     worker.assert_running()

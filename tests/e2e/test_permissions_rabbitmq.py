@@ -14,12 +14,6 @@ from urllib.parse import unquote, urlsplit
 
 import pika
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-
-from assigner.bootstrap import Runtime
-from assigner.console.sign_in import sign_in
-from assigner.domain.model import Unit
-from assigner.settings import Settings
 from e2e.permissions import ROLES, add_role_user
 from e2e.support import (
     COMMANDS,
@@ -44,6 +38,12 @@ from e2e.support import (
     worker_env,
 )
 from integration.helpers import message, numbers, roster
+from pika.adapters.blocking_connection import BlockingChannel
+
+from assigner.bootstrap import Runtime
+from assigner.console.sign_in import sign_in
+from assigner.domain.model import Unit
+from assigner.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -75,8 +75,14 @@ def topology(broker: BlockingChannel) -> BlockingChannel:
 
 
 @pytest.fixture
-def worker(roles: dict[str, BrokerUser], rabbitmq_vhost: str, database_url: str, home: Path, tmp_path: Path,
-           topology: BlockingChannel) -> Iterator[WorkerProcess]:
+def worker(
+    roles: dict[str, BrokerUser],
+    rabbitmq_vhost: str,
+    database_url: str,
+    home: Path,
+    tmp_path: Path,
+    topology: BlockingChannel,
+) -> Iterator[WorkerProcess]:
     """A worker logged in as the worker's user, the unit's roster imported (supervised by the supervisor's user)."""
     import_roster_entries(database_url, home, roster(UNIT, "a1", "a2", supervisors=(roles["supervisor"].name,)))
     env = worker_env(database_url, home, roles["worker"].url(rabbitmq_vhost))
@@ -102,25 +108,34 @@ def outcome(url: str, action: Callable[[BlockingChannel], object]) -> int:
 
 def publish(exchange: str, routing_key: str, user_id: str | None = None) -> Callable[[BlockingChannel], object]:
     """Publish a persistent JSON message (mandatory, so an unroutable one is not taken for delivered)."""
+
     def action(channel: BlockingChannel) -> None:
         properties = pika.BasicProperties(content_type="application/json", delivery_mode=2, user_id=user_id)
         channel.basic_publish(exchange, routing_key, encode({"forged": True}), properties, mandatory=True)
+
     return action
 
 
 def bind_answers(routing_key: str) -> Callable[[BlockingChannel], object]:
     """Declare an answers queue of one's own and bind it to assigner.events."""
+
     def action(channel: BlockingChannel) -> None:
         name = f"assigner.answers.{uuid.uuid4().hex}"
         channel.queue_declare(name, exclusive=True, auto_delete=True)
         channel.queue_bind(name, EVENTS, routing_key=routing_key)
+
     return action
 
 
 class TestEachRoleCanDoItsJob:
     def test_the_upstream_sends_a_declaration_the_worker_assigns_it_and_the_supervisor_moves_it(
-        self, worker: WorkerProcess, roles: dict[str, BrokerUser], rabbitmq_vhost: str, events: EventCollector,
-        database_url: str, home: Path,
+        self,
+        worker: WorkerProcess,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        events: EventCollector,
+        database_url: str,
+        home: Path,
     ) -> None:
         [number] = numbers(1, start=8100)
         upstream = Upstream(roles["upstream"].url(rabbitmq_vhost))
@@ -138,7 +153,11 @@ class TestEachRoleCanDoItsJob:
         worker.assert_running()
 
     def test_the_console_has_no_user_of_its_own_a_supervisor_signs_in_as_themselves(
-        self, roles: dict[str, BrokerUser], rabbitmq_vhost: str, database_url: str, home: Path,
+        self,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        database_url: str,
+        home: Path,
     ) -> None:
         supervisor = roles["supervisor"]
         import_roster_entries(database_url, home, roster(UNIT, "a1", supervisors=(supervisor.name,)))
@@ -154,7 +173,10 @@ class TestEachRoleCanDoItsJob:
 
 class TestNoMore:
     def test_a_supervisor_cannot_publish_to_any_queue_through_the_default_exchange(
-        self, roles: dict[str, BrokerUser], rabbitmq_vhost: str, topology: BlockingChannel,
+        self,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        topology: BlockingChannel,
     ) -> None:
         supervisor = roles["supervisor"]
         url = supervisor.url(rabbitmq_vhost)
@@ -166,7 +188,10 @@ class TestNoMore:
         assert outcome(url, publish(COMMANDS_EXCHANGE, "", supervisor.name)) == 0  # its own way in
 
     def test_a_supervisor_cannot_read_or_change_the_queues_nor_read_every_event(
-        self, roles: dict[str, BrokerUser], rabbitmq_vhost: str, topology: BlockingChannel,
+        self,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        topology: BlockingChannel,
     ) -> None:
         url = roles["supervisor"].url(rabbitmq_vhost)
         assert outcome(url, lambda channel: channel.basic_get(DECLARATIONS)) == ACCESS_REFUSED
@@ -178,7 +203,10 @@ class TestNoMore:
         assert outcome(url, bind_answers("command.*")) == 0  # what --wait does
 
     def test_an_upstream_cannot_publish_commands_or_events_nor_read_a_queue(
-        self, roles: dict[str, BrokerUser], rabbitmq_vhost: str, topology: BlockingChannel,
+        self,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        topology: BlockingChannel,
     ) -> None:
         upstream = roles["upstream"]
         url = upstream.url(rabbitmq_vhost)
@@ -190,12 +218,19 @@ class TestNoMore:
         assert queue_depth(topology, COMMANDS) == 0
 
     def test_answers_a_supervisor_binds_into_the_commands_exchange_are_dead_lettered_once_and_not_answered(
-        self, worker: WorkerProcess, roles: dict[str, BrokerUser], rabbitmq_vhost: str, events: EventCollector,
-        database_url: str, home: Path, rabbitmq_url: str,
+        self,
+        worker: WorkerProcess,
+        roles: dict[str, BrokerUser],
+        rabbitmq_vhost: str,
+        events: EventCollector,
+        database_url: str,
+        home: Path,
+        rabbitmq_url: str,
     ) -> None:
         # README's permissions let a supervisor bind assigner.events (command.*) to the commands' exchange:
         # were the worker to answer what comes that way, each answer would come back, for ever.
         url = roles["supervisor"].url(rabbitmq_vhost)
+
         def bind(channel: BlockingChannel) -> None:
             channel.exchange_bind(COMMANDS_EXCHANGE, EVENTS, routing_key="command.*")
 
@@ -216,7 +251,8 @@ class TestNoMore:
             assert letter.payload()["event"] == "command.accepted"
             assert letter.header(ERROR_HEADER) == (
                 "published to exchange 'assigner.events', not to assigner.commands or the default exchange: "
-                "not a command")
+                "not a command"
+            )
             events.pump(3.0)  # time for a loop to show
             assert len(answers(events.received, command_id)) == 1
             assert queue_depth(dlq, COMMANDS_DLQ) == 0 and queue_depth(dlq, COMMANDS) == 0

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e.embedded import TIMEOUT, assigner_ok, embedded_env, read_queue
+from e2e.support import WorkerProcess, process_env
+from integration.helpers import message, numbers
 from sqlalchemy import func, select
 
 from assigner.broker import topology
 from assigner.schemas.event import EVENT
 from assigner.storage.engine import make_engine
 from assigner.storage.tables import AssignmentRow
-from e2e.embedded import TIMEOUT, assigner_ok, embedded_env, read_queue
-from e2e.support import WorkerProcess, process_env
-from integration.helpers import message, numbers
 
 EVENTS_QUEUE = "test.events"
 ROSTER = "officer_id,name,customs_office,department,role\n" + "".join(
@@ -67,7 +67,9 @@ def in_flight(home: Path) -> list[Path]:
 def assignments_per_key(home: Path) -> Counter[str]:
     engine = make_engine(f"sqlite:///{home / 'assigner.db'}")
     with engine.connect() as connection:
-        rows = connection.execute(select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key))
+        rows = connection.execute(
+            select(AssignmentRow.declaration_key, func.count()).group_by(AssignmentRow.declaration_key)
+        )
         counts = Counter({key: count for key, count in rows})
     engine.dispose()
     return counts
@@ -114,8 +116,13 @@ class TestDemo:
         env = cli_env(tmp_path / "unused")
         env["ASSIGNER_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:9/none"  # the demo ignores these
         env["ASSIGNER_BROKER_URL"] = "amqp://nobody@127.0.0.1:9//"
-        result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(tmp_path / "demo")],
-                                env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        result = subprocess.run(
+            [sys.executable, "-m", "assigner", "demo", "--home", str(tmp_path / "demo")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         assert result.returncode == 0, result.stderr
         out = result.stdout
         assert re.search(r"yellow, assigned\s+718 \(61 registered after working hours", out)
@@ -141,8 +148,13 @@ class TestDemo:
         home = tmp_path / "demo"
         outputs = []
         for _ in range(2):
-            result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
-                                    env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=TIMEOUT)
+            result = subprocess.run(
+                [sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+                env=cli_env(tmp_path / "unused"),
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+            )
             assert result.returncode == 0, result.stderr
             outputs.append(result.stdout)
         for out in outputs:
@@ -154,18 +166,29 @@ class TestDemo:
         home.mkdir()
         with (home / ".assigner-demo.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running demo holds it
-            result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
-                                    env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=60)
+            result = subprocess.run(
+                [sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+                env=cli_env(tmp_path / "unused"),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [
-            f"error: {home} is in use by another assigner demo: wait for it, or give another --home"]
+            f"error: {home} is in use by another assigner demo: wait for it, or give another --home"
+        ]
 
     def test_a_folder_holding_other_files_is_refused_and_left_as_it_was(self, tmp_path: Path) -> None:
         home = tmp_path / "mine"
         home.mkdir()
         (home / "assigner.db").write_bytes(b"someone's real database")
-        result = subprocess.run([sys.executable, "-m", "assigner", "demo", "--home", str(home)],
-                                env=cli_env(tmp_path / "unused"), capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "assigner", "demo", "--home", str(home)],
+            env=cli_env(tmp_path / "unused"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 1
         assert "holds files that are not a demo's" in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert (home / "assigner.db").read_bytes() == b"someone's real database"

@@ -10,11 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-
-from assigner.domain.model import Unit
-from assigner.devtools.samples import container_number
-from assigner.schemas.event import EVENT
 from e2e.support import (
     DECLARATIONS_DLQ,
     ERROR_HEADER,
@@ -32,6 +27,11 @@ from e2e.support import (
     take_messages,
 )
 from integration.helpers import message, numbers
+from pika.adapters.blocking_connection import BlockingChannel
+
+from assigner.devtools.samples import container_number
+from assigner.domain.model import Unit
+from assigner.schemas.event import EVENT
 
 AIRPORT = Unit("01B1", "00")
 PORT = Unit("02CI", "01")
@@ -88,7 +88,11 @@ class TestAssignStream:
         for declaration in stream:
             [event] = by_number[declaration["declaration_number"]]
             assert event["event"] == expected_event(declaration), declaration
-        held = [by_number[m["declaration_number"]][0] for m in stream if Unit(m["customs_office"], m["department"]) == UNROSTERED]
+        held = [
+            by_number[m["declaration_number"]][0]
+            for m in stream
+            if Unit(m["customs_office"], m["department"]) == UNROSTERED
+        ]
         assert {event["reason"] for event in held} == {"unknown_department"}
 
     def test_every_event_is_a_persistent_json_message_of_the_contract(
@@ -105,8 +109,12 @@ class TestAssignStream:
         assert len({got.payload()["event_id"] for got in received}) == len(received)
 
     def test_counts_per_officer_differ_by_at_most_one_and_each_declaration_has_one_assignment(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, database_url: str,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
     ) -> None:
         worker = start_worker()
         stream = mixed_stream()
@@ -133,6 +141,7 @@ def spoiled_container() -> str:
 
 def malformed(valid: dict[str, Any]) -> list[tuple[bytes, str | None, str]]:
     """(body, content type, words the reason must contain): each a mistake an upstream could make."""
+
     def variant(number: str, **changes: Any) -> dict[str, Any]:
         return {**valid, "declaration_number": number, **changes}
 
@@ -150,8 +159,12 @@ def malformed(valid: dict[str, Any]) -> list[tuple[bytes, str | None, str]]:
 
 class TestDeadLetters:
     def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_worker_goes_on(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, broker: BlockingChannel,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
     ) -> None:
         worker = start_worker()
         before, after = numbers(2, start=100), numbers(3, start=200)
@@ -169,14 +182,19 @@ class TestDeadLetters:
         assert set(by_body) == {body for body, _, _ in bad}, "a dead letter is not the message as received"
         for body, content_type, words in bad:
             reason = by_body[body].header(ERROR_HEADER)
-            assert isinstance(reason, (str, bytes)) and words in (reason.decode() if isinstance(reason, bytes) else reason), (
-                f"{body[:60]!r}: {reason!r} does not say '{words}'")
+            assert isinstance(reason, (str, bytes)) and words in (
+                reason.decode() if isinstance(reason, bytes) else reason
+            ), f"{body[:60]!r}: {reason!r} does not say '{words}'"
             assert by_body[body].properties.content_type == content_type
         assert worker.wait_for_log("declaration.dead_lettered", count=len(bad)), "dead letters are logged"
 
     def test_a_dead_letter_keeps_the_headers_it_came_with(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, broker: BlockingChannel,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
     ) -> None:
         start_worker()
         upstream.send(b"not json at all", headers={"x-upstream": "vnaccs-gateway"})
@@ -185,10 +203,13 @@ class TestDeadLetters:
         assert letter.header(ERROR_HEADER)
         assert letter.properties.delivery_mode == 2
 
-
     def test_a_poison_message_sent_twice_is_dead_lettered_once(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, broker: BlockingChannel,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
     ) -> None:
         worker = start_worker()
         poison = encode({**message(numbers(1, start=150)[0], AIRPORT), "registered_at": 1748833200})
@@ -207,8 +228,14 @@ class TestDeadLetters:
 class TestMessageSize:
     @pytest.mark.parametrize("megabytes", [2, 20])
     def test_a_body_over_the_maximum_is_dead_lettered_unread_and_never_stored(
-        self, megabytes: int, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, broker: BlockingChannel, database_url: str,
+        self,
+        megabytes: int,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         worker = start_worker()
         big, small = numbers(2, start=160)
@@ -229,8 +256,13 @@ class TestMessageSize:
 class TestContentTypes:
     @pytest.mark.parametrize("content_type", [None, "application/json; charset=utf-8", "application/json"])
     def test_json_without_a_content_type_or_with_a_charset_is_accepted(
-        self, content_type: str | None, rostered: dict[Unit, list[str]], start_worker: StartWorker,
-        upstream: Upstream, events: EventCollector, broker: BlockingChannel,
+        self,
+        content_type: str | None,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        broker: BlockingChannel,
     ) -> None:
         worker = start_worker()
         [number] = numbers(1, start=300)
@@ -242,8 +274,12 @@ class TestContentTypes:
 
 class TestResentAndAmended:
     def test_a_resent_message_publishes_the_same_event_again_and_uses_no_turn(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, database_url: str,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
     ) -> None:
         worker = start_worker()
         first, following = numbers(2, start=400)
@@ -264,8 +300,12 @@ class TestResentAndAmended:
         assert assignments_per_declaration(assignments(database_url))[first[:11]] == 1
 
     def test_an_amendment_stays_with_the_officer_and_publishes_declaration_amended(
-        self, rostered: dict[Unit, list[str]], start_worker: StartWorker, upstream: Upstream,
-        events: EventCollector, database_url: str,
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
     ) -> None:
         worker = start_worker()
         numbers_sent = numbers(3, start=500)

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from e2e.support import amqp_url, client, rabbitmqctl
+from environment import service_missing
 from kombu import Connection
 
 from assigner.broker import topology
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher
-from e2e.support import amqp_url, client, rabbitmqctl
-from environment import service_missing
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
-
-from assigner.domain.model import Unit
 from e2e.support import (
     DECLARATIONS,
     DECLARATIONS_DLQ,
@@ -29,6 +24,11 @@ from e2e.support import (
     queue_depth,
 )
 from integration.helpers import message, numbers
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from assigner.domain.model import Unit
 
 pytestmark = pytest.mark.slow
 
@@ -76,8 +76,12 @@ def assert_events_agree(received: list[Delivered], database_url: str) -> None:
 
 class TestWorkerKilled:
     def test_a_worker_killed_mid_stream_then_restarted_assigns_every_declaration_exactly_once(
-        self, stream: list[dict[str, Any]], start_worker: StartWorker, events: EventCollector,
-        broker: BlockingChannel, database_url: str,
+        self,
+        stream: list[dict[str, Any]],
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         first = start_worker(**BATCH)
         events.wait_for_count(300, worker=first)
@@ -94,8 +98,13 @@ class TestWorkerKilled:
 
 class TestBrokerConnectionLost:
     def test_the_worker_reconnects_and_every_declaration_is_assigned_exactly_once(
-        self, stream: list[dict[str, Any]], start_worker: StartWorker, events: EventCollector,
-        broker: BlockingChannel, database_url: str, rabbitmq_vhost: str,
+        self,
+        stream: list[dict[str, Any]],
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+        database_url: str,
+        rabbitmq_vhost: str,
     ) -> None:
         worker = start_worker(**BATCH)
         events.wait_for_count(300, worker=worker)
@@ -130,8 +139,13 @@ def cut_database_connections(database_url: str) -> Iterator[Any]:
 
 class TestDatabaseConnectionLost:
     def test_cut_connections_are_waited_out_and_every_declaration_is_assigned_exactly_once(
-        self, stream: list[dict[str, Any]], start_worker: StartWorker, events: EventCollector,
-        broker: BlockingChannel, database_url: str, cut_database_connections: Any,
+        self,
+        stream: list[dict[str, Any]],
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+        database_url: str,
+        cut_database_connections: Any,
     ) -> None:
         worker = start_worker(**BATCH)
         events.wait_for_count(200, worker=worker)
@@ -152,8 +166,12 @@ class TestDatabaseConnectionLost:
 
 class TestGracefulStop:
     def test_sigterm_exits_0_leaving_unprocessed_messages_queued_for_the_next_worker_which_assigns_each_once(
-        self, stream: list[dict[str, Any]], start_worker: StartWorker, events: EventCollector,
-        broker: BlockingChannel, database_url: str,
+        self,
+        stream: list[dict[str, Any]],
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+        database_url: str,
     ) -> None:
         first = start_worker(**BATCH)
         events.wait_for_count(300, worker=first)

@@ -7,8 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from assigner.domain.model import Unit
 from e2e.support import (
     WORKER_COMMAND,
     EventCollector,
@@ -24,6 +22,8 @@ from e2e.support import (
 )
 from integration.helpers import message, numbers
 
+from assigner.domain.model import Unit
+
 pytestmark = pytest.mark.slow
 
 ROSTERS = {Unit("01B1", "00"): ["a1", "a2", "a3"]}
@@ -32,7 +32,9 @@ PROMPT_EXIT_SECONDS = 5.0  # liveness: it exits in well under a second; Celery's
 
 def node_name(worker: WorkerProcess) -> str:
     """The node name Celery reports in the worker's start-up banner."""
-    banner = worker.log_path.read_text(errors="replace") + worker.log_path.with_suffix(".out").read_text(errors="replace")
+    banner = worker.log_path.read_text(errors="replace") + worker.log_path.with_suffix(".out").read_text(
+        errors="replace"
+    )
     for word in banner.split():
         if word.startswith("assigner-") and "@" in word:
             return word.strip(":")
@@ -41,7 +43,12 @@ def node_name(worker: WorkerProcess) -> str:
 
 class TestSeveralWorkersOnOneHost:
     def test_two_workers_started_without_a_name_both_consume_and_share_the_work_once(
-        self, database_url: str, home: Path, start_worker: StartWorker, upstream: Upstream, events: EventCollector,
+        self,
+        database_url: str,
+        home: Path,
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
         first, second = start_worker(), start_worker()
@@ -57,13 +64,19 @@ class TestSeveralWorkersOnOneHost:
         assert_rotation_kept(rows, ROSTERS)
 
     def test_a_second_worker_with_the_name_of_a_running_one_is_refused_in_one_line(
-        self, database_url: str, home: Path, rabbitmq_url: str, start_worker: StartWorker, tmp_path: Path,
+        self,
+        database_url: str,
+        home: Path,
+        rabbitmq_url: str,
+        start_worker: StartWorker,
+        tmp_path: Path,
     ) -> None:
         running = start_worker()
         name = node_name(running)
         env = WorkerProcess(worker_env(database_url, home, rabbitmq_url), tmp_path / "unused.log").env
-        refused = subprocess.run([*WORKER_COMMAND, "--hostname", name], env=env, capture_output=True, text=True,
-                                 timeout=120)
+        refused = subprocess.run(
+            [*WORKER_COMMAND, "--hostname", name], env=env, capture_output=True, text=True, timeout=120
+        )
 
         assert refused.returncode != 0
         lines = refused.stderr.strip().splitlines()
@@ -72,7 +85,9 @@ class TestSeveralWorkersOnOneHost:
         running.assert_running()
 
     def test_a_worker_holds_its_name_in_a_queue_of_its_own_and_has_no_remote_control_queue(
-        self, rabbitmq_vhost: str, start_worker: StartWorker,
+        self,
+        rabbitmq_vhost: str,
+        start_worker: StartWorker,
     ) -> None:
         running = start_worker()
         name = node_name(running)

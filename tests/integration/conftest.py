@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from environment import empty_database
 
 from assigner.bootstrap import Runtime
 from assigner.settings import Settings
 from assigner.storage import migrate
 from assigner.storage.engine import make_engine
-from environment import empty_database
 
 
 class FrozenClock:

@@ -45,11 +45,11 @@ def numbers(count: int, start: int = 0, prefix: str = "10") -> list[str]:
     return [f"{prefix}{index:09d}0" for index in range(start, start + count)]
 
 
-def roster(unit: Unit, *officer_ids: str, inactive: tuple[str, ...] = (), supervisors: tuple[str, ...] = ()) -> list[RosterEntry]:
+def roster(
+    unit: Unit, *officer_ids: str, inactive: tuple[str, ...] = (), supervisors: tuple[str, ...] = ()
+) -> list[RosterEntry]:
     """Roster entries: checkers in this order, then supervisors."""
-    entries = [
-        RosterEntry(Officer(o, f"Officer {o}", o not in inactive), unit, Role.CHECKER) for o in officer_ids
-    ]
+    entries = [RosterEntry(Officer(o, f"Officer {o}", o not in inactive), unit, Role.CHECKER) for o in officer_ids]
     entries += [RosterEntry(Officer(o, f"Officer {o}"), unit, Role.SUPERVISOR) for o in supervisors]
     return entries
 
@@ -80,8 +80,13 @@ def send_command(
 ) -> CommandResult:
     """Parse and carry out a command through the service, sent by `sender` (its issued_by by default)."""
     return carry_out(
-        runtime.unit_of_work(), parse_command(body), sender or str(body["issued_by"]), body, runtime.clock,
-        runtime.policy, max_age,
+        runtime.unit_of_work(),
+        parse_command(body),
+        sender or str(body["issued_by"]),
+        body,
+        runtime.clock,
+        runtime.policy,
+        max_age,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from integration.conftest import FrozenClock
+from integration.helpers import UNIT, assign, declaration, load_roster, numbers, roster
 from sqlalchemy import func, select
 
 from assigner.bootstrap import Runtime
@@ -19,8 +21,6 @@ from assigner.storage.tables import (
     HoldRow,
     VersionRow,
 )
-from integration.conftest import FrozenClock
-from integration.helpers import UNIT, assign, declaration, load_roster, numbers, roster
 
 
 def assigned_officers(runtime: Runtime, unit: Unit = UNIT) -> list[str]:
@@ -89,13 +89,18 @@ class TestAssign:
     def test_original_and_two_amendments_in_one_batch_sharing_a_container(self, runtime: Runtime) -> None:
         load_roster(runtime, roster(UNIT, "a", "b"))
         original = numbers(1)[0]
-        result = assign(runtime, [
-            declaration(original, container_numbers=["CSQU3054383"]),
-            declaration(original[:11] + "1", container_numbers=["CSQU3054383", "MSKU0000006"]),
-            declaration(original[:11] + "2", container_numbers=["MSKU0000006"]),
-        ])
+        result = assign(
+            runtime,
+            [
+                declaration(original, container_numbers=["CSQU3054383"]),
+                declaration(original[:11] + "1", container_numbers=["CSQU3054383", "MSKU0000006"]),
+                declaration(original[:11] + "2", container_numbers=["MSKU0000006"]),
+            ],
+        )
         assert [(d.outcome, d.officer_id) for d in result.decisions] == [
-            (Outcome.ASSIGNED, "a"), (Outcome.AMENDMENT, "a"), (Outcome.AMENDMENT, "a")
+            (Outcome.ASSIGNED, "a"),
+            (Outcome.AMENDMENT, "a"),
+            (Outcome.AMENDMENT, "a"),
         ]
         with runtime.engine.connect() as connection:
             containers = list(connection.scalars(select(ContainerRow.container_number)))
@@ -103,9 +108,7 @@ class TestAssign:
         assert containers == ["MSKU0000006"] and number == original[:11] + "2"
         assert count(runtime, VersionRow) == 3 and assigned_officers(runtime) == ["a"]
 
-    def test_held_declaration_whose_amendment_corrects_the_department_is_assigned_there(
-        self, runtime: Runtime
-    ) -> None:
+    def test_held_declaration_whose_amendment_corrects_the_department_is_assigned_there(self, runtime: Runtime) -> None:
         load_roster(runtime, roster(UNIT, "a"))
         wrong = Unit(UNIT.customs_office, "07")
         original = numbers(1)[0]
@@ -121,7 +124,9 @@ class TestAssign:
         assign(runtime, [declaration(original, Unit("01B1", "07"))])
         assign(runtime, [declaration(original[:11] + "1", Unit("01B1", "08"))])
         with runtime.engine.connect() as connection:
-            assert connection.execute(select(HoldRow.department, HoldRow.reason)).all() == [("08", "unknown_department")]
+            assert connection.execute(select(HoldRow.department, HoldRow.reason)).all() == [
+                ("08", "unknown_department")
+            ]
         released = load_roster(runtime, roster(Unit("01B1", "08"), "z"))
         assert [d.officer_id for d in released.released] == ["z"]
 
@@ -220,7 +225,9 @@ class TestAssign:
         load_roster(runtime, roster(UNIT, "a", "b", inactive=("b",)))
         with runtime.engine.connect() as connection:
             actor, details = connection.execute(
-                select(AuditRow.actor, AuditRow.details).where(AuditRow.action == "roster_import").order_by(AuditRow.id.desc())
+                select(AuditRow.actor, AuditRow.details)
+                .where(AuditRow.action == "roster_import")
+                .order_by(AuditRow.id.desc())
             ).first()  # type: ignore[misc]
         assert actor == "test"
         assert details == {"units": [], "officers": [{"officer_id": "b", "active": [True, False]}]}
@@ -230,7 +237,10 @@ class TestAssign:
         with runtime.engine.begin() as connection:
             connection.execute(
                 AbsenceRow.__table__.insert().values(
-                    officer_id="b", unit_id=None, starts_at=clock(), until=clock() + timedelta(hours=1),
+                    officer_id="b",
+                    unit_id=None,
+                    starts_at=clock(),
+                    until=clock() + timedelta(hours=1),
                     created_by="test",
                 )
             )

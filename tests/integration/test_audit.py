@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dataclasses import dataclass
-
+from integration.conftest import FrozenClock
+from integration.helpers import (
+    SUPERVISOR,
+    UNIT,
+    Cli,
+    assign,
+    command_body,
+    declaration,
+    in_process_cli,
+    load_roster,
+    numbers,
+    roster,
+    send_command,
+)
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -22,24 +35,9 @@ from assigner.services.audit import Verification, declaration_history, verify_au
 from assigner.settings import Settings
 from assigner.storage.audit import AuditLog
 from assigner.storage.tables import AuditRow, AuditSealRow, CursorRow
-from integration.conftest import FrozenClock
-from integration.helpers import (
-    Cli,
-    in_process_cli,
-    SUPERVISOR,
-    UNIT,
-    assign,
-    command_body,
-    declaration,
-    load_roster,
-    numbers,
-    roster,
-    send_command,
-)
 
 OTHER_UNIT = Unit("01B1", "01")
 BOX = "CSQU3054383"
-
 
 
 @pytest.fixture
@@ -74,8 +72,11 @@ class Located:
 
 def locate(runtime: Runtime, *where: ColumnElement[bool]) -> Located:
     """The first entry matching, in chain order (seals in order, then each batch's entries)."""
-    query = (select(AuditRow.batch, AuditRow.seq, (AuditRow.id.in_(select(AuditRow.id).where(*where))).label("hit"))
-             .join(AuditSealRow, AuditSealRow.batch == AuditRow.batch).order_by(AuditSealRow.seq, AuditRow.seq))
+    query = (
+        select(AuditRow.batch, AuditRow.seq, (AuditRow.id.in_(select(AuditRow.id).where(*where))).label("hit"))
+        .join(AuditSealRow, AuditSealRow.batch == AuditRow.batch)
+        .order_by(AuditSealRow.seq, AuditRow.seq)
+    )
     with runtime.engine.connect() as connection:
         for place, row in enumerate(connection.execute(query), start=1):
             if row.hit:
@@ -92,12 +93,16 @@ def reseal(connection: Connection) -> None:
         for row in [dict(r) for r in connection.execute(query).mappings()]:
             row["prev_hash"], row["hash"] = prev, entry_hash(prev, row)
             prev = row["hash"]
-            connection.execute(update(AuditRow).where(AuditRow.id == row["id"]).values(
-                prev_hash=row["prev_hash"], hash=row["hash"]))
+            connection.execute(
+                update(AuditRow).where(AuditRow.id == row["id"]).values(prev_hash=row["prev_hash"], hash=row["hash"])
+            )
         seal.update(last_hash=prev, prev_hash=seal_prev)
         seal["hash"] = seal_prev = seal_hash(seal_prev, seal)
-        connection.execute(update(AuditSealRow).where(AuditSealRow.seq == seal["seq"]).values(
-            last_hash=seal["last_hash"], prev_hash=seal["prev_hash"], hash=seal["hash"]))
+        connection.execute(
+            update(AuditSealRow)
+            .where(AuditSealRow.seq == seal["seq"])
+            .values(last_hash=seal["last_hash"], prev_hash=seal["prev_hash"], hash=seal["hash"])
+        )
 
 
 def insert_unsealed(runtime: Runtime, batch: int, seq: int = 1) -> None:
@@ -118,17 +123,26 @@ def small_history(runtime: Runtime) -> list[str]:
 
 def mixed_history(runtime: Runtime, clock: FrozenClock) -> None:
     """Everything that writes to the audit log, interleaved, over two units and a few hours."""
-    load_roster(runtime, roster(UNIT, "a", "b", "c", supervisors=(SUPERVISOR,))
-                + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)))
+    load_roster(
+        runtime,
+        roster(UNIT, "a", "b", "c", supervisors=(SUPERVISOR,))
+        + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)),
+    )
     first, second, boxed, shares_box, plain, there = numbers(6)
-    assign(runtime, [
-        declaration(first, first_declaration_number="F"), declaration(boxed, container_numbers=[BOX]),
-        declaration(plain), declaration(there, OTHER_UNIT), declaration(numbers(1, start=30)[0], channel="green"),
-    ])
+    assign(
+        runtime,
+        [
+            declaration(first, first_declaration_number="F"),
+            declaration(boxed, container_numbers=[BOX]),
+            declaration(plain),
+            declaration(there, OTHER_UNIT),
+            declaration(numbers(1, start=30)[0], channel="green"),
+        ],
+    )
     clock.advance(minutes=5)
-    assign(runtime, [
-        declaration(second, first_declaration_number=first), declaration(shares_box, container_numbers=[BOX])
-    ])
+    assign(
+        runtime, [declaration(second, first_declaration_number=first), declaration(shares_box, container_numbers=[BOX])]
+    )
     assign(runtime, [declaration(first[:11] + "1", first_declaration_number="F")])  # an amendment
     send_command(runtime, command_body("reassign", declaration_number=plain, to_officer_id="a", reason="balance"))
     send_command(runtime, command_body("reassign_group", group="container", key=BOX, to_officer_id="c"))
@@ -143,8 +157,11 @@ def mixed_history(runtime: Runtime, clock: FrozenClock) -> None:
     assert send_command(runtime, command_body("officer_available", officer_id="b")).accepted
     send_command(runtime, command_body("officer_available", officer_id="c"))  # refused: c is not absent
     send_command(runtime, command_body("complete", declaration_number=plain, issued_by="a"))  # dead-lettered
-    load_roster(runtime, roster(UNIT, "c", "a", "b", inactive=("b",), supervisors=(SUPERVISOR,))
-                + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)))
+    load_roster(
+        runtime,
+        roster(UNIT, "c", "a", "b", inactive=("b",), supervisors=(SUPERVISOR,))
+        + roster(OTHER_UNIT, "x", "a", supervisors=(SUPERVISOR,)),
+    )
     assign(runtime, [declaration(n) for n in numbers(2, start=70)])
     units = [{"customs_office": OTHER_UNIT.customs_office, "department": OTHER_UNIT.department}]
     send_command(runtime, command_body("officer_absent", officer_id="x", units=units, until=until.isoformat()))
@@ -374,8 +391,10 @@ class TestVerifySince:
             connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 4).values(hash=head))
         result = verify_audit(runtime.unit_of_work(), since=head)
         assert not result.ok and result.at_head and result.failed_seq == 10 and result.entries == 0
-        assert result.problem == ("seal 4 says its hash is the head, but its content and the seal before it give "
-                                  "another (the seal was edited)")
+        assert result.problem == (
+            "seal 4 says its hash is the head, but its content and the seal before it give "
+            "another (the seal was edited)"
+        )
 
     def test_a_forged_chain_whose_last_seal_claims_the_head_fails(self, runtime: Runtime) -> None:
         batch = small_history(runtime)
@@ -407,8 +426,9 @@ class TestVerifySince:
             connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 2).values(hash="f" * 64))
         result = verify_audit(runtime.unit_of_work(), since=head)
         assert not result.ok and result.at_head and result.failed_seq == 7
-        assert result.problem == ("seal 3, which has the head, does not link to the seal before it "
-                                  "(a seal was rewritten)")
+        assert result.problem == (
+            "seal 3, which has the head, does not link to the seal before it (a seal was rewritten)"
+        )
         with runtime.engine.begin() as connection:
             connection.execute(delete(AuditSealRow).where(AuditSealRow.seq == 2))
         result = verify_audit(runtime.unit_of_work(), since=head)
@@ -421,9 +441,7 @@ class TestVerifySince:
         result = verify_audit(runtime.unit_of_work(), since=head)
         assert result.ok and result.entries == 2
 
-    def test_entries_under_no_seal_after_the_head_fail_though_nothing_was_sealed_since(
-        self, runtime: Runtime
-    ) -> None:
+    def test_entries_under_no_seal_after_the_head_fail_though_nothing_was_sealed_since(self, runtime: Runtime) -> None:
         small_history(runtime)
         head = verify(runtime).head
         with runtime.engine.connect() as connection:
@@ -454,7 +472,9 @@ class TestDeclarationHistory:
         assign(runtime, [declaration(batch[0][:11] + "1")])
         history = declaration_history(runtime.unit_of_work(), batch[0][:11] + "7")
         assert [(e["action"], e["officer_id"], e["mode"]) for e in history] == [
-            ("assigned", "a", "auto"), ("reassigned", "c", "manual"), ("amendment", "c", None)
+            ("assigned", "a", "auto"),
+            ("reassigned", "c", "manual"),
+            ("amendment", "c", None),
         ]
         assert [e["seal"] for e in history] == sorted(e["seal"] for e in history)
 
@@ -495,8 +515,10 @@ class TestAuditCli:
             connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 4).values(hash=head))
         code, out, err = cli("audit", "verify", "--since", head)
         assert code == 1 and out == ""
-        assert err == (f"FAILED at entry 10, the last that head {head} would seal: seal 4 says its hash is the "
-                       f"head, but its content and the seal before it give another (the seal was edited)\n")
+        assert err == (
+            f"FAILED at entry 10, the last that head {head} would seal: seal 4 says its hash is the "
+            f"head, but its content and the seal before it give another (the seal was edited)\n"
+        )
 
     def test_verify_exits_1_when_it_fails(self, runtime: Runtime, cli: Cli) -> None:
         tamper(runtime)

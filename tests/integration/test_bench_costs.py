@@ -18,8 +18,11 @@ class TestMeasureCosts:
         lines: list[str] = []
         pairs = measure_costs(None, COUNT, BATCH, HISTORY, lines.append, large_roster=40, many_units=30)
         names = [(small.case, large.case) for small, large in pairs]
-        assert names == [("1 unit of 10 officers", "1 unit of 40 officers"), ("1 unit", "30 units"),
-                         ("empty history", "500 stored")]
+        assert names == [
+            ("1 unit of 10 officers", "1 unit of 40 officers"),
+            ("1 unit", "30 units"),
+            ("empty history", "500 stored"),
+        ]
         for cost in [cost for pair in pairs for cost in pair]:
             assert (cost.declarations, cost.assigned) == (COUNT, COUNT)
             assert cost.seconds > 0 and cost.per_assignment_ms > 0
@@ -42,9 +45,12 @@ class TestLoadHistory:
         import_units(runtime, HISTORY_UNITS, OFFICERS_PER_UNIT)
         load_history(runtime, HISTORY, HISTORY_UNITS, OFFICERS_PER_UNIT)
         with runtime.engine.connect() as connection:
-            statuses = dict(connection.execute(
-                select(DeclarationRow.status, func.count()).group_by(DeclarationRow.status)).all())
-            units = connection.execute(select(DeclarationRow.customs_office, DeclarationRow.department).distinct()).all()
+            statuses = dict(
+                connection.execute(select(DeclarationRow.status, func.count()).group_by(DeclarationRow.status)).all()
+            )
+            units = connection.execute(
+                select(DeclarationRow.customs_office, DeclarationRow.department).distinct()
+            ).all()
             automatic = connection.scalar(select(func.count()).where(AssignmentRow.mode == "auto"))
             months = connection.scalars(select(DeclarationRow.registered_at)).all()
         assert set(statuses) == {"assigned", "completed"} and sum(statuses.values()) == HISTORY

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from environment import POSTGRES_ADMIN_URL
+from integration.helpers import in_process_cli, message, numbers
 from sqlalchemy import func, select
 
 from assigner.cli import run
 from assigner.storage.tables import AuditRow, MembershipRow, OfficerRow
-from environment import POSTGRES_ADMIN_URL
-from integration.helpers import in_process_cli, message, numbers
 
 ROSTER = """officer_id,name,customs_office,department,role
 a,Officer A,01B1,00,checker
@@ -68,9 +68,11 @@ class TestRosterImport:
 
     def test_reimport_reorders_and_removes(self, cli, tmp_path: Path) -> None:
         cli("roster", "import", str(write(tmp_path / "r1.csv", ROSTER)))
-        reordered = ROSTER.replace("a,Officer A,01B1,00,checker\n", "").replace(
-            "c,Officer C,01B1,00,checker\n", "c,Officer C,01B1,00,checker\na,Officer A,01B1,00,checker\n"
-        ).replace("b,Officer B,01B1,00,checker\n", "")
+        reordered = (
+            ROSTER.replace("a,Officer A,01B1,00,checker\n", "")
+            .replace("c,Officer C,01B1,00,checker\n", "c,Officer C,01B1,00,checker\na,Officer A,01B1,00,checker\n")
+            .replace("b,Officer B,01B1,00,checker\n", "")
+        )
         code, out, _ = cli("roster", "import", str(write(tmp_path / "r2.csv", reordered)))
         assert code == 0
         code, out, _ = cli("roster", "list")
@@ -109,7 +111,13 @@ class TestAssignCommand:
         assert code == 3  # some lines rejected: a cron job notices
         summary = {line.split()[0]: int(line.split()[1].replace(",", "")) for line in out.splitlines()[:7]}
         assert summary == {
-            "assigned": 2, "held": 1, "recorded": 1, "amendments": 1, "duplicates": 1, "released": 0, "rejected": 2
+            "assigned": 2,
+            "held": 1,
+            "recorded": 1,
+            "amendments": 1,
+            "duplicates": 1,
+            "released": 0,
+            "rejected": 2,
         }
         assert "line 6: not JSON" in out
         assert "line 7: declaration_number" in out
@@ -140,11 +148,16 @@ class TestConsoleScript:
     def test_python_m_assigner_runs_the_same_commands(self, tmp_path: Path) -> None:
         env_db = f"sqlite:///{tmp_path / 'x.db'}"
         env = {"ASSIGNER_DATABASE_URL": env_db, "ASSIGNER_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-        upgrade = subprocess.run([sys.executable, "-m", "assigner", "db", "upgrade"], env=env, capture_output=True,
-                                 text=True)
+        upgrade = subprocess.run(
+            [sys.executable, "-m", "assigner", "db", "upgrade"], env=env, capture_output=True, text=True
+        )
         assert upgrade.returncode == 0 and "(head)" in upgrade.stdout
-        bad = subprocess.run([sys.executable, "-m", "assigner", "roster", "list", "--office", "x"], env=env,
-                             capture_output=True, text=True)
+        bad = subprocess.run(
+            [sys.executable, "-m", "assigner", "roster", "list", "--office", "x"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert bad.returncode == 1 and bad.stderr.startswith("error: 'x' is not a 4-character")
         assert "Traceback" not in bad.stderr
 
@@ -169,7 +182,9 @@ class TestBench:
 
 
 class TestSample:
-    def test_sample_writes_valid_distinct_declarations(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_sample_writes_valid_distinct_declarations(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         from assigner.files.declaration_lines import read_declarations
 
         path = tmp_path / "s.jsonl"
@@ -222,14 +237,25 @@ class TestOneLineErrors:
             (["assign", "."], {}, 2, "error: Invalid value for 'file'"),
             (["roster", "list", "--department", "x"], {}, 1, "error: 'x' is not a 2-digit department"),
             (["db", "upgrade"], {"ASSIGNER_BATCH_SIZE": "abc"}, 1, "error: settings: batch_size"),
-            (["db", "upgrade"], {"ASSIGNER_CONFIG": "/nonexistent.toml"}, 1, "error: ASSIGNER_CONFIG: no settings file"),
+            (
+                ["db", "upgrade"],
+                {"ASSIGNER_CONFIG": "/nonexistent.toml"},
+                1,
+                "error: ASSIGNER_CONFIG: no settings file",
+            ),
             (["db", "upgrade"], {"ASSIGNER_WORKING_HOURS__TIMEZONE": "Mars/Base"}, 1, "error: settings: working_hours"),
             (["sample", "."], {}, 1, "error: Is a directory"),
         ],
     )
     def test_bad_input_is_one_line_on_stderr_with_a_non_zero_exit(
-        self, args: list[str], env: dict[str, str], code: int, start: str,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        self,
+        args: list[str],
+        env: dict[str, str],
+        code: int,
+        start: str,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path))
         monkeypatch.delenv("ASSIGNER_DATABASE_URL", raising=False)

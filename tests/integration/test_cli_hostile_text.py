@@ -9,10 +9,10 @@ import io
 from pathlib import Path
 
 import pytest
+from integration.helpers import Cli, assign, command_body, declaration, in_process_cli, numbers, send_command
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
-from integration.helpers import Cli, assign, command_body, declaration, in_process_cli, numbers, send_command
 
 FORMULAS = ['=HYPERLINK("http://x")', "@SUM(1)", "+1+2", "-3"]  # (a roster file strips a leading tab)
 MARKUP = "[/] late [bold]lorry[/bold] :smile: [link=http://x]here[/link]"
@@ -42,7 +42,10 @@ def import_roster(cli: Cli, tmp_path: Path, names: list[str]) -> None:
 
 class TestReportCsv:
     def test_a_name_a_spreadsheet_would_run_is_written_with_a_leading_quote(
-        self, cli: Cli, runtime: Runtime, tmp_path: Path,
+        self,
+        cli: Cli,
+        runtime: Runtime,
+        tmp_path: Path,
     ) -> None:
         import_roster(cli, tmp_path, FORMULAS)
         assign(runtime, [declaration(number, AIRPORT) for number in numbers(len(FORMULAS))])
@@ -55,13 +58,13 @@ class TestReportCsv:
 
 
 class TestRichMarkup:
-    def test_audit_show_prints_a_reason_with_markup_as_it_was_written(self, cli: Cli, runtime: Runtime,
-                                                                     tmp_path: Path) -> None:
+    def test_audit_show_prints_a_reason_with_markup_as_it_was_written(
+        self, cli: Cli, runtime: Runtime, tmp_path: Path
+    ) -> None:
         import_roster(cli, tmp_path, ["Officer A", "Officer B"])
         [number] = numbers(1)
         assign(runtime, [declaration(number, AIRPORT)])
-        body = command_body("reassign", issued_by="sup", declaration_number=number, to_officer_id="o1",
-                            reason=MARKUP)
+        body = command_body("reassign", issued_by="sup", declaration_number=number, to_officer_id="o1", reason=MARKUP)
         assert send_command(runtime, body).accepted
         code, out, err = cli("audit", "show", number)
         assert code == 0, err

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from integration.helpers import in_process_cli
 from kombu import Connection
 
+from assigner.broker import embedded, topology
 from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.domain.authentication import is_signed_by
-from assigner.broker import embedded, topology
 from assigner.schemas.command import parse_command
-from integration.helpers import in_process_cli
 
 KEY = "k" * 64
 
@@ -42,8 +42,19 @@ def queued_commands(home: Path) -> list[tuple[bytes, dict[str, object]]]:
 
 class TestCommandCli:
     def test_a_command_is_signed_with_the_supervisors_key_and_queued(self, cli, tmp_path: Path) -> None:
-        code, out, err = cli("command", "reassign", "105432198760", "--to", "off.0042", "--by", "sup.01b1",
-                             "--reason", "sick leave", "--id", "c-1")
+        code, out, err = cli(
+            "command",
+            "reassign",
+            "105432198760",
+            "--to",
+            "off.0042",
+            "--by",
+            "sup.01b1",
+            "--reason",
+            "sick leave",
+            "--id",
+            "c-1",
+        )
         assert code == 0, err
         assert "command c-1 (reassign) published" in out
         [(body, headers)] = queued_commands(tmp_path / "home")
@@ -54,8 +65,18 @@ class TestCommandCli:
         assert (command.header.command_id, command.header.issued_by) == ("c-1", "sup.01b1")
 
     def test_absent_names_its_units_and_until(self, cli, tmp_path: Path) -> None:
-        code, _, err = cli("command", "absent", "off.0042", "--by", "sup.01b1", "--unit", "01B1/01",
-                           "--until", "2026-12-01T07:30:00+07:00", "--no-redistribute")
+        code, _, err = cli(
+            "command",
+            "absent",
+            "off.0042",
+            "--by",
+            "sup.01b1",
+            "--unit",
+            "01B1/01",
+            "--until",
+            "2026-12-01T07:30:00+07:00",
+            "--no-redistribute",
+        )
         assert code == 0, err
         [(body, _)] = queued_commands(tmp_path / "home")
         payload = json.loads(body)

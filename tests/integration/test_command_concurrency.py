@@ -10,13 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from integration.helpers import assign, declaration, load_roster, message, numbers, roster
 from sqlalchemy import func, select
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.services.audit import verify_audit
 from assigner.storage.tables import AssignmentRow, CommandRow, DeclarationRow
-from integration.helpers import assign, declaration, load_roster, message, numbers, roster
 
 UNIT = Unit("01B1", "00")
 CHECKERS = ["a1", "a2", "a3", "a4"]
@@ -47,8 +47,13 @@ for step in plan:
 
 
 def reassign(index: int, number: str, to: str) -> dict[str, object]:
-    return {"command_id": f"r-{index}", "command": "reassign", "issued_by": "sup",
-            "declaration_number": number, "to_officer_id": to}
+    return {
+        "command_id": f"r-{index}",
+        "command": "reassign",
+        "issued_by": "sup",
+        "declaration_number": number,
+        "to_officer_id": to,
+    }
 
 
 def write_plans(folder: Path, existing: list[str]) -> list[Path]:
@@ -60,8 +65,9 @@ def write_plans(folder: Path, existing: list[str]) -> list[Path]:
         mine = fresh[process::PROCESSES]
         steps: list[dict[str, object]] = []
         for chunk in range(10):
-            steps.append({"kind": "declarations",
-                          "messages": [message(n, UNIT) for n in mine[chunk * 10:(chunk + 1) * 10]]})
+            steps.append(
+                {"kind": "declarations", "messages": [message(n, UNIT) for n in mine[chunk * 10 : (chunk + 1) * 10]]}
+            )
             steps.append({"kind": "command", "body": commands[(chunk + process) % len(commands)]})
             if chunk == 5:
                 steps.append({"kind": "command", "body": absent})
@@ -80,8 +86,11 @@ class TestConcurrentCommands:
         load_roster(runtime, roster(UNIT, *CHECKERS, supervisors=("sup",)))
         existing = numbers(40)
         assign(runtime, [declaration(n) for n in existing])
-        env = {**os.environ, "ASSIGNER_DATABASE_URL": runtime.settings.resolved_database_url(),
-               "ASSIGNER_HOME": str(tmp_path / "home")}
+        env = {
+            **os.environ,
+            "ASSIGNER_DATABASE_URL": runtime.settings.resolved_database_url(),
+            "ASSIGNER_HOME": str(tmp_path / "home"),
+        }
         processes = [
             subprocess.Popen([sys.executable, "-c", SCRIPT, str(path)], env=env, stderr=subprocess.PIPE, text=True)
             for path in write_plans(tmp_path, existing)
@@ -92,14 +101,15 @@ class TestConcurrentCommands:
 
         with runtime.engine.connect() as connection:
             commands = connection.execute(select(CommandRow.command_id, CommandRow.accepted)).all()
-            manual = Counter(connection.scalars(
-                select(AssignmentRow.command_id).where(AssignmentRow.mode == "manual")
-            ))
-            held_by_a1 = connection.scalar(select(func.count()).select_from(DeclarationRow).where(
-                DeclarationRow.officer_id == "a1", DeclarationRow.status == "assigned"))
-            autos = Counter(connection.scalars(
-                select(AssignmentRow.declaration_key).where(AssignmentRow.mode == "auto")
-            ))
+            manual = Counter(connection.scalars(select(AssignmentRow.command_id).where(AssignmentRow.mode == "manual")))
+            held_by_a1 = connection.scalar(
+                select(func.count())
+                .select_from(DeclarationRow)
+                .where(DeclarationRow.officer_id == "a1", DeclarationRow.status == "assigned")
+            )
+            autos = Counter(
+                connection.scalars(select(AssignmentRow.declaration_key).where(AssignmentRow.mode == "auto"))
+            )
         assert len(commands) == 13  # 12 reassignments and the absence, each once
         assert all(count == 1 for count in manual.values()), "a command was carried out twice"
         # Given to a1 before the absence: redistributed by it; after it: refused (a1 is absent).
@@ -112,6 +122,9 @@ class TestConcurrentCommands:
 
 def _redistributed(runtime: Runtime) -> int:
     with runtime.engine.connect() as connection:
-        return connection.scalar(
-            select(func.count()).select_from(AssignmentRow).where(AssignmentRow.mode == "redistributed")
-        ) or 0
+        return (
+            connection.scalar(
+                select(func.count()).select_from(AssignmentRow).where(AssignmentRow.mode == "redistributed")
+            )
+            or 0
+        )

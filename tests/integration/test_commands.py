@@ -7,6 +7,19 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+from integration.conftest import FrozenClock
+from integration.helpers import (
+    HANOI,
+    SUPERVISOR,
+    UNIT,
+    assign,
+    command_body,
+    declaration,
+    load_roster,
+    numbers,
+    roster,
+    send_command,
+)
 from sqlalchemy import func, select, update
 
 from assigner.bootstrap import Runtime
@@ -28,19 +41,6 @@ from assigner.storage.tables import (
     HoldRow,
     OutboxRow,
     UnitRow,
-)
-from integration.conftest import FrozenClock
-from integration.helpers import (
-    HANOI,
-    SUPERVISOR,
-    UNIT,
-    assign,
-    command_body,
-    declaration,
-    load_roster,
-    numbers,
-    roster,
-    send_command,
 )
 
 OTHER_UNIT = Unit("01B1", "01")
@@ -149,12 +149,15 @@ class TestGroupsKeptAutomatically:
     def test_branches_of_a_lot_in_one_batch_go_together(self, runtime: Runtime) -> None:
         load_roster(runtime, team("a", "b"))
         plain, first, second, third = numbers(4)
-        assign(runtime, [
-            declaration(plain),
-            declaration(first, first_declaration_number="F"),
-            declaration(second, first_declaration_number=first),
-            declaration(third, first_declaration_number=first),
-        ])
+        assign(
+            runtime,
+            [
+                declaration(plain),
+                declaration(first, first_declaration_number="F"),
+                declaration(second, first_declaration_number=first),
+                declaration(third, first_declaration_number=first),
+            ],
+        )
         assert officers_of(runtime, plain, first, second, third) == ["a", "b", "b", "b"]
         assert cursor(runtime) == (2, 2)
 
@@ -264,7 +267,10 @@ class TestReassign:
         assert event_names(result) == ["declaration.reassigned", "command.accepted"]
         moved = result.events[0].body
         assert (moved["officer_id"], moved["previous_officer_id"], moved["command_id"], moved["reason"]) == (
-            "c", "a", body["command_id"], "a is overloaded"
+            "c",
+            "a",
+            body["command_id"],
+            "a is overloaded",
         )
         assert cursor(runtime) == (1, 1)  # a manual move uses no turn
 
@@ -276,9 +282,16 @@ class TestReassign:
         send_command(runtime, body)
         with runtime.engine.connect() as connection:
             rows = connection.execute(
-                select(AuditRow.action, AuditRow.actor, AuditRow.mode, AuditRow.officer_id,
-                       AuditRow.previous_officer_id, AuditRow.reason)
-                .where(AuditRow.command_id == body["command_id"]).order_by(AuditRow.seq)
+                select(
+                    AuditRow.action,
+                    AuditRow.actor,
+                    AuditRow.mode,
+                    AuditRow.officer_id,
+                    AuditRow.previous_officer_id,
+                    AuditRow.reason,
+                )
+                .where(AuditRow.command_id == body["command_id"])
+                .order_by(AuditRow.seq)
             ).all()
         assert [tuple(row) for row in rows] == [
             ("reassign", SUPERVISOR, None, "b", None, "sick"),
@@ -386,9 +399,10 @@ class TestReassignGroup:
     def test_a_branch_key_may_name_any_amendment_of_the_first_declaration(self, runtime: Runtime) -> None:
         load_roster(runtime, team("a", "b"))
         first, second = numbers(2)
-        assign(runtime, [
-            declaration(first, first_declaration_number="F"), declaration(second, first_declaration_number=first)
-        ])
+        assign(
+            runtime,
+            [declaration(first, first_declaration_number="F"), declaration(second, first_declaration_number=first)],
+        )
         body = command_body("reassign_group", group="branch", key=first[:11] + "4", to_officer_id="b")
         assert send_command(runtime, body).accepted
         assert officers_of(runtime, first, second) == ["b", "b"]
@@ -396,9 +410,9 @@ class TestReassignGroup:
     def test_moves_every_open_declaration_sharing_a_container(self, runtime: Runtime) -> None:
         load_roster(runtime, team("a", "b", "c"))
         first, second, other = numbers(3)
-        assign(runtime, [
-            declaration(first, container_numbers=[BOX]), declaration(other, container_numbers=[OTHER_BOX])
-        ])
+        assign(
+            runtime, [declaration(first, container_numbers=[BOX]), declaration(other, container_numbers=[OTHER_BOX])]
+        )
         assign(runtime, [declaration(second, container_numbers=[OTHER_BOX, BOX])])
         result = send_command(runtime, command_body("reassign_group", group="container", key=BOX, to_officer_id="c"))
         assert result.accepted
@@ -459,7 +473,9 @@ class TestOfficerAbsent:
         assign(runtime, [declaration(plain), declaration(second, first_declaration_number=first)])  # a, a (group)
         result = send_command(runtime, absent("a"))
         assert [(m.holding.declaration_number, m.officer_id) for m in result.moves] == [
-            (first, "b"), (plain, "c"), (second, "b")
+            (first, "b"),
+            (plain, "c"),
+            (second, "b"),
         ]
         assert result.moves[2].turn is None and result.moves[2].follows == first[:11]
 
@@ -663,7 +679,9 @@ class TestAuthorisation:
         text = json_text(body)
         assert details["excerpt"] == {
             "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-            "characters": len(text), "text": escaped(text)[:EXCERPT_LIMIT], "truncated": True,
+            "characters": len(text),
+            "text": escaped(text)[:EXCERPT_LIMIT],
+            "truncated": True,
         }
         assert "reassign\\u0000" in details["excerpt"]["text"] and "\\ud800" in details["excerpt"]["text"]
         verified = verify_audit(runtime.unit_of_work())

@@ -11,12 +11,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from integration.helpers import load_roster, message, numbers, roster
 from sqlalchemy import func, select
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.storage.tables import AssignmentRow, DeclarationRow
-from integration.helpers import load_roster, message, numbers, roster
 
 UNITS = {
     Unit("01B1", "00"): ["a1", "a2", "a3", "a4"],
@@ -75,9 +75,7 @@ def run_processes(paths: list[Path], database_url: str, home: Path) -> list[str]
 
 @pytest.mark.slow
 class TestConcurrentAssign:
-    def test_four_processes_give_one_assignment_each_in_roster_order(
-        self, runtime: Runtime, tmp_path: Path
-    ) -> None:
+    def test_four_processes_give_one_assignment_each_in_roster_order(self, runtime: Runtime, tmp_path: Path) -> None:
         for unit, officers in UNITS.items():
             load_roster(runtime, roster(unit, *officers))
         paths, amended = write_streams(tmp_path)
@@ -86,13 +84,17 @@ class TestConcurrentAssign:
         per_key = assignments_per_key(runtime)
         with runtime.engine.connect() as connection:
             rows = connection.execute(
-                select(AssignmentRow.customs_office, AssignmentRow.department, AssignmentRow.officer_id,
-                       AssignmentRow.turn).order_by(AssignmentRow.turn)
+                select(
+                    AssignmentRow.customs_office, AssignmentRow.department, AssignmentRow.officer_id, AssignmentRow.turn
+                ).order_by(AssignmentRow.turn)
             ).all()
-            amendments = dict(connection.execute(
-                select(DeclarationRow.declaration_key, DeclarationRow.declaration_number)
-                .where(DeclarationRow.declaration_key.in_(amended))
-            ).all())
+            amendments = dict(
+                connection.execute(
+                    select(DeclarationRow.declaration_key, DeclarationRow.declaration_number).where(
+                        DeclarationRow.declaration_key.in_(amended)
+                    )
+                ).all()
+            )
 
         assert len(per_key) == DECLARATIONS
         assert set(per_key.values()) == {1}, "a declaration was assigned twice"

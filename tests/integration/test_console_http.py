@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from integration.conftest import FrozenClock as Clock
+from integration.helpers import declaration, load_roster, numbers, roster
 from kombu.entity import Queue
 from kombu.messaging import Consumer
 from starlette.testclient import TestClient
@@ -18,21 +20,18 @@ from starlette.testclient import TestClient
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.command_keys import SIGNATURE_HEADER
-from assigner.broker.connection import connect
-from assigner.broker.connection import BrokerRefused
+from assigner.broker.connection import BrokerRefused, connect
 from assigner.console import sign_in as console_sign_in
 from assigner.console.app import create_console
 from assigner.console.sign_in import REFUSED
-from assigner.domain.errors import InvalidInput
 from assigner.domain.authentication import is_signed_by
+from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
 from assigner.schemas.command import parse_command
 from assigner.services.assign import assign_declarations
 from assigner.services.commands import carry_out
 from assigner.settings import Settings
 from assigner.storage.migrate import upgrade
-from integration.conftest import FrozenClock as Clock
-from integration.helpers import declaration, load_roster, numbers, roster
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
 AIRPORT, PORT = Unit("01B1", "00"), Unit("02CI", "00")
@@ -49,16 +48,23 @@ def clock() -> Clock:
 @pytest.fixture
 def runtime(tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
     """An embedded home: SQLite with two units, each with its own supervisor, and three declarations assigned."""
-    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'assigner.db'}", broker_url=None,
-                        command_keys=KEYS, console_answer_seconds=0.5)
+    settings = Settings(
+        home=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'assigner.db'}",
+        broker_url=None,
+        command_keys=KEYS,
+        console_answer_seconds=0.5,
+    )
     runtime = Runtime(settings, clock=clock)
     upgrade(runtime.engine)
     load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.a",)))
     load_roster(runtime, roster(PORT, "p1", "p2", supervisors=("sup.p",)))
-    assign_declarations(runtime.unit_of_work(), [declaration(n, AIRPORT) for n in numbers(3)], runtime.clock,
-                        runtime.policy)
-    assign_declarations(runtime.unit_of_work(), [declaration(n, PORT) for n in numbers(1, start=50)],
-                        runtime.clock, runtime.policy)
+    assign_declarations(
+        runtime.unit_of_work(), [declaration(n, AIRPORT) for n in numbers(3)], runtime.clock, runtime.policy
+    )
+    assign_declarations(
+        runtime.unit_of_work(), [declaration(n, PORT) for n in numbers(1, start=50)], runtime.clock, runtime.policy
+    )
     yield runtime
     runtime.engine.dispose()
 
@@ -82,8 +88,15 @@ def sign_in(browser: TestClient, officer_id: str, secret: str) -> object:
 def run_command(runtime: Runtime, body: dict[str, object]) -> None:
     """Carry a command out as the worker does (the embedded broker's sender is its signature's supervisor)."""
     command = parse_command(body)
-    result = carry_out(runtime.unit_of_work(), command, str(body["issued_by"]), body, runtime.clock, runtime.policy,
-                       timedelta(hours=24))
+    result = carry_out(
+        runtime.unit_of_work(),
+        command,
+        str(body["issued_by"]),
+        body,
+        runtime.clock,
+        runtime.policy,
+        timedelta(hours=24),
+    )
     assert result.accepted, result.rejected_because
 
 
@@ -92,6 +105,7 @@ def commands_sent(runtime: Runtime) -> list[tuple[dict[str, object], dict[str, o
     got: list[tuple[dict[str, object], dict[str, object]]] = []
     queue = Queue(topology.COMMANDS, routing_key=topology.COMMANDS, durable=True)
     with connect(runtime.settings) as connection:
+
         def take(body: object, message: object) -> None:
             raw = message.body if isinstance(message.body, bytes) else message.body.encode()  # type: ignore[attr-defined]
             assert is_signed_by(raw, message.headers[SIGNATURE_HEADER], KEYS["sup.a"])  # type: ignore[attr-defined]
@@ -160,7 +174,8 @@ class TestPages:
         assert browser.get(f"/declarations/{numbers(1, start=50)[0]}").status_code == 404
 
     def test_a_unit_page_lists_each_officers_open_declarations_and_a_declarations_history(
-        self, browser: TestClient,
+        self,
+        browser: TestClient,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         page = browser.get("/units/01B1/00").text
@@ -170,7 +185,9 @@ class TestPages:
         assert "with a2" in history and "assigned" in history and "from cursor" in history
 
     def test_a_unit_page_shows_its_held_queue_in_order_and_the_latest_decisions_with_their_why(
-        self, browser: TestClient, runtime: Runtime,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
     ) -> None:
         held = [declaration(n, Unit("01B1", "07")) for n in numbers(2, start=70)]  # a department nobody rosters
         assign_declarations(runtime.unit_of_work(), held, runtime.clock, runtime.policy)
@@ -178,8 +195,10 @@ class TestPages:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         page = browser.get("/units/01B1/07").text
         rows = re.findall(r"<tr><td>(\d)</td><td><a href=\"/declarations/(\d+)\">\d+</a></td>\s*<td>(\w+)</td>", page)
-        assert [(position, number) for position, number, _ in rows] == [("1", numbers(2, start=70)[0]),
-                                                                        ("2", numbers(2, start=70)[1])]
+        assert [(position, number) for position, number, _ in rows] == [
+            ("1", numbers(2, start=70)[0]),
+            ("2", numbers(2, start=70)[1]),
+        ]
         latest = browser.get("/units/01B1/00").text.split("Latest decisions")[1]
         assert latest.index(numbers(3)[2]) < latest.index(numbers(3)[0])  # newest first
         assert "skipped" not in latest and "(turn 3, from cursor 2)" in latest
@@ -187,7 +206,8 @@ class TestPages:
 
 class TestLiveParts:
     def test_a_pages_moving_part_is_a_fragment_refused_without_a_session_and_for_another_unit(
-        self, browser: TestClient,
+        self,
+        browser: TestClient,
     ) -> None:
         assert browser.get("/units/01B1/00/live").status_code == 401  # not a redirect: the page keeps its part
         sign_in(browser, "sup.a", KEYS["sup.a"])
@@ -208,7 +228,9 @@ class TestLiveParts:
 
 class TestCommands:
     def test_a_form_posted_without_its_csrf_token_is_refused_and_sends_nothing(
-        self, browser: TestClient, runtime: Runtime,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         answer = browser.post("/units/01B1/00/commands/complete", data={"declaration_number": numbers(1)[0]})
@@ -216,38 +238,55 @@ class TestCommands:
         assert commands_sent(runtime) == []
 
     def test_a_command_is_published_signed_as_the_supervisor_and_its_fate_is_said(
-        self, browser: TestClient, runtime: Runtime,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         token = csrf_of(browser.get("/units/01B1/00").text)
-        answer = browser.post("/units/01B1/00/commands/officer_absent",
-                              data={"csrf": token, "officer_id": "a2", "until": "2025-06-02T17:00",
-                                    "redistribute": "on", "reason": "sick"})
+        answer = browser.post(
+            "/units/01B1/00/commands/officer_absent",
+            data={
+                "csrf": token,
+                "officer_id": "a2",
+                "until": "2025-06-02T17:00",
+                "redistribute": "on",
+                "reason": "sick",
+            },
+        )
         assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
         assert "no answer within 0.5 s (is a worker running?)" in browser.get("/units/01B1/00").text
         [(body, _)] = commands_sent(runtime)
         run_command(runtime, body)  # as the worker would: the page then says until when
         assert "absent until 2025-06-02 17:00" in browser.get("/units/01B1/00").text
         assert (body["command"], body["issued_by"], body["officer_id"], body["reason"]) == (
-            "officer_absent", "sup.a", "a2", "sick")
+            "officer_absent",
+            "sup.a",
+            "a2",
+            "sick",
+        )
         assert body["until"] == "2025-06-02T17:00:00+07:00" and body["redistribute"] is True
         assert body["units"] == [{"customs_office": "01B1", "department": "00"}]
 
     def test_a_command_for_another_unit_is_refused_before_anything_is_sent(
-        self, browser: TestClient, runtime: Runtime,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         token = csrf_of(browser.get("/").text)
-        answer = browser.post("/units/02CI/00/commands/complete", data={"csrf": token,
-                                                                       "declaration_number": numbers(1, start=50)[0]})
+        answer = browser.post(
+            "/units/02CI/00/commands/complete", data={"csrf": token, "declaration_number": numbers(1, start=50)[0]}
+        )
         assert answer.status_code == 403
         assert commands_sent(runtime) == []
 
     def test_an_invalid_form_is_said_and_sends_nothing(self, browser: TestClient, runtime: Runtime) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         token = csrf_of(browser.get("/units/01B1/00").text)
-        browser.post("/units/01B1/00/commands/reassign", data={"csrf": token, "declaration_number": "12",
-                                                              "to_officer_id": "a2"})
+        browser.post(
+            "/units/01B1/00/commands/reassign", data={"csrf": token, "declaration_number": "12", "to_officer_id": "a2"}
+        )
         assert "is not a 12-digit declaration number" in browser.get("/units/01B1/00").text
         assert commands_sent(runtime) == []
 
@@ -260,8 +299,12 @@ class TestCommands:
 
 def client_at(runtime: Runtime, address: str, app: object | None = None) -> TestClient:
     """A browser from `address`, on `app` (a new console of `runtime` when not given)."""
-    return TestClient(app or create_console(runtime), base_url=HTTPS, follow_redirects=False,  # type: ignore[arg-type]
-                      client=(address, 50000))
+    return TestClient(
+        app or create_console(runtime),
+        base_url=HTTPS,
+        follow_redirects=False,  # type: ignore[arg-type]
+        client=(address, 50000),
+    )
 
 
 def alert_of(html: str) -> str:
@@ -272,7 +315,9 @@ def alert_of(html: str) -> str:
 
 class TestSignInThrottle:
     def test_after_three_failures_each_attempt_waits_twice_as_long_and_a_right_key_waits_too(
-        self, browser: TestClient, clock: Clock,
+        self,
+        browser: TestClient,
+        clock: Clock,
     ) -> None:
         for _ in range(3):
             assert sign_in(browser, "sup.a", "b" * 64).status_code == 401
@@ -286,7 +331,9 @@ class TestSignInThrottle:
         assert sign_in(browser, "sup.a", KEYS["sup.a"]).status_code == 303
 
     def test_ten_failures_lock_the_account_for_fifteen_minutes_whichever_client_tries(
-        self, runtime: Runtime, clock: Clock,
+        self,
+        runtime: Runtime,
+        clock: Clock,
     ) -> None:
         app = create_console(runtime)
         for attempt in range(10):  # each from another address, each after the longest wait
@@ -319,20 +366,25 @@ class TestSignInThrottle:
 
 class TestOneAnswerForEveryRefusal:
     def test_unknown_wrong_key_and_no_unit_read_the_same_and_the_log_says_which(
-        self, runtime: Runtime, capsys: pytest.CaptureFixture[str],
+        self,
+        runtime: Runtime,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": "1" * 64}})
         app = create_console(Runtime(settings, runtime.clock))
         tries = [("nobody", "n" * 64), ("sup.a", "b" * 64), ("a1", "1" * 64), ("sup.a", "")]
-        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
-                   for i, (who, secret) in enumerate(tries)]
+        answers = [
+            sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)
+        ]
         assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
         logged = capsys.readouterr()
         for reason in ("supervises no unit", "no command key, or a wrong one", "left empty"):
             assert reason in logged.out + logged.err
 
     def test_on_rabbitmq_the_broker_is_asked_only_about_a_supervisor(
-        self, runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+        self,
+        runtime: Runtime,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         asked: list[str] = []
 
@@ -349,8 +401,9 @@ class TestOneAnswerForEveryRefusal:
         settings = Settings(**{**runtime.settings.model_dump(), "broker_url": "amqp://console:pw@127.0.0.1:1/"})
         app = create_console(Runtime(settings, runtime.clock))
         tries = [("nobody", "guess"), ("a1", "guess"), ("sup.a", "wrong")]
-        answers = [sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret)
-                   for i, (who, secret) in enumerate(tries)]
+        answers = [
+            sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)
+        ]
         assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
         assert [url.split("@")[0] for url in asked] == ["amqp://sup.a:wrong"]  # nobody and a1: no connection
         assert sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", "right").status_code == 303
@@ -360,29 +413,35 @@ class TestCookies:
     def test_cookies_are_secure_by_default(self, browser: TestClient) -> None:
         form = browser.get("/sign-in")
         assert "Secure" in form.headers["set-cookie"]
-        answer = browser.post("/sign-in", data={"csrf": csrf_of(form.text), "officer_id": "sup.a",
-                                                "secret": KEYS["sup.a"]})
+        answer = browser.post(
+            "/sign-in", data={"csrf": csrf_of(form.text), "officer_id": "sup.a", "secret": KEYS["sup.a"]}
+        )
         session = [c for c in answer.headers.get_list("set-cookie") if c.startswith("assigner_session=")][0]
         assert "Secure" in session
 
     def test_the_setting_drops_secure_for_plain_http_on_loopback(self, runtime: Runtime) -> None:
         settings = Settings(**{**runtime.settings.model_dump(), "console_insecure_cookies": True})
-        browser = TestClient(create_console(Runtime(settings, runtime.clock)), base_url="http://127.0.0.1:8080",
-                             follow_redirects=False)
+        browser = TestClient(
+            create_console(Runtime(settings, runtime.clock)), base_url="http://127.0.0.1:8080", follow_redirects=False
+        )
         answer = sign_in(browser, "sup.a", KEYS["sup.a"])
         assert answer.status_code == 303 and "Secure" not in answer.headers["set-cookie"]
         assert browser.get("/").status_code == 200  # the session cookie comes back over plain HTTP
 
     def test_the_setting_is_refused_for_a_console_not_on_loopback(self, runtime: Runtime) -> None:
-        settings = Settings(**{**runtime.settings.model_dump(), "console_insecure_cookies": True,
-                               "console_host": "0.0.0.0"})
+        settings = Settings(
+            **{**runtime.settings.model_dump(), "console_insecure_cookies": True, "console_host": "0.0.0.0"}
+        )
         with pytest.raises(InvalidInput, match="loopback"):
             create_console(Runtime(settings, runtime.clock))
 
 
 class TestSessionLife:
     def test_a_supervisor_taken_off_the_roster_is_signed_out_within_a_minute(
-        self, browser: TestClient, runtime: Runtime, clock: Clock,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
+        clock: Clock,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         load_roster(runtime, roster(AIRPORT, "a1", "a2", "a3", supervisors=("sup.b",)))
@@ -394,7 +453,10 @@ class TestSessionLife:
         assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
 
     def test_a_unit_taken_away_is_refused_and_one_given_is_shown_after_the_next_check(
-        self, browser: TestClient, runtime: Runtime, clock: Clock,
+        self,
+        browser: TestClient,
+        runtime: Runtime,
+        clock: Clock,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         load_roster(runtime, roster(PORT, "p1", "p2", supervisors=("sup.p", "sup.a")))
@@ -404,7 +466,9 @@ class TestSessionLife:
         assert browser.get("/units/02CI/00").status_code == 200
 
     def test_a_session_idle_for_its_idle_minutes_ends_and_a_pages_own_refetches_do_not_keep_it(
-        self, browser: TestClient, clock: Clock,
+        self,
+        browser: TestClient,
+        clock: Clock,
     ) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         clock.advance(minutes=29)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from integration.conftest import FrozenClock
 from sqlalchemy import text
 
 from assigner.bootstrap import Runtime
@@ -12,7 +13,6 @@ from assigner.services.dead_letters import (
     forget_old_dead_letters,
     mark_dead_letters_published,
 )
-from integration.conftest import FrozenClock
 
 QUEUE = "assigner.declarations"
 
@@ -31,8 +31,9 @@ def published(runtime: Runtime, *letters: DeadLetter) -> None:
 
 def times_seen(runtime: Runtime, of: DeadLetter) -> int | None:
     with runtime.engine.connect() as connection:
-        found = connection.execute(text("SELECT times_seen FROM dead_letters WHERE fingerprint = :key"),
-                                   {"key": of.fingerprint}).scalar()
+        found = connection.execute(
+            text("SELECT times_seen FROM dead_letters WHERE fingerprint = :key"), {"key": of.fingerprint}
+        ).scalar()
     return None if found is None else int(found)
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from integration.conftest import FrozenClock
+from integration.helpers import UNIT, load_roster, message, roster
 from sqlalchemy import select
 
 from assigner.bootstrap import Runtime
@@ -28,8 +30,6 @@ from assigner.broker.publishing import Outgoing, encodable
 from assigner.domain.dead_letters import fingerprint
 from assigner.settings import Settings
 from assigner.storage.tables import AuditRow, DeclarationRow
-from integration.conftest import FrozenClock
-from integration.helpers import UNIT, load_roster, message, roster
 from workers.failures import FailurePolicy
 from workers.handlers.commands import CommandHandler
 from workers.handlers.declarations import BatchHandler
@@ -38,8 +38,11 @@ RABBITMQ = "amqp://guest:guest@127.0.0.1:5672/%2F"  # named only: on it, command
 SUPERVISOR = "sup.a"
 MAX_FAILURES = 3
 EXAMPLES = int(os.environ.get("ASSIGNER_FUZZ_EXAMPLES", "60"))  # per test and database; more for a long run
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 class Delivery:
@@ -95,16 +98,23 @@ class Worker:
     """The real handlers of both queues, behind the real failure policy, on the test's database."""
 
     def __init__(self, database_url: str, tmp_path: Path) -> None:
-        settings_ = Settings(database_url=database_url, home=tmp_path / "home", broker_url=RABBITMQ,
-                             message_max_failures=MAX_FAILURES)
+        settings_ = Settings(
+            database_url=database_url, home=tmp_path / "home", broker_url=RABBITMQ, message_max_failures=MAX_FAILURES
+        )
         self.runtime = Runtime(settings=settings_, clock=FrozenClock(datetime(2025, 6, 2, 2, 0, tzinfo=UTC))).ready()
         load_roster(self.runtime, roster(UNIT, "o1", "o2", "o3", supervisors=(SUPERVISOR,)))
         self.broker = Broker()
         self.tags = 0
         self.numbers = iter(range(1, 10**9))
         self.policies = {
-            queue: FailurePolicy(queue, make(self.runtime, lambda _: None, lambda: False), MAX_FAILURES,
-                                 (ConnectionError,), False, self.runtime.clock)
+            queue: FailurePolicy(
+                queue,
+                make(self.runtime, lambda _: None, lambda: False),
+                MAX_FAILURES,
+                (ConnectionError,),
+                False,
+                self.runtime.clock,
+            )
             for queue, make in ((topology.DECLARATIONS, BatchHandler), (topology.COMMANDS, CommandHandler))
         }
 
@@ -124,21 +134,29 @@ class Worker:
         return json.dumps(message(number)).encode(), {"content_type": "application/json"}
 
     def valid_command(self) -> tuple[bytes, dict[str, Any]]:
-        command = {"command_id": f"fuzz-{next(self.numbers)}", "command": "officer_available", "issued_by": SUPERVISOR,
-                   "officer_id": "o1"}
+        command = {
+            "command_id": f"fuzz-{next(self.numbers)}",
+            "command": "officer_available",
+            "issued_by": SUPERVISOR,
+            "officer_id": "o1",
+        }
         return json.dumps(command).encode(), {"content_type": "application/json", "user_id": SUPERVISOR}
 
     def stored(self, body: bytes) -> bool:
         number = json.loads(body)["declaration_number"]
         with self.runtime.engine.connect() as connection:
-            found = connection.execute(select(DeclarationRow.declaration_number)
-                                       .where(DeclarationRow.declaration_number == number)).first()
+            found = connection.execute(
+                select(DeclarationRow.declaration_number).where(DeclarationRow.declaration_number == number)
+            ).first()
         return found is not None
 
     def answered(self, body: bytes) -> bool:
         command_id = json.loads(body)["command_id"]
-        return any(json.loads(m.body).get("command_id") == command_id for m in self.broker.sent
-                   if m.exchange == topology.EVENTS)
+        return any(
+            json.loads(m.body).get("command_id") == command_id
+            for m in self.broker.sent
+            if m.exchange == topology.EVENTS
+        )
 
     def _delivery(self, body: bytes, properties: dict[str, Any], redelivered: bool = False) -> Delivery:
         self.tags += 1
@@ -154,26 +172,55 @@ def worker(database_url: str, tmp_path: Path) -> Iterator[Worker]:
 
 # What a sender controls: text with NUL, control characters and lone surrogates; numbers of any size.
 texts = st.text(st.characters(codec=None, exclude_categories=()), max_size=80) | st.sampled_from(
-    ["", "\x00", "a" * 65, "\ud800", "[/]", "=1+1", "application/json\x00x", "utf\x00-8", "gzip"])
+    ["", "\x00", "a" * 65, "\ud800", "[/]", "=1+1", "application/json\x00x", "utf\x00-8", "gzip"]
+)
 header_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | texts | st.binary(max_size=40)
-    | st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)) | st.decimals(allow_nan=False,
-                                                                                               places=3),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4), max_leaves=12)
-content_types = st.sampled_from([None, "application/json", "text/plain", "application/json; charset=utf-8",
-                                 "application/json; charset=latin-1", "application/json; charset=\x00",
-                                 "application/json\x00x", "application/xml"]) | texts
-properties = st.fixed_dictionaries({}, optional={
-    "content_type": content_types,
-    "content_encoding": st.sampled_from(["utf-8", "binary", "gzip", "utf\x00-8", "\ud800"]) | texts,
-    "message_id": texts, "type": texts, "user_id": texts | st.just(SUPERVISOR), "correlation_id": texts,
-    "app_id": texts, "timestamp": st.integers(0, 2**64 - 1),
-    "application_headers": st.dictionaries(texts, header_values, max_size=5),
-    UNDECODABLE: st.just("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff"),
-})
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | texts
+    | st.binary(max_size=40)
+    | st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30))
+    | st.decimals(allow_nan=False, places=3),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+    max_leaves=12,
+)
+content_types = (
+    st.sampled_from(
+        [
+            None,
+            "application/json",
+            "text/plain",
+            "application/json; charset=utf-8",
+            "application/json; charset=latin-1",
+            "application/json; charset=\x00",
+            "application/json\x00x",
+            "application/xml",
+        ]
+    )
+    | texts
+)
+properties = st.fixed_dictionaries(
+    {},
+    optional={
+        "content_type": content_types,
+        "content_encoding": st.sampled_from(["utf-8", "binary", "gzip", "utf\x00-8", "\ud800"]) | texts,
+        "message_id": texts,
+        "type": texts,
+        "user_id": texts | st.just(SUPERVISOR),
+        "correlation_id": texts,
+        "app_id": texts,
+        "timestamp": st.integers(0, 2**64 - 1),
+        "application_headers": st.dictionaries(texts, header_values, max_size=5),
+        UNDECODABLE: st.just("UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff"),
+    },
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=10)
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+    max_leaves=10,
+)
 
 
 @st.composite
@@ -206,8 +253,13 @@ def bodies(valid: dict[str, Any]) -> st.SearchStrategy[bytes]:
 
 
 VALID_DECLARATION = message("105432198760")
-VALID_COMMAND = {"command_id": "c-1", "command": "reassign", "issued_by": SUPERVISOR,
-                 "declaration_number": "105432198760", "to_officer_id": "o2"}
+VALID_COMMAND = {
+    "command_id": "c-1",
+    "command": "reassign",
+    "issued_by": SUPERVISOR,
+    "declaration_number": "105432198760",
+    "to_officer_id": "o2",
+}
 ISSUE_21_COMMANDS = [  # (body, properties) of the messages that stopped the commands queue
     (json.dumps({**VALID_COMMAND, "command_id": "c" * 65}).encode(), {"content_type": "application/json"}),
     (json.dumps({**VALID_COMMAND, "command_id": "c-\x00"}).encode(), {"user_id": SUPERVISOR}),
@@ -305,7 +357,10 @@ class TestFailurePolicy:
         before, after = worker.valid_declaration(), worker.valid_declaration()
         worker.deliver(topology.DECLARATIONS, [before, (poison, {}), after])
         [letter] = worker.broker.dead_letters(topology.DECLARATIONS, poison)
-        assert letter.headers[topology.ERROR_HEADER] == f"failed {MAX_FAILURES} times: ZeroDivisionError: a defect nobody foresaw"
+        assert (
+            letter.headers[topology.ERROR_HEADER]
+            == f"failed {MAX_FAILURES} times: ZeroDivisionError: a defect nobody foresaw"
+        )
         assert worker.stored(before[0]) and worker.stored(after[0])
         assert fingerprint(topology.DECLARATIONS, poison) not in worker.policies[topology.DECLARATIONS].failures
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
+from environment import POSTGRES_ADMIN_URL, service_missing
+from integration.helpers import load_roster, roster
 from sqlalchemy import Engine
 
+from alembic import command
 from assigner.bootstrap import Runtime
 from assigner.domain.audit_chain import GENESIS
 from assigner.domain.model import Unit
@@ -24,22 +26,38 @@ from assigner.storage.engine import make_engine
 from assigner.storage.scratch import scratch_database
 from assigner.storage.tables import AuditRow, AuditSealRow, DeclarationRow
 from assigner.storage.types import Json, UtcDateTime
-from environment import POSTGRES_ADMIN_URL, service_missing
-from integration.helpers import load_roster, roster
 
 T0 = datetime(2025, 6, 1, 14, 0, tzinfo=UTC)
 
 # The audit log as revision 0002 had it: no seq, prev_hash or hash.
 OLD_AUDIT = sa.table(
-    "audit_log", sa.column("occurred_at", UtcDateTime()), sa.column("actor"), sa.column("action"), sa.column("mode"),
-    sa.column("declaration_key"), sa.column("declaration_number"), sa.column("customs_office"),
-    sa.column("department"), sa.column("officer_id"), sa.column("previous_officer_id"), sa.column("command_id"),
-    sa.column("reason"), sa.column("details", Json),
+    "audit_log",
+    sa.column("occurred_at", UtcDateTime()),
+    sa.column("actor"),
+    sa.column("action"),
+    sa.column("mode"),
+    sa.column("declaration_key"),
+    sa.column("declaration_number"),
+    sa.column("customs_office"),
+    sa.column("department"),
+    sa.column("officer_id"),
+    sa.column("previous_officer_id"),
+    sa.column("command_id"),
+    sa.column("reason"),
+    sa.column("details", Json),
 )
 OLD_DECLARATIONS = sa.table(
-    "declarations", sa.column("declaration_key"), sa.column("declaration_number"), sa.column("customs_office"),
-    sa.column("department"), sa.column("channel"), sa.column("status"), sa.column("registered_at", UtcDateTime()),
-    sa.column("received_at", UtcDateTime()), sa.column("after_hours"), sa.column("first_declaration_number"),
+    "declarations",
+    sa.column("declaration_key"),
+    sa.column("declaration_number"),
+    sa.column("customs_office"),
+    sa.column("department"),
+    sa.column("channel"),
+    sa.column("status"),
+    sa.column("registered_at", UtcDateTime()),
+    sa.column("received_at", UtcDateTime()),
+    sa.column("after_hours"),
+    sa.column("first_declaration_number"),
 )
 
 
@@ -66,38 +84,84 @@ def upgrade_to(engine: Engine, revision: str) -> None:
 
 def assigned(minutes: int, number: str, officer_id: str, turn: int, position: int, cursor_from: int) -> dict[str, Any]:
     return {
-        "occurred_at": T0 + timedelta(minutes=minutes), "actor": "system", "action": "assigned", "mode": "auto",
-        "declaration_key": number[:11], "declaration_number": number, "customs_office": "01B1", "department": "00",
-        "officer_id": officer_id, "previous_officer_id": None, "command_id": None, "reason": "rotation",
-        "details": {"channel": "yellow", "after_hours": True, "turn": turn, "position": position,
-                    "cursor_from": cursor_from, "skipped": []},
+        "occurred_at": T0 + timedelta(minutes=minutes),
+        "actor": "system",
+        "action": "assigned",
+        "mode": "auto",
+        "declaration_key": number[:11],
+        "declaration_number": number,
+        "customs_office": "01B1",
+        "department": "00",
+        "officer_id": officer_id,
+        "previous_officer_id": None,
+        "command_id": None,
+        "reason": "rotation",
+        "details": {
+            "channel": "yellow",
+            "after_hours": True,
+            "turn": turn,
+            "position": position,
+            "cursor_from": cursor_from,
+            "skipped": [],
+        },
     }
 
 
 OLD_ENTRIES: list[dict[str, Any]] = [
     {
-        "occurred_at": T0, "actor": "cli", "action": "roster_import", "mode": None, "declaration_key": None,
-        "declaration_number": None, "customs_office": None, "department": None, "officer_id": None,
-        "previous_officer_id": None, "command_id": None, "reason": None,
+        "occurred_at": T0,
+        "actor": "cli",
+        "action": "roster_import",
+        "mode": None,
+        "declaration_key": None,
+        "declaration_number": None,
+        "customs_office": None,
+        "department": None,
+        "officer_id": None,
+        "previous_officer_id": None,
+        "command_id": None,
+        "reason": None,
         "details": {
-            "units": [{"unit": "01B1/00", "created": True, "roster_before": [], "roster": ["a", "b"],
-                       "added": ["a", "b"], "removed": [], "reordered": False, "supervisors_changed": False}],
-            "officers": [{"officer_id": "a", "created": True, "active": True},
-                         {"officer_id": "b", "created": True, "active": True}],
+            "units": [
+                {
+                    "unit": "01B1/00",
+                    "created": True,
+                    "roster_before": [],
+                    "roster": ["a", "b"],
+                    "added": ["a", "b"],
+                    "removed": [],
+                    "reordered": False,
+                    "supervisors_changed": False,
+                }
+            ],
+            "officers": [
+                {"officer_id": "a", "created": True, "active": True},
+                {"officer_id": "b", "created": True, "active": True},
+            ],
         },
     },
     assigned(1, "105432198760", "a", 1, 1, 0),
     assigned(2, "105432198770", "b", 2, 2, 1),
     # Microseconds and non-ASCII text must hash the same once read back from either database.
-    {**assigned(3, "105432198780", "a", 3, 1, 2), "reason": "rotation (nghỉ ốm)",
-     "occurred_at": T0 + timedelta(minutes=3, microseconds=123456)},
+    {
+        **assigned(3, "105432198780", "a", 3, 1, 2),
+        "reason": "rotation (nghỉ ốm)",
+        "occurred_at": T0 + timedelta(minutes=3, microseconds=123456),
+    },
 ]
 
 
 def old_declaration(number: str, first: str | None) -> dict[str, Any]:
     return {
-        "declaration_key": number[:11], "declaration_number": number, "customs_office": "01B1", "department": "00",
-        "channel": "green", "status": "recorded", "registered_at": T0, "received_at": T0, "after_hours": True,
+        "declaration_key": number[:11],
+        "declaration_number": number,
+        "customs_office": "01B1",
+        "department": "00",
+        "channel": "green",
+        "status": "recorded",
+        "registered_at": T0,
+        "received_at": T0,
+        "after_hours": True,
         "first_declaration_number": first,
     }
 
@@ -148,11 +212,14 @@ class TestMigration0003:
         engine = make_engine(unmigrated_url)
         upgrade_to(engine, "0002")
         with engine.begin() as connection:
-            connection.execute(OLD_DECLARATIONS.insert(), [
-                old_declaration("105432198760", "F"),
-                old_declaration("105432198771", "105432198760"),
-                old_declaration("105432198780", None),
-            ])
+            connection.execute(
+                OLD_DECLARATIONS.insert(),
+                [
+                    old_declaration("105432198760", "F"),
+                    old_declaration("105432198771", "105432198760"),
+                    old_declaration("105432198780", None),
+                ],
+            )
         migrate.upgrade(engine)
         with engine.connect() as connection:
             lots = dict(connection.execute(sa.select(DeclarationRow.declaration_key, DeclarationRow.branch_lot)).all())

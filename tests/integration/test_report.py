@@ -11,12 +11,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from integration.conftest import FrozenClock
+from integration.helpers import (
+    HANOI,
+    assign,
+    command_body,
+    declaration,
+    in_process_cli,
+    load_roster,
+    roster,
+    send_command,
+)
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.settings import HoursSettings, Settings
-from integration.conftest import FrozenClock
-from integration.helpers import HANOI, assign, in_process_cli, command_body, declaration, load_roster, roster, send_command
 
 A, B, C_OFFICE, UNKNOWN = Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00"), Unit("01B1", "09")
 HOLIDAY = date(2025, 6, 4)  # a Wednesday, listed as a public holiday for this test
@@ -43,11 +52,11 @@ YELLOW_A = [
 @pytest.fixture
 def data(database_url: str, tmp_path: Path, clock: FrozenClock) -> Runtime:
     """The known data set: three units and an unknown department, declarations across the week, three commands."""
-    settings = Settings(database_url=database_url, home=tmp_path / "home",
-                        working_hours=HoursSettings(holidays=[HOLIDAY]))
+    settings = Settings(
+        database_url=database_url, home=tmp_path / "home", working_hours=HoursSettings(holidays=[HOLIDAY])
+    )
     runtime = Runtime(settings=settings, clock=clock).ready()
-    load_roster(runtime, roster(A, "a", "b", "c", supervisors=("sup",)) + roster(B, "d", "e")
-                + roster(C_OFFICE, "f"))
+    load_roster(runtime, roster(A, "a", "b", "c", supervisors=("sup",)) + roster(B, "d", "e") + roster(C_OFFICE, "f"))
     batch = [declaration(number, A, registered_at=registered) for number, registered, _ in YELLOW_A]
     batch += [
         declaration("100000000090", A, "green", registered_at=at(2, 10)),
@@ -55,19 +64,28 @@ def data(database_url: str, tmp_path: Path, clock: FrozenClock) -> Runtime:
         declaration("100000000110", A, "red", registered_at=at(3, 10)),
         declaration("100000000120", A, registered_at=at(9, 0)),  # Monday 9 June 00:00 in Hanoi: after the week
         declaration("100000000130", A, registered_at=at(1, 23, 59)),  # Sunday 1 June: before it
-        declaration("200000000010", B, registered_at=at(2, 10), first_declaration_number="F", branch_index=1,
-                    branch_count=2),
-        declaration("200000000020", B, registered_at=at(2, 10, 1), first_declaration_number="200000000010",
-                    branch_index=2, branch_count=2),
+        declaration(
+            "200000000010", B, registered_at=at(2, 10), first_declaration_number="F", branch_index=1, branch_count=2
+        ),
+        declaration(
+            "200000000020",
+            B,
+            registered_at=at(2, 10, 1),
+            first_declaration_number="200000000010",
+            branch_index=2,
+            branch_count=2,
+        ),
         declaration("200000000030", B, registered_at=at(2, 11)),
         declaration("300000000010", C_OFFICE, registered_at=at(5, 11)),
         declaration("300000000020", C_OFFICE, "green", registered_at=at(5, 12)),
         declaration("400000000010", UNKNOWN, registered_at=at(6, 9)),
     ]
     assign(runtime, batch)
-    for body in (command_body("reassign", declaration_number="100000000010", to_officer_id="c"),
-                 command_body("complete", declaration_number="100000000030"),
-                 command_body("officer_absent", officer_id="b", units=[{"customs_office": "01B1", "department": "00"}])):
+    for body in (
+        command_body("reassign", declaration_number="100000000010", to_officer_id="c"),
+        command_body("complete", declaration_number="100000000030"),
+        command_body("officer_absent", officer_id="b", units=[{"customs_office": "01B1", "department": "00"}]),
+    ):
         assert send_command(runtime, body).accepted, body
     return runtime
 
@@ -88,7 +106,9 @@ def as_json(report: Any, *args: str) -> dict[str, Any]:
 
 
 def unit_of(document: dict[str, Any], unit: Unit) -> dict[str, Any]:
-    [found] = [u for u in document["units"] if (u["customs_office"], u["department"]) == (unit.customs_office, unit.department)]
+    [found] = [
+        u for u in document["units"] if (u["customs_office"], u["department"]) == (unit.customs_office, unit.department)
+    ]
     return found
 
 
@@ -132,7 +152,10 @@ class TestReportFigures:
     def test_an_office_report_leaves_other_offices_out_and_shows_what_is_held(self, report: Any) -> None:
         document = as_json(report, *WEEK, "--office", "01B1")
         assert [(u["customs_office"], u["department"]) for u in document["units"]] == [
-            ("01B1", "00"), ("01B1", "01"), ("01B1", "09")]
+            ("01B1", "00"),
+            ("01B1", "01"),
+            ("01B1", "09"),
+        ]
         held = unit_of(document, UNKNOWN)
         assert (held["for_rotation"], held["held_now"], held["held_reasons"]) == (1, 1, {"unknown_department": 1})
         total = document["total"]
@@ -173,7 +196,11 @@ class TestFormats:
         assert code == 0, err
         rows = list(csv.DictReader(io.StringIO(out)))
         units = [r for r in rows if r["row"] == "unit"]
-        assert [(r["customs_office"], r["department"]) for r in units] == [("01B1", "00"), ("01B1", "01"), ("01B1", "09")]
+        assert [(r["customs_office"], r["department"]) for r in units] == [
+            ("01B1", "00"),
+            ("01B1", "01"),
+            ("01B1", "09"),
+        ]
         first = units[0]
         assert (first["yellow"], first["after_hours"], first["by_hand"], first["spread"]) == ("8", "5", "1", "1")
         assert units[2]["held_reasons"] == "unknown_department:1"
@@ -208,10 +235,34 @@ class TestFormats:
         ("args", "says"),
         [
             (("--from", "2025-06-05", "--to", "2025-06-01"), "starts (2025-06-05) after it ends (2025-06-01)"),
-            (("--department", "00",), "--department needs --office"),
-            (("--office", "1B1",), "not a 4-character customs office code"),
-            (("--from", "2025-13-01",), "Invalid value for '--from'"),
-            (("--format", "xml",), "Invalid value for '--format'"),
+            (
+                (
+                    "--department",
+                    "00",
+                ),
+                "--department needs --office",
+            ),
+            (
+                (
+                    "--office",
+                    "1B1",
+                ),
+                "not a 4-character customs office code",
+            ),
+            (
+                (
+                    "--from",
+                    "2025-13-01",
+                ),
+                "Invalid value for '--from'",
+            ),
+            (
+                (
+                    "--format",
+                    "xml",
+                ),
+                "Invalid value for '--format'",
+            ),
         ],
     )
     def test_bad_input_is_one_line_and_exit_non_zero(self, report: Any, args: tuple[str, ...], says: str) -> None:

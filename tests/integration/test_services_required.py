@@ -8,14 +8,20 @@ import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-ONE_POSTGRES_TEST = "integration/test_migrations.py::TestMigrations::test_upgraded_database_matches_the_models[postgresql]"
+ONE_POSTGRES_TEST = (
+    "integration/test_migrations.py::TestMigrations::test_upgraded_database_matches_the_models[postgresql]"
+)
 
 
 def run_without_postgres(ci: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CI": ci, "ASSIGNER_TEST_POSTGRES_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", ONE_POSTGRES_TEST],
-        cwd=TESTS, env=env, capture_output=True, text=True, timeout=120,
+        cwd=TESTS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

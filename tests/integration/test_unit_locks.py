@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from integration.helpers import assign, declaration, load_roster, numbers, roster
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
-from integration.helpers import assign, declaration, load_roster, numbers, roster
 
 NEW_UNIT = Unit("03CC", "02")
 
@@ -21,9 +21,7 @@ def database_url(postgres_database: str) -> str:
 
 @pytest.mark.postgresql
 class TestUnitLocks:
-    def test_a_batch_for_a_unit_not_yet_created_waits_for_the_import_creating_it(
-        self, runtime: Runtime
-    ) -> None:
+    def test_a_batch_for_a_unit_not_yet_created_waits_for_the_import_creating_it(self, runtime: Runtime) -> None:
         importer = runtime.unit_of_work().__enter__()
         importer.rotations.lock([NEW_UNIT], runtime.clock())  # the import's first step, its transaction open
         finished = threading.Event()

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import copy
-from collections import Counter
 import dataclasses
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-
 from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.dead_letters import DeadLetter, SeenLetter
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook
-from assigner.domain.moves import Holding
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.domain.moves import Holding
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Eligibility, Rotation, roster_of
 
@@ -64,7 +63,8 @@ class FakeRotations:
 
     def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
         return sorted(
-            u for u in self.store.units
+            u
+            for u in self.store.units
             if customs_office in (None, u.customs_office) and department in (None, u.department)
         )
 
@@ -79,7 +79,9 @@ class FakeRotations:
                 continue
             officers = self.store.checkers.get(unit, [])
             inactive = {o: Eligibility.INACTIVE for o in officers if not self.store.officers[o].active}
-            rotations[unit] = Rotation(unit, roster_of(officers, inactive), cursor.position, cursor.turn, cursor.channels)
+            rotations[unit] = Rotation(
+                unit, roster_of(officers, inactive), cursor.position, cursor.turn, cursor.channels
+            )
         return rotations
 
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
@@ -129,7 +131,9 @@ class FakeDeclarations:
             self.store.latest[key] = dataclasses.replace(declaration, unit=decision.unit)  # as storage keeps it
             if decision.outcome is Outcome.ASSIGNED:
                 assert decision.officer_id is not None
-                self.store.assignments.append((key, decision.officer_id, decision.turn.number if decision.turn else None))
+                self.store.assignments.append(
+                    (key, decision.officer_id, decision.turn.number if decision.turn else None)
+                )
             if decision.outcome in (Outcome.ASSIGNED, Outcome.HELD) and key in self.store.holds:
                 self.store.holds.remove(key)
             if decision.outcome is Outcome.HELD:
@@ -205,13 +209,17 @@ class FakeOutbox:
 
     def latest_for(self, keys: Iterable[str]) -> dict[str, Event]:
         wanted = set(keys)
-        return {e.declaration_key: e for e, _, _ in self.store.outbox if e.declaration_key in wanted and e.declaration_key}
+        return {
+            e.declaration_key: e for e, _, _ in self.store.outbox if e.declaration_key in wanted and e.declaration_key
+        }
 
     def for_command(self, command_id: str) -> list[Event]:
         return [e for e, _, _ in self.store.outbox if e.command_id == command_id]
 
     def pending(self, created_before: datetime, limit: int) -> list[Event]:
-        return [e for e, created, published in self.store.outbox if published is None and created < created_before][:limit]
+        return [e for e, created, published in self.store.outbox if published is None and created < created_before][
+            :limit
+        ]
 
     def mark_published(self, event_ids: Sequence[str], now: datetime) -> None:
         wanted = set(event_ids)

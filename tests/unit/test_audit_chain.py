@@ -114,21 +114,38 @@ class TestCanonical:
 
     def test_the_bytes_hashed_are_those_every_earlier_release_hashed(self) -> None:
         # Pinned: a change to the canonical form would make every stored entry fail its check.
-        made = {"seq": 3, "occurred_at": datetime(2025, 6, 1, 14, 3, 0, 123456, tzinfo=HANOI), "actor": "system",
-                "action": "assigned", "reason": "nghỉ ốm", "details": {"b": [1, {"z": True, "a": None}], "a": 1.5}}
+        made = {
+            "seq": 3,
+            "occurred_at": datetime(2025, 6, 1, 14, 3, 0, 123456, tzinfo=HANOI),
+            "actor": "system",
+            "action": "assigned",
+            "reason": "nghỉ ốm",
+            "details": {"b": [1, {"z": True, "a": None}], "a": 1.5},
+        }
         assert entry_hash(GENESIS, made) == "13fb934c8aadf30a82c8497c76a5683cb0c645149caf6a92145352b1046ef14a"
 
 
 def seal(**changes: Any) -> dict[str, Any]:
-    return {"seq": 2, "batch": 9, "entries": 500, "last_hash": "a" * 64,
-            "sealed_at": datetime(2025, 6, 2, 2, 0, tzinfo=UTC), **changes}
+    return {
+        "seq": 2,
+        "batch": 9,
+        "entries": 500,
+        "last_hash": "a" * 64,
+        "sealed_at": datetime(2025, 6, 2, 2, 0, tzinfo=UTC),
+        **changes,
+    }
 
 
 class TestSealHash:
     @pytest.mark.parametrize("name", SEALED_FIELDS)
     def test_changing_any_sealed_field_changes_the_hash(self, name: str) -> None:
-        other = {"seq": 3, "batch": 10, "entries": 499, "last_hash": "b" * 64,
-                 "sealed_at": datetime(2025, 6, 2, 2, 0, 1, tzinfo=UTC)}
+        other = {
+            "seq": 3,
+            "batch": 10,
+            "entries": 499,
+            "last_hash": "b" * 64,
+            "sealed_at": datetime(2025, 6, 2, 2, 0, 1, tzinfo=UTC),
+        }
         assert seal_hash(GENESIS, seal(**{name: other[name]})) != seal_hash(GENESIS, seal())
 
     def test_the_previous_seal_is_part_of_the_hash(self) -> None:

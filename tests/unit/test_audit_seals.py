@@ -16,8 +16,9 @@ def stored(*batches: int) -> list[tuple[int, list[dict[str, Any]]]]:
 
 
 def order(items: list[SealedBatch | Unsealed]) -> list[tuple[int, int] | str]:
-    return [(int(i.seal["batch"]), len(i.entries)) if isinstance(i, SealedBatch) else f"unsealed {i.batch}"
-            for i in items]
+    return [
+        (int(i.seal["batch"]), len(i.entries)) if isinstance(i, SealedBatch) else f"unsealed {i.batch}" for i in items
+    ]
 
 
 class TestInSealOrder:
@@ -35,8 +36,11 @@ class TestInSealOrder:
 
     def test_batches_sealed_before_a_since_head_are_passed_over(self) -> None:
         # since the head of seal 2 (batch 4): batch 3 committed before it, batch 2 after
-        items = list(in_seal_order([{"seq": 3, "batch": 2}, {"seq": 4, "batch": 5}], stored(2, 3, 4, 5),
-                                   sealed_before=frozenset({3, 4})))
+        items = list(
+            in_seal_order(
+                [{"seq": 3, "batch": 2}, {"seq": 4, "batch": 5}], stored(2, 3, 4, 5), sealed_before=frozenset({3, 4})
+            )
+        )
         assert order(items) == [(2, 1), (5, 1)]
 
     def test_an_empty_log_gives_nothing(self) -> None:

@@ -22,18 +22,29 @@ class TestIsSignedBy:
         assert not is_signed_by(BODY, sign(BODY, "other"), KEY)
         assert not is_signed_by(BODY + b" ", sign(BODY, KEY), KEY)
 
-    @pytest.mark.parametrize("signature", [
-        "sha256=é" + "0" * 63, "sha256=Ð¿Ñ€Ð¸Ð²ÐµÑ‚", "\u00ff" * 71, "sha256=\ud800", "\x00", "sha256=\x00" + "0" * 63,
-        "", "\U0001f600",
-    ])
+    @pytest.mark.parametrize(
+        "signature",
+        [
+            "sha256=é" + "0" * 63,
+            "sha256=Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
+            "\u00ff" * 71,
+            "sha256=\ud800",
+            "\x00",
+            "sha256=\x00" + "0" * 63,
+            "",
+            "\U0001f600",
+        ],
+    )
     def test_non_ascii_or_nul_text_is_a_wrong_signature_not_an_error(self, signature: str) -> None:
         assert is_signed_by(BODY, signature, KEY) is False
 
     def test_a_right_signature_with_a_nul_appended_is_wrong(self) -> None:
         assert is_signed_by(BODY, sign(BODY, KEY) + "\x00", KEY) is False
 
-    @pytest.mark.parametrize("signature", [7, 7.5, None, True, b"\xff\x00", bytearray(b"sha256="), [sign(BODY, KEY)],
-                                           {"sha256": "x"}, ("a",)])
+    @pytest.mark.parametrize(
+        "signature",
+        [7, 7.5, None, True, b"\xff\x00", bytearray(b"sha256="), [sign(BODY, KEY)], {"sha256": "x"}, ("a",)],
+    )
     def test_a_value_that_is_no_text_is_a_wrong_signature(self, signature: object) -> None:
         assert is_signed_by(BODY, signature, KEY) is False
 

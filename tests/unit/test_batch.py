@@ -277,13 +277,13 @@ class TestReleaseHeld:
         ]
         assert all(d.released for d in decisions)
         assert [d.previous for d in decisions] == [held_known[d.key] for d in queue]
-        assert [book.known[d.key] for d in queue] == [
-            known(d.declaration_number, Status.ASSIGNED, "a") for d in queue
-        ]
+        assert [book.known[d.key] for d in queue] == [known(d.declaration_number, Status.ASSIGNED, "a") for d in queue]
 
     def test_released_decision_records_its_turn_and_after_hours(self) -> None:
         waiting = declaration("105432198760", registered_at=SATURDAY)
-        book = ledger(rotation("a", "b"), known={waiting.key: known("105432198760", Status.HELD)}, held={UNIT: [waiting]})
+        book = ledger(
+            rotation("a", "b"), known={waiting.key: known("105432198760", Status.HELD)}, held={UNIT: [waiting]}
+        )
         (decision,) = release_held(book, UNIT)
         assert decision.turn is not None and (decision.turn.number, decision.turn.started_from) == (1, 0)
         assert decision.after_hours is True
@@ -441,7 +441,10 @@ class TestNothingIsLost:
         stale, waiting = declaration("105432198760"), declaration("105432198770")
         book = ledger(
             rotation("a", "b"),
-            known={stale.key: known("105432198760", Status.ASSIGNED, "b"), waiting.key: known("105432198770", Status.HELD)},
+            known={
+                stale.key: known("105432198760", Status.ASSIGNED, "b"),
+                waiting.key: known("105432198770", Status.HELD),
+            },
             held={UNIT: [stale, waiting]},
         )
         assert outcomes(release_held(book, UNIT)) == [("105432198770", Outcome.ASSIGNED, "a")]

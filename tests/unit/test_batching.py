@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ class FakeConnection:
 
     def drain_events(self, timeout: float) -> None:
         if not self.bodies:
-            raise socket.timeout()
+            raise TimeoutError()
         self.consumer._take(FakeMessage(self.bodies.pop(0)))  # type: ignore[arg-type]
 
     def heartbeat_check(self) -> None:

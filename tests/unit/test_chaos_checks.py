@@ -30,8 +30,11 @@ def plan_of(*keys: str, expected: str = "assigned") -> Plan:
     return plan
 
 
-def record(declarations: dict[str, Stored], assignments: list[Assignment] | None = None,
-           outbox: dict[str, dict[str, Any]] | None = None) -> Record:
+def record(
+    declarations: dict[str, Stored],
+    assignments: list[Assignment] | None = None,
+    outbox: dict[str, dict[str, Any]] | None = None,
+) -> Record:
     return Record(declarations, assignments or [], outbox or {})
 
 
@@ -45,18 +48,28 @@ def by_name(verdicts: list[verdict.Verdict]) -> dict[str, bool]:
 
 class TestStoredAndDecided:
     def test_a_declaration_missing_from_the_database_is_lost(self) -> None:
-        checks = by_name(verdict.stored_and_decided(plan_of("k1", "k2"), record(
-            {"k1": Stored("assigned", "d1", None)}, [auto("k1", "d1", 1)])))
+        checks = by_name(
+            verdict.stored_and_decided(
+                plan_of("k1", "k2"), record({"k1": Stored("assigned", "d1", None)}, [auto("k1", "d1", 1)])
+            )
+        )
         assert checks["nothing lost"] is False
 
     def test_two_automatic_assignments_of_one_declaration_are_doubled(self) -> None:
-        checks = by_name(verdict.stored_and_decided(plan_of("k1"), record(
-            {"k1": Stored("assigned", "d2", None)}, [auto("k1", "d1", 1), auto("k1", "d2", 2)])))
+        checks = by_name(
+            verdict.stored_and_decided(
+                plan_of("k1"),
+                record({"k1": Stored("assigned", "d2", None)}, [auto("k1", "d1", 1), auto("k1", "d2", 2)]),
+            )
+        )
         assert checks == {"nothing lost": True, "nothing doubled": False, "outcomes": True}
 
     def test_a_held_declaration_without_its_reason_is_a_wrong_outcome(self) -> None:
-        checks = by_name(verdict.stored_and_decided(plan_of("k1", expected="held"), record(
-            {"k1": Stored("held", None, "no_eligible_officer")})))
+        checks = by_name(
+            verdict.stored_and_decided(
+                plan_of("k1", expected="held"), record({"k1": Stored("held", None, "no_eligible_officer")})
+            )
+        )
         assert checks["outcomes"] is False
 
 
@@ -67,10 +80,13 @@ class TestNothingElseStored:
         stored = Record({"k1": Stored("assigned", "d1", None)}, [], {}, {"chaos-1"})
         assert verdict.nothing_else_stored(plan_of("k1"), stored, list(self.SENT)).ok
 
-    @pytest.mark.parametrize("stored", [
-        Record({"k1": Stored("assigned", "d1", None), "19000000007": Stored("held", None, None)}, [], {}, set()),
-        Record({"k1": Stored("assigned", "d1", None)}, [], {}, {"chaos-1", "chaos-poison-7\x00x"}),
-    ])
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            Record({"k1": Stored("assigned", "d1", None), "19000000007": Stored("held", None, None)}, [], {}, set()),
+            Record({"k1": Stored("assigned", "d1", None)}, [], {}, {"chaos-1", "chaos-poison-7\x00x"}),
+        ],
+    )
     def test_a_poison_declaration_or_command_stored_fails(self, stored: Record) -> None:
         assert not verdict.nothing_else_stored(plan_of("k1"), stored, list(self.SENT)).ok
 
@@ -88,8 +104,10 @@ class TestRotation:
 
 class TestEvents:
     def test_an_event_stored_and_never_received_or_received_unlike_its_stored_body_fails(self) -> None:
-        stored = {"e1": {"body": {"event_id": "e1", "event": "declaration.recorded"}, "routing_key": "r"},
-                  "e2": {"body": {"event_id": "e2", "event": "declaration.recorded"}, "routing_key": "r"}}
+        stored = {
+            "e1": {"body": {"event_id": "e1", "event": "declaration.recorded"}, "routing_key": "r"},
+            "e2": {"body": {"event_id": "e2", "event": "declaration.recorded"}, "routing_key": "r"},
+        }
         checks = by_name(verdict.events(record({}, outbox=stored), [stored["e1"]["body"]], {}))
         assert checks["events delivered"] is False
         changed = [stored["e1"]["body"], {**stored["e2"]["body"], "officer_id": "x"}]
@@ -97,11 +115,20 @@ class TestEvents:
 
     def test_one_decision_under_two_event_ids_fails_and_a_redelivery_under_one_does_not(self) -> None:
         def assigned(event_id: str) -> dict[str, object]:
-            return {"event_id": event_id, "event": "declaration.assigned", "mode": "auto",
-                    "declaration_number": "103000000010"}
+            return {
+                "event_id": event_id,
+                "event": "declaration.assigned",
+                "mode": "auto",
+                "declaration_number": "103000000010",
+            }
+
         stored = {i: {"body": assigned(i), "routing_key": "declaration.assigned.03CC.00"} for i in ("e1", "e2")}
-        assert by_name(verdict.events(record({}, outbox=stored), [assigned("e1"), assigned("e2")], {}))[
-            "one event_id per decision"] is False
+        assert (
+            by_name(verdict.events(record({}, outbox=stored), [assigned("e1"), assigned("e2")], {}))[
+                "one event_id per decision"
+            ]
+            is False
+        )
         once = {"e1": stored["e1"]}
         result = by_name(verdict.events(record({}, outbox=once), [assigned("e1"), assigned("e1")], {"03CC": []}))
         assert result["one event_id per decision"] and result["events delivered"]
@@ -119,12 +146,15 @@ class TestDeadLetters:
         letters = [verdict.Letter("p1", "not JSON", 100.0), verdict.Letter("p2", "not UTF-8 text", 101.0)]
         assert verdict.dead_letters(self.plan(), letters, []).ok
 
-    @pytest.mark.parametrize("letters", [
-        [verdict.Letter("p1", "not JSON", 1.0)],  # one missing
-        [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", None, 1.0)],  # no reason
-        [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", FORGED_REASON, 1.0)],  # the sender's reason
-        [verdict.Letter("p1", "x", 1.0), verdict.Letter("p2", "x", 1.0), verdict.Letter("valid-1", "x", 1.0)],
-    ])
+    @pytest.mark.parametrize(
+        "letters",
+        [
+            [verdict.Letter("p1", "not JSON", 1.0)],  # one missing
+            [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", None, 1.0)],  # no reason
+            [verdict.Letter("p1", "not JSON", 1.0), verdict.Letter("p2", FORGED_REASON, 1.0)],  # the sender's reason
+            [verdict.Letter("p1", "x", 1.0), verdict.Letter("p2", "x", 1.0), verdict.Letter("valid-1", "x", 1.0)],
+        ],
+    )
     def test_a_missing_unexplained_or_stray_letter_fails(self, letters: list[verdict.Letter]) -> None:
         assert not verdict.dead_letters(self.plan(), letters, []).ok
 
@@ -176,4 +206,3 @@ class TestPlan:
         assert shares == sorted(shares) and 0.15 < shares[0] and shares[-1] < 0.85
         assert [f.target for f in faults if f.kind == "kill"] == [1, 2, 3]
         assert [f.kind for f in faults].count("commands") == 1
-

@@ -63,13 +63,17 @@ class TestTheSevenOfTheIssue:
         again, _ = command("a command number of 1e400", repeat=1)
         assert json.loads(again.body) == body and again.body != planned.body
 
-    @pytest.mark.parametrize(("kind", "content_type", "content_encoding"), [
-        ("a NUL in content_type", "application/json\x00x", None),
-        ("a NUL in the charset parameter", "application/json; charset=utf\x00-8", None),
-        ("a NUL in content_encoding", "application/json", "utf-8\x00x"),
-    ])
-    def test_a_declaration_with_a_nul_in_its_properties(self, kind: str, content_type: str,
-                                                         content_encoding: str | None) -> None:
+    @pytest.mark.parametrize(
+        ("kind", "content_type", "content_encoding"),
+        [
+            ("a NUL in content_type", "application/json\x00x", None),
+            ("a NUL in the charset parameter", "application/json; charset=utf\x00-8", None),
+            ("a NUL in content_encoding", "application/json", "utf-8\x00x"),
+        ],
+    )
+    def test_a_declaration_with_a_nul_in_its_properties(
+        self, kind: str, content_type: str, content_encoding: str | None
+    ) -> None:
         planned, body = command(kind)
         assert (planned.content_type, planned.content_encoding) == (content_type, content_encoding)
         assert planned.queue == topology.DECLARATIONS and isinstance(body, dict) and body["channel"] == "yellow"
@@ -107,10 +111,12 @@ class TestSending:
     def test_our_amqp_client_serialises_every_kind_as_it_is(self, kind: str) -> None:
         planned = Planned.poison(poison_of(kind, 3, random.Random(1)), "chaos-poison-3")
         outgoing = _outgoing(planned, "guest")
-        properties = {"content_type": outgoing.content_type,
-                      "content_encoding": outgoing.properties.get("content_encoding", "utf-8"),
-                      "application_headers": outgoing.headers,
-                      **{k: v for k, v in outgoing.properties.items() if k != "content_encoding"}}
+        properties = {
+            "content_type": outgoing.content_type,
+            "content_encoding": outgoing.properties.get("content_encoding", "utf-8"),
+            "application_headers": outgoing.headers,
+            **{k: v for k, v in outgoing.properties.items() if k != "content_encoding"},
+        }
         frame = AmqpMessage(planned.body, **properties)._serialize_properties()
         decoded, _ = decode_properties_basic(frame, 0)
         assert repr(decoded["content_type"]) == repr(properties["content_type"])
@@ -153,5 +159,10 @@ class TestInThePlan:
         for copy in resent:
             original = originals[copy.message_id]
             assert (copy.body, copy.queue, copy.content_type, copy.content_encoding, copy.headers, copy.as_sender) == (
-                original.body, original.queue, original.content_type, original.content_encoding, original.headers,
-                original.as_sender)
+                original.body,
+                original.queue,
+                original.content_type,
+                original.content_encoding,
+                original.headers,
+                original.as_sender,
+            )

@@ -47,13 +47,19 @@ class FakeFaults:
 def strike(faults: list[Fault], seconds: dict[str, float], planned: int, spacing: int) -> FakeFaults:
     stream = FakeStream()
     fake = FakeFaults(stream, seconds)
-    run_faults(faults, fake.carry_out, stream.published, Pace(planned, spacing), threading.Event(), stream.sleep,
-               stream.clock)
+    run_faults(
+        faults, fake.carry_out, stream.published, Pace(planned, spacing), threading.Event(), stream.sleep, stream.clock
+    )
     return fake
 
 
 class TestFaultPace:
-    SLOW: ClassVar[dict[str, float]] = {"kill": 4.0, "broker": 25.0, "database": 15.0, "commands": 3.0}  # seconds to recover
+    SLOW: ClassVar[dict[str, float]] = {
+        "kill": 4.0,
+        "broker": 25.0,
+        "database": 15.0,
+        "commands": 3.0,
+    }  # seconds to recover
 
     def test_each_fault_strikes_at_its_share_of_the_planned_stream_when_the_one_before_was_quick(self) -> None:
         faults = schedule(kills=1, broker_restarts=0, database_restarts=0, workers=4)
@@ -135,8 +141,13 @@ class TestStream:
         planned = make_plan(100, seed=3)
         parts = iter([True, False])
         stream = Stream(planned, 3, 100, lambda: next(parts))
-        upstream = Upstream(Settings(broker_url="amqp://up:pw@127.0.0.1:5672//"), planned.messages, 50_000,
-                            threading.Event(), stream.more)
+        upstream = Upstream(
+            Settings(broker_url="amqp://up:pw@127.0.0.1:5672//"),
+            planned.messages,
+            50_000,
+            threading.Event(),
+            stream.more,
+        )
         chunks: list[list[str]] = []
 
         def publish(publisher: object, chunk: list[object]) -> None:

@@ -14,8 +14,11 @@ CLI = Path(__file__).resolve().parents[2] / "assigner" / "cli"
 
 class TestConsoles:
     def test_no_cli_module_makes_a_console_of_its_own(self) -> None:
-        makers = [path.relative_to(CLI).as_posix() for path in CLI.rglob("*.py")
-                  if "Console(" in path.read_text() and path.name != "terminal.py"]
+        makers = [
+            path.relative_to(CLI).as_posix()
+            for path in CLI.rglob("*.py")
+            if "Console(" in path.read_text() and path.name != "terminal.py"
+        ]
         assert makers == []
 
     def test_markup_and_emoji_in_a_table_and_a_line_are_printed_as_written(self) -> None:

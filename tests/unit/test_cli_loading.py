@@ -29,8 +29,14 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith(("assign
 
 class TestCliLoading:
     def test_the_worker_path_imports_no_devtools_module_and_no_other_subcommand(self, tmp_path: Path) -> None:
-        done = subprocess.run([sys.executable, "-c", WORKER_PATH], cwd=ROOT, capture_output=True, text=True,
-                              timeout=120, env={"PATH": "/usr/bin:/bin", "ASSIGNER_HOME": str(tmp_path)})
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER_PATH],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin", "ASSIGNER_HOME": str(tmp_path)},
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == ["assigner.cli.worker"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assigner.files.declaration_lines import Rejected, read_declarations
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Channel, Declaration
+from assigner.files.declaration_lines import Rejected, read_declarations
 
 GOOD = {
     "declaration_number": "105432198760",

@@ -6,10 +6,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import contract_examples
 import pytest
 
 from assigner.domain.model import Channel, Declaration, Unit
-import contract_examples
 from assigner.schemas.declaration import DeclarationMessage, InvalidMessage, parse_declaration
 from assigner.schemas.raw import parse_declaration_bytes
 from assigner.schemas.validation_errors import describe_error
@@ -125,7 +125,9 @@ class TestInvalidDeclaration:
     def test_invalid_field_is_rejected_naming_the_field(self, field: str, value: Any) -> None:
         assert error_of(message(**{field: value})).startswith(f"{field}:")
 
-    @pytest.mark.parametrize("field", ["declaration_number", "customs_office", "department", "channel", "registered_at"])
+    @pytest.mark.parametrize(
+        "field", ["declaration_number", "customs_office", "department", "channel", "registered_at"]
+    )
     def test_missing_required_field_is_rejected_naming_the_field(self, field: str) -> None:
         payload = message()
         del payload[field]

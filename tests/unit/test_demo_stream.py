@@ -15,8 +15,8 @@ from assigner.devtools.demo.stream import DemoStream, pilot_stream
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.domain.roster import Role
 from assigner.domain.working_hours import WorkingHours
-from assigner.resources import shipped
 from assigner.files.roster_csv import read_roster
+from assigner.resources import shipped
 from assigner.schemas.declaration import InvalidMessage, parse_declaration
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -84,7 +84,9 @@ def published(stream: DemoStream) -> Published:
 
 
 class TestMessages:
-    def test_only_the_malformed_messages_fail_each_in_a_different_way(self, stream: DemoStream, published: Published) -> None:
+    def test_only_the_malformed_messages_fail_each_in_a_different_way(
+        self, stream: DemoStream, published: Published
+    ) -> None:
         kinds = [failure_kind(message, reason) for message, reason in published.failures]
         assert len(kinds) == stream.malformed == 6
         assert set(kinds) == MALFORMED_KINDS
@@ -163,7 +165,9 @@ class TestAmendments:
 
 
 class TestBranchLots:
-    def test_each_lot_is_consecutive_first_f_then_the_first_number(self, stream: DemoStream, published: Published) -> None:
+    def test_each_lot_is_consecutive_first_f_then_the_first_number(
+        self, stream: DemoStream, published: Published
+    ) -> None:
         at = dict(published.valid)
         lots = 0
         members = 0
@@ -188,7 +192,9 @@ class TestBranchLots:
 
 
 class TestContainerGroups:
-    def test_declarations_sharing_a_container_are_yellow_in_one_unit(self, stream: DemoStream, published: Published) -> None:
+    def test_declarations_sharing_a_container_are_yellow_in_one_unit(
+        self, stream: DemoStream, published: Published
+    ) -> None:
         sharing: dict[str, list[Declaration]] = defaultdict(list)
         for declaration in published.distinct().values():
             for container in declaration.container_numbers:

@@ -44,14 +44,23 @@ def promtool() -> str:
 
 class TestPrometheusRules:
     def test_promtool_accepts_the_rules(self) -> None:
-        done = subprocess.run([promtool(), "check", "rules", str(DEPLOY / "prometheus" / "assigner-alerts.yml")],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [promtool(), "check", "rules", str(DEPLOY / "prometheus" / "assigner-alerts.yml")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "SUCCESS: 7 rules found" in done.stdout
 
     def test_each_alert_fires_when_it_must_and_only_then(self) -> None:
-        done = subprocess.run([promtool(), "test", "rules", "assigner-alerts.test.yml"], cwd=DEPLOY / "prometheus",
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [promtool(), "test", "rules", "assigner-alerts.test.yml"],
+            cwd=DEPLOY / "prometheus",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
     def test_the_rules_and_the_dashboard_name_only_metrics_the_worker_serves(self) -> None:
@@ -66,8 +75,9 @@ class TestPrometheusRules:
 
 
 class TestSystemdUnits:
-    @pytest.mark.parametrize("unit", ["assigner-worker@.service", "assigner-console.service",
-                                      "assigner-health.service"])
+    @pytest.mark.parametrize(
+        "unit", ["assigner-worker@.service", "assigner-console.service", "assigner-health.service"]
+    )
     def test_each_command_is_one_the_cli_takes(self, unit: str, capsys: pytest.CaptureFixture[str]) -> None:
         text = (DEPLOY / "systemd" / unit).read_text()
         [command] = re.findall(r"^ExecStart=(.+)$", text, re.M)

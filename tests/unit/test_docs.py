@@ -6,9 +6,10 @@ import json
 import re
 from pathlib import Path
 
+from contract_examples import COMMAND, DECLARATION
+
 from assigner.schemas.command import parse_command
 from assigner.schemas.raw import parse_declaration_bytes
-from contract_examples import COMMAND, DECLARATION
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (assigner may be installed elsewhere)
 CITED = re.compile(r"docs/[\w-]+\.md")
@@ -16,8 +17,12 @@ CITED = re.compile(r"docs/[\w-]+\.md")
 
 def texts() -> dict[Path, str]:
     """README, the package (docstrings and --help texts) and the tests."""
-    paths = [ROOT / "README.md", *(ROOT / "assigner").rglob("*.py"), *(ROOT / "workers").rglob("*.py"),
-             *(ROOT / "tests").rglob("*.py")]
+    paths = [
+        ROOT / "README.md",
+        *(ROOT / "assigner").rglob("*.py"),
+        *(ROOT / "workers").rglob("*.py"),
+        *(ROOT / "tests").rglob("*.py"),
+    ]
     return {path: path.read_text(encoding="utf-8") for path in paths}
 
 
@@ -28,8 +33,11 @@ class TestDocs:
         assert [(str(path), page) for path, page in cited if not (ROOT / page).is_file()] == []
 
     def test_nothing_cites_a_page_the_repository_does_not_hold(self) -> None:
-        stale = [str(path.relative_to(ROOT)) for path, text in texts().items()
-                 if re.search(r"(?<!docs/)\b(DOMAIN|CONTRACT)\.md", text) and path.name != "test_docs.py"]
+        stale = [
+            str(path.relative_to(ROOT))
+            for path, text in texts().items()
+            if re.search(r"(?<!docs/)\b(DOMAIN|CONTRACT)\.md", text) and path.name != "test_docs.py"
+        ]
         assert stale == []
 
     def test_the_contract_page_shows_the_examples_the_schemas_are_tested_with(self) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from fakes import FakeUnitOfWork
+from test_services import NOW, clock, declaration, entries
+
 from assigner.domain.decisions import Decision, HoldReason, Outcome
 from assigner.domain.events import event_for, events_for
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
@@ -13,8 +16,6 @@ from assigner.services.assign import assign_declarations
 from assigner.services.outbox import mark_published, pending_events
 from assigner.services.ports import Policy
 from assigner.services.roster import import_roster
-from fakes import FakeUnitOfWork
-from test_services import NOW, clock, declaration, entries
 
 UNIT = Unit("01B1", "00")
 
@@ -40,7 +41,9 @@ class TestEventFor:
         amended = Decision(Outcome.AMENDMENT, yellow("105432198761"), officer_id="off.2", previous=known)
         bodies = [e.body for e in events_for([held, green, amended], NOW)]
         assert [EVENT.validate_python(body).event for body in bodies] == [
-            "declaration.held", "declaration.recorded", "declaration.amended"
+            "declaration.held",
+            "declaration.recorded",
+            "declaration.amended",
         ]
         assert bodies[0]["reason"] == "unknown_department" and bodies[1]["channel"] == "green"
         assert bodies[2]["officer_id"] == "off.2" and bodies[2]["previous_declaration_number"] == "105432198760"

@@ -25,8 +25,12 @@ def declaration(
     number: str, first: str | None = None, containers: tuple[str, ...] = (), unit: Unit = UNIT
 ) -> Declaration:
     return Declaration(
-        number, unit, Channel.YELLOW, datetime(2025, 6, 2, 9, 0, tzinfo=HANOI),
-        first_declaration_number=first, container_numbers=containers,
+        number,
+        unit,
+        Channel.YELLOW,
+        datetime(2025, 6, 2, 9, 0, tzinfo=HANOI),
+        first_declaration_number=first,
+        container_numbers=containers,
     )
 
 

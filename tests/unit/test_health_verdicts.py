@@ -15,8 +15,15 @@ LIMITS = Limits(max_silence=10, max_age=300)
 def beat(seen: float, last_message: float | None = None, stopped: bool = False, name: str = "h:1:q") -> Beat:
     """A consumer last seen `seen` seconds ago, its last message `last_message` seconds ago."""
     ago = lambda seconds: NOW - timedelta(seconds=seconds)  # noqa: E731
-    return Beat(name, "assigner.declarations", ago(3600), ago(seen),
-                None if last_message is None else ago(last_message), 10, ago(seen) if stopped else None)
+    return Beat(
+        name,
+        "assigner.declarations",
+        ago(3600),
+        ago(seen),
+        None if last_message is None else ago(last_message),
+        10,
+        ago(seen) if stopped else None,
+    )
 
 
 class TestConsumerChecks:

@@ -8,15 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (assigner may be installed elsewhere)
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     """import-linter on the packages under `root`, with the contracts of `root`'s pyproject.toml."""
     environment = {**os.environ, "PYTHONPATH": str(root)}
-    command = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
-               "sys.exit(lint_imports_command())", "--no-cache"]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+        "--no-cache",
+    ]
     return subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, timeout=300)
 
 

@@ -29,7 +29,11 @@ class TestLogDecision:
         line = json.loads(stream.getvalue())
         assert line["event"] == "declaration.assigned" and line["level"] == "info"
         assert (line["declaration_number"], line["unit"], line["officer_id"], line["turn"], line["mode"]) == (
-            "105432198760", "01B1/00", "off.1", 7, "auto"
+            "105432198760",
+            "01B1/00",
+            "off.1",
+            7,
+            "auto",
         )
 
     def test_held_line_gives_the_reason_and_warning_level_hides_outcomes(self) -> None:

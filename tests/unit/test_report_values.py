@@ -53,10 +53,24 @@ class TestFigures:
         assert [figures.share(o) for o in figures.officers] == [0.75, 0.25, 0.0]
 
     def test_the_total_adds_every_unit(self) -> None:
-        first = unit("00", by_turn=5, kept_in_group=1, by_hand=2, for_rotation=7, after_hours=1,
-                     by_channel={"yellow": 7, "green": 3}, held_now={"no_eligible_officer": 1})
-        second = unit("01", by_turn=2, for_rotation=3, redistributed=1, by_channel={"yellow": 3, "red": 1},
-                      held_now={"no_eligible_officer": 1, "unknown_department": 1})
+        first = unit(
+            "00",
+            by_turn=5,
+            kept_in_group=1,
+            by_hand=2,
+            for_rotation=7,
+            after_hours=1,
+            by_channel={"yellow": 7, "green": 3},
+            held_now={"no_eligible_officer": 1},
+        )
+        second = unit(
+            "01",
+            by_turn=2,
+            for_rotation=3,
+            redistributed=1,
+            by_channel={"yellow": 3, "red": 1},
+            held_now={"no_eligible_officer": 1, "unknown_department": 1},
+        )
         total = Report(Scope("01B1"), Period(date(2025, 6, 2), date(2025, 6, 2), HANOI), [first, second]).total()
         assert total.by_channel == {"yellow": 10, "green": 3, "red": 1}
         assert (total.automatic, total.by_hand, total.redistributed, total.for_rotation) == (8, 2, 1, 10)

@@ -140,7 +140,9 @@ class TestInvalidRoster:
     def test_same_officer_id_active_in_one_row_and_inactive_in_another_is_rejected(self, tmp_path: Path) -> None:
         text = "officer_id,name,customs_office,department,role,active\n"
         text += "off.1,An,01B1,00,checker,true\noff.1,An,01B1,01,checker,false\n"
-        assert error_of(roster_file(tmp_path, text)) == "roster.csv line 3: active differs from an earlier row for off.1"
+        assert (
+            error_of(roster_file(tmp_path, text)) == "roster.csv line 3: active differs from an earlier row for off.1"
+        )
 
     def test_a_name_longer_than_200_characters_is_rejected_naming_the_line(self, tmp_path: Path) -> None:
         text = HEADER + f"off.1,{'N' * 201},01B1,00,checker\n"

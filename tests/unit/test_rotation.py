@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assigner.domain.model import Unit
-from assigner.domain.rotation import Eligibility, Rotation, RosterSlot, Skip, carry_cursor, next_officer, roster_of
+from assigner.domain.rotation import Eligibility, RosterSlot, Rotation, Skip, carry_cursor, next_officer, roster_of
 
 UNIT = Unit("01B1", "00")
 ABSENT = Eligibility.ABSENT
@@ -114,7 +114,6 @@ class TestTakeTurn:
         assert (first.officer_id, first.started_from, first.skipped) == ("c", 3, (Skip("b", INACTIVE),))
         assert (second.officer_id, second.started_from, second.skipped) == ("a", 10, ())
 
-
     def test_a_roster_given_out_of_order_turns_in_position_order(self) -> None:
         rotation = Rotation(UNIT, (RosterSlot("c", 10), RosterSlot("a", 3), RosterSlot("b", 7, ABSENT)))
         turns = [rotation.take_turn() for _ in range(3)]
@@ -126,6 +125,7 @@ class TestTakeTurn:
         rotation.mark("b", ABSENT)
         assert rotation.eligibility_of("b") is ABSENT and rotation.eligibility_of("x") is None
         assert officers_of([rotation.take_turn() for _ in range(3)]) == ["a", "c", "a"]
+
 
 @st.composite
 def rosters(draw: st.DrawFn) -> tuple[RosterSlot, ...]:

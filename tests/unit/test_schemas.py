@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import contract_examples
 import jsonschema
 import pytest
 from pydantic import ValidationError
 
-import contract_examples
 from assigner.cli import run
 from assigner.cli.schema import Kind, json_schema
 from assigner.schemas.command import COMMAND, ReassignGroup
@@ -78,9 +78,16 @@ class TestCommandSchema:
 class TestEventSchema:
     def test_an_assigned_event_validates_and_routes_by_name_office_and_department(self) -> None:
         event = DeclarationAssigned(
-            event="declaration.assigned", event_id="e1", occurred_at=datetime(2025, 6, 1, tzinfo=UTC),
-            declaration_number="105432198760", customs_office="01B1", department="00",
-            officer_id="off.1", mode="auto", after_hours=True, turn=7,
+            event="declaration.assigned",
+            event_id="e1",
+            occurred_at=datetime(2025, 6, 1, tzinfo=UTC),
+            declaration_number="105432198760",
+            customs_office="01B1",
+            department="00",
+            officer_id="off.1",
+            mode="auto",
+            after_hours=True,
+            turn=7,
         )
         payload = json.loads(event.model_dump_json())
         validator(Kind.EVENT).validate(payload)
@@ -88,9 +95,17 @@ class TestEventSchema:
         assert event.routing_key() == "declaration.assigned.01B1.00"
 
     def test_a_rejected_command_event_needs_its_reason(self) -> None:
-        rejected = {"event": "command.rejected", "event_id": "e2", "occurred_at": "2025-06-01T00:00:00Z", "command_id": "c"}
+        rejected = {
+            "event": "command.rejected",
+            "event_id": "e2",
+            "occurred_at": "2025-06-01T00:00:00Z",
+            "command_id": "c",
+        }
         assert not validator(Kind.EVENT).is_valid(rejected)
-        assert CommandRejected.model_validate(rejected | {"reason": "not a supervisor"}).routing_key() == "command.rejected"
+        assert (
+            CommandRejected.model_validate(rejected | {"reason": "not a supervisor"}).routing_key()
+            == "command.rejected"
+        )
 
 
 class TestSchemaCommand:

@@ -21,12 +21,14 @@ class TestSenderRefusal:
 
     def test_another_sender_is_refused_with_its_name_and_the_setting(self) -> None:
         assert sender_refusal("sup.01b1", ["vnaccs.gateway"]) == (
-            "user_id 'sup.01b1': not among the senders of declarations (declaration_senders)")
+            "user_id 'sup.01b1': not among the senders of declarations (declaration_senders)"
+        )
 
     @pytest.mark.parametrize("user_id", [None, ""])
     def test_no_user_id_is_refused_once_senders_are_named(self, user_id: str | None) -> None:
         assert sender_refusal(user_id, ["vnaccs.gateway"]) == (
-            "no user_id: not among the senders of declarations (declaration_senders)")
+            "no user_id: not among the senders of declarations (declaration_senders)"
+        )
 
     def test_a_hostile_user_id_is_quoted_escaped_and_bounded(self) -> None:
         reason = sender_refusal("x\x00\n\x1b[31m\ud800" + "y" * 10_000, ["vnaccs.gateway"])
@@ -37,7 +39,9 @@ class TestSenderRefusal:
         assert reason.endswith(": not among the senders of declarations (declaration_senders)")
 
     def test_the_setting_is_empty_by_default_and_read_from_the_environment(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
     ) -> None:
         for name in ("ASSIGNER_CONFIG", "ASSIGNER_DECLARATION_SENDERS"):
             monkeypatch.delenv(name, raising=False)
@@ -54,7 +58,8 @@ class TestRouteRefusal:
 
     def test_a_message_bound_in_from_the_events_exchange_is_not_a_command(self) -> None:
         assert route_refusal("assigner.events") == (
-            "published to exchange 'assigner.events', not to assigner.commands or the default exchange: not a command")
+            "published to exchange 'assigner.events', not to assigner.commands or the default exchange: not a command"
+        )
 
     def test_a_hostile_exchange_name_is_escaped_and_bounded(self) -> None:
         reason = route_refusal("x\x00" * 500)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fakes import FakeUnitOfWork, RefusedError, TransientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from assigner.services.assign import Refused, assign_declarations, assign_isolat
 from assigner.services.ports import Policy
 from assigner.services.roster import import_roster, roster_listing
 from assigner.services.transactions import in_transaction
-from fakes import FakeUnitOfWork, RefusedError, TransientError
 
 NOW = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
 UNITS = [Unit("01B1", "00"), Unit("01B1", "01"), Unit("02CI", "00")]
@@ -27,7 +27,9 @@ def clock() -> datetime:
     return NOW
 
 
-def declaration(index: int, unit: Unit = UNITS[0], channel: Channel = Channel.YELLOW, amendment: int = 0) -> Declaration:
+def declaration(
+    index: int, unit: Unit = UNITS[0], channel: Channel = Channel.YELLOW, amendment: int = 0
+) -> Declaration:
     return Declaration(f"10{index:09d}{amendment}", unit, channel, NOW)
 
 
@@ -91,7 +93,8 @@ class TestAssignDeclarations:
         assert {d.outcome.value for d in held.decisions} == {"held"}
         imported = import_roster(uow, entries(UNITS[0], "a", "b"), clock, POLICY, "test")
         assert [(d.declaration.key, d.officer_id) for d in imported.released] == [
-            (declaration(1).key, "a"), (declaration(2).key, "b")
+            (declaration(1).key, "a"),
+            (declaration(2).key, "b"),
         ]
         assert uow.store.holds == []
 
@@ -143,7 +146,9 @@ class TestAssignIsolatingRefusals:
             return f"failed: {error}" if isinstance(error, ValueError) else None
 
         monkeypatch.setattr(uow.declarations, "save", buggy_save)
-        results, refusals = assign_isolating_refusals(uow, [declaration(1), failing, declaration(3)], clock, POLICY, refusal)
+        results, refusals = assign_isolating_refusals(
+            uow, [declaration(1), failing, declaration(3)], clock, POLICY, refusal
+        )
         assert refusals == [Refused(1, "failed: a bug")]
         assert [d.officer_id for r in results for d in r.decisions] == ["a", "b"]
 
@@ -163,7 +168,9 @@ class TestImportRoster:
         assign_declarations(uow, [declaration(1)], clock, POLICY)
         lines = roster_listing(uow, clock)
         assert [(line.officer_id, line.assigned, line.is_next) for line in lines] == [
-            ("a", 1, False), ("b", 0, True), ("c", 0, False)
+            ("a", 1, False),
+            ("b", 0, True),
+            ("c", 0, False),
         ]
 
 
@@ -186,8 +193,13 @@ def test_rules_1_2_and_4_hold_through_the_services(
     uow = FakeUnitOfWork()
     for unit, size in rosters.items():
         if size:
-            import_roster(uow, entries(unit, *[f"{unit.department}{unit.customs_office}.{i}" for i in range(size)]),
-                          clock, POLICY, "test")
+            import_roster(
+                uow,
+                entries(unit, *[f"{unit.department}{unit.customs_office}.{i}" for i in range(size)]),
+                clock,
+                POLICY,
+                "test",
+            )
     for batch in batches:
         assign_declarations(uow, [declaration(i, u, c, a) for i, u, c, a in batch], clock, POLICY)
     for unit in UNITS:  # every unit gets a roster: nothing may stay held

@@ -17,8 +17,12 @@ class TestExcerpt:
     def test_a_small_body_is_kept_as_its_json_text_with_its_digest(self) -> None:
         body = {"command_id": "c1", "command": "complete", "declaration_number": "105432198760"}
         text = json.dumps(body, separators=(",", ":"))
-        assert excerpt(body) == {"sha256": hashlib.sha256(text.encode()).hexdigest(), "characters": len(text),
-                                 "text": text, "truncated": False}
+        assert excerpt(body) == {
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "characters": len(text),
+            "text": text,
+            "truncated": False,
+        }
 
     def test_a_large_body_keeps_only_its_first_characters(self) -> None:
         body = {"note": "n" * 1_048_576}
@@ -55,7 +59,7 @@ class TestExcerpt:
         assert excerpt(circular)["text"] == "<dict not representable as JSON: ValueError>"
 
     def test_safe_text_leaves_printable_text_alone(self) -> None:
-        assert safe_text("Nội Bài 01B1 \\ \"quoted\"") == "Nội Bài 01B1 \\ \"quoted\""
+        assert safe_text('Nội Bài 01B1 \\ "quoted"') == 'Nội Bài 01B1 \\ "quoted"'
 
 
 class TestSafeText:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 import structlog
+from fakes import FakeUnitOfWork, Store
+from integration.helpers import message, numbers
 from sqlalchemy.exc import OperationalError
 from structlog.contextvars import get_contextvars
 
@@ -32,10 +34,8 @@ from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.services.ports import Policy
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
-from fakes import FakeUnitOfWork, Store
-from integration.helpers import message, numbers
-from workers.handlers.commands import CommandHandler
 from workers.envelope import batch_envelope
+from workers.handlers.commands import CommandHandler
 from workers.handlers.declarations import BatchHandler
 
 NOW = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
@@ -52,8 +52,15 @@ def clock() -> datetime:
 class Delivery:
     """A delivered message as kombu hands it over; its acks are written to the journal."""
 
-    def __init__(self, journal: list[str], tag: int, body: bytes, headers: dict[str, Any] | None = None,
-                 user_id: str | None = None, content_type: str = "application/json") -> None:
+    def __init__(
+        self,
+        journal: list[str],
+        tag: int,
+        body: bytes,
+        headers: dict[str, Any] | None = None,
+        user_id: str | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         self.journal = journal
         self.delivery_tag = tag
         self.body = body
@@ -93,14 +100,25 @@ class FakePublisher:
 class World:
     """A runtime whose unit of work is the in-memory one, a database that may be away, and the journal."""
 
-    def __init__(self, tmp_path: Path, broker_url: str | None = None, officers: tuple[str, ...] = ("o1", "o2", "o3"),
-                 **settings: Any) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        broker_url: str | None = None,
+        officers: tuple[str, ...] = ("o1", "o2", "o3"),
+        **settings: Any,
+    ) -> None:
         self.store = Store()
         self.journal: list[str] = []
         self.waits: list[float] = []
         self.outage_left = 0  # how many more units of work (or probes) find the database away
-        import_roster(FakeUnitOfWork(self.store), [RosterEntry(Officer(o, o), UNIT, Role.CHECKER) for o in officers]
-                      + [RosterEntry(Officer(SUPERVISOR, "Supervisor"), UNIT, Role.SUPERVISOR)], clock, Policy(), "test")
+        import_roster(
+            FakeUnitOfWork(self.store),
+            [RosterEntry(Officer(o, o), UNIT, Role.CHECKER) for o in officers]
+            + [RosterEntry(Officer(SUPERVISOR, "Supervisor"), UNIT, Role.SUPERVISOR)],
+            clock,
+            Policy(),
+            "test",
+        )
         self.settings = Settings(home=tmp_path, database_url="sqlite://", broker_url=broker_url, **settings)
         self.runtime = Runtime(self.settings, clock, uow_factory=self._unit_of_work, probe=self._probe)  # type: ignore[arg-type]
         self.tags = 0
@@ -152,8 +170,15 @@ def signed(world: World, command: dict[str, Any], key: str = KEY, **options: Any
 
 
 def reassign(number: str, to: str = "o2", issued_by: str = SUPERVISOR, **extra: Any) -> dict[str, Any]:
-    return {"command_id": f"c-{number}-{to}", "command": "reassign", "issued_by": issued_by,
-            "issued_at": NOW.isoformat(), "declaration_number": number, "to_officer_id": to, **extra}
+    return {
+        "command_id": f"c-{number}-{to}",
+        "command": "reassign",
+        "issued_by": issued_by,
+        "issued_at": NOW.isoformat(),
+        "declaration_number": number,
+        "to_officer_id": to,
+        **extra,
+    }
 
 
 class TestDeclarationBatches:
@@ -164,7 +189,7 @@ class TestDeclarationBatches:
         world.declarations().handle(batch, publisher)  # type: ignore[arg-type]
         assert world.journal[-1] == "ack 3 and before"  # one multiple ack of the last delivery, on RabbitMQ
         assert world.journal.index("confirmed 3") < world.journal.index("ack 3 and before")
-        assert world.journal[:world.journal.index("confirmed 3")].count("commit") == 1  # assigned, committed
+        assert world.journal[: world.journal.index("confirmed 3")].count("commit") == 1  # assigned, committed
         assert [e["officer_id"] for e in publisher.events()] == ["o1", "o2", "o3"]
         assert world.assigned() == dict(zip(numbers(3), ["o1", "o2", "o3"]))
 
@@ -194,8 +219,11 @@ class TestDeclarationBatches:
 
     def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_others_assigned(self, tmp_path: Path) -> None:
         world = World(tmp_path, broker_url=RABBITMQ)
-        batch = [world.delivery(message(numbers(1)[0])), world.delivery(b"<xml/>"),
-                 world.delivery({"declaration_number": "1"})]
+        batch = [
+            world.delivery(message(numbers(1)[0])),
+            world.delivery(b"<xml/>"),
+            world.delivery({"declaration_number": "1"}),
+        ]
         publisher = FakePublisher(world.journal)
         world.declarations().handle(batch, publisher)  # type: ignore[arg-type]
         letters = publisher.to(topology.DECLARATIONS_DLQ)
@@ -220,7 +248,7 @@ class TestDeclarationBatches:
         batch = [world.delivery(message(n)) for n in numbers(2)]
         world.declarations().handle(batch, FakePublisher(world.journal))  # type: ignore[arg-type]
         assert world.waits  # it waited, and did not give up on the batch
-        assert "ack" not in " ".join(world.journal[:world.journal.index("commit")])
+        assert "ack" not in " ".join(world.journal[: world.journal.index("commit")])
         assert world.journal[-1] == "ack 2 and before"
         assert world.assigned() == dict(zip(numbers(2), ["o1", "o2"]))
 
@@ -238,7 +266,9 @@ class TestDeclarationBatches:
 
 
 class TestCommands:
-    def test_a_signed_command_for_an_unknown_declaration_is_answered_once_and_acknowledged(self, tmp_path: Path) -> None:
+    def test_a_signed_command_for_an_unknown_declaration_is_answered_once_and_acknowledged(
+        self, tmp_path: Path
+    ) -> None:
         world = World(tmp_path, command_keys={SUPERVISOR: KEY})
         publisher = FakePublisher(world.journal)
         world.commands().handle([signed(world, reassign(numbers(1)[0]))], publisher)  # type: ignore[list-item]
@@ -250,7 +280,8 @@ class TestCommands:
         assert (command_id, done.accepted, done.reason) == (f"c-{numbers(1)[0]}-o2", False, answer["reason"])
 
     def test_a_command_id_used_again_for_another_command_is_refused_and_the_same_command_replayed(
-        self, tmp_path: Path,
+        self,
+        tmp_path: Path,
     ) -> None:
         world = World(tmp_path, command_keys={SUPERVISOR: KEY})
         number = numbers(1)[0]
@@ -264,23 +295,35 @@ class TestCommands:
         assert json.loads(letter.body)["to_officer_id"] == "o3"
         assert letter.headers[topology.ERROR_HEADER] == (
             f"command_id {first['command_id']} was used before for another command (reassign): "
-            "give each command its own command_id")
+            "give each command its own command_id"
+        )
         answers = [e for e in publisher.events() if e["command_id"] == first["command_id"]]
         assert [a["reason"].split(":")[0] for a in answers] == [
-            f"declaration {number} is not known", f"command_id {first['command_id']} was used before for another command (reassign)",
-            f"declaration {number} is not known"]  # the same command again: the first answer, replayed
+            f"declaration {number} is not known",
+            f"command_id {first['command_id']} was used before for another command (reassign)",
+            f"declaration {number} is not known",
+        ]  # the same command again: the first answer, replayed
         assert answers[0]["event_id"] == answers[2]["event_id"]
         assert world.store.commands[first["command_id"]].body["to_officer_id"] == "o2"  # the first one's record stays
 
-    @pytest.mark.parametrize(("tamper", "reason"), [
-        (lambda world, cmd: world.delivery(cmd), "not signed"),
-        (lambda world, cmd: signed(world, cmd, key="x" * 64), "bad signature: not made with the key of 'sup.a'"),
-        (lambda world, cmd: signed(world, {**cmd, "issued_by": "sup.z"}), "no command key for issued_by 'sup.z'"),
-        (lambda world, cmd: signed(world, {k: v for k, v in cmd.items() if k != "issued_at"}),
-         "a signed command must carry issued_at"),
-    ], ids=["unsigned", "forged", "unknown-key", "no-issued_at"])
+    @pytest.mark.parametrize(
+        ("tamper", "reason"),
+        [
+            (lambda world, cmd: world.delivery(cmd), "not signed"),
+            (lambda world, cmd: signed(world, cmd, key="x" * 64), "bad signature: not made with the key of 'sup.a'"),
+            (lambda world, cmd: signed(world, {**cmd, "issued_by": "sup.z"}), "no command key for issued_by 'sup.z'"),
+            (
+                lambda world, cmd: signed(world, {k: v for k, v in cmd.items() if k != "issued_at"}),
+                "a signed command must carry issued_at",
+            ),
+        ],
+        ids=["unsigned", "forged", "unknown-key", "no-issued_at"],
+    )
     def test_on_the_embedded_broker_an_unvouched_command_is_dead_lettered_and_changes_nothing(
-        self, tmp_path: Path, tamper: Callable[[World, dict[str, Any]], Delivery], reason: str,
+        self,
+        tmp_path: Path,
+        tamper: Callable[[World, dict[str, Any]], Delivery],
+        reason: str,
     ) -> None:
         world = World(tmp_path, command_keys={SUPERVISOR: KEY})
         publisher = FakePublisher(world.journal)
@@ -289,7 +332,10 @@ class TestCommands:
         assert letter.headers[topology.ERROR_HEADER].startswith(reason)
         assert publisher.events()[0]["event"] == "command.rejected"
         assert world.store.commands == {}  # a forged message does not use up the command's id
-        assert world.store.audit[-1]["action"] == "command_rejected" and world.store.audit[-1]["actor"] == "unauthenticated"
+        assert (
+            world.store.audit[-1]["action"] == "command_rejected"
+            and world.store.audit[-1]["actor"] == "unauthenticated"
+        )
         assert world.journal.index("confirmed 2") < world.journal.index("ack 1")
 
     def test_on_rabbitmq_a_command_without_user_id_is_refused(self, tmp_path: Path) -> None:

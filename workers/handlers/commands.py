@@ -16,25 +16,25 @@ import structlog
 from kombu.message import Message
 
 from assigner import logs
-from assigner.broker.command_keys import SIGNATURE_HEADER
-from assigner.domain.authentication import CLAIM_LIMIT, Claims, Proof, Unauthenticated, authenticate
-from assigner.domain.commands import Command
-from assigner.domain.untrusted import is_plain, safe_text
 from assigner.bootstrap import Runtime
-from assigner.domain.errors import first_line
 from assigner.broker import topology
+from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Publisher
+from assigner.domain.authentication import CLAIM_LIMIT, Claims, Proof, Unauthenticated, authenticate
+from assigner.domain.commands import Command
+from assigner.domain.errors import first_line
+from assigner.domain.untrusted import is_plain, safe_text
 from assigner.schemas.command import parse_command
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import decode_json
 from assigner.services.absences import return_due_officers
 from assigner.services.commands import CommandResult, carry_out, reject
 from assigner.services.dead_letters import claim_dead_letters
-from workers.handlers.declarations import event_message, mark_published_quietly
 from workers import metrics
 from workers.delivery import Refused, property_refusal, raw_body, route_refusal, too_large
 from workers.envelope import message_envelope
+from workers.handlers.declarations import event_message, mark_published_quietly
 from workers.outages import Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
@@ -65,11 +65,13 @@ class CommandHandler:
                 if reading.reason is not None and not self._first_copy(message, body, reading.reason):
                     message.ack()  # a copy of a message refused and dead-lettered before: nothing to record
                     continue
-                result = self.outages.through(lambda: self._carry_out(reading))
+                result = self.outages.through(lambda: self._carry_out(reading))  # noqa: B023 (called at once)
                 with message_envelope(message, command_id=result.command_id):
                     letters = self._dead_letters(message, body, result, claimed=reading.reason is not None)
                     now = self.runtime.clock()
-                    publisher.publish([item.outgoing(now) for item in letters] + [event_message(e) for e in result.events])
+                    publisher.publish(
+                        [item.outgoing(now) for item in letters] + [event_message(e) for e in result.events]
+                    )
                     mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
                     message.ack()
                     _log(result)
@@ -81,7 +83,8 @@ class CommandHandler:
         """While no command comes: officers whose absence ran out come back, and held declarations go out."""
         runtime = self.runtime
         released, events = self.outages.through(
-            lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy))
+            lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy)
+        )
         if events:
             publisher.publish([event_message(event) for event in events])
             mark_published_quietly(runtime, events)
@@ -130,7 +133,8 @@ class CommandHandler:
         runtime = self.runtime
         refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
         [publish] = self.outages.through(
-            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock)
+        )
         if not publish:
             log.info("command.dead_letter_repeated", fingerprint=refused.letter.fingerprint)
         return publish
@@ -161,10 +165,12 @@ class CommandHandler:
             return [refused]
         runtime = self.runtime
         [publish] = self.outages.through(
-            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock))
+            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock)
+        )
         if not publish:
-            log.info("command.dead_letter_repeated", command_id=result.command_id,
-                     fingerprint=refused.letter.fingerprint)
+            log.info(
+                "command.dead_letter_repeated", command_id=result.command_id, fingerprint=refused.letter.fingerprint
+            )
         return [refused] if publish else []
 
 

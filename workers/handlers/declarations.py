@@ -23,22 +23,22 @@ from kombu.message import Message
 
 from assigner import logs
 from assigner.bootstrap import Runtime
-from assigner.domain.errors import first_line
-from assigner.domain.untrusted import safe_text
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body
 from assigner.domain.dead_letters import DeadLetter
+from assigner.domain.errors import first_line
 from assigner.domain.events import Event
 from assigner.domain.model import Declaration
+from assigner.domain.untrusted import safe_text
 from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
-from workers.outages import Outages, waits_out
 from workers import metrics
 from workers.delivery import Refused, property_refusal, raw_body, read_declaration, sender_refusal, too_large
 from workers.envelope import message_envelope
+from workers.outages import Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
@@ -135,8 +135,11 @@ class BatchHandler:
     def _read(self, message: Message, body: bytes) -> Declaration:
         """The declaration in a message; InvalidMessage says why it is none (too large: left unread)."""
         settings = self.runtime.settings
-        refusal = (property_refusal(message.properties) or too_large(body, settings.max_message_bytes)
-                   or sender_refusal(message.properties.get("user_id"), settings.declaration_senders))
+        refusal = (
+            property_refusal(message.properties)
+            or too_large(body, settings.max_message_bytes)
+            or sender_refusal(message.properties.get("user_id"), settings.declaration_senders)
+        )
         if refusal:
             raise InvalidMessage(refusal)
         return read_declaration(body, message.content_type, message.content_encoding)
@@ -149,8 +152,10 @@ class BatchHandler:
         runtime = self.runtime
         letters = [item.letter for item in refused]
         publish = self.outages.through(lambda: claim_dead_letters(runtime.unit_of_work(), letters, runtime.clock))
-        return RefusedCopies([item for item, now in zip(refused, publish) if now],
-                             [item for item, now in zip(refused, publish) if not now])
+        return RefusedCopies(
+            [item for item, now in zip(refused, publish) if now],
+            [item for item, now in zip(refused, publish) if not now],
+        )
 
     def _mark(self, events: list[Event], letters: Sequence[Refused] = ()) -> None:
         mark_published_quietly(self.runtime, events, [item.letter for item in letters])
@@ -202,7 +207,12 @@ def _log_refusals(letters: RefusedCopies) -> None:
 
 def event_message(event: Event) -> Outgoing:
     """An event as published to assigner.events: persistent JSON, message_id = event_id."""
-    return Outgoing(json_body(event.body), event.routing_key, exchange=topology.EVENTS, properties={"message_id": event.event_id, "type": event.name})
+    return Outgoing(
+        json_body(event.body),
+        event.routing_key,
+        exchange=topology.EVENTS,
+        properties={"message_id": event.event_id, "type": event.name},
+    )
 
 
 def _identity(body: bytes) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.progress import Progress
 from rich.table import Table
+
 from assigner.cli.output import terminal
 
 

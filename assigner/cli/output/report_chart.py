@@ -33,7 +33,7 @@ def write_chart(report: Report, path: Path) -> None:
         spread = "-" if unit.spread is None else str(unit.spread)
         panel.set_title(f"{unit.unit}: {unit.automatic:,} automatic, spread {spread}", fontsize=10)
         panel.tick_params(axis="x", labelrotation=45, labelsize=8)
-    for panel in list(axes.flat)[len(units):]:
+    for panel in list(axes.flat)[len(units) :]:
         panel.set_visible(False)
     axes.flat[0].legend(fontsize=8)
     period = report.period

@@ -14,12 +14,30 @@ from assigner.domain.reports import OfficerFigures, Report, UnitFigures
 
 CHANNELS = [channel.value for channel in Channel]
 WIDE = 130  # a console this wide takes the unit table in one piece
-UNIT_FIGURES = ["for_rotation", "automatic", "by_turn", "kept_in_group", "by_hand", "redistributed", "held_now",
-                "after_hours", "spread"]
+UNIT_FIGURES = [
+    "for_rotation",
+    "automatic",
+    "by_turn",
+    "kept_in_group",
+    "by_hand",
+    "redistributed",
+    "held_now",
+    "after_hours",
+    "spread",
+]
 OFFICER_FIGURES = ["assigned", "open", "completed", "turns", "grouped", "share"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
-CSV_COLUMNS = ["row", "customs_office", "department", "officer_id", "name", *CHANNELS, *UNIT_FIGURES,
-               "held_reasons", *OFFICER_FIGURES]
+CSV_COLUMNS = [
+    "row",
+    "customs_office",
+    "department",
+    "officer_id",
+    "name",
+    *CHANNELS,
+    *UNIT_FIGURES,
+    "held_reasons",
+    *OFFICER_FIGURES,
+]
 
 
 def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
@@ -47,9 +65,17 @@ def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
 
 def officer_json(unit: UnitFigures, officer: OfficerFigures) -> dict[str, Any]:
     """One officer's figures in a unit as JSON values."""
-    return {"officer_id": officer.officer_id, "name": officer.name, "on_roster": officer.on_roster,
-            "assigned": officer.assigned, "open": officer.open, "completed": officer.completed,
-            "turns": officer.turns, "grouped": officer.grouped, "share": round(unit.share(officer), 4)}
+    return {
+        "officer_id": officer.officer_id,
+        "name": officer.name,
+        "on_roster": officer.on_roster,
+        "assigned": officer.assigned,
+        "open": officer.open,
+        "completed": officer.completed,
+        "turns": officer.turns,
+        "grouped": officer.grouped,
+        "share": round(unit.share(officer), 4),
+    }
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -57,8 +83,11 @@ def report_json(report: Report) -> dict[str, Any]:
     period = report.period
     return {
         "scope": {"customs_office": report.scope.customs_office, "department": report.scope.department},
-        "period": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat(),
-                   "timezone": period.timezone},
+        "period": {
+            "from": period.first_day.isoformat(),
+            "to": period.last_day.isoformat(),
+            "timezone": period.timezone,
+        },
         "units": [unit_json(unit) for unit in report.units],
         "total": unit_json(report.total(), with_officers=False),
     }
@@ -73,9 +102,16 @@ def write_csv(report: Report, out: TextIO) -> None:
         writer.writerow(_inert(_unit_row("unit", unit_json(unit, with_officers=False), unit.spread)))
         for officer in unit.officers:
             values = officer_json(unit, officer)
-            writer.writerow(_inert({"row": "officer", "customs_office": unit.unit.customs_office,
-                                    "department": unit.unit.department,
-                                    **{k: values[k] for k in ["officer_id", "name", *OFFICER_FIGURES]}}))
+            writer.writerow(
+                _inert(
+                    {
+                        "row": "officer",
+                        "customs_office": unit.unit.customs_office,
+                        "department": unit.unit.department,
+                        **{k: values[k] for k in ["officer_id", "name", *OFFICER_FIGURES]},
+                    }
+                )
+            )
     writer.writerow(_inert(_unit_row("total", unit_json(report.total(), with_officers=False), None)))
 
 
@@ -104,18 +140,36 @@ def print_table(report: Report, console: Console) -> None:
     period = report.period
     days = str(period.first_day) if period.first_day == period.last_day else f"{period.first_day} to {period.last_day}"
     title = f"{report.scope}, {days} ({period.timezone})"
-    headers = ["unit", *CHANNELS, "to rotation", "automatic", "of which group", "by hand", "redistributed",
-               "held now", "after hours", "spread"]
-    rows = [[str(unit.unit), *_unit_cells(unit), str(unit.spread if unit.spread is not None else "-")]
-            for unit in report.units]
+    headers = [
+        "unit",
+        *CHANNELS,
+        "to rotation",
+        "automatic",
+        "of which group",
+        "by hand",
+        "redistributed",
+        "held now",
+        "after hours",
+        "spread",
+    ]
+    rows = [
+        [str(unit.unit), *_unit_cells(unit), str(unit.spread if unit.spread is not None else "-")]
+        for unit in report.units
+    ]
     total = [["total", *_unit_cells(report.total()), ""]] if len(report.units) > 1 else []
     split = 1 + len(CHANNELS) + 3  # unit, channels, to rotation, automatic, of which group | the rest
     narrow = console.width < WIDE
     parts = [range(len(headers))] if not narrow else [range(split), [0, *range(split, len(headers))]]
     for number, columns in enumerate(parts):
-        console.print(_table([headers[i] for i in columns], [[row[i] for i in columns] for row in rows],
-                             [[row[i] for i in columns] for row in total],
-                             title if number == 0 else f"{title}, continued", narrow))
+        console.print(
+            _table(
+                [headers[i] for i in columns],
+                [[row[i] for i in columns] for row in rows],
+                [[row[i] for i in columns] for row in total],
+                title if number == 0 else f"{title}, continued",
+                narrow,
+            )
+        )
     for unit in report.units:
         if unit.held_now:
             reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(unit.held_now.items()))
@@ -124,27 +178,61 @@ def print_table(report: Report, console: Console) -> None:
     for unit in report.units:
         for officer in unit.officers:
             name = officer.name if officer.on_roster else f"{officer.name} (not on the roster)"
-            officer_rows.append([str(unit.unit), officer.officer_id, name, *(f"{n:,}" for n in (
-                officer.assigned, officer.open, officer.completed, officer.turns, officer.grouped)),
-                f"{unit.share(officer):.1%}"])
+            officer_rows.append(
+                [
+                    str(unit.unit),
+                    officer.officer_id,
+                    name,
+                    *(
+                        f"{n:,}"
+                        for n in (officer.assigned, officer.open, officer.completed, officer.turns, officer.grouped)
+                    ),
+                    f"{unit.share(officer):.1%}",
+                ]
+            )
     if officer_rows:
-        console.print(_table(["unit", "officer", "name", "assigned", "open", "completed", "turns", "group", "share"],
-                             officer_rows, [], "Per officer (share of the unit's assigned declarations)", narrow,
-                             free=("name",)))
+        console.print(
+            _table(
+                ["unit", "officer", "name", "assigned", "open", "completed", "turns", "group", "share"],
+                officer_rows,
+                [],
+                "Per officer (share of the unit's assigned declarations)",
+                narrow,
+                free=("name",),
+            )
+        )
     if not report.units:
         console.print("no declarations registered in this period")
 
 
-def _table(headers: list[str], rows: list[list[str]], total: list[list[str]], title: str, narrow: bool,
-           free: tuple[str, ...] = ()) -> Table:
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    total: list[list[str]],
+    title: str,
+    narrow: bool,
+    free: tuple[str, ...] = (),
+) -> Table:
     """A table whose cells keep their whole value however narrow the console (headers and `free` columns
     fold instead, and a `narrow` one has no column rules); `total` rows come after a line."""
     widths = [max((len(row[i]) for row in rows + total), default=1) for i in range(len(headers))]
-    columns = [Column(header, overflow="fold", min_width=None if header in free else width)
-               for header, width in zip(headers, widths)]
-    table = (Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-                   collapse_padding=True)
-             if narrow else Table(*columns, title=title, title_justify="left"))
+    columns = [
+        Column(header, overflow="fold", min_width=None if header in free else width)
+        for header, width in zip(headers, widths)
+    ]
+    table = (
+        Table(
+            *columns,
+            title=title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            show_edge=False,
+            collapse_padding=True,
+        )
+        if narrow
+        else Table(*columns, title=title, title_justify="left")
+    )
     for row in rows:
         table.add_row(*row)
     if total:
@@ -156,6 +244,13 @@ def _table(headers: list[str], rows: list[list[str]], total: list[list[str]], ti
 
 def _unit_cells(unit: UnitFigures) -> list[str]:
     by_hand = f"{unit.by_hand:,} ({unit.by_hand_share:.1%})" if unit.for_rotation else "0"
-    return [*(f"{unit.by_channel.get(channel, 0):,}" for channel in CHANNELS), f"{unit.for_rotation:,}",
-            f"{unit.automatic:,}", f"{unit.kept_in_group:,}", by_hand, f"{unit.redistributed:,}",
-            f"{unit.held:,}", f"{unit.after_hours:,}"]
+    return [
+        *(f"{unit.by_channel.get(channel, 0):,}" for channel in CHANNELS),
+        f"{unit.for_rotation:,}",
+        f"{unit.automatic:,}",
+        f"{unit.kept_in_group:,}",
+        by_hand,
+        f"{unit.redistributed:,}",
+        f"{unit.held:,}",
+        f"{unit.after_hours:,}",
+    ]

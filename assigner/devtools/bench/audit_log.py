@@ -63,11 +63,26 @@ def verify_head(runtime: Runtime) -> str:
 
 
 def _roster_import() -> dict[str, Any]:
-    units = [{"unit": unit, "created": True, "roster_before": [], "roster": _roster(unit), "added": _roster(unit),
-              "removed": [], "reordered": False, "supervisors_changed": False} for unit in UNITS]
+    units = [
+        {
+            "unit": unit,
+            "created": True,
+            "roster_before": [],
+            "roster": _roster(unit),
+            "added": _roster(unit),
+            "removed": [],
+            "reordered": False,
+            "supervisors_changed": False,
+        }
+        for unit in UNITS
+    ]
     officers = [{"officer_id": officer, "created": True, "active": True} for unit in UNITS for officer in _roster(unit)]
-    return {"occurred_at": START, "actor": "bench", "action": "roster_import", "details": {"units": units,
-                                                                                           "officers": officers}}
+    return {
+        "occurred_at": START,
+        "actor": "bench",
+        "action": "roster_import",
+        "details": {"units": units, "officers": officers},
+    }
 
 
 def _turn(turns: dict[str, int], index: int) -> dict[str, Any]:
@@ -78,11 +93,24 @@ def _turn(turns: dict[str, int], index: int) -> dict[str, Any]:
     number = f"10{index:09d}0"
     office, department = unit.split("/")
     return {
-        "occurred_at": START + timedelta(seconds=index), "actor": "system", "action": "assigned", "mode": "auto",
-        "declaration_key": number[:11], "declaration_number": number, "customs_office": office,
-        "department": department, "officer_id": _roster(unit)[position - 1], "reason": "rotation",
-        "details": {"channel": "yellow", "after_hours": False, "turn": turn, "position": position,
-                    "cursor_from": 0 if turn == 1 else (turn - 2) % OFFICERS + 1, "skipped": []},
+        "occurred_at": START + timedelta(seconds=index),
+        "actor": "system",
+        "action": "assigned",
+        "mode": "auto",
+        "declaration_key": number[:11],
+        "declaration_number": number,
+        "customs_office": office,
+        "department": department,
+        "officer_id": _roster(unit)[position - 1],
+        "reason": "rotation",
+        "details": {
+            "channel": "yellow",
+            "after_hours": False,
+            "turn": turn,
+            "position": position,
+            "cursor_from": 0 if turn == 1 else (turn - 2) % OFFICERS + 1,
+            "skipped": [],
+        },
     }
 
 

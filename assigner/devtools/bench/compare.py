@@ -48,12 +48,21 @@ def run_compare(options: CompareOptions, say: Callable[[str], None]) -> dict[str
     say(f"latency at {options.rate:g}/s over {options.latency_count:,} declarations")
     with bench_world(options.rabbitmq, options.postgres, SAMPLE_UNITS) as world:
         measured = latency(world, _bodies(options.latency_count, SAMPLE_UNITS, seed=2), options.rate)
-    figures.update(latency_p50_ms=round(measured.p50_ms, 1), latency_p99_ms=round(measured.p99_ms, 1),
-                   latency_max_ms=round(measured.max_ms, 1))
+    figures.update(
+        latency_p50_ms=round(measured.p50_ms, 1),
+        latency_p99_ms=round(measured.p99_ms, 1),
+        latency_max_ms=round(measured.max_ms, 1),
+    )
     figures["scaling"] = _scaling(options, say)
     say(f"costs: {options.cost_count:,} assignments per case, the history case over {options.history:,} stored")
-    pairs = costs.measure_costs(options.postgres, options.cost_count, history=options.history, progress=say,
-                                large_roster=options.large_roster, many_units=options.many_units)
+    pairs = costs.measure_costs(
+        options.postgres,
+        options.cost_count,
+        history=options.history,
+        progress=say,
+        large_roster=options.large_roster,
+        many_units=options.many_units,
+    )
     figures["costs"] = [_cost_row(small, large) for small, large in pairs]
     figures["targets"] = [target.row() for target in targets(figures)]
     return figures
@@ -70,9 +79,11 @@ def _drains(options: CompareOptions, bodies: list[bytes], say: Callable[[str], N
     with bench_world(options.rabbitmq, options.postgres, SAMPLE_UNITS) as world:
         ours = worker_drain(world, bodies, 1)
     return {
-        "celery_noop_per_second": round(celery.rate), "raw_amqp_per_second": round(raw.rate),
+        "celery_noop_per_second": round(celery.rate),
+        "raw_amqp_per_second": round(raw.rate),
         "assigner_per_second": round(ours.rate),
-        "assigner_over_celery": round(ours.rate / celery.rate, 2), "assigner_over_raw": round(ours.rate / raw.rate, 2),
+        "assigner_over_celery": round(ours.rate / celery.rate, 2),
+        "assigner_over_raw": round(ours.rate / raw.rate, 2),
         "worker_peak_rss_mib": round(ours.peak_rss_mib, 1),
     }
 
@@ -85,16 +96,25 @@ def _scaling(options: CompareOptions, say: Callable[[str], None]) -> list[dict[s
         say(f"{workers} worker(s) draining {options.count:,} over {options.scale_units} units")
         with bench_world(options.rabbitmq, options.postgres, units) as world:
             drain = worker_drain(world, bodies, workers)
-        rows.append({"workers": workers, "units": options.scale_units, "per_second": round(drain.rate),
-                     "lock_wait_share": [round(share, 3) for share in drain.lock_wait_share],
-                     "peak_rss_mib": round(drain.peak_rss_mib, 1)})
+        rows.append(
+            {
+                "workers": workers,
+                "units": options.scale_units,
+                "per_second": round(drain.rate),
+                "lock_wait_share": [round(share, 3) for share in drain.lock_wait_share],
+                "peak_rss_mib": round(drain.peak_rss_mib, 1),
+            }
+        )
     return rows
 
 
 def _cost_row(small: Any, large: Any) -> dict[str, Any]:
-    return {"case": f"{small.case} vs {large.case}", "small_ms": round(small.per_assignment_ms, 3),
-            "large_ms": round(large.per_assignment_ms, 3),
-            "ratio": round(large.per_assignment_ms / small.per_assignment_ms, 2)}
+    return {
+        "case": f"{small.case} vs {large.case}",
+        "small_ms": round(small.per_assignment_ms, 3),
+        "large_ms": round(large.per_assignment_ms, 3),
+        "ratio": round(large.per_assignment_ms / small.per_assignment_ms, 2),
+    }
 
 
 def _bodies(count: int, units: list[Unit], seed: int) -> list[bytes]:

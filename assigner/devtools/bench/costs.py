@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from assigner.devtools import samples
 from assigner.bootstrap import Runtime
+from assigner.devtools import samples
 from assigner.devtools.bench.history import import_units, load_history
 from assigner.devtools.bench.runs import scratch_runtime
 from assigner.domain.model import Declaration, Status, Unit
@@ -57,9 +57,16 @@ class Case:
     history: int = 0
 
 
-def measure_costs(server_url: str | None, count: int = 5000, batch_size: int = 500, history: int = 1_000_000,
-                  progress: Say | None = None, *, large_roster: int = 10_000,
-                  many_units: int = 1_000) -> list[tuple[Cost, Cost]]:
+def measure_costs(
+    server_url: str | None,
+    count: int = 5000,
+    batch_size: int = 500,
+    history: int = 1_000_000,
+    progress: Say | None = None,
+    *,
+    large_roster: int = 10_000,
+    many_units: int = 1_000,
+) -> list[tuple[Cost, Cost]]:
     """(small, large) for the roster, the units and the history, each case on a fresh database made and dropped
     here: on a scratch database of the PostgreSQL server `server_url`, or SQLite files when it is None."""
     say = progress or (lambda line: None)
@@ -72,12 +79,18 @@ def measure_costs(server_url: str | None, count: int = 5000, batch_size: int = 5
 def cost_cases(history: int, large_roster: int, many_units: int) -> list[tuple[Case, Case]]:
     """The pairs: a roster, the units a batch touches, the declarations already stored."""
     return [
-        (Case(f"1 unit of {SMALL_ROSTER} officers", [ONE_UNIT], SMALL_ROSTER),
-         Case(f"1 unit of {large_roster:,} officers", [ONE_UNIT], large_roster)),
-        (Case("1 unit", [ONE_UNIT], OFFICERS_PER_UNIT),
-         Case(f"{many_units:,} units", bench_units(many_units), OFFICERS_PER_UNIT)),
-        (Case("empty history", HISTORY_UNITS, OFFICERS_PER_UNIT),
-         Case(f"{history:,} stored", HISTORY_UNITS, OFFICERS_PER_UNIT, history)),
+        (
+            Case(f"1 unit of {SMALL_ROSTER} officers", [ONE_UNIT], SMALL_ROSTER),
+            Case(f"1 unit of {large_roster:,} officers", [ONE_UNIT], large_roster),
+        ),
+        (
+            Case("1 unit", [ONE_UNIT], OFFICERS_PER_UNIT),
+            Case(f"{many_units:,} units", bench_units(many_units), OFFICERS_PER_UNIT),
+        ),
+        (
+            Case("empty history", HISTORY_UNITS, OFFICERS_PER_UNIT),
+            Case(f"{history:,} stored", HISTORY_UNITS, OFFICERS_PER_UNIT, history),
+        ),
     ]
 
 
@@ -90,8 +103,9 @@ def _run(server_url: str | None, case: Case, count: int, batch_size: int, say: S
     """Make the case's database, time it, drop it."""
     with scratch_runtime(server_url) as runtime:
         setup = import_units(runtime, case.units, case.officers_per_unit)
-        say(f"{case.name}: {len(case.units):,} unit(s) of {case.officers_per_unit:,} officers imported in "
-            f"{setup:.1f} s")
+        say(
+            f"{case.name}: {len(case.units):,} unit(s) of {case.officers_per_unit:,} officers imported in {setup:.1f} s"
+        )
         if case.history:
             loaded = load_history(runtime, case.history, case.units, case.officers_per_unit)
             say(f"{case.name}: {case.history:,} declarations loaded in {loaded:.1f} s")
@@ -119,11 +133,15 @@ def stored_assignments(runtime: Runtime, keys: Sequence[str]) -> int:
         known = uow.declarations.known(keys)
         query = select(AssignmentRow.declaration_key).where(AssignmentRow.declaration_key.in_(sorted(set(keys))))
         with_row = set(uow.session.scalars(query))
-    return sum(1 for key, row in known.items()
-               if row.status is Status.ASSIGNED and row.officer_id is not None and key in with_row)
+    return sum(
+        1
+        for key, row in known.items()
+        if row.status is Status.ASSIGNED and row.officer_id is not None and key in with_row
+    )
 
 
 def _assign(runtime: Runtime, declarations: Sequence[Declaration], batch_size: int) -> None:
     for first in range(0, len(declarations), batch_size):
-        assign_declarations(runtime.unit_of_work(), declarations[first:first + batch_size], runtime.clock,
-                            runtime.policy)
+        assign_declarations(
+            runtime.unit_of_work(), declarations[first : first + batch_size], runtime.clock, runtime.policy
+        )

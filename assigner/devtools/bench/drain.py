@@ -54,7 +54,7 @@ def queue_backlog(world: World, bodies: Sequence[bytes]) -> None:
         topology.declare(connection, events_queue=EVENTS_QUEUE)
         publisher = Publisher(connection)
         for first in range(0, len(bodies), PUBLISH_CHUNK):
-            publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first:first + PUBLISH_CHUNK]])
+            publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first : first + PUBLISH_CHUNK]])
 
 
 def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1) -> WorkerDrain:
@@ -114,12 +114,15 @@ class LockSampler:
 
     def shares(self) -> list[float]:
         """Each worker's share of the samples spent waiting on a lock."""
-        return [self.waiting[f"assigner-bench-w{n}"] / self.samples if self.samples else 0.0
-                for n in range(self.workers)]
+        return [
+            self.waiting[f"assigner-bench-w{n}"] / self.samples if self.samples else 0.0 for n in range(self.workers)
+        ]
 
     def _run(self) -> None:
-        query = ("SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = %s "
-                 "AND state = 'active' AND wait_event_type = 'Lock'")
+        query = (
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = %s "
+            "AND state = 'active' AND wait_event_type = 'Lock'"
+        )
         with psycopg.connect(self.conninfo, autocommit=True) as connection:
             while not self._stopped.is_set():
                 if self._counting.is_set() and self.workers > 1:

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
-from assigner.devtools import samples
 from assigner.bootstrap import Runtime
+from assigner.devtools import samples
 from assigner.domain.model import Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.domain.working_hours import WorkingHours
@@ -38,15 +38,19 @@ def officer_id(unit: Unit, index: int) -> str:
 
 def import_units(runtime: Runtime, units: Sequence[Unit], officers_per_unit: int) -> float:
     """Give each unit a roster of `officers_per_unit` checkers through the roster service; returns the seconds."""
-    entries = [RosterEntry(Officer(officer_id(unit, index), f"Officer {index}"), unit, Role.CHECKER)
-               for unit in units for index in range(officers_per_unit)]
+    entries = [
+        RosterEntry(Officer(officer_id(unit, index), f"Officer {index}"), unit, Role.CHECKER)
+        for unit in units
+        for index in range(officers_per_unit)
+    ]
     started = time.perf_counter()
     import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")
     return time.perf_counter() - started
 
 
-def load_history(runtime: Runtime, rows: int, units: Sequence[Unit], officers_per_unit: int,
-                 loaded: Loaded | None = None) -> float:
+def load_history(
+    runtime: Runtime, rows: int, units: Sequence[Unit], officers_per_unit: int, loaded: Loaded | None = None
+) -> float:
     """Insert `rows` assigned declarations over `units` (numbers 10 00…, apart from the sample's); returns the
     seconds, ANALYZE included on PostgreSQL."""
     started = time.perf_counter()
@@ -86,8 +90,9 @@ def _chunks(rows: int, units: Sequence[Unit], officers_per_unit: int) -> Iterato
                 row["officer_id"] = officer_id(unit, rng.randrange(officers_per_unit))
                 assignments.append(_assignment(row, "manual", None))
             if rng.random() < 0.3:
-                containers.append({"declaration_key": row["declaration_key"],
-                                   "container_number": samples.container_number(rng)})
+                containers.append(
+                    {"declaration_key": row["declaration_key"], "container_number": samples.container_number(rng)}
+                )
         yield declarations, assignments, containers
 
 
@@ -96,18 +101,31 @@ def _declaration(rng: random.Random, index: int, unit: Unit, officer: str) -> di
     registered = YEAR_START + timedelta(seconds=rng.randrange(YEAR_SECONDS))
     local = registered.astimezone(YEAR_START.tzinfo)
     return {
-        "declaration_key": number[:11], "declaration_number": number, "customs_office": unit.customs_office,
-        "department": unit.department, "channel": "yellow",
+        "declaration_key": number[:11],
+        "declaration_number": number,
+        "customs_office": unit.customs_office,
+        "department": unit.department,
+        "channel": "yellow",
         "status": "completed" if rng.random() < 0.8 else "assigned",
-        "registered_at": registered, "received_at": registered,
+        "registered_at": registered,
+        "received_at": registered,
         "after_hours": not HOURS.is_working_time(local.date(), local.time()),
-        "declaration_type": rng.choice(["A11", "A12", "E31", "B11"]), "enterprise_tax_code": samples.tax_code(rng),
-        "officer_id": officer, "assigned_at": registered,
+        "declaration_type": rng.choice(["A11", "A12", "E31", "B11"]),
+        "enterprise_tax_code": samples.tax_code(rng),
+        "officer_id": officer,
+        "assigned_at": registered,
     }
 
 
 def _assignment(row: dict[str, Any], mode: str, turn: int | None) -> dict[str, Any]:
-    return {"declaration_key": row["declaration_key"], "officer_id": row["officer_id"],
-            "customs_office": row["customs_office"], "department": row["department"], "mode": mode, "turn": turn,
-            "assigned_at": row["assigned_at"], "assigned_by": "bench" if mode == "manual" else "system",
-            "command_id": None}
+    return {
+        "declaration_key": row["declaration_key"],
+        "officer_id": row["officer_id"],
+        "customs_office": row["customs_office"],
+        "department": row["department"],
+        "mode": mode,
+        "turn": turn,
+        "assigned_at": row["assigned_at"],
+        "assigned_by": "bench" if mode == "manual" else "system",
+        "command_id": None,
+    }

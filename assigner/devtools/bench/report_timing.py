@@ -37,8 +37,11 @@ def units() -> list[Unit]:
 
 def load_year(runtime: Runtime, rows: int, progress: Callable[[int], None]) -> None:
     """Import the rosters, then insert `rows` declarations registered over the year (and their assignments)."""
-    entries = [RosterEntry(Officer(_officer(unit, i), f"Officer {i} of {unit}"), unit, Role.CHECKER)
-               for unit in units() for i in range(OFFICERS_PER_UNIT)]
+    entries = [
+        RosterEntry(Officer(_officer(unit, i), f"Officer {i} of {unit}"), unit, Role.CHECKER)
+        for unit in units()
+        for i in range(OFFICERS_PER_UNIT)
+    ]
     import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "bench")
     done = 0
     for declarations, assignments in _chunks(rows):
@@ -57,10 +60,12 @@ def time_reports(runtime: Runtime, repeat: int = 5) -> list[tuple[str, float, fl
     """(what, best s, median s, declarations counted) for the reports an office and an auditor run."""
     month = Period(date(YEAR, 6, 1), date(YEAR, 6, 30), "Asia/Ho_Chi_Minh")
     year = Period(date(YEAR, 1, 1), date(YEAR, 12, 31), "Asia/Ho_Chi_Minh")
-    cases = [("one office, one month", Scope(OFFICES[0]), month),
-             ("one unit, one month", Scope(OFFICES[0], DEPARTMENTS[0]), month),
-             ("all offices, one month", Scope(), month),
-             ("one office, the whole year", Scope(OFFICES[0]), year)]
+    cases = [
+        ("one office, one month", Scope(OFFICES[0]), month),
+        ("one unit, one month", Scope(OFFICES[0], DEPARTMENTS[0]), month),
+        ("all offices, one month", Scope(), month),
+        ("one office, the whole year", Scope(OFFICES[0]), year),
+    ]
     figures = []
     for label, scope, period in cases:
         times, counted = [], 0
@@ -90,17 +95,26 @@ def _chunks(rows: int) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, An
         yield declarations, assignments
 
 
-def _declaration(rng: random.Random, index: int, unit: Unit, registered: datetime,
-                 turns: dict[Unit, int]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _declaration(
+    rng: random.Random, index: int, unit: Unit, registered: datetime, turns: dict[Unit, int]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     number = f"10{index:09d}0"
     draw = rng.random()
     channel = "green" if draw < 0.65 else ("yellow" if draw < 0.95 else "red")
     local = registered.astimezone(HANOI)
     after_hours = not HOURS.is_working_time(local.date(), local.time())
     row: dict[str, Any] = {
-        "declaration_key": number[:11], "declaration_number": number, "customs_office": unit.customs_office,
-        "department": unit.department, "channel": channel, "status": "recorded", "registered_at": registered,
-        "received_at": registered, "after_hours": after_hours, "officer_id": None, "assigned_at": None,
+        "declaration_key": number[:11],
+        "declaration_number": number,
+        "customs_office": unit.customs_office,
+        "department": unit.department,
+        "channel": channel,
+        "status": "recorded",
+        "registered_at": registered,
+        "received_at": registered,
+        "after_hours": after_hours,
+        "officer_id": None,
+        "assigned_at": None,
     }
     if channel != "yellow":
         return row, []
@@ -116,9 +130,17 @@ def _declaration(rng: random.Random, index: int, unit: Unit, registered: datetim
 
 
 def _assignment(row: dict[str, Any], officer: str, mode: str, turn: int | None) -> dict[str, Any]:
-    return {"declaration_key": row["declaration_key"], "officer_id": officer, "customs_office": row["customs_office"],
-            "department": row["department"], "mode": mode, "turn": turn, "assigned_at": row["registered_at"],
-            "assigned_by": "bench" if mode == "manual" else "system", "command_id": None}
+    return {
+        "declaration_key": row["declaration_key"],
+        "officer_id": officer,
+        "customs_office": row["customs_office"],
+        "department": row["department"],
+        "mode": mode,
+        "turn": turn,
+        "assigned_at": row["registered_at"],
+        "assigned_by": "bench" if mode == "manual" else "system",
+        "command_id": None,
+    }
 
 
 def _officer(unit: Unit, index: int) -> str:

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assigner.devtools import samples
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import display_url
-from assigner.devtools.bench import audit_log, pipeline as bench_pipeline, report_timing
+from assigner.devtools import samples
+from assigner.devtools.bench import audit_log, report_timing
+from assigner.devtools.bench import pipeline as bench_pipeline
 from assigner.domain.model import Unit
-from assigner.files.roster_csv import read_roster
 from assigner.domain.reports import spread
+from assigner.files.roster_csv import read_roster
 from assigner.resources import shipped
 from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import assign_declarations
@@ -51,17 +52,26 @@ def assign(count: int, postgres: str | None, batch_size: int) -> dict[str, Any]:
     """The sample roster's 3 units, COUNT yellow declarations assigned through the service."""
     with scratch_runtime(postgres) as runtime:
         _import_sample_roster(runtime)
-        declarations = [parse_declaration(m) for m in samples.declarations(count, SAMPLE_UNITS, seed=42,
-                                                                          channel="yellow")]
+        declarations = [
+            parse_declaration(m) for m in samples.declarations(count, SAMPLE_UNITS, seed=42, channel="yellow")
+        ]
         assigned, started = 0, time.perf_counter()
         for first in range(0, count, batch_size):
-            result = assign_declarations(runtime.unit_of_work(), declarations[first:first + batch_size],
-                                         runtime.clock, runtime.policy)
+            result = assign_declarations(
+                runtime.unit_of_work(), declarations[first : first + batch_size], runtime.clock, runtime.policy
+            )
             assigned += sum(1 for d in result.decisions if d.officer_id is not None)
         elapsed = time.perf_counter() - started
-        return {"database": runtime.engine.dialect.name, "declarations": count, "assigned": assigned,
-                "batch_size": batch_size, "seconds": round(elapsed, 3), "per_second": round(count / elapsed),
-                **_spreads(runtime), "peak_rss_mib": _peak_rss()}
+        return {
+            "database": runtime.engine.dialect.name,
+            "declarations": count,
+            "assigned": assigned,
+            "batch_size": batch_size,
+            "seconds": round(elapsed, 3),
+            "per_second": round(count / elapsed),
+            **_spreads(runtime),
+            "peak_rss_mib": _peak_rss(),
+        }
 
 
 def pipeline(count: int, postgres: str | None, broker: str | None, batch_size: int) -> dict[str, Any]:
@@ -71,9 +81,16 @@ def pipeline(count: int, postgres: str | None, broker: str | None, batch_size: i
         _import_sample_roster(runtime)
         bodies = [json.dumps(m).encode() for m in samples.declarations(count, SAMPLE_UNITS, seed=42, channel="yellow")]
         published, elapsed = bench_pipeline.run(runtime.settings, bodies)
-        return {"database": runtime.engine.dialect.name, "broker": display_url(runtime.settings),
-                "declarations": count, "batch_size": batch_size, "publish_seconds": round(published, 3),
-                "last_event_seconds": round(elapsed, 3), "per_second": round(count / elapsed), **_spreads(runtime)}
+        return {
+            "database": runtime.engine.dialect.name,
+            "broker": display_url(runtime.settings),
+            "declarations": count,
+            "batch_size": batch_size,
+            "publish_seconds": round(published, 3),
+            "last_event_seconds": round(elapsed, 3),
+            "per_second": round(count / elapsed),
+            **_spreads(runtime),
+        }
 
 
 def reports(rows: int, postgres: str | None, progress: Progress) -> dict[str, Any]:
@@ -81,9 +98,12 @@ def reports(rows: int, postgres: str | None, progress: Progress) -> dict[str, An
     with scratch_runtime(postgres) as runtime:
         started = time.perf_counter()
         report_timing.load_year(runtime, rows, lambda done: progress(done, rows))
-        figures: dict[str, Any] = {"database": runtime.engine.dialect.name, "declarations": rows,
-                                   "units": len(report_timing.units()),
-                                   "load_seconds": round(time.perf_counter() - started, 1)}
+        figures: dict[str, Any] = {
+            "database": runtime.engine.dialect.name,
+            "declarations": rows,
+            "units": len(report_timing.units()),
+            "load_seconds": round(time.perf_counter() - started, 1),
+        }
         for label, best, median, counted in report_timing.time_reports(runtime):
             figures[f"{label}: declarations"] = counted
             figures[f"{label}: best s"] = round(best, 3)
@@ -97,13 +117,20 @@ def verify(entries: int, postgres: str | None, progress: Progress) -> dict[str, 
         started = time.perf_counter()
         head = audit_log.write_log(runtime, entries, lambda done: progress(done, entries))
         times = audit_log.time_verify(runtime, entries, head, time.perf_counter() - started)
-        return {"database": runtime.engine.dialect.name, "entries": entries,
-                "write_seconds": round(times.load_seconds, 1),
-                "full_verify_seconds": round(times.full_seconds, 2), "full_verify_ok": times.full.ok,
-                "full_verify_entries": times.full.entries, "turns_re_derived": times.full.turns,
-                "entries_per_second": round(times.full.entries / times.full_seconds) if times.full_seconds else 0,
-                "since_head_at_99_percent_seconds": round(times.since_seconds, 3),
-                "since_entries": times.since.entries, "since_ok": times.since.ok, "head": times.full.head}
+        return {
+            "database": runtime.engine.dialect.name,
+            "entries": entries,
+            "write_seconds": round(times.load_seconds, 1),
+            "full_verify_seconds": round(times.full_seconds, 2),
+            "full_verify_ok": times.full.ok,
+            "full_verify_entries": times.full.entries,
+            "turns_re_derived": times.full.turns,
+            "entries_per_second": round(times.full.entries / times.full_seconds) if times.full_seconds else 0,
+            "since_head_at_99_percent_seconds": round(times.since_seconds, 3),
+            "since_entries": times.since.entries,
+            "since_ok": times.since.ok,
+            "head": times.full.head,
+        }
 
 
 def _database(folder: Path, postgres: str | None) -> Any:
@@ -127,8 +154,12 @@ def _spreads(runtime: Runtime) -> dict[str, Any]:
     for line in roster_listing(runtime.unit_of_work(), runtime.clock):
         if line.position is not None:
             counts.setdefault(line.unit, []).append(line.assigned)
-    return {"units": [{"unit": str(unit), "officers": len(a), "assigned": sum(a), "spread": spread(a)}
-                      for unit, a in counts.items()]}
+    return {
+        "units": [
+            {"unit": str(unit), "officers": len(a), "assigned": sum(a), "spread": spread(a)}
+            for unit, a in counts.items()
+        ]
+    }
 
 
 def _peak_rss() -> int:

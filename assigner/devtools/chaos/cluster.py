@@ -34,9 +34,14 @@ class Worker:
     def start(self) -> None:
         """Start the process (it consumes a few seconds later)."""
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "assigner", "worker", "--loglevel", "WARNING"],
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "assigner", "worker", "--loglevel", "WARNING"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def kill(self) -> None:
         """SIGKILL: it dies wherever it is, holding what it holds."""
@@ -78,8 +83,13 @@ class Worker:
 def worker_env(database_url: str, broker_url: str, home: Path, queue_type: str) -> dict[str, str]:
     """The workers' environment: only these ASSIGNER_* settings, JSON logs."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ASSIGNER_")}
-    env.update(ASSIGNER_DATABASE_URL=database_url, ASSIGNER_BROKER_URL=broker_url, ASSIGNER_HOME=str(home),
-               ASSIGNER_QUEUE_TYPE=queue_type, ASSIGNER_LOG_FORMAT="json")
+    env.update(
+        ASSIGNER_DATABASE_URL=database_url,
+        ASSIGNER_BROKER_URL=broker_url,
+        ASSIGNER_HOME=str(home),
+        ASSIGNER_QUEUE_TYPE=queue_type,
+        ASSIGNER_LOG_FORMAT="json",
+    )
     return env
 
 

@@ -34,8 +34,12 @@ class Fault:
     @property
     def name(self) -> str:
         """How the report names it."""
-        return {"kill": f"SIGKILL worker {self.target}", "broker": "restart RabbitMQ",
-                "database": "restart PostgreSQL", "commands": "supervisor commands burst"}[self.kind]
+        return {
+            "kill": f"SIGKILL worker {self.target}",
+            "broker": "restart RabbitMQ",
+            "database": "restart PostgreSQL",
+            "commands": "supervisor commands burst",
+        }[self.kind]
 
 
 def schedule(kills: int, broker_restarts: int, database_restarts: int, workers: int) -> list[Fault]:
@@ -74,9 +78,15 @@ class Pace:
     spacing: int
 
 
-def run_faults(faults: list[Fault], carry_out: Callable[[Fault], None], published: Callable[[], int], pace: Pace,
-               stopping: threading.Event, sleep: Callable[[float], None] = time.sleep,
-               clock: Callable[[], float] = time.time) -> None:
+def run_faults(
+    faults: list[Fault],
+    carry_out: Callable[[Fault], None],
+    published: Callable[[], int],
+    pace: Pace,
+    stopping: threading.Event,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> None:
     """Carry out each fault (which returns once it is over) when `published()` reaches its due count."""
     earliest = 0
     for fault in faults:

@@ -19,21 +19,47 @@ from assigner.broker.command_keys import SIGNATURE_HEADER
 from assigner.devtools.chaos.poison import Poison, valid_declaration
 
 COMMAND_KINDS = (
-    "a command_id of 65 characters, no user_id", "a NUL in a command_id", "a NUL in issued_by, with user_id",
-    "a command body of NUL bytes", "a command number of 1e400", "a signature header not ASCII",
+    "a command_id of 65 characters, no user_id",
+    "a NUL in a command_id",
+    "a NUL in issued_by, with user_id",
+    "a command body of NUL bytes",
+    "a command number of 1e400",
+    "a signature header not ASCII",
     "a signature header of bytes",
 )
 DECLARATION_KINDS = (
-    "a NUL in content_type", "a NUL in the charset parameter", "a NUL in content_encoding",
-    "a header table of odd values", "a number of 1e999999", "a lone surrogate", "duplicate keys",
-    "nesting 100,000 deep", "a declaration number of 65 characters", "a NUL in the declaration number",
+    "a NUL in content_type",
+    "a NUL in the charset parameter",
+    "a NUL in content_encoding",
+    "a header table of odd values",
+    "a number of 1e999999",
+    "a lone surrogate",
+    "duplicate keys",
+    "nesting 100,000 deep",
+    "a declaration number of 65 characters",
+    "a NUL in the declaration number",
 )
 HOSTILE_KINDS = COMMAND_KINDS + DECLARATION_KINDS
 DEPTH = 100_000
 FORGED_REASON = "a reason forged by the sender"  # in a poison's own x-assigner-error: the worker's must replace it
 ODD_HEADERS: dict[str, Any] = {
-    "x-odd-table": {"nested": {"deeper": [1, -(2**40), 2.5, float("nan"), float("inf"), None, True,
-                                          Decimal("3.14"), datetime(2025, 6, 2, 9, 0), [], {}]}},
+    "x-odd-table": {
+        "nested": {
+            "deeper": [
+                1,
+                -(2**40),
+                2.5,
+                float("nan"),
+                float("inf"),
+                None,
+                True,
+                Decimal("3.14"),
+                datetime(2025, 6, 2, 9, 0),
+                [],
+                {},
+            ]
+        }
+    },
     "x-odd-bytes": b"\xff\x00\xfe",  # not UTF-8: delivered as bytes
     "x-nul\u0000key": "a\u0000value",
     "x-non-ascii": "Hải quan \u00e9\u2028",
@@ -74,8 +100,13 @@ def hostile_poison(kind: str, number: int, repeat: int = 0) -> Poison:
 
 def _command(kind: str, number: int, repeat: int) -> Poison:
     """A command from nobody (no user_id), or from the publisher naming someone else as its issuer."""
-    command: dict[str, Any] = {"command_id": f"chaos-poison-{number}", "command": "officer_available",
-                               "issued_by": "chaos-stranger", "officer_id": "a1", "reason": "chaos poison"}
+    command: dict[str, Any] = {
+        "command_id": f"chaos-poison-{number}",
+        "command": "officer_available",
+        "issued_by": "chaos-stranger",
+        "officer_id": "a1",
+        "reason": "chaos poison",
+    }
     if kind == "a command body of NUL bytes":  # the issue's single byte 0x00, longer on each repeat
         return Poison(b"\x00" * (1 + repeat), queue=topology.COMMANDS)
     if kind == "a command number of 1e400":  # the issue's {"a": 1e400}, spaced out on each repeat
@@ -88,9 +119,11 @@ def _command(kind: str, number: int, repeat: int) -> Poison:
         command["issued_by"] = "chaos\u0000stranger"
         return Poison(json.dumps(command).encode(), queue=topology.COMMANDS, as_sender=True)
     elif kind == "a signature header not ASCII":
-        return Poison(json.dumps(command).encode(), queue=topology.COMMANDS,
-                      headers={SIGNATURE_HEADER: "sha256=" + "\u00e9" * 64})
+        return Poison(
+            json.dumps(command).encode(), queue=topology.COMMANDS, headers={SIGNATURE_HEADER: "sha256=" + "\u00e9" * 64}
+        )
     elif kind == "a signature header of bytes":
-        return Poison(json.dumps(command).encode(), queue=topology.COMMANDS,
-                      headers={SIGNATURE_HEADER: b"sha256=\xff\xfe\x00"})
+        return Poison(
+            json.dumps(command).encode(), queue=topology.COMMANDS, headers={SIGNATURE_HEADER: b"sha256=\xff\xfe\x00"}
+        )
     return Poison(json.dumps(command).encode(), queue=topology.COMMANDS)

@@ -22,6 +22,12 @@ def read_dead_letters(settings: Settings) -> list[Letter]:
             while (message := channel.basic_get(queue, no_ack=True)) is not None:
                 headers = message.headers or {}
                 reason, at = headers.get(topology.ERROR_HEADER), headers.get(topology.DEAD_LETTERED_AT_HEADER)
-                letters.append(Letter(message.properties.get("message_id"), None if reason is None else str(reason),
-                                      datetime.fromisoformat(str(at)).timestamp() if at else None, queue))
+                letters.append(
+                    Letter(
+                        message.properties.get("message_id"),
+                        None if reason is None else str(reason),
+                        datetime.fromisoformat(str(at)).timestamp() if at else None,
+                        queue,
+                    )
+                )
     return letters

@@ -45,8 +45,16 @@ class Planned:
     @classmethod
     def poison(cls, poison: Poison, message_id: str) -> Planned:
         """A poison message to publish under `message_id`."""
-        return cls(poison.body, message_id, "poison", poison.content_type, poison.queue, poison.content_encoding,
-                   poison.headers, poison.as_sender)
+        return cls(
+            poison.body,
+            message_id,
+            "poison",
+            poison.content_type,
+            poison.queue,
+            poison.content_encoding,
+            poison.headers,
+            poison.as_sender,
+        )
 
 
 @dataclass
@@ -74,8 +82,15 @@ class Plan:
         return counts
 
 
-def make_plan(count: int, seed: int = 12, resend_share: float = 0.05, poison_share: float = 0.01, *,
-              start: int = 0, first_poison: int = 0) -> Plan:
+def make_plan(
+    count: int,
+    seed: int = 12,
+    resend_share: float = 0.05,
+    poison_share: float = 0.01,
+    *,
+    start: int = 0,
+    first_poison: int = 0,
+) -> Plan:
     """`count` declarations (amendments and lots among them), then re-sends and poison mixed in.
 
     A later part of the stream starts at declaration `start` and poison `first_poison`: its numbers and
@@ -96,8 +111,9 @@ def make_plan(count: int, seed: int = 12, resend_share: float = 0.05, poison_sha
             number = first if branch == 1 else f"{first[:4]}{index:07d}0"
             body = _declaration(number, unit, channel, at, rng, containers)
             if lot > 1:
-                body.update(first_declaration_number="F" if branch == 1 else first, branch_index=branch,
-                            branch_count=lot)
+                body.update(
+                    first_declaration_number="F" if branch == 1 else first, branch_index=branch, branch_count=lot
+                )
             originals.append(_add(plan, body, "declaration", unit, channel))
             index += 1
     plan.messages = list(originals)
@@ -118,11 +134,19 @@ def _unit_and_channel(rng: random.Random) -> tuple[Unit, str]:
     return unit, channel
 
 
-def _declaration(number: str, unit: Unit, channel: str, at: datetime, rng: random.Random,
-                 containers: list[str]) -> dict[str, Any]:
-    return {"declaration_number": number, "customs_office": unit.customs_office, "department": unit.department,
-            "channel": channel, "registered_at": at.isoformat(), "declaration_type": rng.choice(["A11", "E31", "B11"]),
-            "enterprise_tax_code": tax_code(rng), "container_numbers": containers}
+def _declaration(
+    number: str, unit: Unit, channel: str, at: datetime, rng: random.Random, containers: list[str]
+) -> dict[str, Any]:
+    return {
+        "declaration_number": number,
+        "customs_office": unit.customs_office,
+        "department": unit.department,
+        "channel": channel,
+        "registered_at": at.isoformat(),
+        "declaration_type": rng.choice(["A11", "E31", "B11"]),
+        "enterprise_tax_code": tax_code(rng),
+        "container_numbers": containers,
+    }
 
 
 def _add(plan: Plan, body: dict[str, Any], kind: str, unit: Unit, channel: str) -> Planned:
@@ -135,8 +159,14 @@ def _add(plan: Plan, body: dict[str, Any], kind: str, unit: Unit, channel: str) 
     return Planned(json.dumps(body).encode(), f"chaos-{body['declaration_number']}-{kind}", kind)
 
 
-def _mix_in(plan: Plan, rng: random.Random, originals: list[Planned], resend_share: float, poison_share: float,
-            first_poison: int) -> None:
+def _mix_in(
+    plan: Plan,
+    rng: random.Random,
+    originals: list[Planned],
+    resend_share: float,
+    poison_share: float,
+    first_poison: int,
+) -> None:
     """Amendments, re-sends and poison, each placed after what it follows."""
     extra: list[tuple[int, Planned]] = []
     for position, original in enumerate(originals):
@@ -156,5 +186,4 @@ def _mix_in(plan: Plan, rng: random.Random, originals: list[Planned], resend_sha
     resends = rng.sample(range(len(plan.messages)), int(len(plan.messages) * resend_share))
     for position in sorted(resends, reverse=True):
         copy = plan.messages[position]
-        plan.messages.insert(min(position + rng.randrange(1, 50), len(plan.messages)),
-                             replace(copy, kind="resend"))
+        plan.messages.insert(min(position + rng.randrange(1, 50), len(plan.messages)), replace(copy, kind="resend"))

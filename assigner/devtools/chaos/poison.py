@@ -14,11 +14,23 @@ from assigner.devtools.samples import container_number
 MAX_MESSAGE_BYTES = 1_048_576
 
 CONTRACT_KINDS = (
-    "not JSON", "not an object", "a required field missing", "a declaration number of 11 digits",
-    "a lowercase office", "a department of letters", "an unknown channel", "registered_at as a Unix number",
-    "registered_at without offset", "registered_at with a space", "a tax code with a bad check digit",
-    "a container with a bad check digit", "branch_index over branch_count", "a NUL character",
-    "an XML content type", "not UTF-8", "a body over 1 MiB",
+    "not JSON",
+    "not an object",
+    "a required field missing",
+    "a declaration number of 11 digits",
+    "a lowercase office",
+    "a department of letters",
+    "an unknown channel",
+    "registered_at as a Unix number",
+    "registered_at without offset",
+    "registered_at with a space",
+    "a tax code with a bad check digit",
+    "a container with a bad check digit",
+    "branch_index over branch_count",
+    "a NUL character",
+    "an XML content type",
+    "not UTF-8",
+    "a body over 1 MiB",
 )
 
 
@@ -67,8 +79,14 @@ def contract_poison(kind: str, number: int, rng: random.Random) -> Poison:
 
 def valid_declaration(number: int) -> dict[str, Any]:
     """A valid declaration that the poison spoils (numbers of their own, prefix 19: no valid one uses it)."""
-    return {"declaration_number": f"19{number:09d}0", "customs_office": "01B1", "department": "00",
-            "channel": "yellow", "registered_at": "2025-06-02T09:00:00+07:00", "declaration_type": "A11"}
+    return {
+        "declaration_number": f"19{number:09d}0",
+        "customs_office": "01B1",
+        "department": "00",
+        "channel": "yellow",
+        "registered_at": "2025-06-02T09:00:00+07:00",
+        "declaration_type": "A11",
+    }
 
 
 def _spoiled(container: str) -> str:

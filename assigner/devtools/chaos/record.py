@@ -56,19 +56,28 @@ def read_record(engine: Engine) -> Record:
         declarations = {
             key: Stored(status, officer, holds.get(key))
             for key, status, officer in connection.execute(
-                select(DeclarationRow.declaration_key, DeclarationRow.status, DeclarationRow.officer_id))
+                select(DeclarationRow.declaration_key, DeclarationRow.status, DeclarationRow.officer_id)
+            )
         }
         assignments = [
             Assignment(key, Unit(office, department), officer, mode, turn, command_id)
             for key, office, department, officer, mode, turn, command_id in connection.execute(
-                select(AssignmentRow.declaration_key, AssignmentRow.customs_office, AssignmentRow.department,
-                       AssignmentRow.officer_id, AssignmentRow.mode, AssignmentRow.turn, AssignmentRow.command_id)
-                .order_by(AssignmentRow.id))
+                select(
+                    AssignmentRow.declaration_key,
+                    AssignmentRow.customs_office,
+                    AssignmentRow.department,
+                    AssignmentRow.officer_id,
+                    AssignmentRow.mode,
+                    AssignmentRow.turn,
+                    AssignmentRow.command_id,
+                ).order_by(AssignmentRow.id)
+            )
         ]
         outbox = {
             event_id: {"body": body, "routing_key": routing_key}
             for event_id, body, routing_key in connection.execute(
-                select(OutboxRow.event_id, OutboxRow.body, OutboxRow.routing_key))
+                select(OutboxRow.event_id, OutboxRow.body, OutboxRow.routing_key)
+            )
         }
         commands = set(connection.execute(select(CommandRow.command_id)).scalars())
     return Record(declarations, assignments, outbox, commands)
@@ -91,6 +100,9 @@ def first_decision_after(engine: Engine, moment: datetime) -> datetime | None:
 def officers_of(engine: Engine, keys: list[str]) -> dict[str, str | None]:
     """The officer each declaration is with now."""
     with engine.connect() as connection:
-        rows = connection.execute(select(DeclarationRow.declaration_key, DeclarationRow.officer_id)
-                                  .where(DeclarationRow.declaration_key.in_(keys)))
+        rows = connection.execute(
+            select(DeclarationRow.declaration_key, DeclarationRow.officer_id).where(
+                DeclarationRow.declaration_key.in_(keys)
+            )
+        )
         return dict(rows.tuples().all())

@@ -37,8 +37,10 @@ from assigner.devtools.chaos.upstream import Upstream
 from assigner.services.audit import verify_audit
 from assigner.settings import Settings
 
-RESTART_RABBITMQ = ("rabbitmqctl -q shutdown && rabbitmq-server -detached && "
-                    "until rabbitmqctl -q await_startup >/dev/null 2>&1; do sleep 0.5; done")
+RESTART_RABBITMQ = (
+    "rabbitmqctl -q shutdown && rabbitmq-server -detached && "
+    "until rabbitmqctl -q await_startup >/dev/null 2>&1; do sleep 0.5; done"
+)
 RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
 START_TIMEOUT_SECONDS = 90.0
 QUIET_SECONDS = 3.0  # the drain is over once nothing changed for this long with everything in
@@ -104,8 +106,13 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     sent: list[Sent] = []
     supervisor = Settings(broker_url=world.supervisor_url, database_url=world.database_url)
     faults = schedule(options.kills, options.broker_restarts, options.database_restarts, options.workers)
-    services = Services(workers, options.restart_rabbitmq, options.restart_postgresql, runtime.engine,
-                        lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, planned)))
+    services = Services(
+        workers,
+        options.restart_rabbitmq,
+        options.restart_postgresql,
+        runtime.engine,
+        lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, planned)),
+    )
     tail = Tail(lambda since: work_resumed(runtime.engine, since))
     stream = Stream(planned, options.seed, max(100, round(options.rate * PART_SECONDS)), tail.goes_on)
     upstream = Upstream(settings, planned.messages, options.rate, stopping, stream.more)
@@ -113,26 +120,37 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     started = time.time()
     try:
         _start(workers, say)
-        say(f"publishing {len(planned.messages):,} messages at {options.rate:,.0f}/s to {options.workers} workers, "
-            "and more until the faults are over and work was seen after them")
+        say(
+            f"publishing {len(planned.messages):,} messages at {options.rate:,.0f}/s to {options.workers} workers, "
+            "and more until the faults are over and work was seen after them"
+        )
         upstream.start()
 
         def strike() -> None:
             try:
-                run_faults(faults, lambda fault: carry_out(fault, services), lambda: upstream.published.confirmed,
-                           pace, stopping)
+                run_faults(
+                    faults,
+                    lambda fault: carry_out(fault, services),
+                    lambda: upstream.published.confirmed,
+                    pace,
+                    stopping,
+                )
             finally:  # a fault that could not be carried out ends them too: the checks say which
                 tail.faults_over()
 
         fault_thread = threading.Thread(target=strike, name="chaos-faults", daemon=True)
         fault_thread.start()
-        _wait_for(lambda: upstream.published.done.is_set() and not fault_thread.is_alive(),
-                  len(planned.messages) / options.rate + options.drain_timeout
-                  + RESUME_TIMEOUT_SECONDS * (len(faults) + 1), "the stream and its faults")
+        _wait_for(
+            lambda: upstream.published.done.is_set() and not fault_thread.is_alive(),
+            len(planned.messages) / options.rate + options.drain_timeout + RESUME_TIMEOUT_SECONDS * (len(faults) + 1),
+            "the stream and its faults",
+        )
         published_at = time.time()
         plan = stream.whole()
-        say(f"published {len(plan.messages):,} messages ({len(plan.messages) - len(planned.messages):,} past the "
-            "planned stream, while the faults went on); draining")
+        say(
+            f"published {len(plan.messages):,} messages ({len(plan.messages) - len(planned.messages):,} past the "
+            "planned stream, while the faults went on); draining"
+        )
         drained = _drain(settings, runtime.engine, downstream, sent, plan, options.drain_timeout)
         drained_at = time.time()
     finally:
@@ -153,19 +171,33 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
         *verdict.events(record, everything, by_office),
         verdict.dead_letters(plan, letters, faults),
         verdict.commands(sent, everything, record),
-        verdict.Verdict("audit verify", audit.ok, f"{audit.entries:,} entries chained, {audit.turns:,} turns "
-                        f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}")),
-        verdict.Verdict("recovered from every fault", all(f.resumed_after is not None for f in faults if f.kind != "commands"),
-                        "; ".join(f"{f.name}: {_seconds(f.resumed_after)}" for f in faults if f.kind != "commands")),
-        verdict.Verdict("work after the last fault", tail.resumed_after is not None,
-                        f"the stream went on until a decision was stored after the faults were over: "
-                        f"{_seconds(tail.resumed_after)} after"),
-        verdict.Verdict("drained", drained, "every message processed, every event received" if drained else
-                        f"not drained within {options.drain_timeout:.0f} s"),
+        verdict.Verdict(
+            "audit verify",
+            audit.ok,
+            f"{audit.entries:,} entries chained, {audit.turns:,} turns "
+            f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}"),
+        ),
+        verdict.Verdict(
+            "recovered from every fault",
+            all(f.resumed_after is not None for f in faults if f.kind != "commands"),
+            "; ".join(f"{f.name}: {_seconds(f.resumed_after)}" for f in faults if f.kind != "commands"),
+        ),
+        verdict.Verdict(
+            "work after the last fault",
+            tail.resumed_after is not None,
+            f"the stream went on until a decision was stored after the faults were over: "
+            f"{_seconds(tail.resumed_after)} after",
+        ),
+        verdict.Verdict(
+            "drained",
+            drained,
+            "every message processed, every event received"
+            if drained
+            else f"not drained within {options.drain_timeout:.0f} s",
+        ),
         verdict.Verdict("workers stopped cleanly", all(code == 0 for code in exits), f"exit codes {exits}"),
     ]
-    report.figures = _figures(options, planned, plan, upstream, everything, letters, started, published_at,
-                              drained_at)
+    report.figures = _figures(options, planned, plan, upstream, everything, letters, started, published_at, drained_at)
     return report
 
 
@@ -196,8 +228,9 @@ def _start(workers: list[Worker], say: Callable[[str], None]) -> None:
     say(f"{len(workers)} workers consuming")
 
 
-def _drain(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent], plan: Plan,
-           timeout: float) -> bool:
+def _drain(
+    settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent], plan: Plan, timeout: float
+) -> bool:
     """Wait until every declaration is stored, every poison dead-lettered, every stored event received, every
     command answered and nothing is ready in the queue, and it stayed so for QUIET_SECONDS."""
     deadline = time.monotonic() + timeout
@@ -228,8 +261,13 @@ class Drain:
         """Everything in: nothing ready, every declaration stored, poison dead-lettered, events received."""
         expected = plan.dead_letters_expected()
         lettered = all(count >= expected[queue] for queue, count in zip(DEAD_LETTER_QUEUES, self.dead_letters))
-        return (not self.ready and self.declarations >= len(plan.expected) and lettered
-                and self.events_received >= self.events_stored and not self.unanswered)
+        return (
+            not self.ready
+            and self.declarations >= len(plan.expected)
+            and lettered
+            and self.events_received >= self.events_stored
+            and not self.unanswered
+        )
 
 
 def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent]) -> Drain:
@@ -255,8 +293,17 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def _figures(options: Options, planned: Plan, plan: Plan, upstream: Upstream, everything: list[dict[str, Any]],
-             letters: list[verdict.Letter], started: float, published_at: float, drained_at: float) -> dict[str, Any]:
+def _figures(
+    options: Options,
+    planned: Plan,
+    plan: Plan,
+    upstream: Upstream,
+    everything: list[dict[str, Any]],
+    letters: list[verdict.Letter],
+    started: float,
+    published_at: float,
+    drained_at: float,
+) -> dict[str, Any]:
     kinds = [m.kind for m in plan.messages]
     return {
         "queue type": options.queue_type,

@@ -36,8 +36,9 @@ def require_loopback(*urls: str) -> None:
     for url in urls:
         host = urlsplit(url.replace("postgresql+psycopg", "postgresql")).hostname or ""
         if host not in LOOPBACK:
-            raise ChaosFailed(f"{url.split('@')[-1]}: a chaos run stays on this machine (127.0.0.1), it restarts "
-                              "the servers it uses")
+            raise ChaosFailed(
+                f"{url.split('@')[-1]}: a chaos run stays on this machine (127.0.0.1), it restarts the servers it uses"
+            )
 
 
 @contextmanager
@@ -65,8 +66,11 @@ def prepare_database(world: World) -> Runtime:
     """Migrate the run's database and import its rosters, the supervisor over every unit."""
     runtime = Runtime(Settings(database_url=world.database_url, broker_url=world.broker_url))
     migrate.upgrade(runtime.engine)
-    entries = [RosterEntry(Officer(officer, f"Officer {officer}"), unit, Role.CHECKER)
-               for unit, officers in ROSTERS.items() for officer in officers]
+    entries = [
+        RosterEntry(Officer(officer, f"Officer {officer}"), unit, Role.CHECKER)
+        for unit, officers in ROSTERS.items()
+        for officer in officers
+    ]
     entries += [RosterEntry(Officer(world.supervisor, "Chaos supervisor"), unit, Role.SUPERVISOR) for unit in ROSTERS]
     import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "chaos")
     return runtime

@@ -70,4 +70,3 @@ class Stream:
         whole.extend(self.planned)
         whole.extend(self.added)
         return whole
-

@@ -15,7 +15,7 @@ from assigner.broker import topology
 from assigner.broker.command_sender import broker_user
 from assigner.broker.connection import connect
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher, json_body
-from assigner.devtools.chaos.plan import Plan, ROSTERS
+from assigner.devtools.chaos.plan import ROSTERS, Plan
 from assigner.devtools.chaos.record import officers_of
 from assigner.domain.model import Unit
 from assigner.settings import Settings
@@ -44,8 +44,10 @@ def units_with_absences() -> set[Unit]:
 
 def send_burst(settings: Settings, supervisor: str, engine: Engine, plan: Plan) -> list[Sent]:
     """Absences, reassignments, then (a few seconds later) a return; `settings` log in as the supervisor."""
-    sent = [_command(supervisor, "officer_absent", officer_id=officer, units=[_unit(unit)], redistribute=True)
-            for unit, officer in ABSENT.items()]
+    sent = [
+        _command(supervisor, "officer_absent", officer_id=officer, units=[_unit(unit)], redistribute=True)
+        for unit, officer in ABSENT.items()
+    ]
     sent += _reassignments(supervisor, engine, plan)
     _publish(settings, sent)
     time.sleep(RETURN_AFTER_SECONDS)
@@ -80,8 +82,10 @@ def _unit(unit: Unit) -> dict[str, str]:
 
 def _publish(settings: Settings, commands: list[Sent]) -> None:
     """Publish, retrying until the broker confirmed them all (a fault may be under way)."""
-    messages = [Outgoing(json_body(c.payload), topology.COMMANDS, properties={"user_id": broker_user(settings)})
-                for c in commands]
+    messages = [
+        Outgoing(json_body(c.payload), topology.COMMANDS, properties={"user_id": broker_user(settings)})
+        for c in commands
+    ]
     deadline = time.monotonic() + PUBLISH_TIMEOUT_SECONDS
     while True:
         try:

@@ -37,8 +37,14 @@ class Upstream(threading.Thread):
     """Publishes `messages`, then those `more()` gives while it gives any, at `rate` a second, in order, until
     all are confirmed."""
 
-    def __init__(self, settings: Settings, messages: list[Planned], rate: float, stopping: threading.Event,
-                 more: Callable[[], list[Planned]] = list) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        messages: list[Planned],
+        rate: float,
+        stopping: threading.Event,
+        more: Callable[[], list[Planned]] = list,
+    ) -> None:
         super().__init__(name="chaos-upstream", daemon=True)
         self.settings = settings
         self.messages = list(messages)  # its own: it grows as the stream goes on
@@ -116,9 +122,17 @@ class HostilePublisher(Publisher):
             return
         properties = dict(message.properties)
         encoding = properties.pop("content_encoding")
-        self.producer.publish(message.body, exchange=message.exchange, routing_key=message.routing_key,
-                              content_type=message.content_type, content_encoding=encoding, delivery_mode=2,
-                              headers=message.headers or None, retry=False, **properties)
+        self.producer.publish(
+            message.body,
+            exchange=message.exchange,
+            routing_key=message.routing_key,
+            content_type=message.content_type,
+            content_encoding=encoding,
+            delivery_mode=2,
+            headers=message.headers or None,
+            retry=False,
+            **properties,
+        )
 
 
 def _outgoing(planned: Planned, user: str | None) -> Outgoing:
@@ -128,8 +142,13 @@ def _outgoing(planned: Planned, user: str | None) -> Outgoing:
         properties["user_id"] = user  # RabbitMQ refuses a user_id other than the connection's
     if planned.content_encoding is not None:
         properties["content_encoding"] = planned.content_encoding
-    return Outgoing(planned.body, planned.queue, content_type=planned.content_type, headers=dict(planned.headers),
-                    properties=properties)
+    return Outgoing(
+        planned.body,
+        planned.queue,
+        content_type=planned.content_type,
+        headers=dict(planned.headers),
+        properties=properties,
+    )
 
 
 def _close(publisher: Publisher | None) -> None:

@@ -48,22 +48,40 @@ class Letter:
 def stored_and_decided(plan: Plan, record: Record) -> list[Verdict]:
     """Every valid declaration stored, with the outcome the contract gives it, and one automatic decision."""
     lost = [key for key in plan.expected if key not in record.declarations]
-    wrong = [key for key, expected in plan.expected.items()
-             if key in record.declarations and record.declarations[key].status not in STATUS[expected]]
-    held_why = [key for key, expected in plan.expected.items() if expected == "held"
-                and key in record.declarations and record.declarations[key].hold_reason != "unknown_department"]
+    wrong = [
+        key
+        for key, expected in plan.expected.items()
+        if key in record.declarations and record.declarations[key].status not in STATUS[expected]
+    ]
+    held_why = [
+        key
+        for key, expected in plan.expected.items()
+        if expected == "held"
+        and key in record.declarations
+        and record.declarations[key].hold_reason != "unknown_department"
+    ]
     automatic = Counter(a.key for a in record.assignments if a.mode in AUTOMATIC)
     doubled = [key for key, count in automatic.items() if count > 1]
     unassigned = [key for key, expected in plan.expected.items() if expected == "assigned" and not automatic[key]]
     return [
-        Verdict("nothing lost", not lost, f"{len(plan.expected) - len(lost):,} of {len(plan.expected):,} valid "
-                f"declarations stored, {len(lost):,} lost" + _examples(lost)),
-        Verdict("nothing doubled", not doubled and not unassigned,
-                f"{len(doubled):,} with two automatic assignments, {len(unassigned):,} yellow ones never assigned"
-                + _examples(doubled + unassigned)),
-        Verdict("outcomes", not wrong and not held_why,
-                f"{len(wrong):,} not assigned/held/recorded as their channel and unit say, {len(held_why):,} held "
-                "without the reason unknown_department" + _examples(wrong + held_why)),
+        Verdict(
+            "nothing lost",
+            not lost,
+            f"{len(plan.expected) - len(lost):,} of {len(plan.expected):,} valid "
+            f"declarations stored, {len(lost):,} lost" + _examples(lost),
+        ),
+        Verdict(
+            "nothing doubled",
+            not doubled and not unassigned,
+            f"{len(doubled):,} with two automatic assignments, {len(unassigned):,} yellow ones never assigned"
+            + _examples(doubled + unassigned),
+        ),
+        Verdict(
+            "outcomes",
+            not wrong and not held_why,
+            f"{len(wrong):,} not assigned/held/recorded as their channel and unit say, {len(held_why):,} held "
+            "without the reason unknown_department" + _examples(wrong + held_why),
+        ),
     ]
 
 
@@ -72,9 +90,12 @@ def nothing_else_stored(plan: Plan, record: Record, sent: list[Sent]) -> Verdict
     declarations = [key for key in record.declarations if key not in plan.expected]
     sent_ids = {command.command_id for command in sent}
     commands = [command_id for command_id in record.commands if command_id not in sent_ids]
-    return Verdict("no poison stored", not declarations and not commands,
-                   f"{len(declarations):,} declarations and {len(commands):,} commands stored that were not valid ones "
-                   "sent" + _examples([repr(item) for item in declarations + commands]))
+    return Verdict(
+        "no poison stored",
+        not declarations and not commands,
+        f"{len(declarations):,} declarations and {len(commands):,} commands stored that were not valid ones "
+        "sent" + _examples([repr(item) for item in declarations + commands]),
+    )
 
 
 def rotation(record: Record) -> list[Verdict]:
@@ -86,14 +107,24 @@ def rotation(record: Record) -> list[Verdict]:
             turns[assignment.unit].append(assignment.turn)
             counts[assignment.unit][assignment.officer_id] += 1
     gaps = [str(unit) for unit, numbers in turns.items() if sorted(numbers) != list(range(1, len(numbers) + 1))]
-    spreads = {unit: max(c.values()) - min(c.values()) for unit, c in counts.items() if unit not in units_with_absences()}
+    spreads = {
+        unit: max(c.values()) - min(c.values()) for unit, c in counts.items() if unit not in units_with_absences()
+    }
     unfair = [f"{unit} {spread}" for unit, spread in spreads.items() if spread > 1]
     widest = max(spreads.values(), default=0)
     return [
-        Verdict("turns contiguous", not gaps, f"{len(turns)} units, {sum(map(len, turns.values())):,} turns, "
-                f"{len(gaps)} with a gap or a turn used twice" + _examples(gaps)),
-        Verdict("spread of turns", not unfair, f"at most {widest} between officers of a unit whose roster did "
-                f"not change ({len(spreads)} units)" + _examples(unfair)),
+        Verdict(
+            "turns contiguous",
+            not gaps,
+            f"{len(turns)} units, {sum(map(len, turns.values())):,} turns, "
+            f"{len(gaps)} with a gap or a turn used twice" + _examples(gaps),
+        ),
+        Verdict(
+            "spread of turns",
+            not unfair,
+            f"at most {widest} between officers of a unit whose roster did "
+            f"not change ({len(spreads)} units)" + _examples(unfair),
+        ),
     ]
 
 
@@ -109,19 +140,29 @@ def events(record: Record, received: list[dict[str, Any]], by_office: dict[str, 
             ids_per_decision[str(event["declaration_number"])[:11]].add(event_id)
     twice = [key for key, ids in ids_per_decision.items() if len(ids) > 1]
     verdicts = [
-        Verdict("events delivered", not missing and not foreign,
-                f"{len(got):,} events on `#`, {len(missing):,} stored but never received, {len(foreign):,} received "
-                f"but not as stored; {again:,} delivered again (at least once, same event_id)"
-                + _examples(missing + foreign)),
-        Verdict("one event_id per decision", not twice, f"{len(twice):,} decisions published under two event_ids"
-                + _examples(twice)),
+        Verdict(
+            "events delivered",
+            not missing and not foreign,
+            f"{len(got):,} events on `#`, {len(missing):,} stored but never received, {len(foreign):,} received "
+            f"but not as stored; {again:,} delivered again (at least once, same event_id)"
+            + _examples(missing + foreign),
+        ),
+        Verdict(
+            "one event_id per decision",
+            not twice,
+            f"{len(twice):,} decisions published under two event_ids" + _examples(twice),
+        ),
     ]
     for office, office_events in sorted(by_office.items()):
         expected = {i for i, e in record.outbox.items() if _office_binding(e["routing_key"], office)}
         ids = {str(event["event_id"]) for event in office_events}
-        verdicts.append(Verdict(f"queue of office {office}", ids == expected,
-                                f"{len(ids):,} events, {len(expected - ids):,} missing, {len(ids - expected):,} "
-                                "of another office"))
+        verdicts.append(
+            Verdict(
+                f"queue of office {office}",
+                ids == expected,
+                f"{len(ids):,} events, {len(expected - ids):,} missing, {len(ids - expected):,} of another office",
+            )
+        )
     return verdicts
 
 
@@ -132,8 +173,12 @@ def dead_letters(plan: Plan, letters: list[Letter], faults: list[Fault]) -> Verd
     for letter in letters:
         copies[letter.message_id].append(letter)
     missing = [message_id for message_id in plan.poison if message_id not in copies]
-    elsewhere = [f"{message_id} on {letter.queue}" for message_id, found in copies.items() for letter in found
-                 if message_id in plan.poison and letter.queue != _dead_letter_queue(plan, message_id)]
+    elsewhere = [
+        f"{message_id} on {letter.queue}"
+        for message_id, found in copies.items()
+        for letter in found
+        if message_id in plan.poison and letter.queue != _dead_letter_queue(plan, message_id)
+    ]
     again = {message_id: found for message_id, found in copies.items() if len(found) > 1}
     unexplained_twice = [str(message_id) for message_id, found in again.items() if not _in_flight(found, faults)]
     stray = [str(message_id) for message_id in copies if message_id not in plan.poison]
@@ -141,12 +186,15 @@ def dead_letters(plan: Plan, letters: list[Letter], faults: list[Fault]) -> Verd
     kinds = len(set(plan.poison.values()))
     extra = sum(len(found) - 1 for found in again.values())
     failed = missing + elsewhere + unexplained_twice + stray + without_reason
-    return Verdict("poison dead-lettered once", not failed,
-                   f"{len(plan.poison) - len(missing):,} of {len(plan.poison):,} ({kinds} kinds) with their reason, "
-                   f"{len(elsewhere)} on the wrong dead-letter queue, {len(stray)} valid ones; {extra} second "
-                   f"copies, {extra - len(unexplained_twice)} of them of a letter in flight when a fault struck "
-                   "(at least once, same message_id)" + _examples(missing + elsewhere + unexplained_twice + stray
-                                                                   + without_reason))
+    return Verdict(
+        "poison dead-lettered once",
+        not failed,
+        f"{len(plan.poison) - len(missing):,} of {len(plan.poison):,} ({kinds} kinds) with their reason, "
+        f"{len(elsewhere)} on the wrong dead-letter queue, {len(stray)} valid ones; {extra} second "
+        f"copies, {extra - len(unexplained_twice)} of them of a letter in flight when a fault struck "
+        "(at least once, same message_id)"
+        + _examples(missing + elsewhere + unexplained_twice + stray + without_reason),
+    )
 
 
 def _dead_letter_queue(plan: Plan, message_id: str) -> str:
@@ -175,16 +223,25 @@ def commands(sent: list[Sent], received: list[dict[str, Any]], record: Record) -
     unanswered = [c.command_id for c in sent if len(answers[c.command_id]) != 1]
     refused = [c.command_id for c in sent if ("command.accepted" not in {a for a, _ in answers[c.command_id]})]
     stayed_away = [officer for officer in ABSENT.values() if officer != RETURNING]
-    still_held = [key for key, stored in record.declarations.items()
-                  if stored.officer_id in stayed_away and stored.status == "assigned"]
+    still_held = [
+        key
+        for key, stored in record.declarations.items()
+        if stored.officer_id in stayed_away and stored.status == "assigned"
+    ]
     moved = [c for c in sent if c.command == "reassign"]
-    lost_moves = [c.payload["declaration_number"] for c in moved
-                  if record.declarations[c.payload["declaration_number"][:11]].officer_id != c.payload["to_officer_id"]]
+    lost_moves = [
+        c.payload["declaration_number"]
+        for c in moved
+        if record.declarations[c.payload["declaration_number"][:11]].officer_id != c.payload["to_officer_id"]
+    ]
     ok = not (unanswered or refused or still_held or lost_moves)
-    return Verdict("supervisor commands", ok,
-                   f"{len(sent)} sent, {len(unanswered)} not answered exactly once, {len(refused)} refused; "
-                   f"{len(still_held)} declarations still with an absent officer; {len(moved) - len(lost_moves)} of "
-                   f"{len(moved)} reassignments stand")
+    return Verdict(
+        "supervisor commands",
+        ok,
+        f"{len(sent)} sent, {len(unanswered)} not answered exactly once, {len(refused)} refused; "
+        f"{len(still_held)} declarations still with an absent officer; {len(moved) - len(lost_moves)} of "
+        f"{len(moved)} reassignments stand",
+    )
 
 
 def _office_binding(routing_key: str, office: str) -> bool:

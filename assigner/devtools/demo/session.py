@@ -22,12 +22,12 @@ from kombu.messaging import Consumer
 
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
+from assigner.broker.command_keys import new_key
 from assigner.broker.connection import connect
 from assigner.domain.errors import AssignerError, InvalidInput
-from assigner.resources import shipped
-from assigner.broker.command_keys import new_key
 from assigner.domain.roster import Role
 from assigner.files.roster_csv import read_roster
+from assigner.resources import shipped
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
 from assigner.storage import migrate
@@ -68,8 +68,12 @@ def demo_settings(home: Path) -> Settings:
     """Everything in `home`: an SQLite database and the embedded broker, whatever the environment says; the
     console (`--console`) serves plain HTTP on 127.0.0.1, so its cookies cannot be Secure."""
     return Settings(
-        home=home, database_url=f"sqlite:///{home / 'assigner.db'}", broker_url=None, events_queue=EVENTS_QUEUE,
-        console_host="127.0.0.1", console_insecure_cookies=True,
+        home=home,
+        database_url=f"sqlite:///{home / 'assigner.db'}",
+        broker_url=None,
+        events_queue=EVENTS_QUEUE,
+        console_host="127.0.0.1",
+        console_insecure_cookies=True,
     )
 
 
@@ -178,7 +182,9 @@ def watch_events(
             # Events first; the dead-letter count (a folder listing) only once they are all in.
             while watch.seen < expected or topology.depth(connection, topology.DECLARATIONS_DLQ) < malformed:
                 if worker.poll() is not None:
-                    raise DemoFailed(f"the worker stopped (exit {worker.returncode}); see {settings.home / 'worker.log'}")
+                    raise DemoFailed(
+                        f"the worker stopped (exit {worker.returncode}); see {settings.home / 'worker.log'}"
+                    )
                 if time.monotonic() > deadline:
                     raise DemoFailed(f"only {watch.seen} of {expected} events after {timeout:.0f} s")
                 while watch.seen < expected and _drain(connection):

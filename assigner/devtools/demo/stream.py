@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assigner.domain.working_hours import WorkingHours
 from assigner.devtools.samples import HANOI, container_number, tax_code
+from assigner.domain.working_hours import WorkingHours
 
 FIRST_DAY = datetime.combine(date(2025, 6, 2), time(), HANOI)  # Mon 2 to Wed 4 June 2025: no public holiday
 DAYS = 3

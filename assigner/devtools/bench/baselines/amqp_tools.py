@@ -36,9 +36,12 @@ class Drain:
 def amqp_connection(url: str) -> amqp.Connection:
     """A py-amqp connection, connected, from an amqp:// URL (read as kombu reads it)."""
     parts = parse_url(url)
-    connection = amqp.Connection(f"{parts['hostname'] or '127.0.0.1'}:{parts['port'] or 5672}",
-                                 userid=parts["userid"] or "guest", password=parts["password"] or "guest",
-                                 virtual_host=parts["virtual_host"] or "/")
+    connection = amqp.Connection(
+        f"{parts['hostname'] or '127.0.0.1'}:{parts['port'] or 5672}",
+        userid=parts["userid"] or "guest",
+        password=parts["password"] or "guest",
+        virtual_host=parts["virtual_host"] or "/",
+    )
     connection.connect()
     return connection
 

@@ -16,7 +16,14 @@ import amqp  # py-amqp ships no type hints
 
 from assigner.devtools.bench.baselines import noop_app
 from assigner.devtools.bench.baselines.amqp_tools import (
-    DRAIN_SECONDS, BaselineFailed, Confirms, Drain, amqp_connection, publish_confirmed, ready)
+    DRAIN_SECONDS,
+    BaselineFailed,
+    Confirms,
+    Drain,
+    amqp_connection,
+    publish_confirmed,
+    ready,
+)
 
 NOOP_QUEUE = "bench.noop"
 START_SECONDS, STOP_SECONDS = 60.0, 60.0
@@ -50,25 +57,46 @@ def _publish_tasks(broker_url: str, bodies: list[bytes]) -> None:
     with noop_app.app.connection_for_write(broker_url) as connection:
         producer = noop_app.app.amqp.Producer(connection.default_channel)
         confirms = Confirms(producer.channel, connection.connection)
-        publish_confirmed(confirms, bodies, lambda body: noop_app.noop.apply_async(
-            (body.decode(),), queue=NOOP_QUEUE, producer=producer))
+        publish_confirmed(
+            confirms,
+            bodies,
+            lambda body: noop_app.noop.apply_async((body.decode(),), queue=NOOP_QUEUE, producer=producer),
+        )
 
 
 def _run_worker(broker_url: str, channel: amqp.Channel, count: int, stamps: Path, log: Path) -> float:
     """Run the worker until `count` tasks are stamped, then stop it; returns when it took the first (time.time())."""
     env = {**os.environ, noop_app.BROKER_ENV: broker_url, noop_app.STAMPS_ENV: str(stamps)}
-    command = [sys.executable, "-m", "celery", "-A", noop_app.__name__, "worker", "--pool", "prefork",
-               "-Q", NOOP_QUEUE, "--loglevel", "WARNING"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        noop_app.__name__,
+        "worker",
+        "--pool",
+        "prefork",
+        "-Q",
+        NOOP_QUEUE,
+        "--loglevel",
+        "WARNING",
+    ]
     with log.open("ab") as output:
         # A session of its own, so that a worker that will not stop can be killed with its pool processes.
-        worker = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
+        worker = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     try:
         _wait(lambda: ready(channel, NOOP_QUEUE) < count, worker, log, START_SECONDS, 0.001)
         started = time.time()
         # Only the count is polled, and seldom: the times are in the stamps.
-        _wait(lambda: stamps.exists() and stamps.stat().st_size >= count * noop_app.STAMP.size, worker, log,
-              DRAIN_SECONDS, 0.05)
+        _wait(
+            lambda: stamps.exists() and stamps.stat().st_size >= count * noop_app.STAMP.size,
+            worker,
+            log,
+            DRAIN_SECONDS,
+            0.05,
+        )
         return started
     finally:
         _stop(worker)

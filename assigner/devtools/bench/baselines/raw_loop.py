@@ -9,7 +9,15 @@ import time
 import amqp  # py-amqp ships no type hints
 
 from assigner.devtools.bench.baselines.amqp_tools import (
-    DRAIN_SECONDS, BaselineFailed, Confirms, Drain, amqp_connection, persistent, publish_confirmed, ready)
+    DRAIN_SECONDS,
+    BaselineFailed,
+    Confirms,
+    Drain,
+    amqp_connection,
+    persistent,
+    publish_confirmed,
+    ready,
+)
 
 RAW_SOURCE, RAW_EXCHANGE, RAW_EVENTS = "bench.raw.declarations", "bench.raw.events", "bench.raw.events"
 PREFETCH, ACK_BATCH, BATCH_GAP = 2000, 500, 0.005  # a batch closes at 500 or after 5 ms of quiet
@@ -25,8 +33,7 @@ def raw_amqp_drain(broker_url: str, bodies: list[bytes]) -> Drain:
         publishing.queue_bind(RAW_EVENTS, RAW_EXCHANGE, "#")
         try:
             confirms = Confirms(publishing, connection)
-            publish_confirmed(confirms, bodies,
-                               lambda body: publishing.basic_publish(persistent(body), "", RAW_SOURCE))
+            publish_confirmed(confirms, bodies, lambda body: publishing.basic_publish(persistent(body), "", RAW_SOURCE))
             started, acked = _raw_loop(connection, consuming, publishing, confirms, len(bodies))
             seconds = time.perf_counter() - started
             consuming.close()  # anything still unacknowledged is ready again, and counted below
@@ -41,8 +48,9 @@ def raw_amqp_drain(broker_url: str, bodies: list[bytes]) -> Drain:
     return Drain("raw-amqp", acked, seconds)
 
 
-def _raw_loop(connection: amqp.Connection, consuming: amqp.Channel, publishing: amqp.Channel,
-              confirms: Confirms, count: int) -> tuple[float, int]:
+def _raw_loop(
+    connection: amqp.Connection, consuming: amqp.Channel, publishing: amqp.Channel, confirms: Confirms, count: int
+) -> tuple[float, int]:
     """Consume `count` messages; returns when the first arrived (perf_counter) and how many were acked."""
     in_hand: list[int] = []  # delivery tags, in delivery order
     first: list[float] = []

@@ -25,9 +25,9 @@ from sqlalchemy import func, select, update
 from assigner.bootstrap import Runtime
 from assigner.domain.authentication import Claims
 from assigner.domain.decisions import Outcome
-from assigner.domain.excerpts import EXCERPT_LIMIT, escaped, excerpt, json_text
 from assigner.domain.model import Unit
 from assigner.domain.roster import RosterEntry
+from assigner.domain.untrusted import EXCERPT_LIMIT, excerpt, json_text, safe_text
 from assigner.services.absences import return_due_officers
 from assigner.services.audit import verify_audit
 from assigner.services.commands import reject
@@ -680,7 +680,7 @@ class TestAuthorisation:
         assert details["excerpt"] == {
             "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             "characters": len(text),
-            "text": escaped(text)[:EXCERPT_LIMIT],
+            "text": safe_text(text[:EXCERPT_LIMIT], EXCERPT_LIMIT),
             "truncated": True,
         }
         assert "reassign\\u0000" in details["excerpt"]["text"] and "\\ud800" in details["excerpt"]["text"]

@@ -71,22 +71,26 @@ class FailurePolicy:
         except self.passes_through:
             raise
         except Exception as error:
-            if len(batch) == 1:
-                self._failed(batch[0], error, publisher)
-                return
-            log.warning("batch.failed", error=_described(error), messages=len(batch))
-        for message in batch:
-            if settled(message):
-                continue
+            failure = error
+        pending = [message for message in batch if not settled(message)]
+        if len(batch) == 1 or not pending:
+            self._failed(batch[0] if pending else None, failure, publisher)
+            return
+        log.warning("batch.failed", error=_described(failure), messages=len(batch), unsettled=len(pending))
+        for message in pending:
             try:
                 self.handler.handle([message], publisher)
             except self.passes_through:
                 raise
             except Exception as error:
-                self._failed(message, error, publisher)
+                self._failed(None if settled(message) else message, error, publisher)
 
-    def _failed(self, message: Message, error: Exception, publisher: Publisher) -> None:
-        """Count a message's failure; put it back, or dead-letter it once it failed max_failures times."""
+    def _failed(self, message: Message | None, error: Exception, publisher: Publisher) -> None:
+        """Count a message's failure; put it back, or dead-letter it once it failed max_failures times. `message`
+        None: the failure came after the messages were settled (their outcome stands), and is only logged."""
+        if message is None:
+            log.error("batch.failed_after_ack", error=_described(error), exc_info=error)
+            return
         body = raw_body(message.body, message.content_encoding)
         key = fingerprint(self.queue, body)
         count = self.failures.pop(key, 0) + 1
@@ -97,14 +101,12 @@ class FailurePolicy:
                 self.failures.popitem(last=False)
             with message_envelope(message):
                 log.error("message.failed", error=described, failures=count, exc_info=error)
-            if not settled(message):
-                message.requeue()
+            message.requeue()
             return
         reason = f"failed {count} times: {described}"
         refused = Refused.of(message, body, self.queue, reason, self.embedded)
         publisher.publish([refused.outgoing(self.clock())])
-        if not settled(message):
-            message.ack()
+        message.ack()
         metrics.DEAD_LETTERED.labels(topology.dead_letter_queue(self.queue)).inc()
         with message_envelope(message):
             log.error("message.dead_lettered", reason=reason, exc_info=error)

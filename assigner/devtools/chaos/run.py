@@ -196,6 +196,13 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
             else f"not drained within {options.drain_timeout:.0f} s",
         ),
         verdict.Verdict("workers stopped cleanly", all(code == 0 for code in exits), f"exit codes {exits}"),
+        verdict.Verdict(
+            "the broker took the whole stream",
+            not upstream.published.gave_up,
+            "every message confirmed"
+            if not upstream.published.gave_up
+            else "the broker kept refusing a chunk (a message it cannot take): the stream was cut short",
+        ),
     ]
     report.figures = _figures(options, planned, plan, upstream, everything, letters, started, published_at, drained_at)
     return report

@@ -22,6 +22,7 @@ TICK_SECONDS = 0.05
 MAX_CHUNK = 500  # what falls due while a chunk waits for its confirms goes out in the next, up to this many
 STALL_SECONDS = 1.0  # a chunk confirmed later than this after it was sent: the broker was away
 RECONNECT_SECONDS = 0.5
+GIVE_UP_SECONDS = 120.0  # longer than any outage the run makes
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Published:
 
     confirmed: int = 0
     sent_again: int = 0
+    gave_up: bool = False  # the broker kept refusing a chunk: the stream ended before its end
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -86,8 +88,11 @@ class Upstream(threading.Thread):
             self.published.done.set()
 
     def _publish(self, publisher: Publisher | None, chunk: list[Outgoing]) -> Publisher:
-        """Publish a chunk until the broker confirmed all of it; returns the publisher that did."""
-        while not self.stopping.is_set():
+        """Publish a chunk until the broker confirmed all of it; returns the publisher that did. A chunk the broker
+        keeps refusing for GIVE_UP_SECONDS (a message it cannot take) ends the stream: the checks then say what
+        is missing, instead of the run waiting for ever."""
+        deadline = time.monotonic() + GIVE_UP_SECONDS
+        while not self.stopping.is_set() and time.monotonic() < deadline:
             try:
                 publisher = publisher or self._connect()
                 publisher.publish(chunk)
@@ -103,6 +108,7 @@ class Upstream(threading.Thread):
             _close(publisher)
             publisher = None
             time.sleep(RECONNECT_SECONDS)
+        self.published.gave_up = time.monotonic() >= deadline
         raise InterruptedError("stopped before the broker confirmed every message")
 
     def _connect(self) -> Publisher:

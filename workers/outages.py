@@ -1,10 +1,10 @@
 """The database being unreachable is waited out: the work is tried again, its messages kept in hand.
 
 While the database is away it is probed cheaply and often, so that work resumes within a probe
-interval of its return. A failure that looks like an outage while the database answers (a schema not yet
-migrated, a conflict that outlived the transaction's own retries) is retried with a growing backoff,
-RETRIES_WHILE_ANSWERING times, then raised: the worker's failure policy counts it against the messages,
-so that no error the database keeps giving can hold a queue for ever.
+interval of its return. An outage while the database answers its probe (a schema not yet migrated, a
+disk full, a read-only standby) or a conflict that outlived the transaction's own retries is retried with
+a growing backoff instead, so that it never spins. Any other error is raised: the worker's failure policy
+(workers/failures.py) counts it against the messages.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from assigner.domain.errors import first_line
 from assigner.storage.errors import DatabaseError, classify
 
 log = structlog.get_logger("assigner.worker")
-RETRIES_WHILE_ANSWERING = 5  # 1 + 2 + 4 + 8 + 16 s of backoff
 PROBE_EVERY_SECONDS = 0.5
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -50,7 +49,6 @@ class Outages:
         """Run `work` until it gets past any database outage."""
         backoff = FIRST_BACKOFF_SECONDS
         down_since: float | None = None
-        retries = 0
         while True:
             try:
                 result = work()
@@ -63,9 +61,6 @@ class Outages:
                     down_since = time.monotonic()
                     log.warning("database.unavailable", error=first_line(error))
                 if self._answers():  # not its absence: back off, so that a standing failure never spins
-                    retries += 1
-                    if retries > RETRIES_WHILE_ANSWERING:
-                        raise
                     log.warning("database.retrying", error=first_line(error), retry_in=backoff)
                     self.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

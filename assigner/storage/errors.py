@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assigner.storage.migrate import DatabaseNotReady
@@ -42,8 +42,11 @@ _TRANSIENT_SQLITE = (
 )
 # SQLSTATE classes of a server away or unable to work now: connection (08), resources (53), operator
 # intervention such as a shutdown (57), system errors (58), a table missing before the migration (42P01).
+# An outage is waited out as long as it lasts; whatever else goes wrong is counted against the messages.
 _OUTAGE_CLASSES = ("08", "53", "57", "58")
-_OUTAGE_SQLSTATES = {"42P01"}
+# A standby that is read-only (25006) after a failover, until the new primary is reached.
+_OUTAGE_SQLSTATES = {"42P01", "25006"}
+_SQLITE_OUTAGES = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_NOTADB")
 
 
 def classify(error: BaseException) -> DatabaseError | None:
@@ -61,9 +64,13 @@ def classify(error: BaseException) -> DatabaseError | None:
         if sqlstate in _OUTAGE_SQLSTATES or sqlstate[:2] in _OUTAGE_CLASSES:
             return DatabaseError.OUTAGE
         return None
-    # No SQLSTATE: the driver lost or never had the connection (psycopg's OperationalError, SQLite's
-    # "unable to open database file"), or the schema is missing (SQLite's "no such table").
-    if isinstance(error, (OperationalError, InterfaceError, ProgrammingError)):
+    sqlite_error = getattr(error.orig, "sqlite_errorname", None)
+    if sqlite_error is not None:  # SQLite: its file cannot be opened, read or written, or has no schema yet
+        if sqlite_error.startswith(_SQLITE_OUTAGES) or "no such table" in str(error.orig):
+            return DatabaseError.OUTAGE
+        return None
+    # No SQLSTATE from PostgreSQL's driver: it lost or never had the connection.
+    if isinstance(error, (OperationalError, InterfaceError)):
         return DatabaseError.OUTAGE
     return None
 

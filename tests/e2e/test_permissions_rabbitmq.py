@@ -7,6 +7,7 @@ logged in as the worker's user, the upstream publishes with pika, the supervisor
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -145,6 +146,15 @@ class TestEachRoleCanDoItsJob:
             upstream.close()
         events.wait_for_declarations([number], worker=worker)
         assert holders(database_url)[number] == ("assigned", "a1")
+
+        [published] = numbers(1, start=8200)  # `assigner publish`, logged in as the upstream, works as well
+        lines = home.parent / "upstream.jsonl"
+        lines.write_text(json.dumps(message(published, UNIT)) + "\n")
+        sent = run_assigner(
+            worker_env(database_url, home, roles["upstream"].url(rabbitmq_vhost)), "publish", str(lines)
+        )
+        assert sent.returncode == 0, sent.stderr
+        events.wait_for_declarations([published], worker=worker)
 
         env = worker_env(database_url, home, roles["supervisor"].url(rabbitmq_vhost))
         done = run_assigner(env, "command", "reassign", number, "--to", "a2", "--wait", "--timeout", "60")

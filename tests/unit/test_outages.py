@@ -52,7 +52,7 @@ class TestOutages:
         assert database.calls[-2:] == ["probe", "work"], "the work waited after the database answered"
 
     def test_a_failure_while_the_database_answers_backs_off_instead_of_spinning(self) -> None:
-        database = FakeDatabase(failures=4, error=ProgrammingError("SELECT", {}, Exception("no such table")))
+        database = FakeDatabase(failures=4, error=ProgrammingError("SELECT", {}, missing_table()))
         assert database.outages().through(database.work) == "done"
         assert database.waits == [FIRST_BACKOFF_SECONDS * 2**n for n in range(4)]
 
@@ -66,3 +66,10 @@ class TestOutages:
         database.stopping = True
         with pytest.raises(DatabaseUnavailable):
             database.outages().through(database.work)
+
+
+def missing_table() -> Exception:
+    """PostgreSQL's error for a table not migrated yet: SQLSTATE 42P01."""
+    error = Exception('relation "declarations" does not exist')
+    error.sqlstate = "42P01"  # type: ignore[attr-defined]
+    return error

@@ -69,5 +69,5 @@ class TestChaos:
             if f["fault"] != "supervisor commands burst"
         )
         figures = report["figures"]
-        assert figures["poison"] >= 50 and figures["kinds of poison"] == 34 and figures["queue type"] == queue_type
+        assert figures["poison"] >= 50 and figures["kinds of poison"] == 35 and figures["queue type"] == queue_type
         assert figures["valid declarations"] >= 5000  # the planned ones, and more while the faults went on

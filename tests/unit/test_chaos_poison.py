@@ -136,7 +136,7 @@ class TestSending:
 class TestInThePlan:
     def test_every_kind_comes_in_5000_declarations_each_to_its_own_dead_letter_queue(self) -> None:
         plan = make_plan(5000, seed=12)
-        assert set(plan.poison.values()) == set(POISON_KINDS) and len(POISON_KINDS) == 34
+        assert set(plan.poison.values()) == set(POISON_KINDS) and len(POISON_KINDS) == 35
         queues = Counter(plan.dead_letter_queues[m] for m, kind in plan.poison.items() if kind in COMMAND_KINDS)
         assert queues == Counter({topology.COMMANDS_DLQ: sum(k in COMMAND_KINDS for k in plan.poison.values())})
         for message_id, kind in plan.poison.items():

@@ -10,6 +10,7 @@ how-manieth of its kind this is) without changing what they mean.
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,7 @@ DECLARATION_KINDS = (
     "nesting 100,000 deep",
     "a declaration number of 65 characters",
     "a NUL in the declaration number",
+    "a compressed body",
 )
 HOSTILE_KINDS = COMMAND_KINDS + DECLARATION_KINDS
 DEPTH = 100_000
@@ -93,6 +95,8 @@ def hostile_poison(kind: str, number: int, repeat: int = 0) -> Poison:
     if kind == "a NUL in the declaration number":
         number_with_nul = valid["declaration_number"][:11] + "\u0000" + valid["declaration_number"][11:]
         return Poison(json.dumps({**valid, "declaration_number": number_with_nul}).encode())
+    if kind == "a compressed body":  # kombu would unpack it before the worker saw it (a small body, gigabytes)
+        return Poison(zlib.compress(text.encode()), headers={"compression": "application/x-gzip"})
     raise ValueError(f"no hostile poison of kind {kind!r}")
 
 

@@ -155,12 +155,21 @@ class QueueConsumer:
         inflight = self.inflight.path if self.inflight else None
         with connect(settings, inflight) as consuming, connect(settings) as publishing:
             consuming.ensure_connection(max_retries=1)
+            # Bodies stay the bytes sent: py-amqp would decode them with the sender's content_encoding.
+            if hasattr(consuming.default_channel, "auto_decode"):
+                consuming.default_channel.auto_decode = False
             topology.declare(consuming, settings.queue_type, settings.events_queue)
             self._recover()
             publisher = self.runtime.publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
             queue = topology.queue(self.queue_name, settings.queue_type)
-            consumer = Consumer(consuming, [queue], on_message=self._take, prefetch_count=self.batching.prefetch)
+            consumer = Consumer(
+                consuming,
+                [queue],
+                on_message=self._take,
+                on_decode_error=self._undecoded,
+                prefetch_count=self.batching.prefetch,
+            )
             try:
                 with consumer:
                     self._reached_consuming = True
@@ -189,6 +198,13 @@ class QueueConsumer:
         """A delivered message joins the batch being collected."""
         self._buffer.append(message)
         self._buffered_bytes += len(message.body)
+
+    def _undecoded(self, message: Any, error: Exception) -> None:
+        """kombu could not prepare a delivery (a body it failed to unpack): it joins the batch all the same, to
+        be refused there; anything that is no message at all is the consuming loop's to recover from."""
+        if not isinstance(message, Message):
+            raise error
+        self._take(message)
 
     def _collect(self, connection: Connection) -> list[Message]:
         """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first;

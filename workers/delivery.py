@@ -18,6 +18,7 @@ from assigner.domain.untrusted import quoted, safe_text
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import parse_declaration_bytes, text_codec
 
+ROUTING_HEADERS = ("CC", "BCC")  # RabbitMQ's sender-selected distribution
 # No content type (raw text) and JSON with parameters (Java and Spring send `; charset=UTF-8`) are accepted.
 JSON_TYPES = {"", "application/json", "text/json", "text/plain"}
 IDENTITY_ENCODINGS = {"", "identity", "binary", "7bit", "8bit"}
@@ -29,7 +30,7 @@ def raw_body(body: bytes | str, content_encoding: str | None) -> bytes:
         return body
     try:
         return body.encode(text_codec(content_encoding or "") or "utf-8")
-    except UnicodeEncodeError:
+    except Exception:  # a codec that cannot write back what it read (idna): the text as UTF-8
         return body.encode("utf-8", "surrogatepass")
 
 
@@ -47,18 +48,33 @@ class Refused:
         redelivered = every_copy_redelivered or bool(message.delivery_info.get("redelivered"))
         return cls(message, body, DeadLetter(fingerprint(queue, body), queue, safe_text(reason), redelivered))
 
+    def minimal(self, now: datetime) -> Outgoing:
+        """The dead letter with the body and the reason only: when even the copy of its properties fails."""
+        headers = {topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()}
+        properties = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
+        return Outgoing(
+            self.body,
+            topology.dead_letter_queue(self.letter.queue),
+            "",
+            "application/octet-stream",
+            headers,
+            properties,
+        )
+
     def outgoing(self, now: datetime) -> Outgoing:
         """The message as received, for its dead-letter queue: the reason in x-assigner-error, when in
         x-assigner-dead-lettered-at, and a message_id its copies share (the producer's, or one of its own)."""
         properties = self.message.properties
         kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
         kept.setdefault("message_id", f"dead-letter-{self.letter.fingerprint[:32]}")
-        headers = dict(self.message.headers or {})
+        # RabbitMQ routes a message to the queues its CC and BCC headers name as well: a sender's must not
+        # steer the worker's own publish of its dead letter into another queue.
+        headers = {k: v for k, v in (self.message.headers or {}).items() if k not in ROUTING_HEADERS}
         if COMPRESSION in properties:
             headers["compression"] = properties[COMPRESSION]
         content_type = properties.get("content_type") or "application/octet-stream"
         if not encodable(content_type, headers, kept):  # what py-amqp read, it cannot always write back
-            headers = {name: safe_text(value, 200) for name, value in list(headers.items())[:64]}
+            headers = {safe_text(name, 64): safe_text(value, 200) for name, value in list(headers.items())[:16]}
             kept = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
             content_type = "application/octet-stream"
         headers.update({topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()})

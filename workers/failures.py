@@ -78,6 +78,9 @@ class FailurePolicy:
             return
         log.warning("batch.failed", error=_described(failure), messages=len(batch), unsettled=len(pending))
         for message in pending:
+            # Handled again in this process: a dead letter it claimed before the failure is to be published
+            # now, as for a message the broker delivers again, not taken for a copy's.
+            message.delivery_info["redelivered"] = True
             try:
                 self.handler.handle([message], publisher)
             except self.passes_through:
@@ -105,7 +108,12 @@ class FailurePolicy:
             return
         reason = f"failed {count} times: {described}"
         refused = Refused.of(message, body, self.queue, reason, self.embedded)
-        publisher.publish([refused.outgoing(self.clock())])
+        try:
+            publisher.publish([refused.outgoing(self.clock())])
+        except self.passes_through:
+            raise
+        except Exception:  # whatever in its properties fails: the body and the reason alone
+            publisher.publish([refused.minimal(self.clock())])
         message.ack()
         metrics.DEAD_LETTERED.labels(topology.dead_letter_queue(self.queue)).inc()
         with message_envelope(message):

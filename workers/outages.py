@@ -2,9 +2,9 @@
 
 While the database is away it is probed cheaply and often, so that work resumes within a probe
 interval of its return. An outage while the database answers its probe (a schema not yet migrated, a
-disk full, a read-only standby) or a conflict that outlived the transaction's own retries is retried with
-a growing backoff instead, so that it never spins. Any other error is raised: the worker's failure policy
-(workers/failures.py) counts it against the messages.
+disk full, a read-only standby) is retried with a growing backoff instead, so that it never spins, and so is
+a conflict that outlived the transaction's own retries, TRANSIENT_ROUNDS times. Any other error is raised:
+the worker's failure policy (workers/failures.py) counts it against the messages.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 STILL_AWAY_EVERY_SECONDS = 30.0  # how often a long outage is logged again
 T = TypeVar("T")
+
+
+TRANSIENT_ROUNDS = 5  # conflicts that outlive the transaction's own retries this often: counted, not waited
 
 
 def waits_out(error: BaseException) -> bool:
@@ -49,12 +52,17 @@ class Outages:
         """Run `work` until it gets past any database outage."""
         backoff = FIRST_BACKOFF_SECONDS
         down_since: float | None = None
+        conflicts = 0
         while True:
             try:
                 result = work()
             except Exception as error:
                 if not waits_out(error):
                     raise
+                if classify(error) is DatabaseError.TRANSIENT:
+                    conflicts += 1
+                    if conflicts > TRANSIENT_ROUNDS:  # no other writer keeps conflicting that long: a defect
+                        raise
                 if self.is_stopping():
                     raise DatabaseUnavailable(str(error)) from error
                 if down_since is None:

@@ -25,6 +25,8 @@ from typing import Any
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.json import dumps, loads
 
+from assigner.broker.amqp_properties import COMPRESSION
+
 SCHEME = "embedded"
 URL = f"{SCHEME}://localhost/"
 _sequence = itertools.count()
@@ -65,6 +67,17 @@ class Channel(filesystem.Channel):
         if not self.store_processed:
             taken.unlink()
         return payload
+
+    def message_to_python(self, raw_message: Any) -> Any:
+        """A delivered message; a `compression` header is set aside first, as on RabbitMQ (see amqp_properties):
+        kombu would unpack the body before the worker saw it."""
+        if isinstance(raw_message, dict):
+            headers = raw_message.get("headers")
+            properties = raw_message.get("properties")
+            if isinstance(headers, dict) and isinstance(properties, dict) and "compression" in headers:
+                raw_message["headers"] = {k: v for k, v in headers.items() if k != "compression"}
+                properties[COMPRESSION] = headers["compression"]
+        return super().message_to_python(raw_message)
 
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         stem = f"{time.time_ns():020d}-{os.getpid():07d}-{next(_sequence):012d}_{uuid.uuid4().hex}"

@@ -22,13 +22,17 @@ def json_body(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+COPIED_PROPERTIES_LIMIT = 32_768  # bytes: a header frame is written whole, within the broker's frame_max
+
+
 def encodable(content_type: str, headers: dict[str, Any], properties: dict[str, Any]) -> bool:
-    """Whether py-amqp can write these properties: what it read from a sender, it cannot always write back."""
+    """Whether py-amqp can write these properties, in a header frame well within RabbitMQ's frame_max (128 KiB
+    by default): what it read from a sender, it cannot always write back, nor with more headers added."""
     try:
-        AmqpMessage(b"", content_type=content_type, application_headers=headers, **properties)._serialize_properties()
+        frame = AmqpMessage(b"", content_type=content_type, application_headers=headers, **properties)
+        return len(frame._serialize_properties()) <= COPIED_PROPERTIES_LIMIT
     except Exception:  # struct.error, ValueError, UnicodeError, TypeError: whatever the values make it raise
         return False
-    return True
 
 
 class NotConfirmed(AssignerError):

@@ -31,8 +31,11 @@ def events_exchange() -> Exchange:
 
 
 def commands_exchange() -> Exchange:
-    """The fanout exchange commands may be published to (any routing key), bound to assigner.commands."""
-    return Exchange(COMMANDS_EXCHANGE, type="fanout", durable=True)
+    """The direct exchange commands may be published to, with routing key assigner.commands (the queue's binding).
+
+    Direct, not fanout: a routing key a sender chose would reach the worker, and py-amqp cannot even read one
+    that is not UTF-8 (the delivery would fail on every connection, for ever)."""
+    return Exchange(COMMANDS_EXCHANGE, type="direct", durable=True)
 
 
 def queue(name: str, queue_type: str = "classic") -> Queue:
@@ -49,7 +52,7 @@ def declare(connection: Connection, queue_type: str = "classic", events_queue: s
     commands_exchange().declare(channel=channel)
     for name in (DECLARATIONS, DECLARATIONS_DLQ, COMMANDS, COMMANDS_DLQ):
         queue(name, queue_type)(channel).declare()
-    channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key="")
+    channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     if events_queue:
         Queue(events_queue, events_exchange(), routing_key="#", durable=True)(channel).declare()
 

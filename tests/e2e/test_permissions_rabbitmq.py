@@ -20,7 +20,6 @@ from e2e.support import (
     COMMANDS,
     COMMANDS_DLQ,
     DECLARATIONS,
-    ERROR_HEADER,
     EVENTS,
     BrokerUser,
     EventCollector,
@@ -35,7 +34,6 @@ from e2e.support import (
     queue_depth,
     rabbitmqctl,
     run_assigner,
-    take_messages,
     worker_env,
 )
 from integration.helpers import message, numbers, roster
@@ -70,8 +68,8 @@ def roles(rabbitmq_vhost: str) -> Iterator[dict[str, BrokerUser]]:
 @pytest.fixture
 def topology(broker: BlockingChannel) -> BlockingChannel:
     """The contract's topology with the commands' exchange, as a worker declares it, its queues empty."""
-    broker.exchange_declare(COMMANDS_EXCHANGE, exchange_type="fanout", durable=True)
-    broker.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key="")
+    broker.exchange_declare(COMMANDS_EXCHANGE, exchange_type="direct", durable=True)
+    broker.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     return broker
 
 
@@ -195,7 +193,11 @@ class TestNoMore:
         assert outcome(url, publish("celery.pidbox", "", supervisor.name)) == ACCESS_REFUSED
         assert outcome(url, publish(EVENTS, "declaration.assigned.01B1.00", supervisor.name)) == ACCESS_REFUSED
         assert queue_depth(topology, DECLARATIONS) == 0
-        assert outcome(url, publish(COMMANDS_EXCHANGE, "", supervisor.name)) == 0  # its own way in
+        assert outcome(url, publish(COMMANDS_EXCHANGE, COMMANDS, supervisor.name)) == 0  # its own way in
+        assert queue_depth(topology, COMMANDS) == 1
+        # A routing key of the sender's own reaches no queue (py-amqp could not read one that is not UTF-8)
+        assert outcome(url, publish(COMMANDS_EXCHANGE, "\u00ff-any-key", supervisor.name)) == 0
+        assert queue_depth(topology, COMMANDS) == 1
 
     def test_a_supervisor_cannot_read_or_change_the_queues_nor_read_every_event(
         self,
@@ -220,14 +222,14 @@ class TestNoMore:
     ) -> None:
         upstream = roles["upstream"]
         url = upstream.url(rabbitmq_vhost)
-        assert outcome(url, publish(COMMANDS_EXCHANGE, "", upstream.name)) == ACCESS_REFUSED
+        assert outcome(url, publish(COMMANDS_EXCHANGE, COMMANDS, upstream.name)) == ACCESS_REFUSED
         assert outcome(url, publish(EVENTS, "command.accepted", upstream.name)) == ACCESS_REFUSED
         assert outcome(url, lambda channel: channel.basic_get(DECLARATIONS)) == ACCESS_REFUSED
         assert outcome(url, lambda channel: channel.queue_declare("mine", durable=True)) == ACCESS_REFUSED
         assert outcome(url, lambda channel: channel.queue_delete(DECLARATIONS)) == ACCESS_REFUSED
         assert queue_depth(topology, COMMANDS) == 0
 
-    def test_answers_a_supervisor_binds_into_the_commands_exchange_are_dead_lettered_once_and_not_answered(
+    def test_answers_a_supervisor_binds_into_the_commands_exchange_never_come_back_as_commands(
         self,
         worker: WorkerProcess,
         roles: dict[str, BrokerUser],
@@ -238,7 +240,8 @@ class TestNoMore:
         rabbitmq_url: str,
     ) -> None:
         # README's permissions let a supervisor bind assigner.events (command.*) to the commands' exchange:
-        # were the worker to answer what comes that way, each answer would come back, for ever.
+        # were the answers to reach the queue, each would be answered and come back, for ever. The exchange is
+        # direct: their routing keys match no binding of the queue (and the worker would refuse them unanswered).
         url = roles["supervisor"].url(rabbitmq_vhost)
 
         def bind(channel: BlockingChannel) -> None:
@@ -257,12 +260,6 @@ class TestNoMore:
             command_id = done.stdout.split()[1]
 
             dlq = client(rabbitmq_url).channel()
-            [letter] = take_messages(dlq, COMMANDS_DLQ, 1)
-            assert letter.payload()["event"] == "command.accepted"
-            assert letter.header(ERROR_HEADER) == (
-                "published to exchange 'assigner.events', not to assigner.commands or the default exchange: "
-                "not a command"
-            )
             events.pump(3.0)  # time for a loop to show
             assert len(answers(events.received, command_id)) == 1
             assert queue_depth(dlq, COMMANDS_DLQ) == 0 and queue_depth(dlq, COMMANDS) == 0

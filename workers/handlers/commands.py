@@ -124,6 +124,7 @@ class CommandHandler:
             if publish:
                 refused = Refused.of(message, body, topology.COMMANDS, reason, self.embedded)
                 publisher.publish([refused.outgoing(self.runtime.clock())])
+                mark_published_quietly(self.runtime, [], [refused.letter])
             message.ack()
             log.warning("command.not_a_command", reason=reason, dead_lettered=publish)
         metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(int(publish))

@@ -45,7 +45,11 @@ def decode_json(raw: bytes, charset: str = "utf-8") -> Any:
         raise InvalidMessage(f"not JSON ({safe_text(detail, 120)})") from error
     except RecursionError as error:
         raise InvalidMessage("not JSON (nested too deeply)") from error
-    _check_storable(value)
+    # In UTF-8 text only a JSON escape (a backslash) can make a NUL or a lone surrogate (JSON refuses raw
+    # control characters, the codec surrogates), and only that many brackets can nest deeper: most bodies
+    # skip the walk. Other charsets (unicode_escape makes NULs of plain text) are always walked.
+    if codec != "utf-8" or "\\" in text or text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_storable(value)
     return value
 
 

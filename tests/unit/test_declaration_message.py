@@ -203,3 +203,10 @@ class TestUnstorableMessages:
 
     def test_a_message_that_is_not_an_object_is_rejected(self) -> None:
         assert error_of([1, 2]) == "not a JSON object"
+
+
+class TestCharsets:
+    def test_a_charset_that_turns_plain_text_into_a_lone_surrogate_is_still_checked(self) -> None:
+        body = b'{"declaration_number": "105432198760", "note": "\\ud800"}'  # in raw_unicode_escape: no JSON escape
+        with pytest.raises(InvalidMessage, match="lone surrogate"):
+            parse_declaration_bytes(body, "raw_unicode_escape")

@@ -22,7 +22,11 @@ def structlog_as_it_was() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that restart RabbitMQ or PostgreSQL run last, so that no other test sees a server go away."""
+    """The tests that restart RabbitMQ or PostgreSQL run last, so that no other test sees a server go away; the
+    end-to-end tests (worker processes, browsers) are `slow`, out of the quick tier."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("restarts_services") is not None)
 
 

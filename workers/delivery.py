@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,10 +47,15 @@ class Refused:
         redelivered = every_copy_redelivered or bool(message.delivery_info.get("redelivered"))
         return cls(message, body, DeadLetter(fingerprint(queue, body), queue, safe_text(reason), redelivered))
 
+    @property
+    def own_message_id(self) -> str:
+        """The message_id a dead letter carries when its message had none: the same for every copy."""
+        return f"dead-letter-{self.letter.fingerprint[:32]}"
+
     def minimal(self, now: datetime) -> Outgoing:
         """The dead letter with the body and the reason only: when even the copy of its properties fails."""
         headers = {topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()}
-        properties = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
+        properties = {"message_id": self.own_message_id}
         return Outgoing(
             self.body,
             topology.dead_letter_queue(self.letter.queue),
@@ -66,7 +70,7 @@ class Refused:
         x-assigner-dead-lettered-at, and a message_id its copies share (the producer's, or one of its own)."""
         properties = self.message.properties
         kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
-        kept.setdefault("message_id", f"dead-letter-{self.letter.fingerprint[:32]}")
+        kept.setdefault("message_id", self.own_message_id)
         # RabbitMQ routes a message to the queues its CC and BCC headers name as well: a sender's must not
         # steer the worker's own publish of its dead letter into another queue.
         headers = {k: v for k, v in (self.message.headers or {}).items() if k not in ROUTING_HEADERS}
@@ -75,7 +79,7 @@ class Refused:
         content_type = properties.get("content_type") or "application/octet-stream"
         if not encodable(content_type, headers, kept):  # what py-amqp read, it cannot always write back
             headers = {safe_text(name, 64): safe_text(value, 200) for name, value in list(headers.items())[:16]}
-            kept = {"message_id": f"dead-letter-{self.letter.fingerprint[:32]}"}
+            kept = {"message_id": self.own_message_id}
             content_type = "application/octet-stream"
         headers.update({topology.ERROR_HEADER: self.letter.reason, topology.DEAD_LETTERED_AT_HEADER: now.isoformat()})
         return Outgoing(
@@ -114,14 +118,6 @@ def property_refusal(properties: dict[str, Any]) -> str | None:
     if COMPRESSION in properties:
         return f"compressed body (header compression {quoted(properties[COMPRESSION])}): the contract's are plain JSON"
     return None
-
-
-def sender_refusal(user_id: object, allowed: Collection[str]) -> str | None:
-    """Why a declaration's sender may not send it (declaration_senders names who may); None when it may."""
-    if not allowed or (isinstance(user_id, str) and user_id in allowed):
-        return None
-    who = "no user_id" if not user_id else f"user_id {quoted(user_id)}"
-    return f"{who}: not among the senders of declarations (declaration_senders)"
 
 
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:

@@ -29,9 +29,12 @@ T = TypeVar("T")
 TRANSIENT_ROUNDS = 5  # conflicts that outlive the transaction's own retries this often: counted, not waited
 
 
+WAITED_OUT = (DatabaseError.OUTAGE, DatabaseError.TRANSIENT)
+
+
 def waits_out(error: BaseException) -> bool:
     """Whether work failing with `error` is to be tried again rather than counted against its messages."""
-    return classify(error) in (DatabaseError.OUTAGE, DatabaseError.TRANSIENT)
+    return classify(error) in WAITED_OUT
 
 
 class DatabaseUnavailable(Exception):
@@ -57,9 +60,10 @@ class Outages:
             try:
                 result = work()
             except Exception as error:
-                if not waits_out(error):
+                kind = classify(error)
+                if kind not in WAITED_OUT:
                     raise
-                if classify(error) is DatabaseError.TRANSIENT:
+                if kind is DatabaseError.TRANSIENT:
                     conflicts += 1
                     if conflicts > TRANSIENT_ROUNDS:  # no other writer keeps conflicting that long: a defect
                         raise

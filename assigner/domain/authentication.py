@@ -1,17 +1,18 @@
-"""Who sent a command: the transport's word (RabbitMQ checks `user_id` against the connection's user), or,
-where the transport vouches for nobody (the embedded broker), an HMAC-SHA256 of the exact body bytes with
-the supervisor's key."""
+"""Who sent a message, and whether they may. A command's sender is the transport's word (RabbitMQ checks
+`user_id` against the connection's user), or, where the transport vouches for nobody (the embedded broker),
+an HMAC-SHA256 of the exact body bytes with the supervisor's key. A declaration's sender must be among those
+the operator names, when they name any."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from assigner.domain.errors import AssignerError
-from assigner.domain.untrusted import is_plain
+from assigner.domain.untrusted import is_plain, quoted
 
 SIGNATURE_PREFIX = "sha256="
 CLAIM_LIMIT = 64  # characters of a command id, a command's name, a supervisor's id
@@ -96,3 +97,12 @@ def authenticate(
     if not claims.issued_at:
         raise Unauthenticated("a signed command must carry issued_at (its replay window)")
     return issued_by
+
+
+def sender_refusal(user_id: object, allowed: Collection[str]) -> str | None:
+    """Why a declaration's sender may not send it (declaration_senders names who may; the transport vouches for
+    `user_id`); None when it may."""
+    if not allowed or (isinstance(user_id, str) and user_id in allowed):
+        return None
+    who = "no user_id" if not user_id else f"user_id {quoted(user_id)}"
+    return f"{who}: not among the senders of declarations (declaration_senders)"

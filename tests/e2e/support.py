@@ -102,10 +102,13 @@ def client(url: str) -> pika.BlockingConnection:
 
 
 def declare_topology(channel: BlockingChannel) -> None:
-    """Declare the contract's queues and exchange with the worker's arguments (all durable, classic)."""
+    """Declare the contract's queues and exchanges with the worker's arguments (all durable, classic), the
+    commands' exchange bound to their queue."""
     channel.exchange_declare(EVENTS, exchange_type="topic", durable=True)
     for name in QUEUES:
         channel.queue_declare(name, durable=True)
+    channel.exchange_declare(COMMANDS, exchange_type="direct", durable=True)
+    channel.queue_bind(COMMANDS, COMMANDS, routing_key=COMMANDS)
 
 
 def purge_queues(channel: BlockingChannel) -> None:

@@ -86,8 +86,6 @@ class TestBrokerErrors:
         connection = client(amqp_url(rabbitmq_vhost))
         channel = connection.channel()
         declare_topology(channel)  # as a worker does at start
-        channel.exchange_declare("assigner.commands", exchange_type="direct", durable=True)
-        channel.queue_bind("assigner.commands", "assigner.commands", routing_key="assigner.commands")
         connection.close()
         user = add_role_user(rabbitmq_vhost, "supervisor")  # README, "RabbitMQ users and permissions"
         try:

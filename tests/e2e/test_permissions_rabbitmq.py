@@ -68,8 +68,6 @@ def roles(rabbitmq_vhost: str) -> Iterator[dict[str, BrokerUser]]:
 @pytest.fixture
 def topology(broker: BlockingChannel) -> BlockingChannel:
     """The contract's topology with the commands' exchange, as a worker declares it, its queues empty."""
-    broker.exchange_declare(COMMANDS_EXCHANGE, exchange_type="direct", durable=True)
-    broker.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     return broker
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assigner.domain.authentication import sender_refusal
 from assigner.settings import Settings
-from workers.delivery import route_refusal, sender_refusal
+from workers.delivery import route_refusal
 
 
 class TestSenderRefusal:

@@ -162,17 +162,9 @@ class CommandHandler:
         if not result.dead_letter:
             return []
         refused = Refused.of(message, body, topology.COMMANDS, result.rejected_because or "rejected", self.embedded)
-        if claimed:  # claimed before its refusal was recorded
-            return [refused]
-        runtime = self.runtime
-        [publish] = self.outages.through(
-            lambda: claim_dead_letters(runtime.unit_of_work(), [refused.letter], runtime.clock)
-        )
-        if not publish:
-            log.info(
-                "command.dead_letter_repeated", command_id=result.command_id, fingerprint=refused.letter.fingerprint
-            )
-        return [refused] if publish else []
+        # A refusal read before anything was done was claimed before it was recorded; one the command's
+        # carrying out refused (unauthorised) is claimed now.
+        return [refused] if claimed or self._first_copy(message, body, refused.letter.reason) else []
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body
+from assigner.domain.authentication import sender_refusal
 from assigner.domain.dead_letters import DeadLetter
 from assigner.domain.errors import first_line
 from assigner.domain.events import Event
@@ -36,7 +37,7 @@ from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
 from workers import metrics
-from workers.delivery import Refused, property_refusal, raw_body, read_declaration, sender_refusal, too_large
+from workers.delivery import Refused, property_refusal, raw_body, read_declaration, too_large
 from workers.envelope import message_envelope
 from workers.outages import Outages, waits_out
 

@@ -8,6 +8,7 @@ from typing import TextIO
 
 import structlog
 
+from assigner.domain.completions import Completion
 from assigner.domain.decisions import Decision
 from assigner.domain.moves import Move
 
@@ -64,6 +65,16 @@ def log_decision(decision: Decision, delivery_tag: int | None = None) -> None:
     if delivery_tag is not None:
         fields["delivery_tag"] = delivery_tag
     structlog.get_logger("assigner").info(f"declaration.{decision.outcome.value}", **fields)
+
+
+def log_completion(completion: Completion, outcome: str) -> None:
+    """One line for an upstream completion: its outcome, the declaration number and unit."""
+    structlog.get_logger("assigner").info(
+        f"completion.{outcome}",
+        declaration_number=completion.declaration_number,
+        unit=f"{completion.customs_office}/{completion.department}",
+        sender=completion.sender,
+    )
 
 
 def log_move(move: Move, command_id: str | None) -> None:

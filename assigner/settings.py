@@ -34,6 +34,12 @@ class HoursSettings(BaseModel):
     end: time = time(17, 0)
     weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     holidays: list[date] = Field(default_factory=list)
+    # The working periods of each ISO weekday (e.g. a lunch break), instead of start, end and weekdays.
+    periods: dict[int, list[tuple[time, time]]] | None = None
+    # The legal clock (Law on Customs 2014, Article 23(2)): working hours to complete a document check
+    # (yellow) and a physical inspection (red), from when the office had the complete dossier.
+    check_deadline_working_hours: float = Field(2.0, gt=0, le=1000)
+    inspection_deadline_working_hours: float = Field(8.0, gt=0, le=1000)
 
     @field_validator("timezone")
     @classmethod
@@ -44,9 +50,51 @@ class HoursSettings(BaseModel):
             raise ValueError(f"unknown time zone '{value}'") from error
         return value
 
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= day <= 7 for day in value):
+            raise ValueError("weekdays are ISO weekdays, 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _periods_in_order(cls, value: dict[int, list[tuple[time, time]]] | None) -> Any:
+        for day, periods in (value or {}).items():
+            if not 1 <= day <= 7:
+                raise ValueError(f"periods: {day} is no ISO weekday (1 = Monday to 7 = Sunday)")
+            ordered = sorted(periods)
+            for start, end in ordered:
+                if not start < end:
+                    raise ValueError(f"periods of weekday {day}: {start:%H:%M} to {end:%H:%M} ends before it starts")
+            for (_, end), (start, _) in zip(ordered, ordered[1:]):
+                if start < end:
+                    raise ValueError(f"periods of weekday {day} overlap at {start:%H:%M}")
+        return value
+
+    @model_validator(mode="after")
+    def _some_working_time(self) -> HoursSettings:
+        if not self.to_domain().works_some_day():
+            raise ValueError("working hours with no working time in the week: the legal clock could never run")
+        return self
+
     def to_domain(self) -> WorkingHours:
         """The domain value for these hours."""
-        return WorkingHours(self.timezone, self.start, self.end, frozenset(self.weekdays), frozenset(self.holidays))
+        periods = tuple(
+            (day, (start, end))
+            for day, day_periods in sorted((self.periods or {}).items())
+            for start, end in day_periods
+        )
+        return WorkingHours(
+            self.timezone,
+            self.start,
+            self.end,
+            frozenset(self.weekdays),
+            frozenset(self.holidays),
+            periods,
+            self.check_deadline_working_hours,
+            self.inspection_deadline_working_hours,
+        )
 
 
 BROKER_SCHEMES = ("amqp", "amqps", "pyamqp")

@@ -11,9 +11,11 @@ from kombu.message import Message
 from assigner.broker import topology
 from assigner.broker.amqp_properties import COMPRESSION, UNDECODABLE
 from assigner.broker.publishing import Outgoing, encodable
+from assigner.domain.completions import Completion
 from assigner.domain.dead_letters import DeadLetter, fingerprint
 from assigner.domain.model import Declaration
-from assigner.domain.untrusted import quoted, safe_text
+from assigner.domain.untrusted import is_plain, quoted, safe_text
+from assigner.schemas.completion import parse_completion
 from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import parse_declaration_bytes, text_codec
 
@@ -122,10 +124,23 @@ def property_refusal(properties: dict[str, Any]) -> str | None:
 
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
     """The declaration in a message; InvalidMessage says why it is not one."""
+    return parse_declaration_bytes(body, _json_charset(content_type, content_encoding))
+
+
+def read_completion(message: Message, body: bytes) -> Completion:
+    """The completion in a message of type check.completed; InvalidMessage says why it is not one."""
+    charset = _json_charset(message.content_type, message.content_encoding)
+    user_id = message.properties.get("user_id")
+    sender = user_id if isinstance(user_id, str) and is_plain(user_id, 64) else None  # the audit's actor
+    return parse_completion(body, charset, sender)
+
+
+def _json_charset(content_type: str | None, content_encoding: str | None) -> str:
+    """The charset of a JSON body; InvalidMessage when the body is not JSON or its encoding not a charset."""
     media_type, charset = _media_type(content_type or "")
     if media_type not in JSON_TYPES:
         raise InvalidMessage(f"content type {quoted(content_type)} is not JSON")
-    return parse_declaration_bytes(body, charset or _charset_of(content_encoding or ""))
+    return charset or _charset_of(content_encoding or "")
 
 
 def _media_type(content_type: str) -> tuple[str, str | None]:

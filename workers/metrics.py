@@ -48,6 +48,11 @@ LAG = Gauge(
 )
 DEAD_LETTERS_WAITING = Gauge("assigner_dead_letters_waiting", "Messages in a dead-letter queue.", ["queue"])
 HELD = Gauge("assigner_held_declarations", "Declarations held now, by unit.", ["customs_office", "department"])
+OVERDUE = Gauge(
+    "assigner_overdue_declarations",
+    "Open declarations (assigned or held) past their legal due time now, by unit.",
+    ["customs_office", "department"],
+)
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
 DATABASE_UP = Gauge("assigner_database_up", "1 when the last refresh reached the database.")
 
@@ -94,6 +99,7 @@ def refresh(runtime: Runtime) -> None:
     try:
         with runtime.unit_of_work() as uow:
             held = uow.reports.held_now()
+            overdue = uow.reports.overdue_now(runtime.clock())
     except Exception as error:  # the consumers wait the outage out and log it; the gauge says it
         DATABASE_UP.set(0)
         log.debug("metrics.database_unavailable", error=first_line(error))
@@ -102,3 +108,6 @@ def refresh(runtime: Runtime) -> None:
     HELD.clear()
     for unit, count in held.items():
         HELD.labels(unit.customs_office, unit.department).set(count)
+    OVERDUE.clear()
+    for unit, count in overdue.items():
+        OVERDUE.labels(unit.customs_office, unit.department).set(count)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from assigner.domain.decisions import Decision, Outcome, assign_now, decide
 from assigner.domain.groups import GroupBook, GroupLink
+from assigner.domain.legal_clock import check_due
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.rotation import Rotation
 from assigner.domain.working_hours import HoursBook
@@ -28,6 +29,12 @@ class Ledger:
         """The group a declaration follows in its unit, if that unit keeps such groups."""
         rotation = self.rotations.get(declaration.unit)
         return self.groups.link_for(declaration, rotation.groups) if rotation is not None else None
+
+    def with_clock(self, decision: Decision) -> Decision:
+        """A decision that assigns or holds a declaration, with its check's due time (rule 8)."""
+        if decision.outcome not in (Outcome.ASSIGNED, Outcome.HELD):
+            return decision
+        return dataclasses.replace(decision, due_at=check_due(self.hours, decision.declaration))
 
     def remember(self, decision: Decision) -> None:
         """Record a decision so later declarations of the batch see it."""
@@ -58,7 +65,7 @@ def release_held(ledger: Ledger, unit: Unit) -> list[Decision]:
         if fresh is None:
             break
         queue.pop(0)
-        decision = dataclasses.replace(fresh, previous=previous, released=True)
+        decision = ledger.with_clock(dataclasses.replace(fresh, previous=previous, released=True))
         ledger.remember(decision)
         decisions.append(decision)
     return decisions
@@ -78,6 +85,7 @@ def plan(batch: Sequence[Declaration], ledger: Ledger) -> list[Decision]:
             ledger.hours.is_after_hours(declaration),
             ledger.link_for(declaration),
         )
+        decision = ledger.with_clock(decision)
         ledger.remember(decision)
         decisions.append(decision)
     return decisions

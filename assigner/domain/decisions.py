@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from assigner.domain.groups import GroupLink
@@ -40,6 +41,7 @@ class Decision:
     previous: KnownDeclaration | None = None
     released: bool = False
     group: GroupLink | None = None
+    due_at: datetime | None = None  # set for a declaration assigned or held: its legal clock (rule 8)
 
     @property
     def mode(self) -> str:

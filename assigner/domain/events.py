@@ -10,7 +10,7 @@ from typing import Any
 
 from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.model import Unit
-from assigner.domain.moves import Move
+from assigner.domain.moves import Holding, Move
 
 
 def new_event_id() -> str:
@@ -58,6 +58,7 @@ def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
             "mode": decision.mode,
             "after_hours": decision.after_hours,
             "turn": turn,
+            "due_at": _moment(decision.due_at),
         }
         return "declaration.assigned", fields
     if outcome is Outcome.HELD:
@@ -77,8 +78,12 @@ def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def move_event(move: Move, command_id: str, reason: str | None, now: datetime, event_id: str) -> Event:
-    """A command's change to one declaration: reassigned (it had an officer), assigned (it was held), or held."""
+def move_event(
+    move: Move, command_id: str, reason: str | None, now: datetime, event_id: str, due_at: datetime | None = None
+) -> Event:
+    """A command's change to one declaration: reassigned (it had an officer), assigned (it was held), or held.
+
+    `due_at` is the declaration's legal clock in its office's zone: a move does not restart it."""
     holding = move.holding
     fields: dict[str, Any]
     if move.officer_id is None:
@@ -90,6 +95,7 @@ def move_event(move: Move, command_id: str, reason: str | None, now: datetime, e
             "mode": move.mode.value,
             "after_hours": holding.after_hours,
             "turn": turn,
+            "due_at": _moment(due_at),
         }
         name = "declaration.assigned"
     else:
@@ -101,8 +107,37 @@ def move_event(move: Move, command_id: str, reason: str | None, now: datetime, e
             "reason": reason,
             "mode": move.mode.value,
             "turn": move.turn.number if move.turn else None,
+            "due_at": _moment(due_at),
         }
     return _declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
+
+
+def completed_event(
+    holding: Holding, by: str, now: datetime, event_id: str, due_at: datetime | None, command_id: str | None
+) -> Event:
+    """declaration.completed: the check is finished (`by` the officer, a supervisor or upstream); in time when it
+    ended by its due time (rule 8)."""
+    fields = {
+        "officer_id": holding.officer_id,
+        "completed_at": now.isoformat(),
+        "completed_by": by,
+        "due_at": _moment(due_at),
+        "in_time": None if due_at is None else now <= due_at,
+        "command_id": command_id,
+    }
+    return _declaration_event(
+        "declaration.completed", holding.declaration_number, holding.unit, fields, now, event_id, command_id
+    )
+
+
+def overdue_event(holding: Holding, now: datetime, event_id: str, due_at: datetime) -> Event:
+    """declaration.overdue: an open declaration passed its due time, published once (rule 8)."""
+    fields = {"officer_id": holding.officer_id, "status": holding.status.value, "due_at": due_at.isoformat()}
+    return _declaration_event("declaration.overdue", holding.declaration_number, holding.unit, fields, now, event_id)
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:

@@ -62,7 +62,13 @@ class Declaration:
     branch_index: int | None = None
     branch_count: int | None = None
     container_numbers: tuple[str, ...] = ()
+    documents_received_at: datetime | None = None
     payload: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def dossier_complete_at(self) -> datetime:
+        """When the customs office had the complete dossier: the legal clock counts from it (rule 8)."""
+        return self.documents_received_at or self.registered_at
 
     @property
     def key(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from assigner.domain.groups import GroupKind
@@ -29,6 +30,7 @@ class Holding:
     officer_id: str | None
     after_hours: bool = False
     groups: tuple[tuple[GroupKind, str], ...] = ()
+    due_at: datetime | None = None  # its legal clock (rule 8): a move does not restart it
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Working hours: they only label a declaration after hours (rule 5)."""
+"""Working hours: they label a declaration after hours, and they are the hours the legal clock counts (rule 5)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,51 @@ from zoneinfo import ZoneInfo
 
 from assigner.domain.model import Declaration
 
+Period = tuple[time, time]  # a working period of a day: start (included) to end (excluded), local time
+
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """An office's working week: ISO weekdays, start (included) to end (excluded), holidays."""
+    """An office's working week in its time zone, its public holidays, and its check deadlines.
+
+    The week is `start` to `end` on each of `weekdays` (ISO, 1 = Monday), unless `periods` lists the working
+    periods of each weekday (a lunch break: two periods); a weekday `periods` leaves out is not worked.
+    """
 
     timezone: str = "Asia/Ho_Chi_Minh"
     start: time = time(7, 30)
     end: time = time(17, 0)
     weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     holidays: frozenset[date] = frozenset()
+    periods: tuple[tuple[int, Period], ...] = ()
+    # Law on Customs 2014, Article 23(2): a document check (yellow) within 2 working hours of the complete
+    # dossier, a physical inspection (red) within 8.
+    check_deadline_hours: float = 2.0
+    inspection_deadline_hours: float = 8.0
+
+    def periods_on(self, local_day: date) -> tuple[Period, ...]:
+        """The working periods of a local date, in order; none on a holiday or a day not worked."""
+        if local_day in self.holidays:
+            return ()
+        weekday = local_day.isoweekday()
+        if self.periods:
+            return tuple(sorted(period for day, period in self.periods if day == weekday))
+        return ((self.start, self.end),) if weekday in self.weekdays else ()
+
+    def works_some_day(self) -> bool:
+        """Whether any weekday has a working period (else no clock can ever run)."""
+        if self.periods:
+            return any(start < end for _, (start, end) in self.periods)
+        return bool(self.weekdays) and self.start < self.end
 
     def is_working_time(self, local_day: date, local_time: time) -> bool:
         """Whether a local date and time fall inside working hours."""
-        if local_day.isoweekday() not in self.weekdays or local_day in self.holidays:
-            return False
-        return self.start <= local_time < self.end
+        return any(start <= local_time < end for start, end in self.periods_on(local_day))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The office's time zone."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -45,5 +74,5 @@ class HoursBook:
     def is_after_hours(self, declaration: Declaration) -> bool:
         """Whether a declaration was registered outside its office's working hours."""
         hours = self.for_office(declaration.unit.customs_office)
-        local = declaration.registered_at.astimezone(ZoneInfo(hours.timezone))
+        local = declaration.registered_at.astimezone(hours.zone)
         return not hours.is_working_time(local.date(), local.time().replace(tzinfo=None))

@@ -80,6 +80,11 @@ class DeclarationMessage(BaseModel):
     branch_index: Annotated[int, Field(ge=1, le=9999)] | None = None
     branch_count: Annotated[int, Field(ge=1, le=9999)] | None = None
     container_numbers: list[ContainerNumber] = Field(default_factory=list)
+    documents_received_at: Annotated[IsoDateTime, AfterValidator(_plausible_time)] | None = Field(
+        None,
+        description="when the customs office had the complete dossier (ISO 8601 with offset); the legal clock "
+        "counts from it (default: registered_at)",
+    )
 
     @model_validator(mode="after")
     def _branch_index_within_count(self) -> DeclarationMessage:
@@ -100,6 +105,7 @@ class DeclarationMessage(BaseModel):
             branch_index=self.branch_index,
             branch_count=self.branch_count,
             container_numbers=tuple(self.container_numbers),
+            documents_received_at=self.documents_received_at,
             payload=payload,
         )
 

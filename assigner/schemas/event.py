@@ -39,6 +39,11 @@ class DeclarationAssigned(DeclarationEvent):
     mode: Literal["auto", "group", "manual", "redistributed"]
     after_hours: bool
     turn: int | None = Field(description="the unit's turn counter (automatic assignments)")
+    due_at: datetime | None = Field(
+        None,
+        description="an addition: when the check is due, in the office's zone: the office's check deadline (2 "
+        "working hours by default, Law on Customs 2014, Article 23(2)(a)) counted from documents_received_at",
+    )
 
 
 class DeclarationHeld(DeclarationEvent):
@@ -79,6 +84,35 @@ class DeclarationReassigned(DeclarationEvent):
         description="an addition to the contract: moved by hand, or redistributed by rotation (an absence)"
     )
     turn: int | None = Field(None, description="an addition: the unit's turn counter when redistributed by rotation")
+    due_at: datetime | None = Field(
+        None,
+        description="an addition: when the check is due, in the office's zone (a move does not restart the clock): "
+        "the office's check deadline (2 working hours by default, Law on Customs 2014, Article 23(2)(a)) counted "
+        "from documents_received_at",
+    )
+
+
+class DeclarationCompleted(DeclarationEvent):
+    """An addition: the check is finished, and its legal clock stops."""
+
+    event: Literal["declaration.completed"]
+    officer_id: str | None = Field(description="who had the declaration")
+    completed_at: datetime
+    completed_by: Literal["officer", "supervisor", "upstream"] = Field(
+        description="the officer who had it, a supervisor of its unit (command `complete`), or the clearance system"
+    )
+    due_at: datetime | None = Field(description="its due time, in the office's zone")
+    in_time: bool | None = Field(description="completed by its due time (none when it had no due time)")
+    command_id: str | None = Field(description="the command that completed it, if any")
+
+
+class DeclarationOverdue(DeclarationEvent):
+    """An addition: an open declaration passed its due time; published once (rule 8)."""
+
+    event: Literal["declaration.overdue"]
+    officer_id: str | None = Field(description="who has it (none while it is held)")
+    status: Literal["held", "assigned"]
+    due_at: datetime = Field(description="its due time, in the office's zone")
 
 
 class CommandAccepted(EventBase):
@@ -110,6 +144,8 @@ Event = Annotated[
     | DeclarationRecorded
     | DeclarationAmended
     | DeclarationReassigned
+    | DeclarationCompleted
+    | DeclarationOverdue
     | CommandAccepted
     | CommandRejected,
     Field(discriminator="event"),

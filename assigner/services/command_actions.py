@@ -16,6 +16,7 @@ from assigner.domain.commands import (
     Reassign,
     ReassignGroup,
 )
+from assigner.domain.completions import CompletedBy
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, move_event, new_event_id
 from assigner.domain.groups import GroupKind
@@ -23,6 +24,8 @@ from assigner.domain.model import Status, Unit, declaration_key
 from assigner.domain.moves import Holding, Move, MoveMode, redistribute
 from assigner.domain.rotation import Eligibility, Rotation
 from assigner.services.assign import decide_and_save
+from assigner.services.completion import close_check
+from assigner.services.overdue import in_office_zone
 from assigner.services.ports import Policy, UnitOfWork
 
 
@@ -60,13 +63,20 @@ class Context:
             if self.header.issued_by not in self.uow.roster.supervisors(unit):
                 raise NotASupervisor(f"'{self.header.issued_by}' is not a supervisor of unit {unit}")
 
+    def due_at(self, holding: Holding) -> datetime | None:
+        """A declaration's due time in its office's zone."""
+        return in_office_zone(self.policy.hours, holding)
+
     def apply(self, moves: Sequence[Move], rotations: dict[Unit, Rotation]) -> Change:
         """Write the moves, the cursors their turns moved, the audit entries; return their events."""
         uow, header = self.uow, self.header
         uow.holdings.move(moves, header, self.now)
         uow.rotations.save(rotations.values(), self.now)
         uow.audit.record_moves(moves, header, self.now)
-        events = [move_event(move, header.command_id, header.reason, self.now, new_event_id()) for move in moves]
+        events = [
+            move_event(move, header.command_id, header.reason, self.now, new_event_id(), self.due_at(move.holding))
+            for move in moves
+        ]
         return Change(list(moves), events)
 
 
@@ -141,18 +151,22 @@ def officer_available(ctx: Context, action: OfficerAvailable) -> Change:
 
 
 def complete(ctx: Context, action: Complete) -> Change:
-    """Close a declaration: its check is done; it is never redistributed."""
+    """Close a declaration: its check is done, its legal clock stops; it is never redistributed. The officer who
+    has it may complete it; anyone else must supervise its unit."""
     key = declaration_key(action.declaration_number)
     ctx.lock([_holding(ctx, key, action.declaration_number).unit])
     holding = _holding(ctx, key, action.declaration_number)
-    ctx.authorise([holding.unit])
+    header = ctx.header
+    own = holding.officer_id == header.issued_by and holding.status is Status.ASSIGNED
+    if not own:
+        ctx.authorise([holding.unit])
     if holding.status is not Status.ASSIGNED:
         raise CommandRefused(f"declaration {holding.declaration_number} is {holding.status.value}, not assigned")
-    ctx.uow.holdings.complete(key)
-    ctx.uow.audit.record_change(
-        ctx.now, ctx.header.issued_by, "completed", ctx.header.reason, command_id=ctx.header.command_id, holding=holding
+    by = CompletedBy.OFFICER if own else CompletedBy.SUPERVISOR
+    event = close_check(
+        ctx.uow, holding, ctx.now, ctx.policy.hours, header.issued_by, by, header.reason, header.command_id
     )
-    return Change()
+    return Change(events=[event])
 
 
 def _holding(ctx: Context, key: str, number: str) -> Holding:

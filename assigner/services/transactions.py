@@ -19,13 +19,17 @@ class Transaction(AbstractContextManager[Any], Protocol):
     def is_transient(self, error: BaseException) -> bool: ...
 
 
-def in_transaction(uow: Transaction, work: Callable[[], T], attempts: int = 10) -> tuple[T, int]:
-    """Run `work` inside `uow` and commit; retry it whole on a transient error. Returns (result, attempts used)."""
+def in_transaction(
+    uow: Transaction, work: Callable[[], T], attempts: int = 10, changed: Callable[[T], bool] | None = None
+) -> tuple[T, int]:
+    """Run `work` inside `uow` and commit (unless `changed` says the result changed nothing: then it is rolled
+    back, no write made); retry it whole on a transient error. Returns (result, attempts used)."""
     for attempt in range(1, attempts + 1):
         try:
             with uow:
                 result = work()
-                uow.commit()
+                if changed is None or changed(result):
+                    uow.commit()
             return result, attempt
         except Exception as error:
             if attempt == attempts or not uow.is_transient(error):

@@ -188,7 +188,10 @@ def _row(decision: Decision, now: datetime) -> dict[str, Any]:
         "branch_index": declaration.branch_index,
         "branch_count": declaration.branch_count,
         "officer_id": decision.officer_id,
+        "documents_received_at": declaration.documents_received_at,
     }
+    if decision.previous is None or decision.due_at is not None:  # the clock starts when assigned or held
+        row["due_at"] = decision.due_at
     if decision.previous is None:
         row["received_at"] = now
         row["assigned_at"] = now if decision.outcome is Outcome.ASSIGNED else None
@@ -256,4 +259,5 @@ def _declaration(row: DeclarationRow, containers: list[str]) -> Declaration:
         branch_index=row.branch_index,
         branch_count=row.branch_count,
         container_numbers=tuple(sorted(containers)),
+        documents_received_at=row.documents_received_at,
     )

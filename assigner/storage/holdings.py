@@ -99,11 +99,35 @@ class HoldingStore:
         if assignments:
             self.session.execute(insert(AssignmentRow), assignments)
 
-    def complete(self, key: str) -> None:
-        """The declaration's check is finished."""
+    def complete(self, key: str, now: datetime) -> None:
+        """The declaration's check is finished (a held one leaves its hold)."""
         self.session.execute(
-            update(DeclarationRow).where(DeclarationRow.declaration_key == key).values(status=Status.COMPLETED.value)
+            update(DeclarationRow)
+            .where(DeclarationRow.declaration_key == key)
+            .values(status=Status.COMPLETED.value, completed_at=now)
         )
+        self.session.execute(delete(HoldRow).where(HoldRow.declaration_key == key))
+
+    def flag_overdue(self, now: datetime, limit: int) -> list[Holding]:
+        """Mark open declarations past their due time as flagged, once: those marked now (another transaction's
+        rows, locked or marked, are left to it)."""
+        candidates = (
+            select(DeclarationRow.declaration_key)
+            .where(DeclarationRow.status.in_(OPEN), DeclarationRow.due_at <= now, DeclarationRow.overdue_at.is_(None))
+            .order_by(DeclarationRow.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        keys = list(self.session.scalars(candidates))
+        if not keys:
+            return []
+        marked = self.session.scalars(
+            update(DeclarationRow)
+            .where(DeclarationRow.declaration_key.in_(keys), DeclarationRow.overdue_at.is_(None))
+            .values(overdue_at=now)
+            .returning(DeclarationRow.declaration_key)
+        )
+        return list(self.by_keys(list(marked)).values())
 
     def _load(self, query: Select[Any]) -> list[Holding]:
         rows = list(self.session.scalars(query.order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)))
@@ -125,6 +149,7 @@ def _holding(row: DeclarationRow, containers: list[str]) -> Holding:
         row.officer_id,
         row.after_hours,
         tuple(groups),
+        row.due_at,
     )
 
 

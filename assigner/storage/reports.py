@@ -58,6 +58,15 @@ class ReportQueries:
         )
         return {Unit(office, department): int(count) for office, department, count in self.session.execute(query)}
 
+    def overdue_now(self, now: datetime) -> dict[Unit, int]:
+        """How many open declarations (assigned or held) each unit has past their due time now."""
+        query = (
+            select(D.customs_office, D.department, func.count())
+            .where(D.status.in_((Status.ASSIGNED.value, Status.HELD.value)), D.due_at <= now)
+            .group_by(D.customs_office, D.department)
+        )
+        return {Unit(office, department): int(count) for office, department, count in self.session.execute(query)}
+
     def _channels(self, where: Any) -> Iterable[Any]:
         rotation = func.sum(case((_ROTATION, 1), else_=0))
         after_hours = func.sum(case((and_(_ROTATION, D.after_hours), 1), else_=0))

@@ -92,7 +92,10 @@ class DeclarationRow(Base):
     """A declaration, every channel; identity = the first 11 digits, latest amendment's fields."""
 
     __tablename__ = "declarations"
-    __table_args__ = (Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),)
+    __table_args__ = (
+        Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),
+        Index("ix_declarations_status_due", "status", "due_at"),
+    )
     declaration_key: Mapped[str] = mapped_column(String(11), primary_key=True)
     declaration_number: Mapped[str] = mapped_column(String(12))
     customs_office: Mapped[str] = mapped_column(String(4))
@@ -110,6 +113,12 @@ class DeclarationRow(Base):
     branch_count: Mapped[int | None]
     officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.officer_id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The legal clock (rule 8): when the office had the complete dossier (None: registered_at), when the check
+    # is due, when it was completed, and when it was flagged overdue (once).
+    documents_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class VersionRow(Base):

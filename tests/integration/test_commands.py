@@ -585,7 +585,8 @@ class TestComplete:
         number = numbers(1)[0]
         assign(runtime, [declaration(number)])
         result = send_command(runtime, complete(number))
-        assert result.accepted and event_names(result) == ["command.accepted"]
+        assert result.accepted and event_names(result) == ["declaration.completed", "command.accepted"]
+        assert result.events[0].body["completed_by"] == "supervisor"
         assert holder(runtime, number) == ("completed", "a")
         assert count(runtime, AuditRow, AuditRow.action == "completed", AuditRow.officer_id == "a") == 1
 

@@ -360,14 +360,14 @@ class TestFailurePolicy:
         self, worker: Worker, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         poison = json.dumps(message("109999999990")).encode()
-        original = BatchHandler._read
+        original = BatchHandler._admit
 
-        def read(handler: BatchHandler, delivery: Any, body: bytes) -> Any:
+        def admit(handler: BatchHandler, delivery: Any, body: bytes) -> Any:
             if body == poison:
                 raise ZeroDivisionError("a defect nobody foresaw")
             return original(handler, delivery, body)
 
-        monkeypatch.setattr(BatchHandler, "_read", read)
+        monkeypatch.setattr(BatchHandler, "_admit", admit)
         before, after = worker.valid_declaration(), worker.valid_declaration()
         worker.deliver(topology.DECLARATIONS, [before, (poison, {}), after])
         [letter] = worker.broker.dead_letters(topology.DECLARATIONS, poison)

@@ -271,6 +271,9 @@ class FakeHoldings:
     def by_keys(self, keys: Iterable[str]) -> dict[str, Holding]:
         return {}
 
+    def flag_overdue(self, now: datetime, limit: int) -> list[Holding]:
+        return []
+
 
 class FakeAbsences:
     """No absence is recorded in these fakes' tests of commands."""

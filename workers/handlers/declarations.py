@@ -27,23 +27,28 @@ from assigner.broker import topology
 from assigner.broker.connection import is_embedded
 from assigner.broker.publishing import Outgoing, Publisher, json_body
 from assigner.domain.authentication import sender_refusal
+from assigner.domain.completions import Completion
 from assigner.domain.dead_letters import DeadLetter
 from assigner.domain.errors import first_line
 from assigner.domain.events import Event
 from assigner.domain.model import Declaration
 from assigner.domain.untrusted import safe_text
+from assigner.schemas.completion import COMPLETION_TYPE
 from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
+from assigner.services.completion import CompletionResult, complete_checks
 from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
+from assigner.services.overdue import flag_overdue
 from workers import metrics
-from workers.delivery import Refused, property_refusal, raw_body, read_declaration, too_large
+from workers.delivery import Refused, property_refusal, raw_body, read_completion, read_declaration, too_large
 from workers.envelope import message_envelope
 from workers.outages import Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
 FORGET_EVERY_SECONDS = 3600.0
+OVERDUE_EVERY_SECONDS = 15.0  # how late a declaration.overdue may be, at most (plus a batch)
 
 
 class BatchHandler:
@@ -55,23 +60,36 @@ class BatchHandler:
         self.outages = Outages(runtime.ping, wait, is_stopping)
         self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
         self._last_forgotten = -FORGET_EVERY_SECONDS
+        self._last_watched = -OVERDUE_EVERY_SECONDS
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
-        """Process a batch; returns once every message of it is acknowledged."""
+        """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal
+        clocks are watched here, before the batch (idle() does it otherwise)."""
+        self.watch_clocks(publisher)
         valid: list[tuple[Message, bytes, Declaration]] = []
+        completions: list[tuple[Message, bytes, Completion]] = []
         refused: list[Refused] = []
         for message in batch:
             body = raw_body(message.body, message.content_encoding)
             try:
-                valid.append((message, body, self._read(message, body)))
+                self._admit(message, body)
+                if message.properties.get("type") == COMPLETION_TYPE:
+                    completions.append((message, body, read_completion(message, body)))
+                else:
+                    valid.append((message, body, self._read(message, body)))
             except InvalidMessage as error:
                 refused.append(self._refused(message, body, str(error)))
         results: list[BatchResult] = []
         for index, reason in self._decide([d for _, _, d in valid], results):
             message, body, _ = valid[index]
             refused.append(self._refused(message, body, reason))
+        completed = self._complete([c for _, _, c in completions])
+        for (message, body, _), outcome in zip(completions, completed):
+            if outcome.refused is not None:
+                refused.append(self._refused(message, body, outcome.refused))
         letters = self._claim(refused)
         events = [event for result in results for event in result.events]
+        events += [event for outcome in completed for event in outcome.events]
         now = self.runtime.clock()
         publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
         self._mark(events, letters.to_publish)
@@ -84,16 +102,41 @@ class BatchHandler:
                 logs.log_decision(decision)
             for decision in result.decisions:  # the message's delivery tag as a field: a context per line costs
                 logs.log_decision(decision, delivery_tag=tags.get(decision.declaration.key))  # 2 % of a batch
+        for outcome in completed:
+            if outcome.outcome is not None:
+                logs.log_completion(outcome.completion, outcome.outcome.value)
         _log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:
-        """While no declaration comes: publish what the outbox holds unconfirmed; now and then, forget old
-        dead letters."""
+        """While no declaration comes: publish what the outbox holds unconfirmed, flag what passed its due time;
+        now and then, forget old dead letters."""
         self.sweep(publisher)
+        self.watch_clocks(publisher)
         if time.monotonic() - self._last_forgotten >= FORGET_EVERY_SECONDS:
             runtime = self.runtime
             self.outages.through(lambda: forget_old_dead_letters(runtime.unit_of_work(), runtime.clock))
             self._last_forgotten = time.monotonic()
+
+    def watch_clocks(self, publisher: Publisher) -> None:
+        """Every OVERDUE_EVERY_SECONDS (under load too): flag open declarations past their due time, publish
+        their declaration.overdue events."""
+        if time.monotonic() - self._last_watched < OVERDUE_EVERY_SECONDS:
+            return
+        runtime = self.runtime
+        events = self.outages.through(lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy))
+        self._last_watched = time.monotonic()
+        if events:
+            publisher.publish([event_message(event) for event in events])
+            self._mark(events)
+            for event in events:
+                body = event.body
+                log.warning(
+                    "declaration.overdue",
+                    declaration_number=body["declaration_number"],
+                    unit=f"{body['customs_office']}/{body['department']}",
+                    officer_id=body["officer_id"],
+                    due_at=body["due_at"],
+                )
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
@@ -133,8 +176,18 @@ class BatchHandler:
         results.extend(done)
         return [(r.index, r.reason) for r in refused]
 
-    def _read(self, message: Message, body: bytes) -> Declaration:
-        """The declaration in a message; InvalidMessage says why it is none (too large: left unread)."""
+    def _complete(self, completions: list[Completion]) -> list[CompletionResult]:
+        """Carry out upstream completions, waiting out database outages."""
+        if not completions:
+            return []
+        runtime = self.runtime
+        return self.outages.through(
+            lambda: complete_checks(runtime.unit_of_work(), completions, runtime.clock, runtime.policy)
+        )
+
+    def _admit(self, message: Message, body: bytes) -> None:
+        """Raise InvalidMessage when a message may not be read: its properties, its size (left unread), its
+        sender (declaration_senders)."""
         settings = self.runtime.settings
         refusal = (
             property_refusal(message.properties)
@@ -143,6 +196,9 @@ class BatchHandler:
         )
         if refusal:
             raise InvalidMessage(refusal)
+
+    def _read(self, message: Message, body: bytes) -> Declaration:
+        """The declaration in an admitted message; InvalidMessage says why it is none."""
         return read_declaration(body, message.content_type, message.content_encoding)
 
     def _refused(self, message: Message, body: bytes, reason: str) -> Refused:

@@ -225,4 +225,6 @@ def channels_of(route: Route, model: type[object]) -> tuple[Channel, ...]:
         return (DECLARATIONS,)
     if route is Route.COMMANDS:
         return (COMMANDS_EXCHANGE, COMMANDS)
-    return (DECLARATION_EVENTS,) if issubclass(model, DeclarationEvent) else (NAMED_EVENTS,)
+    if route is Route.EVENTS:
+        return (DECLARATION_EVENTS,) if issubclass(model, DeclarationEvent) else (NAMED_EVENTS,)
+    raise ValueError(f"route {route}: no channel yet (add one to CHANNELS and here)")

@@ -30,3 +30,10 @@ def empty_database(database_url: str) -> None:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()
+
+
+def tool_missing(what: str) -> None:
+    """A missing tool fails the test in CI and skips it elsewhere, saying why (and how to install it)."""
+    if IN_CI:
+        pytest.fail(f"{what}; CI=true requires it", pytrace=False)
+    pytest.skip(what)

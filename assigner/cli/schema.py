@@ -1,38 +1,39 @@
-"""`assigner schema`: the contract's JSON Schema, generated from the models."""
+"""`assigner schema`: the contract's JSON Schemas, generated from the models, or the whole contract as AsyncAPI."""
 
 from __future__ import annotations
 
 import json
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter
 
-from assigner.schemas.command import COMMAND
-from assigner.schemas.declaration import DeclarationMessage
-from assigner.schemas.event import EVENT
+from assigner.schemas.kinds import json_schema, kind_names
 
-
-class Kind(StrEnum):
-    DECLARATION = "declaration"
-    COMMAND = "command"
-    EVENT = "event"
+ASYNCAPI = "asyncapi"
+CHOICES = (*kind_names(), ASYNCAPI)
 
 
-def json_schema(kind: Kind) -> dict[str, Any]:
-    """The JSON Schema of one kind of message."""
-    adapters: dict[Kind, TypeAdapter[Any]] = {
-        Kind.DECLARATION: TypeAdapter(DeclarationMessage),
-        Kind.COMMAND: COMMAND,
-        Kind.EVENT: EVENT,
-    }
-    schema = adapters[kind].json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema.setdefault("title", f"assigner {kind.value}")
-    return schema
+def _choice(value: str) -> str:
+    if value not in CHOICES:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(repr(choice) for choice in CHOICES)}")
+    return value
 
 
-def print_schema(kind: Annotated[Kind, typer.Argument(help="Which message.")]) -> None:
-    """Print the JSON Schema of a declaration message, a command or an event (docs/contract.md)."""
-    typer.echo(json.dumps(json_schema(kind), indent=2))
+def print_schema(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            parser=_choice,
+            help=f"{', '.join(CHOICES[:-1])}: that message's JSON Schema; {ASYNCAPI}: the whole contract as an "
+            "AsyncAPI 3.0 document (YAML).",
+        ),
+    ],
+) -> None:
+    """Print the JSON Schema of a declaration message, a command or an event, or the contract as AsyncAPI
+    (docs/contract.md, docs/asyncapi.yaml)."""
+    if kind == ASYNCAPI:
+        from assigner.broker.asyncapi import yaml_document  # PyYAML and the broker's names only for this one
+
+        typer.echo(yaml_document(), nl=False)
+    else:
+        typer.echo(json.dumps(json_schema(kind), indent=2))

@@ -12,9 +12,9 @@ import pytest
 from pydantic import ValidationError
 
 from assigner.cli import run
-from assigner.cli.schema import Kind, json_schema
 from assigner.schemas.command import COMMAND, ReassignGroup
 from assigner.schemas.event import EVENT, CommandRejected, DeclarationAssigned
+from assigner.schemas.kinds import json_schema
 
 CONTRACT_DECLARATION = contract_examples.DECLARATION
 CONTRACT_COMMAND = contract_examples.COMMAND
@@ -22,7 +22,7 @@ MALFORMED_TIMES = contract_examples.MALFORMED_TIMES
 WELL_FORMED_TIMES = contract_examples.WELL_FORMED_TIMES
 
 
-def validator(kind: Kind) -> jsonschema.Draft202012Validator:
+def validator(kind: str) -> jsonschema.Draft202012Validator:
     schema = json_schema(kind)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
@@ -31,24 +31,24 @@ def validator(kind: Kind) -> jsonschema.Draft202012Validator:
 class TestDeclarationSchema:
     @pytest.mark.parametrize("channel", ["yellow", 2, "2"])
     def test_the_contract_example_is_valid_with_names_or_vnaccs_codes(self, channel: Any) -> None:
-        validator(Kind.DECLARATION).validate(CONTRACT_DECLARATION | {"channel": channel, "vendor_field": 1})
+        validator("declaration").validate(CONTRACT_DECLARATION | {"channel": channel, "vendor_field": 1})
 
     def test_a_missing_required_field_is_invalid(self) -> None:
         message = {k: v for k, v in CONTRACT_DECLARATION.items() if k != "registered_at"}
-        assert not validator(Kind.DECLARATION).is_valid(message)
+        assert not validator("declaration").is_valid(message)
 
     @pytest.mark.parametrize("registered_at", MALFORMED_TIMES)
     def test_a_time_the_model_refuses_the_schema_refuses_too(self, registered_at: Any) -> None:
-        assert not validator(Kind.DECLARATION).is_valid(CONTRACT_DECLARATION | {"registered_at": registered_at})
+        assert not validator("declaration").is_valid(CONTRACT_DECLARATION | {"registered_at": registered_at})
 
     @pytest.mark.parametrize("registered_at", WELL_FORMED_TIMES)
     def test_a_time_the_model_accepts_the_schema_accepts_too(self, registered_at: str) -> None:
-        validator(Kind.DECLARATION).validate(CONTRACT_DECLARATION | {"registered_at": registered_at})
+        validator("declaration").validate(CONTRACT_DECLARATION | {"registered_at": registered_at})
 
 
 class TestCommandSchema:
     def test_the_contract_example_is_valid_and_parses(self) -> None:
-        validator(Kind.COMMAND).validate(CONTRACT_COMMAND)
+        validator("command").validate(CONTRACT_COMMAND)
         assert COMMAND.validate_python(CONTRACT_COMMAND).to_officer_id == "off.0042"  # type: ignore[union-attr]
 
     @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ class TestCommandSchema:
         COMMAND.validate_python(absent | {"until": "2026-12-01T07:30:00+07:00"})
         with pytest.raises(ValidationError, match="ISO 8601"):
             COMMAND.validate_python(absent | {"until": until})
-        assert not validator(Kind.COMMAND).is_valid(absent | {"until": until})
+        assert not validator("command").is_valid(absent | {"until": until})
 
     def test_a_group_key_must_fit_its_group(self) -> None:
         base = {"command_id": "c1", "command": "reassign_group", "issued_by": "sup.01b1", "to_officer_id": "off.1"}
@@ -90,7 +90,7 @@ class TestEventSchema:
             turn=7,
         )
         payload = json.loads(event.model_dump_json())
-        validator(Kind.EVENT).validate(payload)
+        validator("event").validate(payload)
         assert EVENT.validate_python(payload) == event
         assert event.routing_key() == "declaration.assigned.01B1.00"
 
@@ -101,7 +101,7 @@ class TestEventSchema:
             "occurred_at": "2025-06-01T00:00:00Z",
             "command_id": "c",
         }
-        assert not validator(Kind.EVENT).is_valid(rejected)
+        assert not validator("event").is_valid(rejected)
         assert (
             CommandRejected.model_validate(rejected | {"reason": "not a supervisor"}).routing_key()
             == "command.rejected"

@@ -162,8 +162,9 @@ def _message(kind: MessageKind, member: Member, payload: dict[str, str]) -> dict
     }
     if kind.route is Route.COMMANDS:
         message["traits"] = [{"$ref": f"#/components/messageTraits/{SIGNED}"}]
-    if kind.route is Route.EVENTS:
-        message["bindings"] = {"amqp": {"messageType": member.name, "bindingVersion": AMQP_BINDING_VERSION}}
+    if kind.route is Route.EVENTS or kind.amqp_type:
+        message_type = kind.amqp_type or member.name
+        message["bindings"] = {"amqp": {"messageType": message_type, "bindingVersion": AMQP_BINDING_VERSION}}
     return message
 
 

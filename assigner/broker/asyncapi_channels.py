@@ -73,7 +73,8 @@ DECLARATIONS = Channel(
     topology.DECLARATIONS,
     "Declarations",
     f"The queue `{topology.DECLARATIONS}`: declaration messages from upstream systems, published to the default "
-    f"exchange with the queue's name as routing key.",
+    f"exchange with the queue's name as routing key; and check-completed messages (AMQP property `type` "
+    f"`check.completed`), by which the clearance system ends a declaration's legal clock.",
     _queue(topology.DECLARATIONS),
     Operation(
         "sendDeclaration",

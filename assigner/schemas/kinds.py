@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
 from assigner.schemas.command import Command
+from assigner.schemas.completion import COMPLETION_TYPE, CheckCompletedMessage
 from assigner.schemas.declaration import DeclarationMessage
 from assigner.schemas.event import Event
 
@@ -36,6 +37,7 @@ class MessageKind:
     name: str
     model: Any  # a pydantic model, or Annotated[A | B | ..., Field(discriminator=...)]
     route: Route
+    amqp_type: str | None = None  # the AMQP `type` property that tells this kind from others on its queue
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Member:
 
 KINDS: tuple[MessageKind, ...] = (
     MessageKind("declaration", DeclarationMessage, Route.DECLARATIONS),
+    MessageKind("completion", CheckCompletedMessage, Route.DECLARATIONS, COMPLETION_TYPE),
     MessageKind("command", Command, Route.COMMANDS),
     MessageKind("event", Event, Route.EVENTS),
 )

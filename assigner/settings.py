@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     # The AMQP users (user_id) allowed to send declarations; empty: anyone who may publish to the queue.
     declaration_senders: list[str] = Field(default_factory=list)
     queue_type: Literal["classic", "quorum"] = "classic"
+    # How often (s) each worker looks for open declarations past their legal due time (declaration.overdue).
+    overdue_check_seconds: float = Field(15.0, ge=0.1, le=3600)
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
     # RabbitMQ's management API (http://user:password@host:15672), for the unacknowledged messages health

@@ -71,7 +71,11 @@ class Refused:
         """The message as received, for its dead-letter queue: the reason in x-assigner-error, when in
         x-assigner-dead-lettered-at, and a message_id its copies share (the producer's, or one of its own)."""
         properties = self.message.properties
-        kept = {k: properties[k] for k in ("message_id", "correlation_id", "app_id", "timestamp") if properties.get(k)}
+        kept = {
+            k: properties[k]
+            for k in ("message_id", "correlation_id", "app_id", "timestamp", "type")
+            if properties.get(k)
+        }
         kept.setdefault("message_id", self.own_message_id)
         # RabbitMQ routes a message to the queues its CC and BCC headers name as well: a sender's must not
         # steer the worker's own publish of its dead letter into another queue.

@@ -28,6 +28,7 @@ from assigner.broker import topology
 from assigner.broker.amqp_properties import UNDECODABLE
 from assigner.broker.publishing import Outgoing, encodable
 from assigner.domain.dead_letters import fingerprint
+from assigner.schemas.completion import COMPLETION_TYPE
 from assigner.settings import Settings
 from assigner.storage.tables import AuditRow, DeclarationRow
 from workers.failures import FailurePolicy
@@ -154,6 +155,11 @@ class Worker:
                 select(DeclarationRow.declaration_number).where(DeclarationRow.declaration_number == number)
             ).first()
         return found is not None
+
+    def status(self, body: bytes) -> str | None:
+        number = json.loads(body)["declaration_number"]
+        with self.runtime.engine.connect() as connection:
+            return connection.scalar(select(DeclarationRow.status).where(DeclarationRow.declaration_number == number))
 
     def answered(self, body: bytes) -> bool:
         command_id = json.loads(body)["command_id"]
@@ -323,6 +329,36 @@ class TestDeclarationQueue:
         assert poison._state == "ACK"
         worker.deliver(topology.DECLARATIONS, [(body, properties)])  # a copy: acknowledged, not dead-lettered again
         assert len(worker.broker.dead_letters(topology.DECLARATIONS, body)) == 1
+
+
+VALID_COMPLETION = {
+    "declaration_number": "105432198760",
+    "customs_office": "01B1",
+    "department": "00",
+    "completed_at": "2025-06-02T10:30:00+07:00",
+}
+
+
+class TestCompletionMessages:
+    @FUZZ
+    @given(body=bodies(VALID_COMPLETION), properties=properties)
+    def test_no_completion_stops_the_queue_and_the_valid_ones_around_it_are_carried_out(
+        self, worker: Worker, body: bytes, properties: dict[str, Any]
+    ) -> None:
+        before, after = worker.valid_declaration(), worker.valid_declaration()
+        worker.deliver(topology.DECLARATIONS, [before, after])
+        done = [
+            json.dumps({**VALID_COMPLETION, "declaration_number": json.loads(m[0])["declaration_number"]})
+            for m in (before, after)
+        ]
+        typed = {"user_id": UPSTREAM, "content_type": "application/json", "type": COMPLETION_TYPE}
+        sent = {**typed, **properties, "type": COMPLETION_TYPE}
+        first, poison, last = worker.deliver(
+            topology.DECLARATIONS, [(done[0].encode(), typed), (body, sent), (done[1].encode(), typed)]
+        )
+        assert first._state == last._state == "ACK"
+        assert worker.status(before[0]) == worker.status(after[0]) == "completed"
+        check_poison(worker, topology.DECLARATIONS, poison)
 
 
 class TestCommandQueue:

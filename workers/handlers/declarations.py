@@ -48,7 +48,6 @@ from workers.outages import Outages, waits_out
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
 FORGET_EVERY_SECONDS = 3600.0
-OVERDUE_EVERY_SECONDS = 15.0  # how late a declaration.overdue may be, at most (plus a batch)
 
 
 class BatchHandler:
@@ -60,7 +59,8 @@ class BatchHandler:
         self.outages = Outages(runtime.ping, wait, is_stopping)
         self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
         self._last_forgotten = -FORGET_EVERY_SECONDS
-        self._last_watched = -OVERDUE_EVERY_SECONDS
+        self.watch_every = runtime.settings.overdue_check_seconds
+        self._last_watched = -self.watch_every
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal
@@ -118,9 +118,9 @@ class BatchHandler:
             self._last_forgotten = time.monotonic()
 
     def watch_clocks(self, publisher: Publisher) -> None:
-        """Every OVERDUE_EVERY_SECONDS (under load too): flag open declarations past their due time, publish
+        """Every overdue_check_seconds (under load too): flag open declarations past their due time, publish
         their declaration.overdue events."""
-        if time.monotonic() - self._last_watched < OVERDUE_EVERY_SECONDS:
+        if time.monotonic() - self._last_watched < self.watch_every:
             return
         runtime = self.runtime
         events = self.outages.through(lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy))

@@ -31,6 +31,7 @@ class Holding:
     after_hours: bool = False
     groups: tuple[tuple[GroupKind, str], ...] = ()
     due_at: datetime | None = None  # its legal clock (rule 8): a move does not restart it
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,22 @@ class AuditLog:
         )
         return [dict(row) for row in self.session.execute(query).mappings()]
 
+    def latest_assignments(self, keys: Sequence[str], officer_id: str) -> dict[str, dict[str, Any]]:
+        """For each declaration, the latest entry that gave it to `officer_id` (its why: the turn, the cursor, who
+        was skipped, the group, or who moved it by hand and why)."""
+        if not keys:
+            return {}
+        query = (
+            select(*_ENTRY_COLUMNS, AuditRow.declaration_key)
+            .where(
+                AuditRow.declaration_key.in_(sorted(set(keys))),
+                AuditRow.officer_id == officer_id,
+                AuditRow.action.in_(("assigned", "reassigned")),
+            )
+            .order_by(AuditRow.id)
+        )
+        return {row["declaration_key"]: dict(row) for row in self.session.execute(query).mappings()}
+
     def recent(self, unit: Unit, limit: int) -> list[dict[str, Any]]:
         """The unit's latest entries, newest first."""
         query = (

@@ -55,6 +55,18 @@ class HoldingStore:
         )
         return self._load(query)
 
+    def completed_by(self, officer_id: str, limit: int) -> list[Holding]:
+        """The declarations an officer completed last, latest first."""
+        query = (
+            select(DeclarationRow)
+            .where(DeclarationRow.officer_id == officer_id, DeclarationRow.status == Status.COMPLETED.value)
+            .order_by(DeclarationRow.completed_at.desc().nulls_last(), DeclarationRow.declaration_key)
+            .limit(limit)
+        )
+        rows = list(self.session.scalars(query))
+        containers = containers_of(self.session, [row.declaration_key for row in rows])
+        return [_holding(row, containers.get(row.declaration_key, [])) for row in rows]
+
     def held(self, unit: Unit) -> list[tuple[Holding, str, datetime]]:
         """The unit's held declarations in the order they were held, with the reason and since when."""
         query = (
@@ -150,6 +162,7 @@ def _holding(row: DeclarationRow, containers: list[str]) -> Holding:
         row.after_hours,
         tuple(groups),
         row.due_at,
+        row.completed_at,
     )
 
 

@@ -14,11 +14,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from assigner.console.formats import number_text
+from assigner.console.language import Language
 from assigner.console.sessions import COOKIE, FORM_TOKEN_SECONDS, Session
 from assigner.console.sign_in import REFUSED, SignInRefused
 from assigner.console.sign_in import sign_in as check_sign_in
 from assigner.console.throttle import Throttle
-from assigner.console.web import render, runtime_of, sessions_of
+from assigner.console.web import language_of, render, runtime_of, sessions_of
 from assigner.domain.model import Unit
 from assigner.services.supervision import supervised_units
 
@@ -55,7 +57,7 @@ async def sign_in(request: Request) -> Response:
     (429, Retry-After); on success, a session cookie and the units page; on any failure, one same answer."""
     form = await request.form()
     if not sessions_of(request).form_token_matches(request.cookies.get(SIGN_IN_CSRF), str(form.get("csrf", ""))):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+        raise HTTPException(403, _csrf_refused(request))
     runtime = runtime_of(request)
     officer_id = str(form.get("officer_id", "")).strip()[:LONGEST_ID]
     client = request.client.host if request.client else "unknown"
@@ -65,14 +67,14 @@ async def sign_in(request: Request) -> Response:
     wait = math.ceil(throttle.admit((account_key, client_key), now))
     if wait:
         log.warning("console.sign_in_throttled", officer_id=officer_id, client=client, retry_after=wait)
-        return _form(
-            request, f"too many failed sign-ins: try again in {_duration(wait)}", 429, {"Retry-After": str(wait)}
-        )
+        language = language_of(request)
+        refused = language.gettext("too many failed sign-ins: try again in %(wait)s", wait=_duration(wait, language))
+        return _form(request, refused, 429, {"Retry-After": str(wait)})
     try:
         units, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
     except SignInRefused as refused:
         log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
-        return _form(request, REFUSED, 401)
+        return _form(request, language_of(request).gettext(REFUSED), 401)
     throttle.succeeded(account_key, client_key, now)
     log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
     response = _open_session(request, officer_id, units, broker_url)
@@ -80,15 +82,24 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-def _duration(seconds: int) -> str:
-    return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+def _duration(seconds: int, language: Language) -> str:
+    if seconds < 120:
+        return language.gettext("%(seconds)s s", seconds=number_text(seconds, language))
+    minutes = math.ceil(seconds / 60)
+    return language.ngettext(
+        "%(minutes)s minute", "%(minutes)s minutes", minutes, minutes=number_text(minutes, language)
+    )
+
+
+def _csrf_refused(request: Request) -> str:
+    return language_of(request).gettext("the form's CSRF token is missing or wrong: reload the page")
 
 
 async def welcome(request: Request) -> Response:
     """A one-time link (the demo's): signs its officer in, once; any other token is unknown."""
     officer_id = request.app.state.welcome.pop(request.path_params["token"], None)
     if officer_id is None:
-        raise HTTPException(404, "this link is unknown or was used already: sign in")
+        raise HTTPException(404, language_of(request).gettext("this link is unknown or was used already: sign in"))
     units = await run_in_threadpool(supervised_units, runtime_of(request).unit_of_work(), officer_id)
     log.info("console.signed_in", officer_id=officer_id, by="one-time link", units=[str(u) for u in units])
     return _open_session(request, officer_id, units, None)
@@ -141,7 +152,7 @@ async def current_session(request: Request, part: bool = False) -> Session:
             session = None
     if session is None:
         if part:
-            raise HTTPException(401, "signed out")
+            raise HTTPException(401, language_of(request).gettext("signed out"))
         raise HTTPException(303, headers={"Location": "/sign-in"})
     return session
 
@@ -151,5 +162,5 @@ async def check_csrf(request: Request, session: Session) -> Any:
     form = await request.form()
     if not hmac.compare_digest(session.csrf, str(form.get("csrf", ""))):
         log.warning("console.csrf_refused", officer_id=session.officer_id, path=request.url.path)
-        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+        raise HTTPException(403, _csrf_refused(request))
     return form

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from assigner.bootstrap import Runtime
 from assigner.broker.command_sender import command_payload, send_command
 from assigner.broker.connection import BrokerUnreachable
+from assigner.console.formats import PATTERNS, UnreadableTime, number_text, read_moment
+from assigner.console.language import N_, Language
 from assigner.console.sessions import Session
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
@@ -21,15 +21,31 @@ FIELDS = {
     "officer_available": ("officer_id",),
     "complete": ("declaration_number",),
 }
+# How the page names a command given, with its declaration, group or officer.
+DESCRIBED = {
+    "reassign": N_("reassign %(subject)s"),
+    "reassign_group": N_("reassign group %(subject)s"),
+    "officer_absent": N_("officer absent %(subject)s"),
+    "officer_available": N_("officer available %(subject)s"),
+    "complete": N_("complete %(subject)s"),
+}
 
 
-def publish_command(runtime: Runtime, session: Session, unit: Unit, name: str, form: dict[str, str]) -> tuple[str, str]:
+def publish_command(
+    runtime: Runtime, session: Session, unit: Unit, name: str, form: dict[str, str], language: Language
+) -> tuple[str, str]:
     """Publish the command a form asks for, as the signed-in supervisor, and wait for its answer: (kind, what
-    to tell them), kind being accepted, rejected or pending."""
+    to tell them in their language), kind being accepted, rejected or pending. What the contract or the worker
+    says is wrong comes in English, as they say it, inside a sentence in the reader's language."""
+    _ = language.gettext
     if name not in FIELDS:
-        return "rejected", f"no such command: {name}"
+        return "rejected", _("no such command: %(name)s", name=name)
     try:
-        fields = _fields(runtime, unit, name, form)
+        fields = _fields(runtime, unit, name, form, language)
+    except UnreadableTime as error:
+        hint = PATTERNS[language.code].hint
+        return "rejected", _("until: “%(text)s” is not a date and time written %(format)s", text=error, format=hint)
+    try:
         payload = command_payload(
             name, session.officer_id, runtime.clock(), reason=form.get("reason") or None, **fields
         )
@@ -37,40 +53,35 @@ def publish_command(runtime: Runtime, session: Session, unit: Unit, name: str, f
         if session.broker_url is not None:  # their own login: RabbitMQ vouches for them (user_id)
             settings = settings.model_copy(update={"broker_url": session.broker_url})
         answer = send_command(settings, payload, runtime.settings.console_answer_seconds)
-    except (InvalidInput, BrokerUnreachable) as error:
-        return "rejected", str(error)
-    described = _describe(name, payload)
+    except InvalidInput as error:
+        return "rejected", _("not sent: %(reason)s", reason=error)
+    except BrokerUnreachable as error:
+        return "rejected", _("not sent, the broker cannot be reached: %(reason)s", reason=error)
+    described = _describe(name, payload, language)
     if answer is None:
-        return "pending", (
-            f"{described}: sent, no answer within {runtime.settings.console_answer_seconds:g} s "
-            "(is a worker running?); it is done when a worker takes it"
+        seconds = number_text(runtime.settings.console_answer_seconds, language)
+        return "pending", _(
+            "%(command)s: sent, no answer within %(seconds)s s (is a worker running?); it is done when a worker "
+            "takes it",
+            command=described,
+            seconds=seconds,
         )
     if not answer.accepted:
-        return "rejected", f"{described}: rejected: {answer.reason}"
-    return "accepted", f"{described}: accepted"
+        return "rejected", _("%(command)s: rejected: %(reason)s", command=described, reason=answer.reason)
+    return "accepted", _("%(command)s: accepted", command=described)
 
 
-def _fields(runtime: Runtime, unit: Unit, name: str, form: dict[str, str]) -> dict[str, Any]:
+def _fields(runtime: Runtime, unit: Unit, name: str, form: dict[str, str], language: Language) -> dict[str, Any]:
     fields: dict[str, Any] = {key: form[key].strip() for key in FIELDS[name] if form.get(key, "").strip()}
     if name == "officer_absent":
         fields["redistribute"] = form.get("redistribute") == "on"
         fields["units"] = [{"customs_office": unit.customs_office, "department": unit.department}]
         if "until" in fields:
-            fields["until"] = _local_time(runtime, unit, str(fields["until"]))
+            zone = runtime.policy.hours.timezone_for(unit.customs_office)
+            fields["until"] = read_moment(str(fields["until"]), zone, language).isoformat()
     return fields
 
 
-def _local_time(runtime: Runtime, unit: Unit, text: str) -> str:
-    """A browser's `datetime-local` value, read in the office's time zone, with its offset."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise InvalidInput(f"until: '{text}' is not a date and time") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office)))
-    return moment.isoformat()
-
-
-def _describe(name: str, payload: dict[str, object]) -> str:
+def _describe(name: str, payload: dict[str, object], language: Language) -> str:
     subject = payload.get("declaration_number") or payload.get("key") or payload.get("officer_id") or ""
-    return f"{name.replace('_', ' ')} {subject}".strip()
+    return language.gettext(DESCRIBED[name], subject=subject).strip()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -18,7 +18,10 @@ from starlette.templating import Jinja2Templates
 
 from assigner.bootstrap import Runtime
 from assigner.console import access, pages
+from assigner.console.formats import install_formats
+from assigner.console.language import ReaderLanguage, load_languages, template_gettext, template_ngettext
 from assigner.console.sessions import SessionBook
+from assigner.console.terms import install_terms
 from assigner.console.throttle import Throttle
 from assigner.domain.errors import InvalidInput
 from assigner.settings import Settings
@@ -66,18 +69,32 @@ def create_console(
             Route("/declarations/{number}", pages.declaration, methods=["GET"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(ReaderLanguage)],
     )
     app.state.runtime = runtime
     app.state.sessions = sessions or session_book(settings)
     app.state.throttle = throttle or Throttle()
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    app.state.templates.env.filters["office_time"] = lambda moment, unit: moment.astimezone(
-        ZoneInfo(runtime.policy.hours.timezone_for(unit.customs_office))
-    ).strftime("%Y-%m-%d %H:%M")
+    app.state.languages = load_languages()
+    app.state.templates = templates(runtime)
     app.state.welcome = dict(welcome or {})
     app.state.secure_cookies = secure_cookies(settings)
     return app
+
+
+def templates(runtime: Runtime) -> Jinja2Templates:
+    """The pages' templates: gettext in the language each render is given (`language` in its context), and the
+    filters that write times (in the office's zone), numbers and stored codes the reader's way."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's lines are one sentence, as babel.cfg extracts it
+    # Installed once: each callable reads the render's own language, so concurrent requests never share one.
+    env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    install_formats(env, runtime.policy.hours.timezone_for)
+    install_terms(env)
+    return Jinja2Templates(env=env)
 
 
 def session_book(settings: Settings) -> SessionBook:

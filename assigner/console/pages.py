@@ -12,7 +12,7 @@ from assigner.bootstrap import Runtime
 from assigner.console.access import check_csrf, current_session
 from assigner.console.actions import publish_command
 from assigner.console.sessions import Session
-from assigner.console.web import render, runtime_of
+from assigner.console.web import language_of, render, runtime_of
 from assigner.domain.model import Unit
 from assigner.domain.reports import Period, Scope, UnitFigures
 from assigner.services.reports import build_report, period_of
@@ -26,7 +26,7 @@ def _unit_of(request: Request, session: Session) -> Unit:
     unit = Unit(request.path_params["office"], request.path_params["department"])
     if unit not in session.units:
         log.warning("console.unit_refused", officer_id=session.officer_id, unit=str(unit))
-        raise HTTPException(403, "you do not supervise this unit")
+        raise HTTPException(403, language_of(request).gettext("you do not supervise this unit"))
     return unit
 
 
@@ -89,7 +89,7 @@ async def declaration(request: Request) -> Response:
         declaration_in, runtime_of(request).unit_of_work(), number, session.units
     )
     if holding is None:
-        raise HTTPException(404, f"no declaration {number} in your units")
+        raise HTTPException(404, language_of(request).gettext("no declaration %(number)s in your units", number=number))
     return render(request, "declaration.html", session, holding=holding, entries=entries, number=number)
 
 
@@ -101,7 +101,9 @@ async def command(request: Request) -> Response:
     name = request.path_params["name"]
     fields = {key: str(value) for key, value in form.items()}
     # Publishing waits for the worker's answer (seconds): off the event loop, so other pages are not held up.
-    kind, text = await run_in_threadpool(publish_command, runtime_of(request), session, where, name, fields)
+    kind, text = await run_in_threadpool(
+        publish_command, runtime_of(request), session, where, name, fields, language_of(request)
+    )
     session.flash.append((kind, text))
     return RedirectResponse(f"/units/{where.customs_office}/{where.department}", status_code=303)
 

@@ -3,7 +3,7 @@ command key (the embedded broker). No password store of the console's own.
 
 The roster is read first: an officer id that supervises no unit is refused without asking the broker, so the
 console cannot be used to try the RabbitMQ passwords of other accounts. Every refusal reads the same to the
-user (REFUSED); the reason is for the log only.
+user (REFUSED, in their language); the reason is for the log only.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from kombu.connection import Connection
 
 from assigner.bootstrap import Runtime
 from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
+from assigner.console.language import N_
 from assigner.domain.errors import AssignerError
 from assigner.domain.model import Unit
 from assigner.services.supervision import supervised_units
 from assigner.settings import Settings
 
-REFUSED = (
+# Translated where it is shown (the reader's language).
+REFUSED = N_(
     "sign-in refused: check your officer id and password (or command key); only a supervisor of a unit may sign in"
 )
 

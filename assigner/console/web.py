@@ -1,4 +1,5 @@
-"""What every route of the console takes from a request: the runtime, the session book, and its templates."""
+"""What every route of the console takes from a request: the runtime, the session book, the reader's language,
+and its templates."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from assigner.bootstrap import Runtime
+from assigner.console.language import Language
 from assigner.console.sessions import Session, SessionBook
 
 
@@ -23,14 +25,20 @@ def sessions_of(request: Request) -> SessionBook:
     return book
 
 
+def language_of(request: Request) -> Language:
+    """The reader's language, as the ReaderLanguage middleware chose it for this request."""
+    language: Language = request.state.language
+    return language
+
+
 def render(request: Request, template: str, session: Session | None, **context: Any) -> Response:
-    """A template with the session and its messages; a part of a page (`_name.html`) leaves the messages for
-    the next whole page."""
+    """A template with the session, its messages and the reader's language; a part of a page (`_name.html`)
+    leaves the messages for the next whole page."""
     whole = not template.startswith("_")
     flash = list(session.flash) if session and whole else []
     if session and whole:
         session.flash.clear()
     response: Response = request.app.state.templates.TemplateResponse(
-        request, template, {"session": session, "flash": flash, **context}
+        request, template, {"session": session, "flash": flash, "language": language_of(request), **context}
     )
     return response

@@ -1,5 +1,6 @@
 """The console in a real browser (Debian's headless Chromium, driven by Playwright) against `assigner console`
-and `assigner worker` processes on RabbitMQ and PostgreSQL: what a unit leader does with it."""
+and `assigner worker` processes on RabbitMQ and PostgreSQL: what a unit leader does with it, in Vietnamese and
+in English (the browser's language picks; the switch on the page overrides it)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from e2e.support import (
@@ -29,6 +31,8 @@ from e2e.support import (
 )
 from integration.helpers import message, numbers, roster
 
+from assigner.console.formats import PATTERNS, moment_text
+from assigner.console.language import Language, load_languages
 from assigner.console.sign_in import REFUSED
 from assigner.domain.model import Unit
 
@@ -37,6 +41,10 @@ PORT = Unit("02CI", "01")
 CHROMIUM = os.environ.get("ASSIGNER_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("ASSIGNER_TEST_SCREENSHOTS")  # a folder: the main pages are saved there as PNG
 TIMEOUT = 60.0  # liveness only
+LANGUAGES = load_languages()
+BROWSER_LOCALES = {"vi": "vi-VN", "en": "en-US"}  # what each browser asks for (Accept-Language)
+SHOT = {"vi": "", "en": ".en"}  # the screenshots' names: README shows the default language's
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")  # the office 01B1's time zone (the default)
 
 
 @pytest.fixture
@@ -128,10 +136,17 @@ def open_of(page: object, officer: str) -> int:
     return int(row.locator("td").nth(4).inner_text())
 
 
+def quoted(text: str) -> str:
+    """`text` inside a Playwright :text('...') selector."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 @pytest.mark.slow
 class TestConsoleInABrowser:
+    @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_a_unit_leader_watches_the_rotation_reassigns_and_marks_an_officer_absent(
         self,
+        lang: str,
         worker: WorkerProcess,
         console_url: str,
         chromium: object,
@@ -141,14 +156,17 @@ class TestConsoleInABrowser:
         database_url: str,
     ) -> None:
         user = supervisor_users["a"]
-        page = chromium.new_page()  # type: ignore[attr-defined]
+        language: Language = LANGUAGES[lang]
+        _ = language.gettext
+        page = chromium.new_page(locale=BROWSER_LOCALES[lang])  # type: ignore[attr-defined]
         page.goto(f"{console_url}/")
         assert page.url.endswith("/sign-in")  # nothing is shown to someone not signed in
-        shoot(page, "sign-in")
+        assert page.locator("html").get_attribute("lang") == lang
+        shoot(page, f"sign-in{SHOT[lang]}")
         sign_in(page, console_url, user.name, user.password)
-        page.wait_for_selector("h1:text('Your units')")
-        assert page.locator("h2", has_text="Unit 01B1/00").count() == 1
-        assert page.locator("h2", has_text="Unit 02CI/01").count() == 0
+        page.wait_for_selector(f"h1:text({quoted(_('Your units'))})")
+        assert page.locator("h2", has_text=_("Unit %(unit)s", unit="01B1/00")).count() == 1
+        assert page.locator("h2", has_text=_("Unit %(unit)s", unit="02CI/01")).count() == 0
 
         stream = numbers(5, start=8100)
         registered = datetime.now(UTC).isoformat()  # today: the page's figures count them
@@ -160,33 +178,38 @@ class TestConsoleInABrowser:
         assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 2, 1]  # the rotation moved
         assert "a3" in page.locator("tr.next").inner_text()
         figures = page.locator("dl.figures").inner_text()
-        assert re.search(r"automatic\s+5", figures) and re.search(r"spread\s+1", figures)
-        shoot(page, "units")
+        assert re.search(rf"{_('automatic')}\s+5", figures) and re.search(rf"{_('spread')}\s+1", figures)
+        shoot(page, f"units{SHOT[lang]}")
 
-        page.click("a:text('Unit 01B1/00')")
-        page.wait_for_selector("h1:text('Unit 01B1/00')")
+        page.click(f"a:text({quoted(_('Unit %(unit)s', unit='01B1/00'))})")
+        page.wait_for_selector(f"h1:text({quoted(_('Unit %(unit)s', unit='01B1/00'))})")
         reassign = page.locator("form[action$='/commands/reassign']")
         reassign.locator("input[name=declaration_number]").fill(stream[0])
         reassign.locator("select[name=to_officer_id]").select_option("a3")
         reassign.locator("input[name=reason]").fill("a1 is on a training course")
         reassign.locator("button").click()
-        page.wait_for_selector(f".flash.accepted:text('reassign {stream[0]}: accepted')", timeout=TIMEOUT * 1000)
+        accepted = _("%(command)s: accepted", command=_("reassign %(subject)s", subject=stream[0]))
+        page.wait_for_selector(f".flash.accepted:text({quoted(accepted)})", timeout=TIMEOUT * 1000)
         assert holders(database_url)[stream[0]] == ("assigned", "a3")
 
         absent = page.locator("form[action$='/commands/officer_absent']")
         absent.locator("select[name=officer_id]").select_option("a2")
+        until = (datetime.now(HANOI) + timedelta(days=1)).replace(second=0, microsecond=0)
+        absent.locator("input[name=until]").fill(until.strftime(PATTERNS[lang].typed))  # as its placeholder asks
         absent.locator("input[name=reason]").fill("sick")
         absent.locator("button").click()
-        page.wait_for_selector(".flash.accepted:text('officer absent a2: accepted')", timeout=TIMEOUT * 1000)
+        accepted = _("%(command)s: accepted", command=_("officer absent %(subject)s", subject="a2"))
+        page.wait_for_selector(f".flash.accepted:text({quoted(accepted)})", timeout=TIMEOUT * 1000)
         assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 0, 3]  # a2's work handed on by rotation
-        assert "absent" in page.locator("table.roster tr", has_text="a2").first.inner_text()
-        shoot(page, "unit")
+        status = page.locator("table.roster tr", has_text="a2").first.locator("td").nth(3).inner_text()
+        assert status == f"{_('absent')} {_('until %(time)s', time=moment_text(until, 'Asia/Ho_Chi_Minh', language))}"
+        shoot(page, f"unit{SHOT[lang]}")
 
         page.click(f"a:text('{stream[0]}')")
-        page.wait_for_selector(f"h1:text('Declaration {stream[0]}')")
+        page.wait_for_selector(f"h1:text({quoted(_('Declaration %(number)s', number=stream[0]))})")
         history = page.locator("table.history").inner_text()
-        assert "reassigned" in history and "a1 is on a training course" in history
-        shoot(page, "declaration")
+        assert _("reassigned") in history and "a1 is on a training course" in history
+        shoot(page, f"declaration{SHOT[lang]}")
 
     def test_a_wrong_password_another_units_page_and_a_form_without_its_token_are_refused(
         self,
@@ -197,11 +220,21 @@ class TestConsoleInABrowser:
         database_url: str,
     ) -> None:
         user = supervisor_users["a"]
-        page = chromium.new_page()  # type: ignore[attr-defined]
+        vi, en = LANGUAGES["vi"], LANGUAGES["en"]
+        page = chromium.new_page(locale="en-US")  # type: ignore[attr-defined]
+        page.goto(f"{console_url}/sign-in")
+        page.click("nav.languages a[hreflang=vi]")  # the switch overrides the browser's English, and stays
+        page.wait_for_selector(f"h1:text({quoted(vi.gettext('Sign in'))})")
         sign_in(page, console_url, user.name, "not the password")
-        assert page.locator("[role=alert]").inner_text() == REFUSED
+        assert page.locator("[role=alert]").inner_text() == vi.gettext(REFUSED)
+        assert page.locator("html").get_attribute("lang") == "vi"
         sign_in(page, console_url, user.name, user.password)
-        page.wait_for_selector("h1:text('Your units')")
+        page.wait_for_selector(f"h1:text({quoted(vi.gettext('Your units'))})")
+        page.click("nav.languages a[hreflang=en]")
+        page.wait_for_selector(f"h1:text({quoted(en.gettext('Your units'))})")
+        assert page.url.endswith("/?lang=en")  # the same page, in English
+        page.click("nav.languages a[hreflang=vi]")
+        page.wait_for_selector(f"h1:text({quoted(vi.gettext('Your units'))})")
         answer = page.goto(f"{console_url}/units/02CI/01")
         assert answer is not None and answer.status == 403
 
@@ -211,7 +244,7 @@ class TestConsoleInABrowser:
         form.locator("input[name=declaration_number]").fill(numbers(1, start=8200)[0])
         with page.expect_navigation():
             form.locator("button").click()
-        assert "CSRF token is missing or wrong" in page.content()
+        assert vi.gettext("the form's CSRF token is missing or wrong: reload the page") in page.content()
         before = holders(database_url)
         time.sleep(1)
         assert holders(database_url) == before

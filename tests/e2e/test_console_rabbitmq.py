@@ -50,10 +50,16 @@ def worker(
 
 @pytest.fixture
 def browser(database_url: str, home: Path, rabbitmq_url: str) -> TestClient:
-    """The console on the same database and broker, answers awaited up to 30 s (liveness only)."""
+    """The console on the same database and broker, answers awaited up to 30 s (liveness only), read in English
+    (the browser asks for it; Vietnamese, the default, is the integration tests' and the browser tests')."""
     settings = Settings(database_url=database_url, home=home, broker_url=rabbitmq_url, console_answer_seconds=30)
     # https: the console's cookies are Secure, so a client sends them back over HTTPS only
-    return TestClient(create_console(Runtime(settings).ready()), base_url="https://testserver", follow_redirects=False)
+    return TestClient(
+        create_console(Runtime(settings).ready()),
+        base_url="https://testserver",
+        follow_redirects=False,
+        headers={"Accept-Language": "en"},
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -143,3 +149,9 @@ class TestConsoleOnRabbitMQ:
         unknown = numbers(1, start=9900)[0]
         browser.post("/units/01B1/00/commands/complete", data={"csrf": token, "declaration_number": unknown})
         assert f"complete {unknown}: rejected: declaration {unknown} is not known" in browser.get("/units/01B1/00").text
+        vietnamese = {"Accept-Language": "vi"}  # the worker's reason as it comes, in a Vietnamese sentence
+        browser.post(
+            "/units/01B1/00/commands/complete", data={"csrf": token, "declaration_number": unknown}, headers=vietnamese
+        )
+        said = f"hoàn thành tờ khai {unknown}: bị từ chối: declaration {unknown} is not known"
+        assert said in browser.get("/units/01B1/00", headers=vietnamese).text

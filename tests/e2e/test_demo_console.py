@@ -84,8 +84,9 @@ def test_the_demo_leaves_its_console_up_and_a_newcomer_reassigns_a_declaration_f
                     assert time.monotonic() < deadline and demo.poll() is None, "".join(output.seen)
                     time.sleep(0.1)
             units = browser.get(link)
-            assert units.status_code == 200 and "signed in as <strong>sup.01b1</strong>" in units.text
-            assert "Unit 01B1/01" in units.text and "Unit 02CI/01" not in units.text
+            # Vietnamese: the browser asks for no language
+            assert units.status_code == 200 and "đăng nhập: <strong>sup.01b1</strong>" in units.text
+            assert "Đơn vị 01B1/01" in units.text and "Đơn vị 02CI/01" not in units.text
             assert browser.get(link).status_code == 404  # once only
             page = browser.get(f"http://127.0.0.1:{port}/units/01B1/01").text
             number = re.search(r'href="/declarations/(\d{12})"', page).group(1)  # type: ignore[union-attr]
@@ -94,9 +95,9 @@ def test_the_demo_leaves_its_console_up_and_a_newcomer_reassigns_a_declaration_f
                 f"http://127.0.0.1:{port}/units/01B1/01/commands/reassign",
                 data={"csrf": token, "declaration_number": number, "to_officer_id": "off.0104"},
             )
-            assert f"reassign {number}: accepted" in after.text
+            assert f"phân công lại tờ khai {number}: đã được chấp nhận" in after.text
             history = browser.get(f"http://127.0.0.1:{port}/declarations/{number}").text
-            assert "reassigned" in history and "sup.01b1" in history
+            assert "đã phân công lại" in history and "sup.01b1" in history
         demo.send_signal(signal.SIGINT)
         output.until(r"worker stopped \(exit 0\)")
         assert demo.wait(TIMEOUT) == 0

@@ -3,13 +3,16 @@ whom, the forms' CSRF tokens, and the commands it publishes (signed with the sup
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gettext
 import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from integration.conftest import FrozenClock as Clock
 from integration.helpers import declaration, load_roster, numbers, roster
@@ -20,9 +23,11 @@ from starlette.testclient import TestClient
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.command_keys import SIGNATURE_HEADER
+from assigner.broker.command_sender import command_payload
 from assigner.broker.connection import BrokerRefused, connect
 from assigner.console import sign_in as console_sign_in
 from assigner.console.app import create_console
+from assigner.console.language import load_languages
 from assigner.console.sign_in import REFUSED
 from assigner.domain.authentication import is_signed_by
 from assigner.domain.errors import InvalidInput
@@ -37,6 +42,7 @@ NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
 AIRPORT, PORT = Unit("01B1", "00"), Unit("02CI", "00")
 KEYS = {"sup.a": "a" * 64, "sup.p": "p" * 64}
 HTTPS = "https://testserver"  # the cookies are Secure: a client sends them back over HTTPS only
+VI = load_languages()["vi"]  # the pages' language when the browser asks for none
 
 
 @pytest.fixture
@@ -130,7 +136,7 @@ class TestSignIn:
 
     def test_a_wrong_key_is_refused_and_logged(self, browser: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
         answer = sign_in(browser, "sup.a", "b" * 64)
-        assert answer.status_code == 401 and REFUSED in answer.text
+        assert answer.status_code == 401 and VI.gettext(REFUSED) in answer.text
         logged = capsys.readouterr()
         assert "console.sign_in_failed" in logged.out + logged.err
         assert browser.get("/").status_code == 303
@@ -139,7 +145,7 @@ class TestSignIn:
         settings = Settings(**{**runtime.settings.model_dump(), "command_keys": {**KEYS, "a1": KEYS["sup.a"]}})
         browser = TestClient(create_console(Runtime(settings, runtime.clock)), base_url=HTTPS, follow_redirects=False)
         answer = sign_in(browser, "a1", "a" * 64)
-        assert answer.status_code == 401 and REFUSED in answer.text
+        assert answer.status_code == 401 and VI.gettext(REFUSED) in answer.text
 
     def test_a_sign_in_form_posted_without_its_token_is_refused(self, browser: TestClient) -> None:
         browser.get("/sign-in")
@@ -163,10 +169,10 @@ class TestPages:
     def test_the_units_page_shows_the_supervisors_own_units_with_who_is_next(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         page = browser.get("/").text
-        assert "Unit 01B1/00" in page and "Unit 02CI/00" not in page
+        assert "Đơn vị 01B1/00" in page and "Đơn vị 02CI/00" not in page
         next_row = re.search(r'<tr class="active next">(.*?)</tr>', page, re.S)
         assert next_row and "<td>a1</td>" in next_row.group(1)  # three assigned to a1, a2, a3: a1 is next again
-        assert re.search(r"<dt>automatic</dt><dd>3</dd>", page)
+        assert re.search(r"<dt>tự động</dt><dd>3</dd>", page)
 
     def test_another_units_page_is_refused(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
@@ -182,7 +188,8 @@ class TestPages:
         for number in numbers(3):
             assert f'href="/declarations/{number}"' in page
         history = browser.get(f"/declarations/{numbers(3)[1]}").text
-        assert "with a2" in history and "assigned" in history and "from cursor" in history
+        assert "giao cho a2" in history and "<td>đã phân công</td>" in history
+        assert "(lượt 2, bắt đầu từ vị trí 1)" in history
 
     def test_a_unit_page_shows_its_held_queue_in_order_and_the_latest_decisions_with_their_why(
         self,
@@ -194,14 +201,14 @@ class TestPages:
         load_roster(runtime, roster(Unit("01B1", "07"), supervisors=("sup.a",)))  # a unit with no checker yet
         sign_in(browser, "sup.a", KEYS["sup.a"])
         page = browser.get("/units/01B1/07").text
-        rows = re.findall(r"<tr><td>(\d)</td><td><a href=\"/declarations/(\d+)\">\d+</a></td>\s*<td>(\w+)</td>", page)
-        assert [(position, number) for position, number, _ in rows] == [
-            ("1", numbers(2, start=70)[0]),
-            ("2", numbers(2, start=70)[1]),
+        rows = re.findall(r"<tr><td>(\d)</td><td><a href=\"/declarations/(\d+)\">\d+</a></td>\s*<td>([^<]+)</td>", page)
+        assert rows == [
+            ("1", numbers(2, start=70)[0], "mã bộ phận xử lý không xác định"),
+            ("2", numbers(2, start=70)[1], "mã bộ phận xử lý không xác định"),
         ]
-        latest = browser.get("/units/01B1/00").text.split("Latest decisions")[1]
+        latest = browser.get("/units/01B1/00").text.split("Quyết định gần nhất")[1]
         assert latest.index(numbers(3)[2]) < latest.index(numbers(3)[0])  # newest first
-        assert "skipped" not in latest and "(turn 3, from cursor 2)" in latest
+        assert "bỏ qua" not in latest and "(lượt 3, bắt đầu từ vị trí 2)" in latest
 
 
 class TestLiveParts:
@@ -213,17 +220,17 @@ class TestLiveParts:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         part = browser.get("/units/01B1/00/live")
         assert part.status_code == 200 and "<html" not in part.text and 'class="roster"' in part.text
-        assert "Latest decisions" in part.text
+        assert "Quyết định gần nhất" in part.text
         summary = browser.get("/units/01B1/00/summary").text
-        assert "Unit 01B1/00" in summary and "<html" not in summary
+        assert "Đơn vị 01B1/00" in summary and "<html" not in summary
         assert browser.get("/units/02CI/00/live").status_code == 403
 
     def test_a_part_leaves_the_message_for_the_next_whole_page(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         token = csrf_of(browser.get("/units/01B1/00").text)
         browser.post("/units/01B1/00/commands/complete", data={"csrf": token, "declaration_number": numbers(1)[0]})
-        assert "no answer within" not in browser.get("/units/01B1/00/live").text
-        assert "no answer within" in browser.get("/units/01B1/00").text
+        assert 'class="flash pending"' not in browser.get("/units/01B1/00/live").text
+        assert 'class="flash pending"' in browser.get("/units/01B1/00").text
 
 
 class TestCommands:
@@ -249,16 +256,17 @@ class TestCommands:
             data={
                 "csrf": token,
                 "officer_id": "a2",
-                "until": "2025-06-02T17:00",
+                "until": "02/06/2025 17:00",  # as the form asks in Vietnamese, in the office's time
                 "redistribute": "on",
                 "reason": "sick",
             },
         )
         assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
-        assert "no answer within 0.5 s (is a worker running?)" in browser.get("/units/01B1/00").text
+        said = "báo công chức a2 vắng mặt: đã gửi, chưa có trả lời sau 0,5 giây (worker có đang chạy không?)"
+        assert said in browser.get("/units/01B1/00").text
         [(body, _)] = commands_sent(runtime)
         run_command(runtime, body)  # as the worker would: the page then says until when
-        assert "absent until 2025-06-02 17:00" in browser.get("/units/01B1/00").text
+        assert "vắng mặt đến 02/06/2025 17:00" in browser.get("/units/01B1/00").text
         assert (body["command"], body["issued_by"], body["officer_id"], body["reason"]) == (
             "officer_absent",
             "sup.a",
@@ -287,7 +295,10 @@ class TestCommands:
         browser.post(
             "/units/01B1/00/commands/reassign", data={"csrf": token, "declaration_number": "12", "to_officer_id": "a2"}
         )
-        assert "is not a 12-digit declaration number" in browser.get("/units/01B1/00").text
+        said = browser.get("/units/01B1/00").text
+        assert re.search(
+            r'class="flash rejected" role="status">lệnh chưa được gửi: .*is not a 12-digit declaration', said
+        )
         assert commands_sent(runtime) == []
 
     def test_signing_out_ends_the_session(self, browser: TestClient) -> None:
@@ -323,7 +334,7 @@ class TestSignInThrottle:
             assert sign_in(browser, "sup.a", "b" * 64).status_code == 401
         early = sign_in(browser, "sup.a", KEYS["sup.a"])  # not even checked
         assert (early.status_code, early.headers["retry-after"]) == (429, "2")
-        assert "too many failed sign-ins: try again in 2 s" in early.text
+        assert "đăng nhập sai quá nhiều lần: hãy thử lại sau 2 giây" in early.text
         clock.advance(seconds=2)
         assert sign_in(browser, "sup.a", "b" * 64).status_code == 401
         assert sign_in(browser, "sup.a", "b" * 64).headers["retry-after"] == "4"
@@ -342,7 +353,7 @@ class TestSignInThrottle:
         clock.advance(seconds=-61)
         locked = sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", KEYS["sup.a"])
         assert (locked.status_code, locked.headers["retry-after"]) == (429, "900")
-        assert "try again in 15 minutes" in locked.text
+        assert "hãy thử lại sau 15 phút" in locked.text
         assert sign_in(client_at(runtime, "10.0.1.2", app), "sup.p", KEYS["sup.p"]).status_code == 303  # not sup.p
         clock.advance(minutes=15)
         assert sign_in(client_at(runtime, "10.0.1.3", app), "sup.a", KEYS["sup.a"]).status_code == 303
@@ -376,7 +387,7 @@ class TestOneAnswerForEveryRefusal:
         answers = [
             sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)
         ]
-        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
+        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, VI.gettext(REFUSED))}
         logged = capsys.readouterr()
         for reason in ("supervises no unit", "no command key, or a wrong one", "left empty"):
             assert reason in logged.out + logged.err
@@ -404,7 +415,7 @@ class TestOneAnswerForEveryRefusal:
         answers = [
             sign_in(client_at(runtime, f"10.0.0.{i}", app), who, secret) for i, (who, secret) in enumerate(tries)
         ]
-        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, REFUSED)}
+        assert {(answer.status_code, alert_of(answer.text)) for answer in answers} == {(401, VI.gettext(REFUSED))}
         assert [url.split("@")[0] for url in asked] == ["amqp://sup.a:wrong"]  # nobody and a1: no connection
         assert sign_in(client_at(runtime, "10.0.1.1", app), "sup.a", "right").status_code == 303
 
@@ -499,3 +510,222 @@ class TestSessionLife:
             assert sign_in(browser, "sup.a", KEYS["sup.a"]).status_code == 303
         assert [browser.get("/").status_code for browser in browsers] == [303, 200, 200]
         assert len(app.state.sessions) == 2
+
+
+ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
+# Words of the English pages a Vietnamese page must not show (outside its data: ids, names, numbers).
+ENGLISH_WORDS = (
+    "Sign in",
+    "Sign out",
+    "signed in as",
+    "Your units",
+    "Unit",
+    "Today",
+    "Declaration",
+    "declaration",
+    "officer",
+    "Officer id",
+    "Reassign",
+    "Reason",
+    "Adjust",
+    "Held",
+    "held",
+    "Nothing",
+    "Open",
+    "Latest decisions",
+    "automatic",
+    "by hand",
+    "after hours",
+    "spread",
+    "until",
+    "absent",
+    "assigned",
+    "accepted",
+    "rejected",
+    "sent",
+    "turn",
+    "cursor",
+    "skipped",
+    "with",
+    "next",
+    "Complete",
+    "Mark absent",
+    "Bring back",
+    "Group",
+    "Key",
+    "To",
+    "active",
+    "no answer",
+    "rotation",
+    "you do not",
+    "supervise",
+    "system",
+)
+
+
+def command(name: str, **fields: object) -> dict[str, object]:
+    """A command of sup.a's, as the worker receives it."""
+    return command_payload(name, "sup.a", NOW, **fields)
+
+
+class Unlisted(gettext.NullTranslations):
+    """A catalog's fallback that notes each message the catalog did not have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def gettext(self, message: str) -> str:
+        self.asked.append(message)
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self.asked.append(msgid1)
+        return msgid1 if n == 1 else msgid2
+
+
+def shown_text(html: str) -> str:
+    """What a reader sees of a page: the text between its tags and the attributes shown or read aloud."""
+    attributes = re.findall(r'\b(?:placeholder|title|alt|aria-label)="([^"]*)"', html)
+    return " ".join([re.sub(r"<[^>]*>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S)), *attributes])
+
+
+class TestLanguage:
+    def test_the_pages_are_vietnamese_when_the_browser_asks_for_nothing(self, browser: TestClient) -> None:
+        answer = browser.get("/sign-in")
+        assert answer.headers["content-language"] == "vi"
+        page = answer.text
+        assert '<html lang="vi">' in page and "<h1>Đăng nhập</h1>" in page and "Mã công chức" in page
+
+    def test_the_browsers_accept_language_picks_english_and_a_language_it_cannot_have_gives_vietnamese(
+        self, browser: TestClient
+    ) -> None:
+        page = browser.get("/sign-in", headers={"Accept-Language": "fr;q=1, en-GB;q=0.8, vi;q=0.5"}).text
+        assert '<html lang="en">' in page and "<h1>Sign in</h1>" in page and "Officer id" in page
+        assert '<html lang="vi">' in browser.get("/sign-in", headers={"Accept-Language": "de, fr;q=0.5"}).text
+        assert '<html lang="vi">' in browser.get("/sign-in", headers={"Accept-Language": "en;q=0, vi"}).text
+
+    def test_the_switch_overrides_accept_language_and_its_cookie_keeps_the_choice(self, browser: TestClient) -> None:
+        switched = browser.get("/sign-in?lang=vi", headers=ENGLISH)
+        assert '<html lang="vi">' in switched.text
+        [cookie] = [c for c in switched.headers.get_list("set-cookie") if c.startswith("assigner_lang=")]
+        assert cookie.startswith("assigner_lang=vi;") and "SameSite=strict" in cookie and "HttpOnly" in cookie
+        assert '<html lang="vi">' in browser.get("/sign-in", headers=ENGLISH).text  # the cookie, not the header
+        assert '<html lang="en">' in browser.get("/sign-in?lang=en").text
+        assert '<html lang="en">' in browser.get("/sign-in").text
+
+    def test_a_switch_to_a_language_the_console_lacks_changes_nothing(self, browser: TestClient) -> None:
+        answer = browser.get("/sign-in?lang=fr", headers=ENGLISH)
+        assert '<html lang="en">' in answer.text
+        assert not [c for c in answer.headers.get_list("set-cookie") if c.startswith("assigner_lang=")]
+
+    def test_every_page_offers_the_switch_and_it_keeps_the_page(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        for path in ("/", "/units/01B1/00", f"/declarations/{numbers(1)[0]}"):
+            page = browser.get(path).text
+            assert 'href="?lang=vi"' in page and 'href="?lang=en"' in page
+            english = browser.get(f"{path}?lang=en")
+            assert english.status_code == 200 and '<html lang="en">' in english.text
+            browser.get(f"{path}?lang=vi")
+
+    def test_a_unit_page_writes_its_day_times_and_numbers_the_readers_way(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        run_command(runtime, command("reassign", declaration_number=numbers(3)[0], to_officer_id="a3"))
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00").text
+        assert "Hôm nay, 02/06/2025 (Asia/Ho_Chi_Minh)" in page
+        assert "<dt>thủ công</dt><dd>1 (33,3%)</dd>" in page  # 1 of 3 reassigned by hand
+        assert "<td>02/06/2025 10:00:00</td>" in page  # 03:00 UTC, in Hanoi's time
+        english = browser.get("/units/01B1/00?lang=en").text
+        assert "Today, 2 Jun 2025 (Asia/Ho_Chi_Minh)" in english
+        assert "<dt>by hand</dt><dd>1 (33.3%)</dd>" in english and "<td>2 Jun 2025 10:00:00</td>" in english
+
+    def test_the_absence_form_asks_for_a_date_the_readers_way(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert 'name="until" placeholder="dd/mm/yyyy hh:mm"' in browser.get("/units/01B1/00").text
+        assert 'name="until" placeholder="yyyy-mm-dd hh:mm"' in browser.get("/units/01B1/00?lang=en").text
+        assert 'type="datetime-local"' not in browser.get("/units/01B1/00").text
+
+    @pytest.mark.parametrize(
+        ("lang", "typed", "said"),
+        [
+            ("vi", "31/02/2025 17:00", "vắng mặt đến: “31/02/2025 17:00” không phải là ngày giờ viết theo dạng "),
+            ("en", "06/02/2025 17:00", "until: “06/02/2025 17:00” is not a date and time written yyyy-mm-dd hh:mm"),
+        ],
+    )
+    def test_a_date_the_absence_form_cannot_read_is_said_and_sends_nothing(
+        self, browser: TestClient, runtime: Runtime, lang: str, typed: str, said: str
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get(f"/units/01B1/00?lang={lang}").text)
+        answer = browser.post(
+            "/units/01B1/00/commands/officer_absent", data={"csrf": token, "officer_id": "a2", "until": typed}
+        )
+        assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
+        assert re.search(
+            rf'class="flash rejected" role="status">{re.escape(said)}', browser.get(answer.headers["location"]).text
+        )
+        assert commands_sent(runtime) == []
+
+    def test_concurrent_readers_each_get_their_own_language(self, browser: TestClient, runtime: Runtime) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        cookie = browser.cookies.get("assigner_session")
+        wanted = ["vi", "en"] * 10
+
+        async def read_all() -> list[str]:
+            transport = httpx.ASGITransport(app=browser.app)  # type: ignore[arg-type]
+            async with httpx.AsyncClient(transport=transport, base_url=HTTPS) as client:
+
+                async def read(lang: str) -> str:
+                    headers = {"Accept-Language": lang, "Cookie": f"assigner_session={cookie}"}
+                    return (await client.get("/units/01B1/00", headers=headers)).text
+
+                return list(await asyncio.gather(*(read(lang) for lang in wanted)))
+
+        pages = asyncio.run(read_all())  # each page reads the database off the event loop: they interleave
+        headings = {"vi": "<h1>Đơn vị 01B1/00</h1>", "en": "<h1>Unit 01B1/00</h1>"}
+        assert [f'<html lang="{lang}">' in page and headings[lang] in page for lang, page in zip(wanted, pages)] == [
+            True
+        ] * len(wanted)
+
+    def test_a_refusal_shown_as_text_is_in_the_readers_language(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert browser.get("/units/02CI/00").text == "bạn không phụ trách đơn vị này"
+        assert browser.get("/units/02CI/00?lang=en").text == "you do not supervise this unit"
+        missing = browser.get(f"/declarations/{numbers(1, start=50)[0]}").text
+        assert missing == f"no declaration {numbers(1, start=50)[0]} in your units"  # English is kept now
+
+    def test_the_vietnamese_pages_show_no_english_word_of_the_english_pages_and_ask_for_no_message_the_catalog_lacks(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        lacking = Unlisted()
+        browser.app.state.languages["vi"].translations.add_fallback(lacking)  # type: ignore[attr-defined]
+        assign_declarations(
+            runtime.unit_of_work(),
+            [declaration(numbers(1, start=70)[0], Unit("01B1", "07"))],
+            runtime.clock,
+            runtime.policy,
+        )
+        load_roster(runtime, roster(Unit("01B1", "07"), "b1", supervisors=("sup.a",)))  # held, then released
+        run_command(runtime, command("reassign", declaration_number=numbers(3)[0], to_officer_id="a3"))
+        until = (NOW + timedelta(hours=8)).isoformat()
+        run_command(runtime, command("officer_absent", officer_id="a2", until=until, redistribute=True))
+        english_pages = [shown_text(browser.get("/sign-in", headers=ENGLISH).text)]
+        vietnamese_pages = [shown_text(browser.get("/sign-in").text)]
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/").text)
+        browser.post("/units/01B1/00/commands/complete", data={"csrf": token, "declaration_number": numbers(3)[2]})
+        for path in ("/", "/units/01B1/00", "/units/01B1/07", f"/declarations/{numbers(3)[0]}", "/units/02CI/00"):
+            vietnamese_pages.append(shown_text(browser.get(path).text))
+            english_pages.append(shown_text(browser.get(path, headers=ENGLISH).text))
+        assert "hoàn thành tờ khai" in vietnamese_pages[1]  # the command's message, on the next whole page
+
+        def english_words(page: str) -> list[str]:
+            for value in ("Officer a1", "Officer a2", "Officer a3", "Officer b1", "Asia/Ho_Chi_Minh"):  # data
+                page = page.replace(value, "")
+            return [word for word in ENGLISH_WORDS if re.search(rf"\b{word}\b", page)]
+
+        assert [english_words(page) for page in vietnamese_pages] == [[]] * len(vietnamese_pages)
+        assert lacking.asked == []  # e.g. an f-string given to gettext: extracted as nothing, never translated
+        assert all(english_words(page) for page in english_pages)  # the same check finds them on English pages

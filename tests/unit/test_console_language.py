@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from assigner.console.formats import UnreadableTime, day_text, moment_text, number_text, read_moment, share_text
+from assigner.console.formats import (
+    UnreadableTime,
+    day_text,
+    duration_text,
+    moment_text,
+    number_text,
+    read_moment,
+    share_text,
+)
 from assigner.console.language import accepted, load_languages
 
 LANGUAGES = load_languages()
@@ -38,6 +46,20 @@ class TestWritten:
         assert (number_text(1234, VI), number_text(1234, EN)) == ("1.234", "1,234")
         assert (number_text(0.5, VI), number_text(0.5, EN)) == ("0,5", "0.5")
         assert (share_text(0.154, VI), share_text(0.154, EN)) == ("15,4%", "15.4%")
+
+    @pytest.mark.parametrize(
+        ("length", "vi", "en"),
+        [
+            (timedelta(hours=1, minutes=20, seconds=59), "1 giờ 20 phút", "1 h 20 min"),  # to the minute below
+            (timedelta(minutes=5), "5 phút", "5 min"),
+            (timedelta(hours=2), "2 giờ", "2 h"),
+            (timedelta(days=2, hours=3, minutes=40), "2 ngày 3 giờ", "2 d 3 h"),  # its two largest parts
+            (timedelta(seconds=59), "dưới 1 phút", "under 1 min"),
+            (-timedelta(minutes=20), "20 phút", "20 min"),  # past due: how long, said by the sentence around it
+        ],
+    )
+    def test_a_length_of_time_the_readers_way(self, length: timedelta, vi: str, en: str) -> None:
+        assert (duration_text(length, VI), duration_text(length, EN)) == (vi, en)
 
 
 class TestRead:

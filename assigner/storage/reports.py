@@ -168,7 +168,7 @@ class ReportQueries:
                 _count(and_(completed, D.completed_at > D.due_at)),
                 _count(and_(D.status.in_(_OPEN), D.due_at <= now)),
             )
-            .where(where)
+            .where(where, _ROTATION)  # a recorded declaration has no holder and no check
             .group_by(D.customs_office, D.department, D.officer_id)
         )
         return list(self.session.execute(query).all())

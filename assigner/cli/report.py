@@ -55,8 +55,9 @@ def report(
         raise InvalidInput("--department needs --office")
     runtime = Runtime().ready()
     timezone = runtime.policy.hours.timezone_for(office)
-    period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, runtime.clock())
-    result = build_report(runtime.unit_of_work(), Scope(office, department), period, runtime.clock, runtime.policy)
+    now = runtime.clock()
+    period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, now)
+    result = build_report(runtime.unit_of_work(), Scope(office, department), period, now, runtime.policy.hours)
     if chart is not None:
         write_chart(result, chart)
     if output is Format.JSON:

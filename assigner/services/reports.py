@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from assigner.domain.check_times import CompletedCheck, times_to_complete
 from assigner.domain.errors import InvalidInput
 from assigner.domain.reports import Period, Report, Scope, UnitFigures, add_times
-from assigner.services.ports import Clock, Policy
+from assigner.domain.working_hours import HoursBook
 
 # Days a report may cover: a declaration's instant in UTC must exist for each bound.
 EARLIEST = date(1900, 1, 1)
@@ -45,13 +45,13 @@ def period_of(first_day: date | None, last_day: date | None, timezone: str, now:
     return Period(first, last, timezone)
 
 
-def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period, clock: Clock, policy: Policy) -> Report:
+def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period, now: datetime, hours: HoursBook) -> Report:
     """Every unit's figures over the period, one consistent read. The checks are those of the declarations
-    registered in the period: overdue as of the clock's now, their times to complete counted in each office's
-    working hours."""
+    registered in the period: overdue as of `now` (the clock's, the one the period was read with), their times
+    to complete counted in each office's working hours."""
     start, end = period.bounds()
     with uow:
-        units = uow.reports.unit_figures(scope, start, end, clock())
-        times = times_to_complete(policy.hours, uow.reports.completed_checks(scope, start, end))
+        units = uow.reports.unit_figures(scope, start, end, now)
+        times = times_to_complete(hours, uow.reports.completed_checks(scope, start, end))
     add_times(units, times)
     return Report(scope, period, units, times.overall)

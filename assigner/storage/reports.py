@@ -64,8 +64,8 @@ class ReportQueries:
         to complete needs; yielded as read, so to be read within the transaction."""
         dossier_complete_at = func.coalesce(D.documents_received_at, D.registered_at)
         # completed_at is stamped with status 'completed', and only then (holdings.complete). It is the condition
-        # rather than the status: SQLite, with no statistics, would walk every completed declaration by
-        # ix_declarations_status_due instead of the period's by ix_declarations_unit_registered.
+        # rather than the status: SQLite, with no statistics, walked every completed declaration by an index led by
+        # status (ix_declarations_status_due) instead of the period's, by ix_declarations_unit_registered.
         query = select(D.customs_office, D.department, D.officer_id, dossier_complete_at, D.completed_at).where(
             _in_period(scope, start, end), D.completed_at.is_not(None), D.due_at.is_not(None)
         )

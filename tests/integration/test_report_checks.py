@@ -94,7 +94,7 @@ def week(runtime: Runtime, clock: FrozenClock) -> Runtime:
 
 
 def report_of(runtime: Runtime, scope: Scope = Scope("01B1")) -> Report:
-    return build_report(runtime.unit_of_work(), scope, WEEK, runtime.clock, runtime.policy)
+    return build_report(runtime.unit_of_work(), scope, WEEK, runtime.clock(), runtime.policy.hours)
 
 
 def figures(checks: Any) -> tuple[Any, ...]:
@@ -120,7 +120,7 @@ class TestCheckFigures:
 
     def test_a_weekend_between_dossier_and_completion_is_not_counted(self, week: Runtime) -> None:
         one_day = Period(date(2025, 6, 6), date(2025, 6, 6), "Asia/Ho_Chi_Minh")  # d3, d8 and d5, registered Friday
-        report = build_report(week.unit_of_work(), Scope("01B1", "00"), one_day, week.clock, week.policy)
+        report = build_report(week.unit_of_work(), Scope("01B1", "00"), one_day, week.clock(), week.policy.hours)
         officers = {officer.officer_id: figures(officer.checks) for officer in report.units[0].officers}
         assert officers == {"a": (0, 1, 0, 4.0, 4.0), "b": (1, 0, 0, 1.5, 1.5)}  # 66.5 and 64 hours on the wall
 
@@ -133,7 +133,7 @@ class TestCheckFigures:
 
     def test_a_period_without_checks_has_no_times(self, week: Runtime) -> None:
         sunday = Period(date(2025, 6, 1), date(2025, 6, 1), "Asia/Ho_Chi_Minh")  # d9 alone, open
-        [unit] = build_report(week.unit_of_work(), Scope(), sunday, week.clock, week.policy).units
+        [unit] = build_report(week.unit_of_work(), Scope(), sunday, week.clock(), week.policy.hours).units
         assert figures(unit.checks) == (0, 0, 1, None, None)
 
 

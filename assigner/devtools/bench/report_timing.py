@@ -73,7 +73,7 @@ def time_reports(runtime: Runtime, repeat: int = 5) -> list[tuple[str, float, fl
         times, counted = [], 0
         for _ in range(repeat):
             started = time.perf_counter()
-            report = build_report(runtime.unit_of_work(), scope, period, runtime.clock, runtime.policy)
+            report = build_report(runtime.unit_of_work(), scope, period, runtime.clock(), runtime.policy.hours)
             times.append(time.perf_counter() - started)
             counted = sum(sum(u.by_channel.values()) for u in report.units)
         figures.append((label, min(times), statistics.median(times), counted))

@@ -112,7 +112,8 @@ def _serve_console(runtime: Runtime, port: int) -> None:
 def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int, elapsed: float) -> None:
     first_day = FIRST_DAY.date()
     period = Period(first_day, first_day + timedelta(days=2), runtime.settings.working_hours.timezone)
-    print_table(build_report(runtime.unit_of_work(), Scope(), period), terminal.console(width=160))
+    report = build_report(runtime.unit_of_work(), Scope(), period, runtime.clock(), runtime.policy.hours)
+    print_table(report, terminal.console(width=160))
     typer.echo(
         f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
         f"--from {period.first_day} --to {period.last_day})\n"

@@ -43,7 +43,8 @@ def report(
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     chart: Annotated[Path | None, typer.Option(help="Also draw per-officer bars per unit to this PNG file.")] = None,
 ) -> None:
-    """Declarations by channel; automatic, by hand, redistributed, held; after hours; per officer; spread.
+    """Declarations by channel; automatic, by hand, redistributed, held; after hours; per officer; spread;
+    checks in time, late and overdue now, with the median and 90th percentile working hours to complete.
 
     Days are in the office's time zone (the default working-hours time zone for several offices);
     a declaration belongs to the day it was registered.
@@ -54,8 +55,9 @@ def report(
         raise InvalidInput("--department needs --office")
     runtime = Runtime().ready()
     timezone = runtime.policy.hours.timezone_for(office)
-    period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, runtime.clock())
-    result = build_report(runtime.unit_of_work(), Scope(office, department), period)
+    now = runtime.clock()
+    period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, now)
+    result = build_report(runtime.unit_of_work(), Scope(office, department), period, now, runtime.policy.hours)
     if chart is not None:
         write_chart(result, chart)
     if output is Format.JSON:

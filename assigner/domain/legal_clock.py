@@ -7,12 +7,13 @@ that changes to or from summer time counts its periods as written (Vietnam keeps
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from assigner.domain.model import Channel, Declaration
 from assigner.domain.working_hours import HoursBook, WorkingHours
 
 LONGEST_SEARCH_DAYS = 3660  # ten years of holidays and closed weekdays: past that, the hours are misconfigured
+ONE_DAY = timedelta(days=1)
 
 
 class NoWorkingTime(ValueError):
@@ -57,6 +58,68 @@ def working_time_between(hours: WorkingHours, start: datetime, end: datetime) ->
             break
         total += min(finish, local_end) - begin
     return total
+
+
+class WorkingCalendar:
+    """working_time_between for many checks of one office: each instant is placed on a running count of working
+    time (each local day's working time summed once, then kept), and the time between two is a difference. The
+    same result, for spans under LONGEST_SEARCH_DAYS, at a fraction of the cost; one calendar per report."""
+
+    def __init__(self, hours: WorkingHours) -> None:
+        self.hours = hours
+        self._zone = hours.zone
+        self._periods: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self._before: dict[date, timedelta] = {}  # working time from the first day counted to each day's start
+        self._first = self._last = date.min
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """The working time from `start` to `end` (zero when `end` is not later)."""
+        if end <= start:
+            return timedelta()
+        return max(timedelta(), self._elapsed(end) - self._elapsed(start))
+
+    def _elapsed(self, moment: datetime) -> timedelta:
+        local = moment.astimezone(self._zone)
+        day = local.date()
+        wall = datetime.combine(day, local.time())
+        elapsed = self._before_day(day)
+        for begin, end in self._periods_on(day):
+            if wall <= begin:
+                break
+            elapsed += min(wall, end) - begin
+        return elapsed
+
+    def _periods_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        found = self._periods.get(day)
+        if found is None:
+            found = tuple(
+                (datetime.combine(day, start), datetime.combine(day, end))
+                for start, end in self.hours.periods_on(day)
+                if start < end  # as working_periods yields them (the settings refuse any other)
+            )
+            self._periods[day] = found
+        return found
+
+    def _day_total(self, day: date) -> timedelta:
+        total = timedelta()
+        for begin, end in self._periods_on(day):
+            total += end - begin
+        return total
+
+    def _before_day(self, day: date) -> timedelta:
+        found = self._before.get(day)
+        if found is not None:
+            return found
+        if not self._before:
+            self._first = self._last = day
+            self._before[day] = timedelta()
+        while self._last < day:  # days are counted on from the ones known, once each
+            self._before[self._last + ONE_DAY] = self._before[self._last] + self._day_total(self._last)
+            self._last += ONE_DAY
+        while self._first > day:
+            self._before[self._first - ONE_DAY] = self._before[self._first] - self._day_total(self._first - ONE_DAY)
+            self._first -= ONE_DAY
+        return self._before[day]
 
 
 def working_periods(hours: WorkingHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -1,12 +1,14 @@
-"""What the rotation did over a period, per unit and per officer: the figures the pilot was judged by."""
+"""What the rotation did over a period, per unit and per officer: the figures the pilot was judged by, and the
+checks against the legal clock (check_times.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from assigner.domain.check_times import CheckFigures, CompletionTimes, TimesToComplete
 from assigner.domain.model import Unit
 
 
@@ -53,6 +55,7 @@ class OfficerFigures:
     completed: int = 0
     turns: int = 0  # automatic assignments by a turn of the rotation
     grouped: int = 0  # kept with a branch or container group, no turn used
+    checks: CheckFigures = CheckFigures()  # of those the officer has now
 
 
 @dataclass
@@ -69,6 +72,7 @@ class UnitFigures:
     redistributed: int = 0  # handed on because their officer was absent
     held_now: dict[str, int] = field(default_factory=dict)  # by reason
     officers: list[OfficerFigures] = field(default_factory=list)
+    checks: CheckFigures = CheckFigures()
 
     @property
     def automatic(self) -> int:
@@ -103,6 +107,7 @@ class Report:
     scope: Scope
     period: Period
     units: list[UnitFigures]
+    completion_times: CompletionTimes = CompletionTimes()  # over every unit's completed checks
 
     def total(self) -> UnitFigures:
         """All units added up (no officers: an officer's share only means something within a unit)."""
@@ -116,7 +121,24 @@ class Report:
             total.kept_in_group += unit.kept_in_group
             total.by_hand += unit.by_hand
             total.redistributed += unit.redistributed
+        total.checks = CheckFigures(
+            sum(unit.checks.in_time for unit in self.units),
+            sum(unit.checks.late for unit in self.units),
+            sum(unit.checks.overdue_now for unit in self.units),
+            self.completion_times,
+        )
         return total
+
+
+def add_times(units: Iterable[UnitFigures], times: TimesToComplete) -> None:
+    """Give each unit, and each of its officers, the times their completed checks took."""
+    for unit in units:
+        unit.checks = replace(unit.checks, times=times.units.get(unit.unit, CompletionTimes()))
+        officers = []
+        for officer in unit.officers:
+            took = times.officers.get((unit.unit, officer.officer_id), CompletionTimes())
+            officers.append(replace(officer, checks=replace(officer.checks, times=took)))
+        unit.officers = officers
 
 
 def spread(counts: Iterable[int]) -> int | None:

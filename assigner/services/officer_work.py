@@ -110,7 +110,7 @@ def _open_check(holding: Holding, now: datetime, hours: HoursBook, why: dict[str
 def unit_share(uow: ReportingUnitOfWork, officer_id: str, unit: Unit, now: datetime, hours: HoursBook) -> UnitShare:
     """The officer's declarations of the day in a unit (its office's day), against the median of its roster."""
     today = period_of(None, None, hours.timezone_for(unit.customs_office), now)
-    report = build_report(uow, Scope(unit.customs_office, unit.department), today)
+    report = build_report(uow, Scope(unit.customs_office, unit.department), today, now, hours)
     counts = {o.officer_id: o.assigned for figures in report.units if figures.unit == unit for o in figures.officers}
     on_roster = [o for figures in report.units if figures.unit == unit for o in figures.officers if o.on_roster]
     roster_counts = [o.assigned for o in on_roster] or [0]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from assigner.domain.check_times import CompletedCheck, times_to_complete
 from assigner.domain.errors import InvalidInput
-from assigner.domain.reports import Period, Report, Scope, UnitFigures
+from assigner.domain.reports import Period, Report, Scope, UnitFigures, add_times
+from assigner.domain.working_hours import HoursBook
 
 # Days a report may cover: a declaration's instant in UTC must exist for each bound.
 EARLIEST = date(1900, 1, 1)
@@ -18,7 +21,9 @@ LATEST = date(9998, 12, 31)
 class ReportCounts(Protocol):
     """The counts a report is made of."""
 
-    def unit_figures(self, scope: Scope, start: datetime, end: datetime) -> list[UnitFigures]: ...
+    def unit_figures(self, scope: Scope, start: datetime, end: datetime, now: datetime) -> list[UnitFigures]: ...
+
+    def completed_checks(self, scope: Scope, start: datetime, end: datetime) -> Iterable[CompletedCheck]: ...
 
 
 class ReportingUnitOfWork(AbstractContextManager["ReportingUnitOfWork"], Protocol):
@@ -40,9 +45,13 @@ def period_of(first_day: date | None, last_day: date | None, timezone: str, now:
     return Period(first, last, timezone)
 
 
-def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period) -> Report:
-    """Every unit's figures over the period, one consistent read."""
+def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period, now: datetime, hours: HoursBook) -> Report:
+    """Every unit's figures over the period, one consistent read. The checks are those of the declarations
+    registered in the period: overdue as of `now` (the clock's, the one the period was read with), their times
+    to complete counted in each office's working hours."""
     start, end = period.bounds()
     with uow:
-        units = uow.reports.unit_figures(scope, start, end)
-    return Report(scope, period, units)
+        units = uow.reports.unit_figures(scope, start, end, now)
+        times = times_to_complete(hours, uow.reports.completed_checks(scope, start, end))
+    add_times(units, times)
+    return Report(scope, period, units, times.overall)

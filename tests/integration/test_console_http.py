@@ -174,6 +174,30 @@ class TestPages:
         assert next_row and "<td>a1</td>" in next_row.group(1)  # three assigned to a1, a2, a3: a1 is next again
         assert re.search(r"<dt>tự động</dt><dd>3</dd>", page)
 
+    def test_a_unit_page_shows_todays_checks_in_time_late_overdue_and_their_times(
+        self, browser: TestClient, runtime: Runtime, clock: Clock
+    ) -> None:
+        first, second, _ = numbers(3)  # registered 09:00, due 11:00, with a1, a2, a3
+        run_command(
+            runtime, {"command_id": "c1", "command": "complete", "issued_by": "a1", "declaration_number": first}
+        )
+        clock.advance(hours=2)  # 12:00
+        run_command(
+            runtime, {"command_id": "c2", "command": "complete", "issued_by": "a2", "declaration_number": second}
+        )
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00?lang=vi").text
+        for label, value in [
+            ("kiểm tra đúng hạn", "1"),
+            ("kiểm tra trễ hạn", "1"),
+            ("đang quá hạn", "1"),
+            ("trung vị số giờ làm việc để hoàn thành", "1"),  # 1 and 3 hours: the lower middle
+            ("phân vị 90 của số giờ làm việc để hoàn thành", "3"),
+        ]:
+            assert f"<dt>{label}</dt><dd>{value}</dd>" in page, label
+        english = browser.get("/units/01B1/00?lang=en").text
+        assert "<dt>median working hours to complete</dt><dd>1</dd>" in english
+
     def test_another_units_page_is_refused(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         assert browser.get("/units/02CI/00").status_code == 403

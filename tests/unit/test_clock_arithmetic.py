@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assigner.domain.legal_clock import NoWorkingTime, deadline_for, due_at, working_periods, working_time_between
+from assigner.domain.legal_clock import (
+    NoWorkingTime,
+    WorkingCalendar,
+    deadline_for,
+    due_at,
+    working_periods,
+    working_time_between,
+)
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import WorkingHours
 
@@ -125,3 +132,24 @@ class TestProperties:
             previous_end = end
             if index == 20:
                 break
+
+
+spans = st.lists(st.tuples(starts, st.integers(-3 * 24 * 60, 40 * 24 * 60)), min_size=1, max_size=30)
+
+
+class TestWorkingCalendar:
+    @settings(max_examples=300, deadline=None)
+    @given(office_hours(), spans)
+    def test_it_counts_what_working_time_between_counts(
+        self, hours: WorkingHours, pairs: list[tuple[datetime, int]]
+    ) -> None:
+        calendar = WorkingCalendar(hours)  # one for all the pairs, as a report keeps it: days counted both ways
+        for start, minutes in pairs:
+            end = start + timedelta(minutes=minutes)
+            assert calendar.between(start, end) == working_time_between(hours, start, end), (start, end)
+
+    def test_the_weekend_and_the_lunch_break_are_left_out(self) -> None:
+        calendar = WorkingCalendar(LUNCH)
+        assert calendar.between(hanoi(2025, 6, 6, 16), hanoi(2025, 6, 9, 14)) == timedelta(hours=6)
+        assert calendar.between(hanoi(2025, 6, 2, 11), hanoi(2025, 6, 2, 12)) == timedelta(minutes=30)
+        assert calendar.between(hanoi(2025, 6, 9, 9), hanoi(2025, 6, 6, 9)) == timedelta()

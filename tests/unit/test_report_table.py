@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from rich.console import Console
 
 from assigner.cli.output.report_formats import print_table
+from assigner.domain.check_times import CheckFigures, CompletionTimes
 from assigner.domain.model import Unit
 from assigner.domain.reports import OfficerFigures, Period, Report, Scope, UnitFigures
+
+CHECKS = CheckFigures(120_345, 2_345, 678, CompletionTimes(timedelta(hours=1.25), timedelta(hours=1_234.5)))
 
 
 def report() -> Report:
     units = []
     for office, department in (("01B1", "01"), ("02CI", "02")):
         officers = [
-            OfficerFigures(f"off.{office}{i}", f"Nguyen Thi Officer {i}", True, 123_456, 1_234, 122_222, 123_000, 456)
+            OfficerFigures(
+                f"off.{office}{i}", f"Nguyen Thi Officer {i}", True, 123_456, 1_234, 122_222, 123_000, 456, CHECKS
+            )
             for i in range(3)
         ]
         units.append(
@@ -32,6 +37,7 @@ def report() -> Report:
                 12_345,
                 {"unknown_department": 7},
                 officers,
+                CHECKS,
             )
         )
     return Report(Scope(), Period(date(2025, 6, 1), date(2025, 6, 30), "Asia/Ho_Chi_Minh"), units)
@@ -61,6 +67,10 @@ class TestNarrowTable:
             "123,456",
             "122,222",
             "33.3%",
+            "120,345",
+            "240,690",  # the total's in time
+            "1.25",
+            "1,234.50",
         ):
             assert re.search(rf"(^|\s){re.escape(whole)}(\s|$)", out, re.M), whole
 

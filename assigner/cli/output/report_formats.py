@@ -9,6 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Column, Table
 
+from assigner.domain.check_times import CheckFigures
 from assigner.domain.model import Channel
 from assigner.domain.reports import OfficerFigures, Report, UnitFigures
 
@@ -26,6 +27,7 @@ UNIT_FIGURES = [
     "spread",
 ]
 OFFICER_FIGURES = ["assigned", "open", "completed", "turns", "grouped", "share"]
+CHECK_FIGURES = ["in_time", "late", "overdue_now", "median_hours", "p90_hours"]  # units, officers and the total
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
 CSV_COLUMNS = [
     "row",
@@ -37,6 +39,7 @@ CSV_COLUMNS = [
     *UNIT_FIGURES,
     "held_reasons",
     *OFFICER_FIGURES,
+    *CHECK_FIGURES,
 ]
 
 
@@ -56,6 +59,7 @@ def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
         "held_now": unit.held,
         "held_reasons": dict(sorted(unit.held_now.items())),
         "after_hours": unit.after_hours,
+        **checks_json(unit.checks),
     }
     if with_officers:
         body["spread"] = unit.spread
@@ -75,6 +79,18 @@ def officer_json(unit: UnitFigures, officer: OfficerFigures) -> dict[str, Any]:
         "turns": officer.turns,
         "grouped": officer.grouped,
         "share": round(unit.share(officer), 4),
+        **checks_json(officer.checks),
+    }
+
+
+def checks_json(checks: CheckFigures) -> dict[str, Any]:
+    """Checks against the legal clock as JSON values: times in working hours, null when none was completed."""
+    return {
+        "in_time": checks.in_time,
+        "late": checks.late,
+        "overdue_now": checks.overdue_now,
+        "median_hours": checks.median_hours,
+        "p90_hours": checks.p90_hours,
     }
 
 
@@ -109,6 +125,7 @@ def write_csv(report: Report, out: TextIO) -> None:
                         "customs_office": unit.unit.customs_office,
                         "department": unit.unit.department,
                         **{k: values[k] for k in ["officer_id", "name", *OFFICER_FIGURES]},
+                        **_check_cells(values),
                     }
                 )
             )
@@ -124,8 +141,17 @@ def _inert(row: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
+def _check_cells(values: dict[str, Any]) -> dict[str, Any]:
+    """The check columns of a CSV row: hours with 2 decimals, blank when no check was completed."""
+    cells = {key: values[key] for key in CHECK_FIGURES}
+    for key in ("median_hours", "p90_hours"):
+        cells[key] = "" if values[key] is None else f"{values[key]:.2f}"
+    return cells
+
+
 def _unit_row(kind: str, values: dict[str, Any], spread: int | None) -> dict[str, Any]:
     row = {"row": kind, **{key: values[key] for key in ["customs_office", "department", *UNIT_FIGURES[:-1]]}}
+    row.update(_check_cells(values))
     row.update(values["declarations"])
     row["spread"] = "" if spread is None else spread
     row["held_reasons"] = ";".join(f"{reason}:{count}" for reason, count in values["held_reasons"].items())
@@ -201,8 +227,37 @@ def print_table(report: Report, console: Console) -> None:
                 free=("name",),
             )
         )
-    if not report.units:
+    if report.units:
+        _print_checks(report, console, narrow)
+    else:
         console.print("no declarations registered in this period")
+
+
+def _print_checks(report: Report, console: Console, narrow: bool) -> None:
+    """The checks against the legal clock: a row per unit ("all"), then one per officer, and the total."""
+    rows = []
+    for unit in report.units:
+        rows.append([str(unit.unit), "all", *_check_cells_text(unit.checks)])
+        for officer in unit.officers:
+            rows.append([str(unit.unit), officer.officer_id, *_check_cells_text(officer.checks)])
+    total = [["total", "", *_check_cells_text(report.total().checks)]] if len(report.units) > 1 else []
+    console.print(
+        _table(
+            ["unit", "officer", "in time", "late", "overdue now", "median h", "p90 h"],
+            rows,
+            total,
+            "Checks against the legal clock (time to complete in working hours)",
+            narrow,
+        )
+    )
+
+
+def _check_cells_text(checks: CheckFigures) -> list[str]:
+    hours = [checks.median_hours, checks.p90_hours]
+    return [
+        *(f"{n:,}" for n in (checks.in_time, checks.late, checks.overdue_now)),
+        *("-" if value is None else f"{value:,.2f}" for value in hours),
+    ]
 
 
 def _table(

@@ -1,4 +1,5 @@
-"""`assigner bench report`: a year of synthetic declarations bulk-loaded, then reports timed on it."""
+"""`assigner bench report`: a year of synthetic declarations bulk-loaded (the yellow ones with their legal clock),
+then reports timed on it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, text
 
 from assigner.bootstrap import Runtime
+from assigner.domain.legal_clock import due_at
 from assigner.domain.model import Unit
 from assigner.domain.reports import Period, Scope
 from assigner.domain.roster import Officer, Role, RosterEntry
@@ -71,7 +73,7 @@ def time_reports(runtime: Runtime, repeat: int = 5) -> list[tuple[str, float, fl
         times, counted = [], 0
         for _ in range(repeat):
             started = time.perf_counter()
-            report = build_report(runtime.unit_of_work(), scope, period)
+            report = build_report(runtime.unit_of_work(), scope, period, runtime.clock(), runtime.policy.hours)
             times.append(time.perf_counter() - started)
             counted = sum(sum(u.by_channel.values()) for u in report.units)
         figures.append((label, min(times), statistics.median(times), counted))
@@ -80,6 +82,7 @@ def time_reports(runtime: Runtime, repeat: int = 5) -> list[tuple[str, float, fl
 
 def _chunks(rows: int) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     rng = random.Random(2025)
+    clock_rng = random.Random(8)  # apart, so the declarations drawn are the same as before the legal clock
     start = datetime(YEAR, 1, 1, tzinfo=HANOI)
     seconds = 365 * 24 * 3600
     all_units = units()
@@ -90,6 +93,8 @@ def _chunks(rows: int) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, An
             unit = all_units[rng.randrange(len(all_units))]
             registered = start + timedelta(seconds=rng.randrange(seconds))
             declaration, made = _declaration(rng, index, unit, registered, turns)
+            if made:
+                _legal_clock(clock_rng, declaration)
             declarations.append(declaration)
             assignments += made
         yield declarations, assignments
@@ -115,6 +120,9 @@ def _declaration(
         "after_hours": after_hours,
         "officer_id": None,
         "assigned_at": None,
+        "documents_received_at": None,
+        "due_at": None,
+        "completed_at": None,
     }
     if channel != "yellow":
         return row, []
@@ -127,6 +135,18 @@ def _declaration(
         row["officer_id"] = other
         made.append(_assignment(row, other, "manual", None))
     return row, made
+
+
+def _legal_clock(rng: random.Random, row: dict[str, Any]) -> None:
+    """A yellow declaration's clock: a dossier completed later than registration now and then, the due time
+    2 working hours on, and a completion from minutes to two days later (many late, as a bench needs)."""
+    dossier = row["registered_at"]
+    if rng.random() < 0.2:
+        dossier += timedelta(minutes=rng.randrange(1, 180))
+        row["documents_received_at"] = dossier
+    row["due_at"] = due_at(HOURS, dossier, timedelta(hours=HOURS.check_deadline_hours))
+    if row["status"] == "completed":
+        row["completed_at"] = dossier + timedelta(minutes=rng.randrange(5, 2 * 24 * 60))
 
 
 def _assignment(row: dict[str, Any], officer: str, mode: str, turn: int | None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -61,6 +61,24 @@ def share_text(share: float, language: Language) -> str:
     return format_percent(share, "#,##0.0%", locale=language.locale)
 
 
+def duration_text(span: timedelta, language: Language) -> str:
+    """How long `span` is (its sign left out), to the minute, in its two largest units: 2 d 3 h, 1 h 05 min,
+    12 min, or under a minute."""
+    _ = language.gettext
+    minutes = int(abs(span).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        parts = [_("%(days)s d", days=number_text(days, language)), _("%(hours)s h", hours=hours)]
+    elif hours:
+        parts = [_("%(hours)s h", hours=hours), _("%(minutes)s min", minutes=f"{minutes:02d}")]
+    elif minutes:
+        parts = [_("%(minutes)s min", minutes=minutes)]
+    else:
+        parts = [_("under a minute")]
+    return " ".join(parts)
+
+
 def read_moment(text: str, zone: str, language: Language) -> datetime:
     """A date and time typed in a form, in the reader's way or ISO 8601 (2025-06-02 17:00), read in the office's
     time zone `zone` unless it carries its own offset; UnreadableTime otherwise."""
@@ -98,8 +116,12 @@ def install_formats(env: Environment, zone_of: Callable[[str], str]) -> None:
         return share_text(value, context["language"])
 
     @pass_context
+    def duration(context: Context, value: timedelta) -> str:
+        return duration_text(value, context["language"])
+
+    @pass_context
     def time_hint(context: Context) -> str:
         return PATTERNS[context["language"].code].hint
 
-    env.filters.update(office_time=office_time, day=day, number=number, share=share)
+    env.filters.update(office_time=office_time, day=day, number=number, share=share, duration=duration)
     env.globals["time_hint"] = time_hint

@@ -95,6 +95,8 @@ class DeclarationRow(Base):
     __table_args__ = (
         Index("ix_declarations_unit_registered", "customs_office", "department", "registered_at"),
         Index("ix_declarations_status_due", "status", "due_at"),
+        # A unit's open work in due order, a page at a time (the console's unit page), whatever its history.
+        Index("ix_declarations_unit_status_due", "customs_office", "department", "status", "due_at"),
     )
     declaration_key: Mapped[str] = mapped_column(String(11), primary_key=True)
     declaration_number: Mapped[str] = mapped_column(String(12))

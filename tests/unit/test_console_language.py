@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from assigner.console.formats import UnreadableTime, day_text, moment_text, number_text, read_moment, share_text
+from assigner.console.formats import (
+    UnreadableTime,
+    day_text,
+    duration_text,
+    moment_text,
+    number_text,
+    read_moment,
+    share_text,
+)
 from assigner.console.language import accepted, load_languages
 
 LANGUAGES = load_languages()
@@ -38,6 +46,13 @@ class TestWritten:
         assert (number_text(1234, VI), number_text(1234, EN)) == ("1.234", "1,234")
         assert (number_text(0.5, VI), number_text(0.5, EN)) == ("0,5", "0.5")
         assert (share_text(0.154, VI), share_text(0.154, EN)) == ("15,4%", "15.4%")
+
+    def test_a_time_left_or_overdue_is_written_to_the_minute_in_its_two_largest_units(self) -> None:
+        spans = [timedelta(days=552, hours=15, minutes=9), timedelta(hours=1, minutes=5), timedelta(minutes=-20)]
+        assert [duration_text(span, VI) for span in spans] == ["552 ngày 15 giờ", "1 giờ 05 phút", "20 phút"]
+        assert [duration_text(span, EN) for span in spans] == ["552 d 15 h", "1 h 05 min", "20 min"]
+        assert duration_text(timedelta(days=1200), VI) == "1.200 ngày 0 giờ"
+        assert duration_text(timedelta(seconds=-59), EN) == "under a minute"
 
 
 class TestRead:

@@ -15,6 +15,12 @@ DECLARATION: dict[str, Any] = {
     "first_declaration_number": None,
     "container_numbers": ["CSQU3054383"],
 }
+COMPLETION: dict[str, Any] = {  # AMQP type check.completed
+    "declaration_number": "105432198760",
+    "customs_office": "01B1",
+    "department": "00",
+    "completed_at": "2025-06-02T10:30:00+07:00",
+}
 COMMAND: dict[str, Any] = {
     "command_id": "5f0c1b2a",
     "command": "reassign",

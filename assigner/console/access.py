@@ -1,5 +1,5 @@
 """The console's way in and out: the sign-in form and its throttle, the one-time link, signing out, and the
-session of each request (ended when idle, expired, or no longer on a roster)."""
+session of each request (ended when idle, expired, or no longer on any roster)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from assigner.console.sign_in import REFUSED, SignInRefused
 from assigner.console.sign_in import sign_in as check_sign_in
 from assigner.console.throttle import Throttle
 from assigner.console.web import language_of, render, runtime_of, sessions_of
-from assigner.domain.model import Unit
-from assigner.services.supervision import supervised_units
+from assigner.services.roles import Roles, roles_of
 
 log = structlog.get_logger("assigner.console")
 SIGN_IN_CSRF = "assigner_sign_in"  # a signed token in a cookie and in the sign-in form (before any session)
 LONGEST_ID = 200  # an officer id longer than this is cut (no roster has one): the throttle's keys stay small
+OWN_WORK = "/my-work"  # where an officer who supervises nothing lands (officer_pages)
 
 
 async def sign_in_form(request: Request) -> Response:
@@ -54,7 +54,8 @@ def _form(
 
 async def sign_in(request: Request) -> Response:
     """Check the officer id and secret, unless too many sign-ins failed lately for that account or this client
-    (429, Retry-After); on success, a session cookie and the units page; on any failure, one same answer."""
+    (429, Retry-After); on success, a session cookie and the units page (an officer who supervises nothing: their
+    own work); on any failure, one same answer."""
     form = await request.form()
     if not sessions_of(request).form_token_matches(request.cookies.get(SIGN_IN_CSRF), str(form.get("csrf", ""))):
         raise HTTPException(403, _csrf_refused(request))
@@ -71,13 +72,13 @@ async def sign_in(request: Request) -> Response:
         refused = language.gettext("too many failed sign-ins: try again in %(wait)s", wait=_duration(wait, language))
         return _form(request, refused, 429, {"Retry-After": str(wait)})
     try:
-        units, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
+        roles, broker_url = await run_in_threadpool(check_sign_in, runtime, officer_id, str(form.get("secret", "")))
     except SignInRefused as refused:
         log.warning("console.sign_in_failed", officer_id=officer_id, client=client, reason=str(refused))
         return _form(request, language_of(request).gettext(REFUSED), 401)
     throttle.succeeded(account_key, client_key, now)
-    log.info("console.signed_in", officer_id=officer_id, client=client, units=[str(u) for u in units])
-    response = _open_session(request, officer_id, units, broker_url)
+    log.info("console.signed_in", officer_id=officer_id, client=client, **_logged(roles))
+    response = _open_session(request, officer_id, roles, broker_url)
     response.delete_cookie(SIGN_IN_CSRF)
     return response
 
@@ -100,20 +101,25 @@ async def welcome(request: Request) -> Response:
     officer_id = request.app.state.welcome.pop(request.path_params["token"], None)
     if officer_id is None:
         raise HTTPException(404, language_of(request).gettext("this link is unknown or was used already: sign in"))
-    units = await run_in_threadpool(supervised_units, runtime_of(request).unit_of_work(), officer_id)
-    log.info("console.signed_in", officer_id=officer_id, by="one-time link", units=[str(u) for u in units])
-    return _open_session(request, officer_id, units, None)
+    roles = await run_in_threadpool(roles_of, runtime_of(request).unit_of_work(), officer_id)
+    log.info("console.signed_in", officer_id=officer_id, by="one-time link", **_logged(roles))
+    return _open_session(request, officer_id, roles, None)
 
 
-def _open_session(request: Request, officer_id: str, units: list[Unit], broker_url: str | None) -> Response:
-    """Keep the session, give its cookie, and go to the units page."""
+def _logged(roles: Roles) -> dict[str, list[str]]:
+    return {"units": [str(u) for u in roles.supervised], "rostered": [str(u) for u in roles.rostered]}
+
+
+def _open_session(request: Request, officer_id: str, roles: Roles, broker_url: str | None) -> Response:
+    """Keep the session, give its cookie, and go to the units page (their own work if they supervise nothing)."""
     runtime = runtime_of(request)
     now = runtime.clock()
     minutes = runtime.settings.console_session_minutes
+    expires_at = now + timedelta(minutes=minutes)
     cookie = sessions_of(request).open(
-        Session(officer_id, units, broker_url, now + timedelta(minutes=minutes), last_seen=now, roster_checked_at=now)
+        Session(officer_id, roles.supervised, broker_url, expires_at, now, now, rostered=roles.rostered)
     )
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/" if roles.supervised else OWN_WORK, status_code=303)
     _set_cookie(request, response, COOKIE, cookie, minutes * 60)
     return response
 
@@ -136,24 +142,34 @@ async def sign_out(request: Request) -> Response:
 
 
 async def current_session(request: Request, part: bool = False) -> Session:
-    """The signed-in supervisor, their units read again from the roster if the last reading is a minute old;
-    otherwise a redirect to the sign-in page (nothing is shown to anyone else). For a `part` of a page,
-    fetched by the page itself, 401 instead, so the page keeps what it shows; nor does it count as activity."""
+    """The signed-in officer, their units read again from the rosters if the last reading is a minute old
+    (on no roster and supervising nothing now: signed out); otherwise a redirect to the sign-in page (nothing is
+    shown to anyone else). For a `part` of a page, fetched by the page itself, 401 instead, so the page keeps
+    what it shows; nor does it count as activity."""
     runtime = runtime_of(request)
     cookie = request.cookies.get(COOKIE)
     now = runtime.clock()
     session = sessions_of(request).find(cookie, now, active=not part)
     if session is not None and session.roster_check_due(now):
-        session.units = await run_in_threadpool(supervised_units, runtime.unit_of_work(), session.officer_id)
-        session.roster_checked_at = now
-        if not session.units:
-            log.warning("console.session_ended", officer_id=session.officer_id, reason="supervises no unit now")
+        roles = await run_in_threadpool(roles_of, runtime.unit_of_work(), session.officer_id)
+        session.units, session.rostered, session.roster_checked_at = roles.supervised, roles.rostered, now
+        if roles.none:
+            log.warning("console.session_ended", officer_id=session.officer_id, reason="on no roster now")
             sessions_of(request).close(cookie)
             session = None
     if session is None:
         if part:
             raise HTTPException(401, language_of(request).gettext("signed out"))
         raise HTTPException(303, headers={"Location": "/sign-in"})
+    return session
+
+
+async def supervisor_session(request: Request, part: bool = False) -> Session:
+    """The signed-in officer if they supervise a unit; 403 for one who only checks (their page is OWN_WORK)."""
+    session = await current_session(request, part)
+    if not session.units:
+        log.warning("console.units_refused", officer_id=session.officer_id, path=request.url.path)
+        raise HTTPException(403, language_of(request).gettext("you supervise no unit"))
     return session
 
 

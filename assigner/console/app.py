@@ -1,4 +1,4 @@
-"""`assigner console`'s web app: Starlette, Jinja2 templates, a session of the console's own per supervisor."""
+"""`assigner console`'s web app: Starlette, Jinja2 templates, a session of the console's own per officer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assigner.bootstrap import Runtime
-from assigner.console import access, pages
+from assigner.console import access, officer_pages, pages
 from assigner.console.formats import install_formats
 from assigner.console.language import ReaderLanguage, load_languages, template_gettext, template_ngettext
 from assigner.console.sessions import SessionBook
@@ -67,6 +67,10 @@ def create_console(
             Route("/units/{office}/{department}/summary", pages.unit_summary, methods=["GET"]),
             Route("/units/{office}/{department}/commands/{name}", pages.command, methods=["POST"]),
             Route("/declarations/{number}", pages.declaration, methods=["GET"]),
+            Route("/my-work", officer_pages.own_work, methods=["GET"]),  # access.OWN_WORK
+            Route("/my-work/live", officer_pages.own_work_live, methods=["GET"]),
+            Route("/my-work/declarations/{number}", officer_pages.own_declaration_page, methods=["GET"]),
+            Route("/my-work/complete", officer_pages.complete, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(ReaderLanguage)],

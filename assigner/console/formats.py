@@ -1,6 +1,6 @@
-"""Dates, times and numbers as the reader writes them (Babel, in the reader's language), every time in the
-office's zone: `02/06/2025 21:14` and `1.234` in Vietnamese, `2 Jun 2025 21:14` and `1,234` in English; and a
-date and time typed in a form, read back the same way."""
+"""Dates, times, lengths of time and numbers as the reader writes them (Babel, in the reader's language), every
+time in the office's zone: `02/06/2025 21:14`, `1 giờ 20 phút` and `1.234` in Vietnamese, `2 Jun 2025 21:14`,
+`1 h 20 min` and `1,234` in English; and a date and time typed in a form, read back the same way."""
 
 from __future__ import annotations
 
@@ -61,22 +61,19 @@ def share_text(share: float, language: Language) -> str:
     return format_percent(share, "#,##0.0%", locale=language.locale)
 
 
-def duration_text(span: timedelta, language: Language) -> str:
-    """How long `span` is (its sign left out), to the minute, in its two largest units: 2 d 3 h, 1 h 05 min,
-    12 min, or under a minute."""
-    _ = language.gettext
-    minutes = int(abs(span).total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        parts = [_("%(days)s d", days=number_text(days, language)), _("%(hours)s h", hours=hours)]
-    elif hours:
-        parts = [_("%(hours)s h", hours=hours), _("%(minutes)s min", minutes=f"{minutes:02d}")]
-    elif minutes:
-        parts = [_("%(minutes)s min", minutes=minutes)]
-    else:
-        parts = [_("under a minute")]
-    return " ".join(parts)
+def duration_text(length: timedelta, language: Language) -> str:
+    """A length of time as the reader says it, to the minute below it, in its two largest parts: "2 ngày 3 giờ",
+    "1 giờ 20 phút", "5 phút" (in English "2 d 3 h", "1 h 20 min", "5 min"); under a minute, said so."""
+    minutes = int(abs(length).total_seconds()) // 60
+    if minutes == 0:
+        return language.gettext("under 1 min")
+    days, hours, minutes = minutes // (24 * 60), minutes // 60 % 24, minutes % 60
+    parts = [
+        language.gettext("%(days)s d", days=number_text(days, language)) if days else "",
+        language.gettext("%(hours)s h", hours=number_text(hours, language)) if hours else "",
+        language.gettext("%(minutes)s min", minutes=number_text(minutes, language)) if minutes and not days else "",
+    ]
+    return " ".join(part for part in parts if part)
 
 
 def read_moment(text: str, zone: str, language: Language) -> datetime:
@@ -116,8 +113,8 @@ def install_formats(env: Environment, zone_of: Callable[[str], str]) -> None:
         return share_text(value, context["language"])
 
     @pass_context
-    def duration(context: Context, value: timedelta) -> str:
-        return duration_text(value, context["language"])
+    def duration(context: Context, length: timedelta) -> str:
+        return duration_text(length, context["language"])
 
     @pass_context
     def time_hint(context: Context) -> str:

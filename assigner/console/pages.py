@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from assigner.bootstrap import Runtime
-from assigner.console.access import check_csrf, current_session
+from assigner.console.access import check_csrf, current_session, supervisor_session
 from assigner.console.actions import publish_command
 from assigner.console.listing import back_query, link, query_text, work_query
 from assigner.console.sessions import Session
@@ -42,7 +42,7 @@ def _today(runtime: Runtime, unit: Unit | None) -> Period:
 async def units(request: Request) -> Response:
     """The supervisor's units: roster in order with who is next and who is absent, open work, what is overdue
     or soon due, today's figures."""
-    session = await current_session(request)
+    session = await supervisor_session(request)
     runtime = runtime_of(request)
     views = [await run_in_threadpool(_unit_view, runtime, where) for where in session.units]
     return render(

@@ -1,9 +1,9 @@
-"""Signed-in supervisors: kept in this process's memory only, behind a signed, expiring cookie.
+"""Signed-in officers and supervisors: kept in this process's memory only, behind a signed, expiring cookie.
 
-No password is stored anywhere but here, for the session's length: on RabbitMQ the console publishes a
-supervisor's commands on a connection of their own user, so the broker still vouches for the sender. A
-session ends at its absolute expiry, after `idle` without a request of the supervisor's, or when the book is
-full and it is the oldest; its units are read again from the roster every ROSTER_CHECK.
+No password is stored anywhere but here, for the session's length: on RabbitMQ the console publishes an
+officer's commands on a connection of their own user, so the broker still vouches for the sender. A
+session ends at its absolute expiry, after `idle` without a request of the officer's, or when the book is
+full and it is the oldest; its units are read again from the rosters every ROSTER_CHECK.
 """
 
 from __future__ import annotations
@@ -21,21 +21,23 @@ from assigner.domain.model import Unit
 
 COOKIE = "assigner_session"
 FORM_TOKEN_SECONDS = 3600  # how long a sign-in form stays good
-ROSTER_CHECK = timedelta(minutes=1)  # a supervisor taken off a roster loses its units within this
+ROSTER_CHECK = timedelta(minutes=1)  # an officer taken off a roster loses its units within this
 
 
 @dataclass
 class Session:
-    """One signed-in supervisor: who, their units, how their commands go out, the forms' CSRF token."""
+    """One signed-in officer: who, the units they supervise and those whose roster lists them, how their commands
+    go out, the forms' CSRF token."""
 
     officer_id: str
-    units: list[Unit]
+    units: list[Unit]  # the units they supervise (none for an officer who only checks)
     broker_url: str | None  # on RabbitMQ: their own login; None on the embedded broker (commands are signed)
     expires_at: datetime
     last_seen: datetime  # the supervisor's latest request (a page's own refetches do not count)
     roster_checked_at: datetime  # when `units` were last read from the roster
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     flash: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) shown once on the next page
+    rostered: list[Unit] = field(default_factory=list)  # the units whose roster lists them: their own work
 
     def roster_check_due(self, now: datetime) -> bool:
         """Whether its units must be read from the roster again before they are trusted."""

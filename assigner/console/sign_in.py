@@ -1,7 +1,8 @@
-"""Who may sign in: a supervisor on a roster, proved by the broker (RabbitMQ checks their password) or by their
-command key (the embedded broker). No password store of the console's own.
+"""Who may sign in: an officer on a unit's roster (to see their own work) or a supervisor of a unit, proved by
+the broker (RabbitMQ checks their password) or by their command key (the embedded broker). No password store
+of the console's own.
 
-The roster is read first: an officer id that supervises no unit is refused without asking the broker, so the
+The rosters are read first: an officer id that no roster names is refused without asking the broker, so the
 console cannot be used to try the RabbitMQ passwords of other accounts. Every refusal reads the same to the
 user (REFUSED, in their language); the reason is for the log only.
 """
@@ -16,13 +17,13 @@ from assigner.bootstrap import Runtime
 from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
 from assigner.console.language import N_
 from assigner.domain.errors import AssignerError
-from assigner.domain.model import Unit
-from assigner.services.supervision import supervised_units
+from assigner.services.roles import Roles, roles_of
 from assigner.settings import Settings
 
 # Translated where it is shown (the reader's language).
 REFUSED = N_(
-    "sign-in refused: check your officer id and password (or command key); only a supervisor of a unit may sign in"
+    "sign-in refused: check your officer id and password (or command key); only an officer on a unit's roster or "
+    "a supervisor of a unit may sign in"
 )
 
 
@@ -30,22 +31,22 @@ class SignInRefused(AssignerError):
     """The officer id and secret sign nobody in; the message is the reason, for the log (the user sees REFUSED)."""
 
 
-def sign_in(runtime: Runtime, officer_id: str, secret: str) -> tuple[list[Unit], str | None]:
-    """The units `officer_id` supervises and the broker URL their commands go out on (None on the embedded
-    broker), once the roster names them as a supervisor and the secret proves who they are; SignInRefused
-    otherwise."""
+def sign_in(runtime: Runtime, officer_id: str, secret: str) -> tuple[Roles, str | None]:
+    """`officer_id`'s roles (the units whose roster lists them, those they supervise) and the broker URL their
+    commands go out on (None on the embedded broker), once a roster names them and the secret proves who they
+    are; SignInRefused otherwise."""
     if not officer_id or not secret:
         raise SignInRefused("officer id or secret left empty")
-    units = supervised_units(runtime.unit_of_work(), officer_id)
-    if not units:
-        raise SignInRefused("supervises no unit (not asked of the broker)")
+    roles = roles_of(runtime.unit_of_work(), officer_id)
+    if roles.none:
+        raise SignInRefused("on no roster and supervises no unit (not asked of the broker)")
     settings = runtime.settings
     if is_embedded(settings):
         key = settings.supervisor_keys().get(officer_id)
         if key is None or not hmac.compare_digest(key.encode(), secret.encode()):
             raise SignInRefused("no command key, or a wrong one")
-        return units, None
-    return units, broker_login(settings, officer_id, secret)
+        return roles, None
+    return roles, broker_login(settings, officer_id, secret)
 
 
 def broker_login(settings: Settings, officer_id: str, secret: str) -> str:

@@ -150,3 +150,21 @@ def supervisor_users(rabbitmq_vhost: str) -> Iterator[dict[str, BrokerUser]]:
     finally:
         for user in made.values():
             rabbitmqctl("delete_user", user.name, check=False)
+
+
+@pytest.fixture(scope="session")
+def officer_users(rabbitmq_vhost: str) -> Iterator[dict[str, BrokerUser]]:
+    """Two RabbitMQ users whose names are checkers' officer ids ('1' and '2'), unique to the session: an officer
+    signs in to the console as themselves, and completes their own declarations on their own login.
+
+    Made with rabbitmqctl, allowed to do anything in the session vhost only, deleted at the session's end.
+    """
+    stem = f"off-{uuid.uuid4().hex[:8]}"
+    made: dict[str, BrokerUser] = {}
+    try:
+        for label in ("1", "2"):
+            made[label] = add_broker_user(rabbitmq_vhost, f"{stem}-{label}")
+        yield made
+    finally:
+        for user in made.values():
+            rabbitmqctl("delete_user", user.name, check=False)

@@ -399,7 +399,10 @@ class TestEachCommand:
         answer, moved = send_and_wait(
             sup_a, events, worker, command("complete", sup_a.user_id, declaration_number=done)
         )
-        assert (answer["event"], moved) == ("command.accepted", [])
+        assert answer["event"] == "command.accepted"
+        assert [(m["event"], m["declaration_number"], m["completed_by"]) for m in moved] == [
+            ("declaration.completed", done, "supervisor")
+        ]
         assert holders(database_url)[done] == ("completed", "a1")
 
         answer, moved = send_and_wait(sup_a, events, worker, command("officer_absent", sup_a.user_id, officer_id="a1"))

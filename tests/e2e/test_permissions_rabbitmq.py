@@ -170,10 +170,10 @@ class TestEachRoleCanDoItsJob:
         nobody = BrokerUser(f"nobody-{uuid.uuid4().hex[:8]}", "not a user").url(rabbitmq_vhost)
         runtime = Runtime(Settings(database_url=database_url, home=home, broker_url=nobody)).ready()
         try:
-            units, broker_url = sign_in(runtime, supervisor.name, supervisor.password)
+            roles, broker_url = sign_in(runtime, supervisor.name, supervisor.password)
         finally:
             runtime.engine.dispose()
-        assert units == [UNIT]
+        assert roles.supervised == [UNIT]
         assert broker_url is not None and unquote(urlsplit(broker_url).username or "") == supervisor.name
 
 

@@ -47,12 +47,19 @@ class TestWritten:
         assert (number_text(0.5, VI), number_text(0.5, EN)) == ("0,5", "0.5")
         assert (share_text(0.154, VI), share_text(0.154, EN)) == ("15,4%", "15.4%")
 
-    def test_a_time_left_or_overdue_is_written_to_the_minute_in_its_two_largest_units(self) -> None:
-        spans = [timedelta(days=552, hours=15, minutes=9), timedelta(hours=1, minutes=5), timedelta(minutes=-20)]
-        assert [duration_text(span, VI) for span in spans] == ["552 ngày 15 giờ", "1 giờ 05 phút", "20 phút"]
-        assert [duration_text(span, EN) for span in spans] == ["552 d 15 h", "1 h 05 min", "20 min"]
-        assert duration_text(timedelta(days=1200), VI) == "1.200 ngày 0 giờ"
-        assert duration_text(timedelta(seconds=-59), EN) == "under a minute"
+    @pytest.mark.parametrize(
+        ("length", "vi", "en"),
+        [
+            (timedelta(hours=1, minutes=20, seconds=59), "1 giờ 20 phút", "1 h 20 min"),  # to the minute below
+            (timedelta(minutes=5), "5 phút", "5 min"),
+            (timedelta(hours=2), "2 giờ", "2 h"),
+            (timedelta(days=2, hours=3, minutes=40), "2 ngày 3 giờ", "2 d 3 h"),  # its two largest parts
+            (timedelta(seconds=59), "dưới 1 phút", "under 1 min"),
+            (-timedelta(minutes=20), "20 phút", "20 min"),  # past due: how long, said by the sentence around it
+        ],
+    )
+    def test_a_length_of_time_the_readers_way(self, length: timedelta, vi: str, en: str) -> None:
+        assert (duration_text(length, VI), duration_text(length, EN)) == (vi, en)
 
 
 class TestRead:

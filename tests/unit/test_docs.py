@@ -6,9 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from contract_examples import COMMAND, DECLARATION
+from contract_examples import COMMAND, COMPLETION, DECLARATION
 
 from assigner.schemas.command import parse_command
+from assigner.schemas.completion import parse_completion
 from assigner.schemas.raw import parse_declaration_bytes
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (assigner may be installed elsewhere)
@@ -43,10 +44,11 @@ class TestDocs:
     def test_the_contract_page_shows_the_examples_the_schemas_are_tested_with(self) -> None:
         page = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
         shown = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", page, re.S)]
-        assert shown == [DECLARATION, COMMAND]
+        assert shown == [DECLARATION, COMPLETION, COMMAND]
         assert parse_declaration_bytes(json.dumps(shown[0]).encode()).declaration_number == "105432198760"
-        assert parse_command(shown[1]).header.command_id == "5f0c1b2a"
+        assert parse_completion(json.dumps(shown[1]).encode(), "utf-8", None).declaration_number == "105432198760"
+        assert parse_command(shown[2]).header.command_id == "5f0c1b2a"
 
-    def test_the_rules_page_states_the_seven_rules(self) -> None:
+    def test_the_rules_page_states_the_nine_rules(self) -> None:
         page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-        assert re.findall(r"^(\d)\. \*\*", page, re.M) == [str(n) for n in range(1, 8)]
+        assert re.findall(r"^(\d)\. \*\*", page, re.M) == [str(n) for n in range(1, 10)]

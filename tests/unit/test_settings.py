@@ -71,3 +71,38 @@ class TestSettings:
         monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
         with pytest.raises(ValueError, match="unknown time zone 'Mars/Base'"):
             Settings()
+
+
+class TestLegalClockSettings:
+    def test_an_office_with_a_lunch_break_lists_its_periods_per_weekday(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text(
+            "[offices.02CI]\ncheck_deadline_working_hours = 3\n"
+            'periods = { 1 = [["07:30", "11:30"], ["13:00", "17:00"]], 6 = [["08:00", "12:00"]] }\n'
+        )
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        office = Settings().hours_book().for_office("02CI")
+        assert office.periods_on(date(2025, 6, 2)) == ((time(7, 30), time(11, 30)), (time(13), time(17)))
+        assert office.periods_on(date(2025, 6, 7)) == ((time(8), time(12)),)  # a Saturday
+        assert office.periods_on(date(2025, 6, 3)) == ()  # a Tuesday it does not list
+        assert office.check_deadline_hours == 3 and office.inspection_deadline_hours == 8
+
+    @pytest.mark.parametrize(
+        "periods, error",
+        [
+            ('{ 8 = [["07:30", "11:30"]] }', "8 is no ISO weekday"),
+            ('{ 1 = [["11:30", "07:30"]] }', "ends before it starts"),
+            ('{ 1 = [["07:30", "12:00"], ["11:00", "17:00"]] }', "overlap at 11:00"),
+            ("{}", "no working time in the week"),
+        ],
+    )
+    def test_periods_that_make_no_sense_are_refused_in_one_line(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, periods: str, error: str
+    ) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text(f"[working_hours]\nweekdays = []\nperiods = {periods}\n")
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        with pytest.raises(ValueError, match=error):
+            Settings()

@@ -60,7 +60,7 @@ class BatchHandler:
         self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
         self._last_forgotten = -FORGET_EVERY_SECONDS
         self.watch_every = runtime.settings.overdue_check_seconds
-        self._last_watched = -self.watch_every
+        self._last_watched = time.monotonic()  # the first look one interval after the start
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal

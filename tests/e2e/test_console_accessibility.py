@@ -1,12 +1,11 @@
 """The console's pages meet WCAG 2.1 AA as axe-core checks it (its rules tagged wcag2a, wcag2aa, wcag21a and
 wcag21aa), in Chromium, in Vietnamese and in English: the sign-in page, the units page, a unit's page with
 overdue, soon due and open work over several pages, an absent officer, a held queue and every form opened,
-and a declaration's history. axe-core is tests/axe's (npm ci --prefix tests/axe --ignore-scripts)."""
+a declaration's history, and an officer's own page and declaration. axe-core is tests/axe's (npm ci --prefix
+tests/axe --ignore-scripts)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from e2e.browser import BROWSER_LOCALES, headless_chromium
 from e2e.support import free_port
 from environment import tool_missing
 from integration.conftest import FrozenClock
@@ -32,11 +32,9 @@ from assigner.settings import Settings
 from assigner.storage.migrate import upgrade
 
 AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("ASSIGNER_TEST_CHROMIUM", "/usr/bin/chromium")
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)  # Monday, 10:00 in Hanoi
 AIRPORT, NOBODY = Unit("01B1", "00"), Unit("01B1", "07")
-LOCALES = {"vi": "vi-VN", "en": "en-US"}
 TIMEOUT = 30.0
 
 
@@ -78,10 +76,11 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
 
 @pytest.fixture
 def console_url(runtime: Runtime) -> Iterator[str]:
-    """The console over `runtime`, served on a free port of 127.0.0.1 by a thread; /welcome/vi and /welcome/en
-    sign sup.a in (once each)."""
+    """The console over `runtime`, served on a free port of 127.0.0.1 by a thread; /welcome/LANG signs sup.a in,
+    /welcome/a3-LANG the officer a3 (once each)."""
     settings = runtime.settings.model_copy(update={"console_insecure_cookies": True, "console_host": "127.0.0.1"})
-    app = create_console(Runtime(settings, clock=runtime.clock), welcome={"vi": "sup.a", "en": "sup.a"})
+    welcome = {"vi": "sup.a", "en": "sup.a", "a3-vi": "a3", "a3-en": "a3"}
+    app = create_console(Runtime(settings, clock=runtime.clock), welcome=welcome)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -99,19 +98,11 @@ def console_url(runtime: Runtime) -> Iterator[str]:
 
 @pytest.fixture
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (Debian's) and axe-core; in CI their absence fails the test."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        tool_missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    """A headless Chromium (Debian's), and axe-core; in CI the absence of either fails the test."""
     if not AXE.exists():
         tool_missing("axe-core is not installed: npm ci --prefix tests/axe --ignore-scripts")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        yield browser
 
 
 def violations(page: Any) -> list[str]:
@@ -131,7 +122,9 @@ class TestAccessibility:
     @pytest.mark.parametrize("lang", ["vi", "en"])
     def test_no_page_has_a_wcag_21_aa_violation(self, lang: str, console_url: str, chromium: Any) -> None:
         # The console's CSP allows its own scripts only: the test's injected axe-core is let through here alone.
-        context = chromium.new_context(locale=LOCALES[lang], bypass_csp=True, viewport={"width": 1280, "height": 900})
+        context = chromium.new_context(
+            locale=BROWSER_LOCALES[lang], bypass_csp=True, viewport={"width": 1280, "height": 900}
+        )
         page = context.new_page()
         found: list[str] = []
         page.goto(f"{console_url}/sign-in")
@@ -150,4 +143,12 @@ class TestAccessibility:
         page.goto(f"{console_url}/declarations/{numbers(1)[0]}")
         found += violations(page)
         context.close()
+        officer = chromium.new_context(locale=BROWSER_LOCALES[lang], bypass_csp=True)
+        page = officer.new_page()
+        page.goto(f"{console_url}/welcome/a3-{lang}")  # an officer who checks: their own page
+        assert page.url.endswith("/my-work") and page.locator("tr.overdue").count() >= 1
+        found += violations(page)
+        page.goto(f"{console_url}/my-work/declarations/{numbers(1)[0]}")
+        found += violations(page)
+        officer.close()
         assert not found, "axe-core finds WCAG 2.1 AA violations:\n" + "\n".join(found)

@@ -256,6 +256,9 @@ class TestUnitWork:
         assert row and "Officer a2 <span" in row.group(0)  # with its officer (the rotation gave it to a2)
         assert 'action="/units/01B1/00/commands/reassign"' in row.group(0)
         assert f'<input type="hidden" name="declaration_number" value="{late}">' in row.group(0)
+        assert (
+            f'<input name="reason" placeholder="lý do" aria-label="Lý do phân công lại tờ khai {late}">' in row.group(0)
+        )
         assert 'action="/units/01B1/00/commands/complete"' in row.group(0)
         assert f'name="csrf" value="{csrf_of(page)}"' in row.group(0)
         clock.advance(minutes=20)  # 10:20: the later one is due within 30 minutes, the soon one is due now

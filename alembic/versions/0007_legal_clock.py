@@ -26,11 +26,19 @@ def upgrade() -> None:
     with op.batch_alter_table("declarations") as batch:
         for name in COLUMNS:
             batch.add_column(sa.Column(name, assigner.storage.types.UtcDateTime(timezone=True), nullable=True))
-    op.create_index("ix_declarations_status_due", "declarations", ["status", "due_at"], unique=False)
+    unflagged = sa.text("overdue_at IS NULL AND status IN ('assigned', 'held')")
+    op.create_index(
+        "ix_declarations_unflagged_due",
+        "declarations",
+        ["due_at"],
+        unique=False,
+        sqlite_where=unflagged,
+        postgresql_where=unflagged,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_declarations_status_due", table_name="declarations")
+    op.drop_index("ix_declarations_unflagged_due", table_name="declarations")
     with op.batch_alter_table("declarations") as batch:
         for name in reversed(COLUMNS):
             batch.drop_column(name)

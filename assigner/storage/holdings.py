@@ -13,7 +13,7 @@ from assigner.domain.commands import CommandHeader
 from assigner.domain.groups import GroupKind
 from assigner.domain.model import Status, Unit
 from assigner.domain.moves import Holding, Move
-from assigner.storage.tables import AssignmentRow, ContainerRow, DeclarationRow, HoldRow
+from assigner.storage.tables import UNFLAGGED, AssignmentRow, ContainerRow, DeclarationRow, HoldRow
 
 OPEN = (Status.ASSIGNED.value, Status.HELD.value)
 
@@ -113,7 +113,7 @@ class HoldingStore:
         rows, locked or marked, are left to it)."""
         candidates = (
             select(DeclarationRow.declaration_key)
-            .where(DeclarationRow.status.in_(OPEN), DeclarationRow.due_at <= now, DeclarationRow.overdue_at.is_(None))
+            .where(UNFLAGGED, DeclarationRow.due_at <= now)  # the partial index's own condition: it is used
             .order_by(DeclarationRow.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.model import Status, Unit
 from assigner.domain.moves import Holding
-from assigner.storage.holdings import OPEN, containers_of, holding_of
-from assigner.storage.tables import DeclarationRow, HoldRow
+from assigner.storage.holdings import containers_of, holding_of
+from assigner.storage.tables import OPEN_WORK, DeclarationRow, HoldRow
 
 
 class OpenWorkQueries:
@@ -37,7 +37,7 @@ class OpenWorkQueries:
         query = select(
             func.count().filter(due <= now),
             func.count().filter(due > now, due <= soon),
-        ).where(*_in_unit(unit), DeclarationRow.status.in_(OPEN), due <= soon)
+        ).where(*_in_unit(unit), due <= soon)
         overdue, coming = self.session.execute(query).one()
         return int(overdue), int(coming)
 
@@ -45,7 +45,7 @@ class OpenWorkQueries:
         """The unit's open declarations due by `moment`, soonest due (most overdue) first, at most `limit`."""
         query = (
             select(DeclarationRow)
-            .where(*_in_unit(unit), DeclarationRow.status.in_(OPEN), DeclarationRow.due_at <= moment)
+            .where(*_in_unit(unit), DeclarationRow.due_at <= moment)
             .order_by(DeclarationRow.due_at, DeclarationRow.declaration_key)
             .limit(limit)
         )
@@ -93,4 +93,9 @@ class OpenWorkQueries:
 
 
 def _in_unit(unit: Unit) -> tuple[Any, ...]:
-    return DeclarationRow.customs_office == unit.customs_office, DeclarationRow.department == unit.department
+    """A unit's open declarations, stated as the index ix_declarations_unit_open_due states them."""
+    return (
+        DeclarationRow.customs_office == unit.customs_office,
+        DeclarationRow.department == unit.department,
+        OPEN_WORK,
+    )

@@ -28,6 +28,7 @@ TERMS: dict[str, dict[str, str]] = {
         "assigned": N_("assigned"),
         "reassigned": N_("reassigned"),
         "completed": N_("completed"),
+        "overdue": N_("flagged overdue"),
         "duplicate": N_("duplicate"),
         "amendment": N_("amendment"),
         "officer_returned": N_("officer back"),

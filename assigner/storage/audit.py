@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,14 +100,16 @@ class AuditLog:
         )
         return {row["declaration_key"]: dict(row) for row in self.session.execute(query).mappings()}
 
-    def recent(self, unit: Unit, limit: int) -> list[dict[str, Any]]:
-        """The unit's latest entries, newest first."""
+    def recent(self, unit: Unit, limit: int, actions: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The unit's latest entries, newest first; only those of these `actions` when given."""
         query = (
             select(*_ENTRY_COLUMNS)
             .where(AuditRow.customs_office == unit.customs_office, AuditRow.department == unit.department)
             .order_by(AuditRow.id.desc())
             .limit(limit)
         )
+        if actions is not None:
+            query = query.where(AuditRow.action.in_(sorted(actions)))
         return [dict(row) for row in self.session.execute(query).mappings()]
 
     def seals(self, after: int = 0) -> Iterator[dict[str, Any]]:

@@ -65,19 +65,7 @@ class HoldingStore:
         )
         rows = list(self.session.scalars(query))
         containers = containers_of(self.session, [row.declaration_key for row in rows])
-        return [_holding(row, containers.get(row.declaration_key, [])) for row in rows]
-
-    def held(self, unit: Unit) -> list[tuple[Holding, str, datetime]]:
-        """The unit's held declarations in the order they were held, with the reason and since when."""
-        query = (
-            select(DeclarationRow, HoldRow.reason, HoldRow.held_at)
-            .join(HoldRow, HoldRow.declaration_key == DeclarationRow.declaration_key)
-            .where(HoldRow.customs_office == unit.customs_office, HoldRow.department == unit.department)
-            .order_by(HoldRow.id)
-        )
-        rows = self.session.execute(query).all()
-        containers = containers_of(self.session, [row.declaration_key for row, _, _ in rows])
-        return [(_holding(row, containers.get(row.declaration_key, [])), reason, since) for row, reason, since in rows]
+        return [holding_of(row, containers.get(row.declaration_key, [])) for row in rows]
 
     def move(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None:
         """Write moves: the declarations' new holder, an assignment row each, holds taken or dropped."""
@@ -144,10 +132,10 @@ class HoldingStore:
     def _load(self, query: Select[Any]) -> list[Holding]:
         rows = list(self.session.scalars(query.order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)))
         containers = containers_of(self.session, [row.declaration_key for row in rows])
-        return [_holding(row, containers.get(row.declaration_key, [])) for row in rows]
+        return [holding_of(row, containers.get(row.declaration_key, [])) for row in rows]
 
 
-def _holding(row: DeclarationRow, containers: list[str]) -> Holding:
+def holding_of(row: DeclarationRow, containers: list[str]) -> Holding:
     groups: list[tuple[GroupKind, str]] = []
     if row.branch_lot:
         groups.append((GroupKind.BRANCH, row.branch_lot))

@@ -14,6 +14,7 @@ from assigner.storage.dead_letters import DeadLetterStore
 from assigner.storage.declarations import DeclarationStore
 from assigner.storage.errors import DatabaseError, classify, refusal_reason
 from assigner.storage.holdings import HoldingStore
+from assigner.storage.open_work import OpenWorkQueries
 from assigner.storage.outbox import OutboxStore
 from assigner.storage.reports import ReportQueries
 from assigner.storage.roster import RosterStore
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     outbox: OutboxStore
     holdings: HoldingStore
+    open_work: OpenWorkQueries
     absences: AbsenceStore
     commands: CommandStore
     reports: ReportQueries
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.audit = AuditLog(self.session)
         self.outbox = OutboxStore(self.session)
         self.holdings = HoldingStore(self.session)
+        self.open_work = OpenWorkQueries(self.session)
         self.absences = AbsenceStore(self.session)
         self.commands = CommandStore(self.session)
         self.reports = ReportQueries(self.session)

@@ -136,6 +136,12 @@ def open_of(page: object, officer: str) -> int:
     return int(row.locator("td").nth(4).inner_text())
 
 
+def open_rows(page: object) -> list[str]:
+    """The declarations of the open work's table, in its order."""
+    table = page.locator("#live section", has=page.locator("#open-title")).locator("table.work")  # type: ignore[attr-defined]
+    return [link.inner_text() for link in table.locator("tbody tr td:nth-child(2) a").all()]
+
+
 def quoted(text: str) -> str:
     """`text` inside a Playwright :text('...') selector."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -183,16 +189,40 @@ class TestConsoleInABrowser:
 
         page.click(f"a:text({quoted(_('Unit %(unit)s', unit='01B1/00'))})")
         page.wait_for_selector(f"h1:text({quoted(_('Unit %(unit)s', unit='01B1/00'))})")
-        reassign = page.locator("form[action$='/commands/reassign']")
-        reassign.locator("input[name=declaration_number]").fill(stream[0])
-        reassign.locator("select[name=to_officer_id]").select_option("a3")
-        reassign.locator("input[name=reason]").fill("a1 is on a training course")
-        reassign.locator("button").click()
+        assert page.locator("#urgent-title").bounding_box()["y"] < page.locator("#open-title").bounding_box()["y"]
+        assert _("Nothing is overdue or due within 30 minutes.") in page.locator("section.urgent").inner_text()
+        assert open_rows(page) == sorted(stream)  # one table, soonest due first: in the order they came
+
+        # Two declarations registered a month ago: past their due time, they come to the top, said in words.
+        old = numbers(2, start=8300)
+        month_ago = (datetime.now(HANOI) - timedelta(days=30)).replace(hour=8, minute=0).isoformat()
+        upstream.send_all([message(n, AIRPORT, registered_at=month_ago) for n in old])
+        events.wait_for_declarations(old, worker=worker)
+        page.wait_for_selector("section.urgent tr.late >> nth=1", timeout=TIMEOUT * 1000)  # no reload
+        urgent = page.locator("section.urgent")
+        said = _("%(overdue)s overdue, %(soon)s due within 30 minutes.", overdue=2, soon=0)
+        assert said in urgent.inner_text()
+        assert urgent.locator("strong.late").first.inner_text().startswith(_("overdue by %(time)s", time="").strip())
+        assert open_rows(page)[:2] == old  # the most overdue first in the open work too
+
+        # A leader finds a declaration by its number and reassigns it from its row; the page keeps the search.
+        page.fill("form.search input[name=q]", stream[0][-6:])
+        page.click("form.search button")
+        page.wait_for_url(re.compile(rf"\?q={stream[0][-6:]}$"))
+        assert open_rows(page) == [stream[0]]
+        row = page.locator("#live section", has=page.locator("#open-title")).locator("tr", has_text=stream[0])
+        row.locator("select[name=to_officer_id]").select_option("a3")
+        row.locator("input[name=reason]").fill("a1 is on a training course")
+        row.locator("form[action$='/commands/reassign'] button").click()
         accepted = _("%(command)s: accepted", command=_("reassign %(subject)s", subject=stream[0]))
         page.wait_for_selector(f".flash.accepted:text({quoted(accepted)})", timeout=TIMEOUT * 1000)
+        assert page.url.endswith(f"?q={stream[0][-6:]}") and open_rows(page) == [stream[0]]
         assert holders(database_url)[stream[0]] == ("assigned", "a3")
 
+        # The absence form is at hand at the top: a disclosure, opened.
         absent = page.locator("form[action$='/commands/officer_absent']")
+        assert not absent.is_visible()
+        page.locator("details", has=absent).locator("summary").click()
         absent.locator("select[name=officer_id]").select_option("a2")
         until = (datetime.now(HANOI) + timedelta(days=1)).replace(second=0, microsecond=0)
         absent.locator("input[name=until]").fill(until.strftime(PATTERNS[lang].typed))  # as its placeholder asks
@@ -200,9 +230,13 @@ class TestConsoleInABrowser:
         absent.locator("button").click()
         accepted = _("%(command)s: accepted", command=_("officer absent %(subject)s", subject="a2"))
         page.wait_for_selector(f".flash.accepted:text({quoted(accepted)})", timeout=TIMEOUT * 1000)
-        assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [2, 0, 3]  # a2's work handed on by rotation
+        held_by = holders(database_url)
+        counts = {o: sum(1 for n in [*stream, *old] if held_by[n] == ("assigned", o)) for o in ("a1", "a2", "a3")}
+        assert counts["a2"] == 0 and sum(counts.values()) == 7  # a2's work handed on by rotation
+        assert [open_of(page, o) for o in ("a1", "a2", "a3")] == [counts["a1"], 0, counts["a3"]]
         status = page.locator("table.roster tr", has_text="a2").first.locator("td").nth(3).inner_text()
         assert status == f"{_('absent')} {_('until %(time)s', time=moment_text(until, 'Asia/Ho_Chi_Minh', language))}"
+        page.goto(f"{console_url}/units/01B1/00")
         shoot(page, f"unit{SHOT[lang]}")
 
         page.click(f"a:text('{stream[0]}')")
@@ -239,7 +273,9 @@ class TestConsoleInABrowser:
         assert answer is not None and answer.status == 403
 
         page.goto(f"{console_url}/units/01B1/00")
-        form = page.locator("form[action$='/commands/complete']")
+        disclosure = page.locator(".actions details", has=page.locator("form[action$='/commands/complete']"))
+        disclosure.locator("summary").click()
+        form = disclosure.locator("form")
         form.locator("input[name=csrf]").evaluate("field => field.remove()")  # as a forged page would post
         form.locator("input[name=declaration_number]").fill(numbers(1, start=8200)[0])
         with page.expect_navigation():

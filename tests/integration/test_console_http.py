@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from integration.conftest import FrozenClock as Clock
-from integration.helpers import declaration, load_roster, numbers, roster
+from integration.helpers import HANOI, declaration, load_roster, numbers, roster
 from kombu.entity import Queue
 from kombu.messaging import Consumer
 from starlette.testclient import TestClient
@@ -233,6 +233,167 @@ class TestPages:
         latest = browser.get("/units/01B1/00").text.split("Quyết định gần nhất")[1]
         assert latest.index(numbers(3)[2]) < latest.index(numbers(3)[0])  # newest first
         assert "bỏ qua" not in latest and "(lượt 3, bắt đầu từ vị trí 2)" in latest
+
+
+def hanoi(hour: int, minute: int) -> str:
+    """A registration time on the test's Monday in Hanoi (the page is read at 10:00): due two working hours on."""
+    return datetime(2025, 6, 2, hour, minute, tzinfo=HANOI).isoformat()
+
+
+def section(page: str, heading: str, following: str) -> str:
+    """The part of a page from the heading saying `heading` to the next saying `following`."""
+    return page.split(heading, 1)[1].split(following, 1)[0]
+
+
+def linked_numbers(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/declarations/(\d{12})">', html)
+
+
+URGENT, OPEN, HELD = "Quá hạn hoặc sắp đến hạn trong 30 phút</h2>", "Tờ khai đang xử lý (", "Chờ phân công ("
+
+
+class TestUnitWork:
+    def test_what_is_overdue_or_due_within_30_minutes_comes_first_most_urgent_first_with_its_commands(
+        self, browser: TestClient, runtime: Runtime, clock: Clock
+    ) -> None:
+        late, soon, later = numbers(3, start=20)
+        assign_declarations(
+            runtime.unit_of_work(),
+            [
+                declaration(soon, AIRPORT, registered_at=hanoi(8, 20)),  # due 10:20
+                declaration(late, AIRPORT, registered_at=hanoi(7, 45)),  # due 09:45
+                declaration(later, AIRPORT, registered_at=hanoi(8, 45)),  # due 10:45
+            ],
+            runtime.clock,
+            runtime.policy,
+        )
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00").text
+        assert page.index(URGENT) < page.index(OPEN) < page.index(HELD)  # at the top of the work
+        urgent = section(page, URGENT, OPEN)
+        assert "<strong>1 tờ khai quá hạn, 1 tờ khai sắp đến hạn trong 30 phút.</strong>" in urgent
+        assert linked_numbers(urgent) == [late, soon]
+        assert '<strong class="late">quá hạn 15 phút</strong>' in urgent  # said in words, not by colour only
+        assert '<strong class="soon">sắp đến hạn: còn 20 phút</strong>' in urgent
+        assert "<td>02/06/2025 09:45</td>" in urgent  # due, in the office's zone
+        row = re.search(rf"<tr class=\"late\">.*?{late}.*?</tr>", urgent, re.S)
+        assert row and "Officer a2 <span" in row.group(0)  # with its officer (the rotation gave it to a2)
+        assert 'action="/units/01B1/00/commands/reassign"' in row.group(0)
+        assert f'<input type="hidden" name="declaration_number" value="{late}">' in row.group(0)
+        assert (
+            f'<input name="reason" placeholder="lý do" aria-label="Lý do phân công lại tờ khai {late}">' in row.group(0)
+        )
+        assert 'action="/units/01B1/00/commands/complete"' in row.group(0)
+        assert f'name="csrf" value="{csrf_of(page)}"' in row.group(0)
+        clock.advance(minutes=20)  # 10:20: the later one is due within 30 minutes, the soon one is due now
+        urgent = section(browser.get("/units/01B1/00").text, URGENT, OPEN)
+        assert linked_numbers(urgent) == [late, soon, later]
+        assert "2 tờ khai quá hạn, 1 tờ khai sắp đến hạn" in urgent
+
+    def test_nothing_urgent_is_said_and_the_units_page_counts_what_is(
+        self, browser: TestClient, runtime: Runtime, clock: Clock
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        assert "Không có tờ khai nào quá hạn hoặc sắp đến hạn trong 30 phút." in browser.get("/units/01B1/00").text
+        assert "tờ khai quá hạn" not in browser.get("/").text  # (the day's figures say "đang quá hạn: 0")
+        clock.advance(minutes=29)  # 10:29 (a request each half hour: the session stays)
+        assert "tờ khai quá hạn" not in browser.get("/").text
+        clock.advance(minutes=29)  # 10:58: the three are due at 11:00
+        assert "<strong>0 tờ khai quá hạn, 3 tờ khai sắp đến hạn trong 30 phút.</strong>" in browser.get("/").text
+        clock.advance(minutes=3)  # 11:01: overdue
+        assert "<strong>3 tờ khai quá hạn, 0 tờ khai sắp đến hạn trong 30 phút.</strong>" in browser.get("/").text
+        english = browser.get("/units/01B1/00?lang=en").text
+        assert '<strong class="late">overdue by 1 min</strong>' in english
+
+    def test_the_open_work_is_one_table_soonest_due_first(self, browser: TestClient, runtime: Runtime) -> None:
+        extra = numbers(2, start=30)
+        assign_declarations(
+            runtime.unit_of_work(),
+            [declaration(extra[0], AIRPORT, registered_at=hanoi(8, 50)), declaration(extra[1], AIRPORT)],
+            runtime.clock,
+            runtime.policy,
+        )
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        table = section(browser.get("/units/01B1/00").text, OPEN, HELD)
+        assert linked_numbers(table) == [extra[0], *numbers(3), extra[1]]  # due 10:50, then the four due at 11:00
+        assert "1–5 trong 5 tờ khai, tờ khai đến hạn sớm nhất xếp trước" in table
+        assert "còn 50 phút" in table and "còn 1 giờ" in table
+        assert table.count("<tr>") == 6  # the head, and one row per declaration: no list per officer
+
+    def test_a_search_by_part_of_a_number_keeps_its_query_in_the_live_part(self, browser: TestClient) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        wanted = numbers(3)[1]
+        part = wanted[-7:]  # 0000010: in this number only
+        page = browser.get(f"/units/01B1/00?q={part}").text
+        assert linked_numbers(section(page, OPEN, HELD)) == [wanted]
+        assert f"1–1 trong 1 tờ khai khớp với “{part}”" in page
+        assert f'data-live="/units/01B1/00/live?q={part}"' in page
+        assert f'name="q" value="{part}"' in page
+        assert linked_numbers(section(browser.get(f"/units/01B1/00/live?q={part}").text, OPEN, HELD)) == [wanted]
+        missing = browser.get("/units/01B1/00?q=5555").text
+        assert "Không có tờ khai đang xử lý nào khớp với “5555”." in missing
+
+    def test_pages_of_fifty_with_counts_and_links_that_keep_the_search(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        many = numbers(120, start=1000)
+        assign_declarations(
+            runtime.unit_of_work(), [declaration(n, AIRPORT) for n in many], runtime.clock, runtime.policy
+        )
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        first = browser.get("/units/01B1/00").text
+        assert "Tờ khai đang xử lý (123)" in first and "1–50 trong 123 tờ khai" in first
+        assert len(linked_numbers(section(first, OPEN, HELD))) == 50
+        assert '<a href="/units/01B1/00?page=2" rel="next">Trang sau</a>' in first
+        assert '<a href="/units/01B1/00" aria-current="page">trang 1</a>' in first
+        third = browser.get("/units/01B1/00?page=3").text
+        assert "101–123 trong 123 tờ khai" in third and len(linked_numbers(section(third, OPEN, HELD))) == 23
+        assert 'data-live="/units/01B1/00/live?page=3"' in third
+        assert "101–123 trong 123 tờ khai" in browser.get("/units/01B1/00/live?page=3").text
+        assert "101–123 trong 123 tờ khai" in browser.get("/units/01B1/00?page=40").text  # past the last: the last
+        assert "1–50 trong 123 tờ khai" in browser.get("/units/01B1/00?page=x").text
+        searched = browser.get("/units/01B1/00?q=10000001&page=2").text  # the 120 (100000010000 on), not the 3
+        assert "51–100 trong 120 tờ khai khớp với “10000001”" in searched
+        assert '<a href="/units/01B1/00?q=10000001" rel="prev">Trang trước</a>' in searched
+
+    def test_the_latest_decisions_are_those_that_moved_a_declaration_unless_all_are_asked_for(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        green = numbers(1, start=40)[0]
+        assign_declarations(
+            runtime.unit_of_work(), [declaration(green, AIRPORT, channel="green")], runtime.clock, runtime.policy
+        )
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        latest = browser.get("/units/01B1/00").text.split("Quyết định gần nhất")[1]
+        assert green not in latest and "<td>đã phân công</td>" in latest and "chỉ ghi nhận" not in latest
+        assert '<a href="/units/01B1/00?all=1">Hiện tất cả quyết định</a>' in latest
+        every = browser.get("/units/01B1/00?all=1").text
+        assert green in every.split("Quyết định gần nhất")[1] and "<td>chỉ ghi nhận</td>" in every
+        assert (
+            'data-live="/units/01B1/00/live?all=1"' in every and green in browser.get("/units/01B1/00/live?all=1").text
+        )
+
+    @pytest.mark.parametrize(
+        ("back", "location"),
+        [
+            ("q=1000&page=2&all=1", "/units/01B1/00?q=1000&page=2&all=1"),
+            ("", "/units/01B1/00"),
+            ("page=-3&next=https://example.org/", "/units/01B1/00"),  # nothing but the page's own query
+        ],
+    )
+    def test_a_command_from_a_row_comes_back_to_the_same_search_and_page(
+        self, browser: TestClient, runtime: Runtime, back: str, location: str
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        token = csrf_of(browser.get("/units/01B1/00").text)
+        answer = browser.post(
+            "/units/01B1/00/commands/complete",
+            data={"csrf": token, "back": back, "declaration_number": numbers(1)[0]},
+        )
+        assert (answer.status_code, answer.headers["location"]) == (303, location)
+        [(body, _)] = commands_sent(runtime)
+        assert (body["command"], body["declaration_number"]) == ("complete", numbers(1)[0])
+        assert "back" not in body
 
 
 class TestLiveParts:

@@ -6,13 +6,14 @@ prints its figures, or one JSON document with `--json`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from assigner import logs
 from assigner.cli.output.bench_table import emit, progress
-from assigner.devtools.bench import runs
+from assigner.devtools.bench import console_timing, runs
 from assigner.devtools.bench.compare import CompareOptions, run_compare
 
 app = typer.Typer(help="Measure the product on this machine: figures printed, nothing asserted.", no_args_is_help=True)
@@ -74,6 +75,21 @@ def verify(
     with progress(not as_json) as advance:
         figures = runs.verify(entries, postgres, advance)
     emit("verify", figures, as_json)
+
+
+@app.command("console")
+def console(
+    home: Annotated[Path, typer.Option(help="An ASSIGNER_HOME with data: `assigner demo --home DIR` makes one.")],
+    officer: Annotated[str, typer.Option(help="Whose own page is asked for.")] = "off.0102",
+    supervisor: Annotated[str, typer.Option(help="Who asks for the units and the unit's page.")] = "sup.01b1",
+    unit: Annotated[str, typer.Option(help="The unit's page asked for, OFFICE/DEPARTMENT.")] = "01B1/01",
+    rounds: Annotated[int, typer.Option(min=1, help="Requests per page (the median is printed).")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """Time the console's pages on a demo's data, in process: an officer's own page, a supervisor's units and
+    unit pages, and their live parts."""
+    logs.configure(level="WARNING")
+    emit("console", console_timing.console_pages(home, officer, supervisor, unit, rounds), as_json)
 
 
 @app.command("compare")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from pydantic_settings import (
 
 from assigner.broker.command_keys import load_keys
 from assigner.domain.errors import InvalidInput
+from assigner.domain.legal_clock import NoWorkingTime, due_at
 from assigner.domain.model import Channel
 from assigner.domain.working_hours import HoursBook, WorkingHours
 from assigner.resources import shipped
@@ -74,17 +75,23 @@ class HoursSettings(BaseModel):
 
     @model_validator(mode="after")
     def _some_working_time(self) -> HoursSettings:
-        if not self.to_domain().works_some_day():
+        hours = self.to_domain()
+        if not hours.works_some_day():
             raise ValueError("working hours with no working time in the week: the legal clock could never run")
+        longest = timedelta(hours=max(self.check_deadline_working_hours, self.inspection_deadline_working_hours))
+        try:
+            due_at(hours, datetime(2026, 1, 1, tzinfo=hours.zone), longest)
+        except NoWorkingTime as error:
+            raise ValueError(f"the legal clock cannot count {longest} of these working hours: {error}") from error
         return self
 
     def to_domain(self) -> WorkingHours:
         """The domain value for these hours."""
-        periods = tuple(
-            (day, (start, end))
-            for day, day_periods in sorted((self.periods or {}).items())
-            for start, end in day_periods
-        )
+        periods = None
+        if self.periods is not None:  # given, even empty: the periods are the week
+            periods = tuple(
+                (day, (start, end)) for day, day_periods in sorted(self.periods.items()) for start, end in day_periods
+            )
         return WorkingHours(
             self.timezone,
             self.start,
@@ -224,7 +231,10 @@ class Settings(BaseSettings):
     def office_hours(self, office: str) -> HoursSettings:
         """An office's working hours: its overrides on top of the default working hours."""
         overrides = self.offices.get(office, {})
-        return HoursSettings.model_validate({**self.working_hours.model_dump(), **overrides})
+        inherited = self.working_hours.model_dump()
+        if "periods" not in overrides and {"start", "end", "weekdays"} & set(overrides):
+            inherited["periods"] = None  # the office's own week, not the default's periods
+        return HoursSettings.model_validate({**inherited, **overrides})
 
     def supervisor_keys(self) -> dict[str, str]:
         """The supervisors' command keys: the keys file (default ASSIGNER_HOME/command-keys.toml), then

@@ -53,6 +53,9 @@ OVERDUE = Gauge(
     "Open declarations (assigned or held) past their legal due time now, by unit.",
     ["customs_office", "department"],
 )
+WATCH_FAILURES = Counter(
+    "assigner_overdue_watch_failures", "Looks for overdue declarations that failed (logged; tried again)."
+)
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
 DATABASE_UP = Gauge("assigner_database_up", "1 when the last refresh reached the database.")
 

@@ -31,10 +31,15 @@ class Ledger:
         return self.groups.link_for(declaration, rotation.groups) if rotation is not None else None
 
     def with_clock(self, decision: Decision) -> Decision:
-        """A decision that assigns or holds a declaration, with its check's due time (rule 8)."""
-        if decision.outcome not in (Outcome.ASSIGNED, Outcome.HELD):
+        """A decision that assigns or holds a declaration, with its check's due time (rule 8): counted now if the
+        decision starts the clock, else the one it has (in its office's zone)."""
+        if decision.starts_clock:
+            return dataclasses.replace(decision, due_at=check_due(self.hours, decision.declaration))
+        previous = decision.previous
+        if decision.outcome not in (Outcome.ASSIGNED, Outcome.HELD) or previous is None or previous.due_at is None:
             return decision
-        return dataclasses.replace(decision, due_at=check_due(self.hours, decision.declaration))
+        zone = self.hours.for_office(decision.unit.customs_office).zone
+        return dataclasses.replace(decision, due_at=previous.due_at.astimezone(zone))
 
     def remember(self, decision: Decision) -> None:
         """Record a decision so later declarations of the batch see it."""
@@ -42,8 +47,9 @@ class Ledger:
         if status is None:
             return
         declaration = decision.declaration
+        due_at = decision.due_at or (decision.previous.due_at if decision.previous else None)
         self.known[declaration.key] = KnownDeclaration(
-            declaration.key, declaration.declaration_number, decision.unit, status, decision.officer_id
+            declaration.key, declaration.declaration_number, decision.unit, status, decision.officer_id, due_at
         )
         if decision.outcome is Outcome.ASSIGNED and decision.officer_id is not None:
             self.groups.join(declaration, decision.officer_id)

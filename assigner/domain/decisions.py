@@ -49,6 +49,16 @@ class Decision:
         return "group" if self.group is not None else "auto"
 
     @property
+    def starts_clock(self) -> bool:
+        """Whether this decision starts the declaration's legal clock (rule 8): assigned or held for the first
+        time, first routed to a checked channel (it was recorded), or decided again in the unit its amendment
+        corrected. A release from hold, an amendment or a re-sent copy keeps the clock it has."""
+        if self.outcome not in (Outcome.ASSIGNED, Outcome.HELD):
+            return False
+        previous = self.previous
+        return previous is None or previous.status is Status.RECORDED or previous.unit != self.unit
+
+    @property
     def unit(self) -> Unit:
         """The unit the declaration belongs to after this decision: an amendment keeps its unit."""
         if self.outcome is Outcome.AMENDMENT and self.previous is not None:

@@ -90,6 +90,7 @@ class KnownDeclaration:
     unit: Unit
     status: Status
     officer_id: str | None = None
+    due_at: datetime | None = None  # its legal clock, once assigned or held
 
     @property
     def amendment(self) -> int:

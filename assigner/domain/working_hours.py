@@ -16,8 +16,8 @@ Period = tuple[time, time]  # a working period of a day: start (included) to end
 class WorkingHours:
     """An office's working week in its time zone, its public holidays, and its check deadlines.
 
-    The week is `start` to `end` on each of `weekdays` (ISO, 1 = Monday), unless `periods` lists the working
-    periods of each weekday (a lunch break: two periods); a weekday `periods` leaves out is not worked.
+    The week is `start` to `end` on each of `weekdays` (ISO, 1 = Monday), unless `periods` (not None) lists the
+    working periods of each weekday (a lunch break: two periods); a weekday `periods` leaves out is not worked.
     """
 
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -25,7 +25,7 @@ class WorkingHours:
     end: time = time(17, 0)
     weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     holidays: frozenset[date] = frozenset()
-    periods: tuple[tuple[int, Period], ...] = ()
+    periods: tuple[tuple[int, Period], ...] | None = None
     # Law on Customs 2014, Article 23(2): a document check (yellow) within 2 working hours of the complete
     # dossier, a physical inspection (red) within 8.
     check_deadline_hours: float = 2.0
@@ -36,13 +36,13 @@ class WorkingHours:
         if local_day in self.holidays:
             return ()
         weekday = local_day.isoweekday()
-        if self.periods:
+        if self.periods is not None:
             return tuple(sorted(period for day, period in self.periods if day == weekday))
         return ((self.start, self.end),) if weekday in self.weekdays else ()
 
     def works_some_day(self) -> bool:
         """Whether any weekday has a working period (else no clock can ever run)."""
-        if self.periods:
+        if self.periods is not None:
             return any(start < end for _, (start, end) in self.periods)
         return bool(self.weekdays) and self.start < self.end
 

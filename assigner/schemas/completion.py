@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from assigner.domain.completions import Completion
 from assigner.schemas import codes
-from assigner.schemas.declaration import InvalidMessage
+from assigner.schemas.declaration import InvalidMessage, plausible_time
 from assigner.schemas.raw import decode_json
 from assigner.schemas.times import IsoDateTime
 from assigner.schemas.validation_errors import describe_error
@@ -31,7 +31,7 @@ class CheckCompletedMessage(BaseModel):
     )
     customs_office: Annotated[str, AfterValidator(codes.check_office)]
     department: Annotated[str, AfterValidator(codes.check_department)]
-    completed_at: IsoDateTime | None = Field(
+    completed_at: Annotated[IsoDateTime, AfterValidator(plausible_time)] | None = Field(
         None, description="when the check's result was entered (ISO 8601 with offset); default: when it arrives"
     )
 

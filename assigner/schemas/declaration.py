@@ -47,7 +47,8 @@ def _first_number(value: str) -> str:
     return codes.check_declaration_number(value)
 
 
-def _plausible_time(value: datetime) -> datetime:
+def plausible_time(value: datetime) -> datetime:
+    """A time between 2000 and 2100 (anything else is a sender's mistake, and some databases cannot store it)."""
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"{value.isoformat()} is not between 2000 and 2100")
     return value
@@ -71,7 +72,7 @@ class DeclarationMessage(BaseModel):
     channel: Annotated[
         Channel, BeforeValidator(_channel, json_schema_input_type=Channel | Literal[1, 2, 3, "1", "2", "3"])
     ] = Field(description="green|yellow|red or the VNACCS codes 1|2|3")
-    registered_at: Annotated[IsoDateTime, AfterValidator(_plausible_time)] = Field(
+    registered_at: Annotated[IsoDateTime, AfterValidator(plausible_time)] = Field(
         description="ISO 8601 with offset: date, T, time and offset"
     )
     declaration_type: Annotated[str, Field(pattern=r"^[A-Z0-9]{3}$")] | None = None
@@ -80,7 +81,7 @@ class DeclarationMessage(BaseModel):
     branch_index: Annotated[int, Field(ge=1, le=9999)] | None = None
     branch_count: Annotated[int, Field(ge=1, le=9999)] | None = None
     container_numbers: list[ContainerNumber] = Field(default_factory=list)
-    documents_received_at: Annotated[IsoDateTime, AfterValidator(_plausible_time)] | None = Field(
+    documents_received_at: Annotated[IsoDateTime, AfterValidator(plausible_time)] | None = Field(
         None,
         description="when the customs office had the complete dossier (ISO 8601 with offset); the legal clock "
         "counts from it (default: registered_at)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -66,7 +66,14 @@ def complete_checks(
         found = uow.holdings.by_keys(keys)
         uow.rotations.lock(sorted({h.unit for h in found.values()}), now)
         found = uow.holdings.by_keys(keys)  # as they stand under the locks
-        return [_complete_one(uow, c, found.get(c.key), now, policy) for c in completions]
+        results = []
+        for completion in completions:
+            result = _complete_one(uow, completion, found.get(completion.key), now, policy)
+            holding = found.get(completion.key)
+            if result.outcome is CompletionOutcome.COMPLETED and holding is not None:  # a second copy in the batch
+                found[completion.key] = replace(holding, status=Status.COMPLETED)
+            results.append(result)
+        return results
 
     results, _ = in_transaction(uow, work)
     return results

@@ -33,8 +33,8 @@ class OpenCheck:
 
     @property
     def overdue(self) -> bool:
-        """Past its due time."""
-        return self.left is not None and self.left <= timedelta()
+        """Past its due time (at the due time itself, still in time: as completion counts it)."""
+        return self.left is not None and self.left < timedelta()
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,8 @@ class OpenLine:
 
     @property
     def overdue(self) -> bool:
-        """Past its due time."""
-        return self.left is not None and self.left <= timedelta()
+        """Past its due time (at the due time itself, still in time: as completion counts it)."""
+        return self.left is not None and self.left < timedelta()
 
     @property
     def soon(self) -> bool:

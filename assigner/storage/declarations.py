@@ -188,10 +188,14 @@ def _row(decision: Decision, now: datetime) -> dict[str, Any]:
         "branch_index": declaration.branch_index,
         "branch_count": declaration.branch_count,
         "officer_id": decision.officer_id,
-        "documents_received_at": declaration.documents_received_at,
     }
-    if decision.previous is None or decision.due_at is not None:  # the clock starts when assigned or held
+    previous = decision.previous
+    if previous is None or declaration.documents_received_at is not None:  # an amendment without it keeps it
+        row["documents_received_at"] = declaration.documents_received_at
+    if previous is None:
         row["due_at"] = decision.due_at
+    elif decision.starts_clock:  # again: first routed to a checked channel, or in a corrected unit
+        row["due_at"], row["overdue_at"] = decision.due_at, None
     if decision.previous is None:
         row["received_at"] = now
         row["assigned_at"] = now if decision.outcome is Outcome.ASSIGNED else None
@@ -244,7 +248,8 @@ def _hold(decision: Decision, now: datetime) -> dict[str, Any]:
 
 def _known(row: DeclarationRow) -> KnownDeclaration:
     unit = Unit(row.customs_office, row.department)
-    return KnownDeclaration(row.declaration_key, row.declaration_number, unit, Status(row.status), row.officer_id)
+    status = Status(row.status)
+    return KnownDeclaration(row.declaration_key, row.declaration_number, unit, status, row.officer_id, row.due_at)
 
 
 def _declaration(row: DeclarationRow, containers: list[str]) -> Declaration:

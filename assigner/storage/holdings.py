@@ -113,7 +113,7 @@ class HoldingStore:
         rows, locked or marked, are left to it)."""
         candidates = (
             select(DeclarationRow.declaration_key)
-            .where(UNFLAGGED, DeclarationRow.due_at <= now)  # the partial index's own condition: it is used
+            .where(UNFLAGGED, DeclarationRow.due_at < now)  # the partial index's own condition: it is used
             .order_by(DeclarationRow.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -35,8 +35,8 @@ class OpenWorkQueries:
         `now` and by `soon`."""
         due = DeclarationRow.due_at
         query = select(
-            func.count().filter(due <= now),
-            func.count().filter(due > now, due <= soon),
+            func.count().filter(due < now),
+            func.count().filter(due >= now, due <= soon),
         ).where(*_in_unit(unit), due <= soon)
         overdue, coming = self.session.execute(query).one()
         return int(overdue), int(coming)

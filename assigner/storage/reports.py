@@ -14,6 +14,7 @@ from assigner.domain.check_times import CheckFigures, CompletedCheck
 from assigner.domain.model import Status, Unit
 from assigner.domain.reports import OfficerFigures, Scope, UnitFigures
 from assigner.storage.tables import (
+    OPEN_WORK,
     AssignmentRow,
     DeclarationRow,
     HoldRow,
@@ -86,7 +87,7 @@ class ReportQueries:
         """How many open declarations (assigned or held) each unit has past their due time now, whatever their date."""
         query = (
             select(D.customs_office, D.department, func.count())
-            .where(D.status.in_(_OPEN), D.due_at <= now)
+            .where(OPEN_WORK, D.due_at < now)  # the partial index's own condition: it is used
             .group_by(D.customs_office, D.department)
         )
         return {Unit(office, department): int(count) for office, department, count in self.session.execute(query)}
@@ -166,7 +167,7 @@ class ReportQueries:
                 _count(completed),
                 _count(and_(completed, D.completed_at <= D.due_at)),
                 _count(and_(completed, D.completed_at > D.due_at)),
-                _count(and_(D.status.in_(_OPEN), D.due_at <= now)),
+                _count(and_(D.status.in_(_OPEN), D.due_at < now)),
             )
             .where(where, _ROTATION)  # a recorded declaration has no holder and no check
             .group_by(D.customs_office, D.department, D.officer_id)

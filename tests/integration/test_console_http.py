@@ -288,7 +288,9 @@ class TestUnitWork:
         clock.advance(minutes=20)  # 10:20: the later one is due within 30 minutes, the soon one is due now
         urgent = section(browser.get("/units/01B1/00").text, URGENT, OPEN)
         assert linked_numbers(urgent) == [late, soon, later]
-        assert "2 tờ khai quá hạn, 1 tờ khai sắp đến hạn" in urgent
+        assert "1 tờ khai quá hạn, 2 tờ khai sắp đến hạn" in urgent  # due now: still in time, not yet overdue
+        clock.advance(seconds=1)
+        assert "2 tờ khai quá hạn, 1 tờ khai sắp đến hạn" in section(browser.get("/units/01B1/00").text, URGENT, OPEN)
 
     def test_nothing_urgent_is_said_and_the_units_page_counts_what_is(
         self, browser: TestClient, runtime: Runtime, clock: Clock

@@ -93,7 +93,50 @@ class TestDueTime:
         assert row(runtime, number).due_at == hanoi(2, 11)
 
 
+class TestAmendments:
+    def test_an_amendment_without_the_dossier_time_keeps_it_and_the_clock(self, runtime: Runtime) -> None:
+        load_roster(runtime, team("a"))
+        number = numbers(1)[0]
+        assign(runtime, [declaration(number, documents_received_at=hanoi(2, 8).isoformat())])
+        assign(runtime, [declaration(number[:11] + "1", registered_at=hanoi(3, 9).isoformat())])
+        stored = row(runtime, number)
+        assert (stored.documents_received_at, stored.due_at) == (hanoi(2, 8), hanoi(2, 10))
+
+    def test_a_held_declaration_amended_then_released_keeps_its_clock(self, runtime: Runtime) -> None:
+        number = numbers(1)[0]
+        assign(runtime, [declaration(number)])  # held: due Monday 11:00
+        assign(runtime, [declaration(number[:11] + "1", registered_at=hanoi(3, 9).isoformat())])
+        [released] = load_roster(runtime, team("a")).released
+        assert released.due_at == hanoi(2, 11) and row(runtime, number).due_at == hanoi(2, 11)
+
+    def test_a_recorded_declaration_amended_to_yellow_starts_its_clock(self, runtime: Runtime) -> None:
+        load_roster(runtime, team("a"))
+        number = numbers(1)[0]
+        assign(runtime, [declaration(number, channel="green")])
+        assign(runtime, [declaration(number[:11] + "1", registered_at=hanoi(3, 9).isoformat())])
+        assert row(runtime, number).due_at == hanoi(3, 11)
+
+
 class TestCompletion:
+    def test_the_officer_completing_a_completed_declaration_is_told_so_not_dead_lettered(
+        self, runtime: Runtime
+    ) -> None:
+        load_roster(runtime, team("a"))
+        number = numbers(1)[0]
+        assign(runtime, [declaration(number)])
+        send_command(runtime, complete(number, by="a"))
+        again = send_command(runtime, complete(number, by="a"))  # a second click: another command_id
+        assert again.rejected_because == f"declaration {number} is completed, not assigned"
+        assert not again.dead_letter
+
+    def test_two_copies_of_a_completion_in_one_batch_complete_once(self, runtime: Runtime) -> None:
+        load_roster(runtime, team("a"))
+        number = numbers(1)[0]
+        assign(runtime, [declaration(number)])
+        first, second = upstream(runtime, Completion(number, "01B1", "00"), Completion(number, "01B1", "00"))
+        assert (first.outcome, second.outcome) == (CompletionOutcome.COMPLETED, CompletionOutcome.ALREADY_COMPLETED)
+        assert len(first.events) == 1 and second.events == []
+
     def test_the_officer_completes_their_own_declaration_in_time(self, runtime: Runtime) -> None:
         load_roster(runtime, team("a"))
         number = numbers(1)[0]

@@ -30,7 +30,7 @@ class TestOfficerWork:
         assert soonest.left == timedelta(minutes=60) and soonest.working_left == timedelta(minutes=60)
         assert soonest.why is not None and soonest.why["details"]["turn"] == 3
         assert soonest.why["details"]["cursor_from"] == 2
-        clock.advance(hours=2)  # 11:00 in Hanoi: the first is past due
+        clock.advance(hours=2, seconds=1)  # 11:00:01 in Hanoi: both past due (at 11:00 itself, still in time)
         overdue = officer_work(runtime.unit_of_work(), "a", runtime.clock, runtime.policy.hours).open
         assert [check.overdue for check in overdue] == [True, True]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -125,7 +125,7 @@ class TestCheckFigures:
         assert officers == {"a": (0, 1, 0, 4.0, 4.0), "b": (1, 0, 0, 1.5, 1.5)}  # 66.5 and 64 hours on the wall
 
     def test_overdue_now_is_as_of_the_report_s_clock(self, week: Runtime, clock: FrozenClock) -> None:
-        clock.now = hanoi(9, 13)  # d5's due time: overdue from that instant
+        clock.now = hanoi(9, 13) + timedelta(seconds=1)  # just past d5's due time (at it, still in time)
         [unit] = [u for u in report_of(week).units if u.unit == A]
         assert [officer.checks.overdue_now for officer in unit.officers] == [1, 1]
         clock.now = hanoi(2, 10)  # back on Monday morning nothing was past due yet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -174,13 +175,15 @@ class TestPlan:
     def test_amendment_in_a_later_batch_stays_with_the_officer_and_uses_no_turn(self) -> None:
         unit_rotation = rotation("a", "b")
         book = ledger(unit_rotation)
-        plan([declaration("105432198760")], book)
+        [first] = plan([declaration("105432198760")], book)
         decisions = plan([declaration("105432198762"), declaration("105432198761")], book)
         assert outcomes(decisions) == [
             ("105432198762", Outcome.AMENDMENT, "a"),
             ("105432198761", Outcome.DUPLICATE, "a"),
         ]
-        assert book.known["10543219876"] == known("105432198762", Status.ASSIGNED, "a")
+        remembered = book.known["10543219876"]
+        assert replace(remembered, due_at=None) == known("105432198762", Status.ASSIGNED, "a")
+        assert remembered.due_at == first.due_at is not None  # the amendment keeps the first one's clock
         assert unit_rotation.turn == 1
 
     def test_green_and_red_are_recorded_and_use_no_turn(self) -> None:

@@ -89,6 +89,24 @@ class TestLegalClockSettings:
         assert office.periods_on(date(2025, 6, 3)) == ()  # a Tuesday it does not list
         assert office.check_deadline_hours == 3 and office.inspection_deadline_hours == 8
 
+    def test_an_office_giving_its_own_hours_does_not_inherit_the_defaults_periods(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        config = tmp_path / "site.toml"
+        config.write_text(
+            '[working_hours]\nperiods = { 1 = [["07:30", "11:30"], ["13:00", "17:00"]] }\n'
+            '[offices.01B1]\nstart = "06:00"\nend = "20:00"\nweekdays = [1, 2, 3, 4, 5, 6]\n'
+            '[offices.02CI]\nperiods = { 6 = [] , 1 = [["08:00", "12:00"]] }\n'
+        )
+        monkeypatch.setenv("ASSIGNER_CONFIG", str(config))
+        book = Settings().hours_book()
+        assert book.for_office("01B1").periods_on(date(2025, 6, 7)) == ((time(6), time(20)),)  # a Saturday
+        assert book.for_office("02CI").periods_on(date(2025, 6, 3)) == ()  # periods given: Tuesday not worked
+        assert book.for_office("03TT").periods_on(date(2025, 6, 2)) == (
+            (time(7, 30), time(11, 30)),
+            (time(13), time(17)),
+        )
+
     @pytest.mark.parametrize(
         "periods, error",
         [

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import structlog
-from fakes import FakeUnitOfWork, Store
+from fakes import FakeHoldings, FakeUnitOfWork, Store
 from integration.helpers import message, numbers
 from sqlalchemy.exc import OperationalError
 from structlog.contextvars import get_contextvars
@@ -34,6 +34,7 @@ from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.services.ports import Policy
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
+from workers import metrics
 from workers.envelope import batch_envelope
 from workers.handlers.commands import CommandHandler
 from workers.handlers.declarations import BatchHandler
@@ -192,6 +193,23 @@ class TestDeclarationBatches:
         assert world.journal[: world.journal.index("confirmed 3")].count("commit") == 1  # assigned, committed
         assert [e["officer_id"] for e in publisher.events()] == ["o1", "o2", "o3"]
         assert world.assigned() == dict(zip(numbers(3), ["o1", "o2", "o3"]))
+
+    def test_a_failing_look_for_overdue_work_is_logged_and_never_laid_on_the_batch(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ, overdue_check_seconds=0.1)
+
+        def defect(self: object, now: datetime, limit: int) -> list[object]:
+            raise ZeroDivisionError("a defect in the watch")
+
+        monkeypatch.setattr(FakeHoldings, "flag_overdue", defect)
+        handler = world.declarations()
+        handler._last_watched = -1.0  # due now
+        before = metrics.WATCH_FAILURES._value.get()
+        batch = [world.delivery(message(n)) for n in numbers(2)]
+        handler.handle(batch, FakePublisher(world.journal))  # type: ignore[arg-type]
+        assert world.journal[-1] == "ack 2 and before" and world.assigned() == dict(zip(numbers(2), ["o1", "o2"]))
+        assert metrics.WATCH_FAILURES._value.get() == before + 1
 
     def test_on_the_embedded_broker_each_message_is_acknowledged_itself(self, tmp_path: Path) -> None:
         world = World(tmp_path)

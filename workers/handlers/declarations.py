@@ -43,7 +43,7 @@ from assigner.services.overdue import flag_overdue
 from workers import metrics
 from workers.delivery import Refused, property_refusal, raw_body, read_completion, read_declaration, too_large
 from workers.envelope import message_envelope
-from workers.outages import Outages, waits_out
+from workers.outages import DatabaseUnavailable, Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
@@ -119,12 +119,19 @@ class BatchHandler:
 
     def watch_clocks(self, publisher: Publisher) -> None:
         """Every overdue_check_seconds (under load too): flag open declarations past their due time, publish
-        their declaration.overdue events."""
+        their declaration.overdue events. A failure of its own is logged, never laid on the batch's messages."""
         if time.monotonic() - self._last_watched < self.watch_every:
             return
-        runtime = self.runtime
-        events = self.outages.through(lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy))
         self._last_watched = time.monotonic()
+        runtime = self.runtime
+        try:
+            events = self.outages.through(lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy))
+        except DatabaseUnavailable:
+            raise  # stopping during an outage: the consumer's to handle
+        except Exception as error:  # a defect, or conflicts that outlast the retries: tried again next interval
+            log.error("overdue.watch_failed", error=first_line(error))
+            metrics.WATCH_FAILURES.inc()
+            return
         if events:
             publisher.publish([event_message(event) for event in events])
             self._mark(events)

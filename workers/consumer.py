@@ -22,7 +22,7 @@ from kombu.messaging import Consumer
 
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
-from assigner.broker.connection import connect, display_url, is_embedded
+from assigner.broker.connection import connect, display_url, ensure_reached, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
 from assigner.domain.errors import first_line
@@ -154,7 +154,8 @@ class QueueConsumer:
         settings = self.runtime.settings
         inflight = self.inflight.path if self.inflight else None
         with connect(settings, inflight) as consuming, connect(settings) as publishing:
-            consuming.ensure_connection(max_retries=1)
+            ensure_reached(consuming)
+            ensure_reached(publishing)  # each to a node that answers (a cluster's nodes: the next when one is away)
             # Bodies stay the bytes sent: py-amqp would decode them with the sender's content_encoding.
             if hasattr(consuming.default_channel, "auto_decode"):
                 consuming.default_channel.auto_decode = False

@@ -30,6 +30,17 @@ def broker_url(settings: Settings) -> str:
     return settings.broker_url or embedded.URL
 
 
+def broker_nodes(settings: Settings) -> list[str]:
+    """The broker nodes ASSIGNER_BROKER_URL names: one URL, or several separated by ';' (kombu's failover form,
+    a RabbitMQ cluster's nodes); a connection goes to the next when one is away."""
+    return [url.strip() for url in broker_url(settings).split(";") if url.strip()]
+
+
+def ensure_reached(connection: Connection, timeout: float = 10) -> None:
+    """Connect now, trying each node of a failover URL once (kombu moves to the next on each retry)."""
+    connection.ensure_connection(max_retries=max(1, len(connection.alt)), interval_start=0, timeout=timeout)
+
+
 def is_embedded(settings: Settings) -> bool:
     """Whether the settings name no broker, so the embedded one (in ASSIGNER_HOME) is used."""
     return not settings.broker_url
@@ -53,17 +64,17 @@ def connect(settings: Settings, inflight: Path | None = None) -> Connection:
 
 
 def display_url(settings: Settings) -> str:
-    """The broker's URL without its password, for logs and errors."""
+    """The broker's URL without its password, for logs and errors (each node of a failover URL)."""
     if is_embedded(settings):
         return f"embedded broker in {embedded.folders(settings.home)['queue'].parent}"
-    return str(Connection(settings.broker_url).as_uri())
+    return ";".join(str(Connection(node).as_uri()) for node in broker_nodes(settings))
 
 
 def reach(connection: Connection, settings: Settings) -> None:
     """Connect now, once; raise BrokerUnreachable saying, in one line, what is wrong with which setting."""
     where = display_url(settings)
     try:
-        connection.ensure_connection(max_retries=1, interval_start=0, timeout=10)
+        ensure_reached(connection)
     except AccessRefused as error:
         raise BrokerRefused(
             f"broker {where}: the login was refused: check the user and password of ASSIGNER_BROKER_URL"

@@ -14,7 +14,7 @@ import hmac
 from kombu.connection import Connection
 
 from assigner.bootstrap import Runtime
-from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
+from assigner.broker.connection import BrokerRefused, BrokerUnreachable, broker_nodes, connect, is_embedded, reach
 from assigner.console.language import N_
 from assigner.domain.errors import AssignerError
 from assigner.services.roles import Roles, roles_of
@@ -51,7 +51,10 @@ def sign_in(runtime: Runtime, officer_id: str, secret: str) -> tuple[Roles, str 
 
 def broker_login(settings: Settings, officer_id: str, secret: str) -> str:
     """The broker URL of `officer_id`'s own login, once RabbitMQ has accepted it; SignInRefused otherwise."""
-    url = str(Connection(settings.broker_url).clone(userid=officer_id, password=secret).as_uri(include_password=True))
+    url = ";".join(  # each node of the cluster, with the officer's own login
+        str(Connection(node).clone(userid=officer_id, password=secret).as_uri(include_password=True))
+        for node in broker_nodes(settings)
+    )
     try:
         with connect(settings.model_copy(update={"broker_url": url})) as connection:
             reach(connection, settings)

@@ -4,12 +4,15 @@ The verdicts (when a check fails) are the domain's (assigner.domain.health_check
 
 from __future__ import annotations
 
+from kombu.connection import Connection
+
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
-from assigner.broker.connection import connect, display_url, is_embedded
+from assigner.broker.connection import broker_nodes, connect, display_url, ensure_reached, is_embedded
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import first_line
 from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
+from assigner.settings import Settings
 from assigner.storage import migrate
 
 QUEUES = (topology.DECLARATIONS, topology.COMMANDS)
@@ -21,6 +24,7 @@ def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
     checks = [_database(runtime)]
     stats, broker = queue_stats(runtime)
     checks.append(broker)
+    checks += node_checks(runtime.settings)
     checks += _queues(stats, limits) if broker.ok else []
     if checks[0].ok:
         beats = _beats(runtime)
@@ -55,11 +59,30 @@ def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
         return {}, Check("broker", False, f"{where}: the folder does not exist (check ASSIGNER_HOME)")
     try:
         with connect(settings) as connection:
-            connection.ensure_connection(max_retries=1, timeout=10)
+            ensure_reached(connection)
             stats = read_queue_stats(settings, connection, QUEUES + DEAD_LETTERS)
     except Exception as error:
         return {}, Check("broker", False, f"{where} unreachable: {_describe(error)}")
     return stats, Check("broker", True, f"{where} reachable")
+
+
+def node_checks(settings: Settings) -> list[Check]:
+    """With several broker nodes (a cluster), one check each: a node away is a warning while another answers
+    (the clients go to the next), said by its own line."""
+    nodes = [] if is_embedded(settings) else broker_nodes(settings)
+    if len(nodes) < 2:
+        return []
+    checks = []
+    for node in nodes:
+        where = str(Connection(node).as_uri())
+        try:
+            with connect(settings.model_copy(update={"broker_url": node})) as connection:
+                ensure_reached(connection, timeout=5)
+        except Exception as error:
+            checks.append(Check(f"broker node {where}", True, f"unreachable: {_describe(error)}", warning=True))
+        else:
+            checks.append(Check(f"broker node {where}", True, "reachable"))
+    return checks
 
 
 def _queues(stats: dict[str, QueueStats], limits: Limits) -> list[Check]:

@@ -24,7 +24,8 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config for this engine, with the shipped scripts."""
     config = Config()
     config.set_main_option("script_location", str(shipped("alembic")))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser reads '%' as interpolation: a percent-encoded URL (a password, several hosts) is escaped.
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 

@@ -68,6 +68,7 @@ def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1) -> Wor
             rss = max(_peak_rss_mib(worker) for worker in started)
         finally:
             sampler.stop()
+            _until_consuming(started)  # a worker still starting dies of SIGTERM (-15) before Celery handles it
             codes = [worker.stop() for worker in started]
         if any(code != 0 for code in codes):
             raise ChaosFailed(f"a bench worker exited with {codes}")
@@ -82,6 +83,16 @@ def start_worker(world: World, folder: Path, number: int) -> Worker:
     worker = Worker(number, env, folder)
     worker.start()
     return worker
+
+
+def _until_consuming(workers: Sequence[Worker], timeout: float = 60.0) -> None:
+    """Wait (up to `timeout`) until every worker has started consuming, or died; a late starter may have taken no
+    declaration of a backlog the others drained."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(not worker.running() or worker.logged("worker.consuming") for worker in workers):
+            return
+        time.sleep(0.1)
 
 
 class LockSampler:

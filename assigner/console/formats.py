@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -92,6 +93,16 @@ def read_moment(text: str, zone: str, language: Language) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(zone))
 
 
+def _in_language(write: Callable[[Any, Language], str]) -> Callable[..., str]:
+    """A filter writing its value in the language of the render."""
+
+    @pass_context
+    def in_language(context: Context, value: Any) -> str:
+        return write(value, context["language"])
+
+    return in_language
+
+
 def install_formats(env: Environment, zone_of: Callable[[str], str]) -> None:
     """The templates' filters, each in the language of the render, and `time_hint()`, how a form asks for a date
     and time; `zone_of` gives an office's time zone."""
@@ -101,24 +112,14 @@ def install_formats(env: Environment, zone_of: Callable[[str], str]) -> None:
         return moment_text(moment, zone_of(unit.customs_office), context["language"], seconds)
 
     @pass_context
-    def day(context: Context, value: date) -> str:
-        return day_text(value, context["language"])
-
-    @pass_context
-    def number(context: Context, value: float) -> str:
-        return number_text(value, context["language"])
-
-    @pass_context
-    def share(context: Context, value: float) -> str:
-        return share_text(value, context["language"])
-
-    @pass_context
-    def duration(context: Context, length: timedelta) -> str:
-        return duration_text(length, context["language"])
-
-    @pass_context
     def time_hint(context: Context) -> str:
         return PATTERNS[context["language"].code].hint
 
-    env.filters.update(office_time=office_time, day=day, number=number, share=share, duration=duration)
+    env.filters.update(
+        office_time=office_time,
+        day=_in_language(day_text),
+        number=_in_language(number_text),
+        share=_in_language(share_text),
+        duration=_in_language(duration_text),
+    )
     env.globals["time_hint"] = time_hint

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from assigner.domain.model import Channel, Declaration
+from assigner.domain.moves import Holding
 from assigner.domain.working_hours import HoursBook, WorkingHours
 
 LONGEST_SEARCH_DAYS = 3660  # ten years of holidays and closed weekdays: past that, the hours are misconfigured
@@ -18,6 +19,19 @@ ONE_DAY = timedelta(days=1)
 
 class NoWorkingTime(ValueError):
     """The working hours have no working period within the search: no due time can be counted."""
+
+
+def in_office_zone(hours: HoursBook, holding: Holding) -> datetime | None:
+    """A declaration's due time in its office's zone (as events and pages show it)."""
+    if holding.due_at is None:
+        return None
+    return holding.due_at.astimezone(hours.for_office(holding.unit.customs_office).zone)
+
+
+def past_due(left: timedelta | None) -> bool:
+    """Whether a check with this much time left is overdue: strictly past its due time (at the due time itself it
+    is still in time, as completion counts it)."""
+    return left is not None and left < timedelta()
 
 
 def deadline_for(hours: WorkingHours, channel: Channel) -> timedelta | None:

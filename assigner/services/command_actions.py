@@ -20,12 +20,12 @@ from assigner.domain.completions import CompletedBy
 from assigner.domain.decisions import Decision
 from assigner.domain.events import Event, move_event, new_event_id
 from assigner.domain.groups import GroupKind
+from assigner.domain.legal_clock import in_office_zone
 from assigner.domain.model import Status, Unit, declaration_key
 from assigner.domain.moves import Holding, Move, MoveMode, redistribute
 from assigner.domain.rotation import Eligibility, Rotation
 from assigner.services.assign import decide_and_save
 from assigner.services.completion import close_check
-from assigner.services.overdue import in_office_zone
 from assigner.services.ports import Policy, UnitOfWork
 
 

@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from assigner.domain.completions import CompletedBy, Completion
 from assigner.domain.events import Event, completed_event, new_event_id
+from assigner.domain.legal_clock import in_office_zone
 from assigner.domain.model import Status
 from assigner.domain.moves import Holding
 from assigner.domain.working_hours import HoursBook
-from assigner.services.overdue import in_office_zone
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from assigner.domain.legal_clock import working_time_between
+from assigner.domain.legal_clock import in_office_zone, past_due, working_time_between
 from assigner.domain.model import Unit, declaration_key
 from assigner.domain.moves import Holding
 from assigner.domain.reports import Period, Scope
 from assigner.domain.working_hours import HoursBook
-from assigner.services.overdue import in_office_zone
 from assigner.services.ports import Clock, UnitOfWork
 from assigner.services.reports import ReportingUnitOfWork, build_report, period_of
 
@@ -33,8 +32,8 @@ class OpenCheck:
 
     @property
     def overdue(self) -> bool:
-        """Past its due time (at the due time itself, still in time: as completion counts it)."""
-        return self.left is not None and self.left < timedelta()
+        """Past its due time."""
+        return past_due(self.left)
 
 
 @dataclass(frozen=True)

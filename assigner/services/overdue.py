@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from assigner.domain.events import Event, new_event_id, overdue_event
+from assigner.domain.legal_clock import in_office_zone
 from assigner.domain.model import SYSTEM
-from assigner.domain.moves import Holding
-from assigner.domain.working_hours import HoursBook
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
 
 BATCH = 500  # flagged per transaction; the rest in the next
-
-
-def in_office_zone(hours: HoursBook, holding: Holding) -> datetime | None:
-    """A declaration's due time in its office's zone (as events carry it)."""
-    if holding.due_at is None:
-        return None
-    return holding.due_at.astimezone(hours.for_office(holding.unit.customs_office).zone)
 
 
 def flag_overdue(uow: UnitOfWork, clock: Clock, policy: Policy) -> list[Event]:

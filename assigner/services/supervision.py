@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from assigner.domain.legal_clock import in_office_zone, past_due
 from assigner.domain.model import Unit, declaration_key
 from assigner.domain.moves import Holding
 from assigner.domain.roster import Role
 from assigner.domain.working_hours import HoursBook
-from assigner.services.overdue import in_office_zone
 from assigner.services.ports import Clock, UnitOfWork
 from assigner.services.roster import RosterLine, unit_lines
 
@@ -50,8 +50,8 @@ class OpenLine:
 
     @property
     def overdue(self) -> bool:
-        """Past its due time (at the due time itself, still in time: as completion counts it)."""
-        return self.left is not None and self.left < timedelta()
+        """Past its due time."""
+        return past_due(self.left)
 
     @property
     def soon(self) -> bool:

@@ -4,30 +4,32 @@ in English (the browser's language picks; the switch on the page overrides it)."
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from e2e.browser import (
+    BROWSER_LOCALES,
+    SHOT,
+    TIMEOUT,
+    console_process,
+    headless_chromium,
+    quoted,
+    shoot,
+    sign_in,
+)
 from e2e.support import (
     BrokerUser,
     EventCollector,
     StartWorker,
     Upstream,
     WorkerProcess,
-    free_port,
     holders,
     import_roster_entries,
-    process_env,
-    worker_env,
 )
 from integration.helpers import message, numbers, roster
 
@@ -38,67 +40,22 @@ from assigner.domain.model import Unit
 
 AIRPORT = Unit("01B1", "00")
 PORT = Unit("02CI", "01")
-CHROMIUM = os.environ.get("ASSIGNER_TEST_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = os.environ.get("ASSIGNER_TEST_SCREENSHOTS")  # a folder: the main pages are saved there as PNG
-TIMEOUT = 60.0  # liveness only
 LANGUAGES = load_languages()
-BROWSER_LOCALES = {"vi": "vi-VN", "en": "en-US"}  # what each browser asks for (Accept-Language)
-SHOT = {"vi": "", "en": ".en"}  # the screenshots' names: README shows the default language's
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")  # the office 01B1's time zone (the default)
 
 
 @pytest.fixture
 def console_url(database_url: str, home: Path, rabbitmq_url: str, tmp_path: Path) -> Iterator[str]:
     """`assigner console` in a process of its own, on a free port."""
-    port = free_port()
-    # Plain HTTP on loopback, as the demo serves it: the cookies cannot be Secure there.
-    env = process_env(
-        {
-            **worker_env(database_url, home, rabbitmq_url),
-            "ASSIGNER_CONSOLE_ANSWER_SECONDS": "30",
-            "ASSIGNER_CONSOLE_INSECURE_COOKIES": "true",
-        }
-    )
-    log = (tmp_path / "console.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assigner", "console", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        assert process.poll() is None, (tmp_path / "console.log").read_text()
-        try:
-            urllib.request.urlopen(f"{url}/sign-in", timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "the console did not start"
-            time.sleep(0.2)
-    try:
+    with console_process(database_url, home, rabbitmq_url, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(TIMEOUT)
-        log.close()
 
 
 @pytest.fixture
 def chromium() -> Iterator[object]:
     """A headless Chromium (Debian's), new for each test."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does)")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -117,19 +74,6 @@ def worker(
     return start_worker()
 
 
-def shoot(page: object, name: str) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-
-
-def sign_in(page: object, url: str, user: str, password: str) -> None:
-    page.goto(f"{url}/sign-in")  # type: ignore[attr-defined]
-    page.fill("input[name=officer_id]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=secret]", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-
-
 def open_of(page: object, officer: str) -> int:
     """An officer's open declarations as the roster table shows them."""
     row = page.locator("table.roster tr", has_text=officer).first  # type: ignore[attr-defined]
@@ -140,11 +84,6 @@ def open_rows(page: object) -> list[str]:
     """The declarations of the open work's table, in its order."""
     table = page.locator("#live section", has=page.locator("#open-title")).locator("table.work")  # type: ignore[attr-defined]
     return [link.inner_text() for link in table.locator("tbody tr td:nth-child(2) a").all()]
-
-
-def quoted(text: str) -> str:
-    """`text` inside a Playwright :text('...') selector."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @pytest.mark.slow

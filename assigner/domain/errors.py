@@ -18,3 +18,9 @@ def first_line(error: BaseException) -> str:
     cause = getattr(error, "orig", None) or error
     text = str(cause).strip()
     return text.splitlines()[0] if text else type(cause).__name__
+
+
+def error_line(error: BaseException) -> str:
+    """'OperationalError: its first line': the error's type (the database driver's, for a database error) and
+    the first line of its message."""
+    return f"{type(getattr(error, 'orig', None) or error).__name__}: {first_line(error)}"

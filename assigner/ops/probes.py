@@ -10,8 +10,9 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import broker_nodes, connect, display_url, ensure_reached, is_embedded
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
-from assigner.domain.errors import first_line
+from assigner.domain.errors import error_line
 from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
+from assigner.ops.database_hosts import database_host_checks
 from assigner.settings import Settings
 from assigner.storage import migrate
 
@@ -21,12 +22,14 @@ DEAD_LETTERS = (topology.DECLARATIONS_DLQ, topology.COMMANDS_DLQ)
 
 def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
     """Every check, in order; a failed one does not stop the others."""
-    checks = [_database(runtime)]
+    database = _database(runtime)
+    checks = [database]
+    checks += database_host_checks(runtime.settings.database_url)
     stats, broker = queue_stats(runtime)
     checks.append(broker)
     checks += node_checks(runtime.settings)
     checks += _queues(stats, limits) if broker.ok else []
-    if checks[0].ok:
+    if database.ok:
         beats = _beats(runtime)
         declarations = stats.get(topology.DECLARATIONS) if broker.ok else None
         waiting = None if declarations is None else declarations.waiting
@@ -45,7 +48,7 @@ def _database(runtime: Runtime) -> Check:
     try:
         at, head = migrate.current(runtime.engine), migrate.head(runtime.engine)
     except Exception as error:
-        return Check("database", False, f"{url} unreachable: {_describe(error)}")
+        return Check("database", False, f"{url} unreachable: {error_line(error)}")
     if at != head:
         return Check("database", False, f"{url} is at revision {at or 'none'}, not {head}: run `assigner db upgrade`")
     return Check("database", True, f"{url} reachable, at revision {head} (head)")
@@ -62,7 +65,7 @@ def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
             ensure_reached(connection)
             stats = read_queue_stats(settings, connection, QUEUES + DEAD_LETTERS)
     except Exception as error:
-        return {}, Check("broker", False, f"{where} unreachable: {_describe(error)}")
+        return {}, Check("broker", False, f"{where} unreachable: {error_line(error)}")
     return stats, Check("broker", True, f"{where} reachable")
 
 
@@ -79,7 +82,7 @@ def node_checks(settings: Settings) -> list[Check]:
             with connect(settings.model_copy(update={"broker_url": node})) as connection:
                 ensure_reached(connection, timeout=5)
         except Exception as error:
-            checks.append(Check(f"broker node {where}", True, f"unreachable: {_describe(error)}", warning=True))
+            checks.append(Check(f"broker node {where}", True, f"unreachable: {error_line(error)}", warning=True))
         else:
             checks.append(Check(f"broker node {where}", True, "reachable"))
     return checks
@@ -111,7 +114,3 @@ def describe_waiting(stats: QueueStats) -> str:
 def _beats(runtime: Runtime) -> list[Beat]:
     with runtime.unit_of_work() as uow:
         return uow.beats.all()
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(getattr(error, 'orig', None) or error).__name__}: {first_line(error)}"

@@ -81,7 +81,8 @@ def required_synchronous(names: str) -> int:
 
 def replication_check(name: str, names: str, standbys: tuple[Standby, ...]) -> Check:
     """On the primary: fails when commits wait for synchronous standbys that are not connected; warns when a
-    standby is asynchronous (or its state hidden); ok otherwise."""
+    standby is asynchronous (or its state hidden), or when none is connected and none waited for (Patroni's
+    synchronous_mode, not strict, runs the primary alone like this); ok otherwise."""
     required = required_synchronous(names)
     listed = "; ".join(describe_standby(standby) for standby in standbys)
     count = len(standbys)
@@ -95,7 +96,7 @@ def replication_check(name: str, names: str, standbys: tuple[Standby, ...]) -> C
         detail = f"synchronous_standby_names is set ('{names}') but {missing} connected: every commit waits"
         return Check(name, False, detail + (f"; connected: {listed}" if standbys else ""), count)
     if not standbys:
-        return Check(name, True, "no standby connected (synchronous_standby_names is empty)", 0)
+        return Check(name, True, "no standby connected: each commit is on this host alone", 0, True)
     if not required:
         return Check(
             name, True, f"asynchronous standby: a failover can lose committed decisions; {listed}", count, True

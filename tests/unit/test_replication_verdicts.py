@@ -79,9 +79,9 @@ class TestReplication:
         assert check.status == "warn"
         assert check.detail.startswith("asynchronous standby: a failover can lose committed decisions; db2 ")
 
-    def test_no_standby_and_none_named_is_plain(self) -> None:
+    def test_no_standby_and_none_named_is_a_warning_the_primary_is_alone(self) -> None:
         check = replication_check(NAME, "", ())
-        assert (check.status, check.detail) == ("ok", "no standby connected (synchronous_standby_names is empty)")
+        assert (check.status, check.detail) == ("warn", "no standby connected: each commit is on this host alone")
 
     def test_standbys_hidden_from_the_user_are_a_warning_never_a_failure(self) -> None:
         check = replication_check(NAME, "FIRST 1 (db2)", (standby(None),))
@@ -105,7 +105,7 @@ class TestHosts:
         assert [(c.name, c.status) for c in checks] == [
             ("database host db1:5432", "warn"),
             ("database host db2:5432", "ok"),
-            ("database replication on db2:5432", "ok"),
+            ("database replication on db2:5432", "warn"),
         ]
         assert checks[0].detail == "unreachable: OperationalError: refused"
 

@@ -3,7 +3,7 @@
 A passive queue.declare (plain AMQP) tells only the ready messages, so a stalled worker holding a
 prefetch's worth of messages would look like an empty queue. RabbitMQ's management API tells the
 unacknowledged ones too: it is asked when it answers (ASSIGNER_BROKER_MANAGEMENT_URL, or port
-15672 of the broker's host with the broker's credentials); otherwise the unacknowledged count is reported
+15672 of each broker node's host in turn with the broker's credentials); otherwise the unacknowledged count is reported
 as unknown. On the
 embedded broker, the unacknowledged messages are the files in the workers' in-flight folders.
 """
@@ -16,12 +16,13 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from kombu.connection import Connection
 
 from assigner.broker import embedded, topology
-from assigner.broker.connection import is_embedded
+from assigner.broker.connection import broker_nodes, is_embedded
 from assigner.settings import Settings
 
 MANAGEMENT_PORT = 15672
@@ -74,45 +75,58 @@ class ManagementApi:
         )
 
 
-def management_api(settings: Settings) -> ManagementApi | None:
-    """The setting's API, or port 15672 of the broker's host with the broker's credentials; None without RabbitMQ."""
-    if not settings.broker_url:
-        return None
-    broker = urlsplit(settings.broker_url)
-    given = urlsplit(settings.broker_management_url) if settings.broker_management_url else None
-    if given is not None:
+def management_targets(settings: Settings) -> list[tuple[ManagementApi, str]]:
+    """Where to ask for the queues, in order, and the vhost: the setting's API, or else port 15672 of each broker
+    node's host (a cluster's nodes: the first that answers) with that node's credentials; none without RabbitMQ."""
+    nodes = broker_nodes(settings) if settings.broker_url else []
+    if nodes and settings.broker_management_url:
+        given = urlsplit(settings.broker_management_url)
         base = f"{given.scheme}://{given.hostname}:{given.port or MANAGEMENT_PORT}{given.path.rstrip('/')}"
-        credentials = given
-    else:
+        return [(_api(base, given.username, given.password), _vhost(nodes[0]))]
+    targets = []
+    for node in nodes:
+        broker = urlsplit(node)
         base = f"{'https' if broker.scheme == 'amqps' else 'http'}://{broker.hostname or 'localhost'}:{MANAGEMENT_PORT}"
-        credentials = broker
-    return ManagementApi(base, unquote(credentials.username or "guest"), unquote(credentials.password or "guest"))
+        targets.append((_api(base, broker.username, broker.password), _vhost(node)))
+    return targets
 
 
 def management_stats(settings: Settings, names: Sequence[str]) -> dict[str, QueueStats] | None:
     """The queues' stats from RabbitMQ's management API; None when it does not answer."""
-    api = management_api(settings)
-    if api is None:
-        return None
-    vhost = unquote(urlsplit(settings.broker_url or "").path[1:]) or "/"
+    for api, vhost in management_targets(settings):
+        listing = _queue_listing(api, vhost)
+        if listing is None:
+            continue
+        wanted = set(names)
+        return {
+            row["name"]: QueueStats(
+                int(row.get("messages_ready") or 0),
+                int(row.get("messages_unacknowledged") or 0),
+                int(row.get("consumers") or 0),
+            )
+            for row in listing
+            if isinstance(row, dict) and row.get("name") in wanted
+        }
+    return None
+
+
+def _queue_listing(api: ManagementApi, vhost: str) -> Any:
     request = urllib.request.Request(api.queues_url(vhost))
     token = base64.b64encode(f"{api.user}:{api.password}".encode()).decode()
     request.add_header("Authorization", f"Basic {token}")
     try:
         with urllib.request.urlopen(request, timeout=MANAGEMENT_TIMEOUT_SECONDS) as response:
-            listing = json.load(response)
+            return json.load(response)
     except (OSError, ValueError):  # not enabled, not reachable, refused, or not the management API
         return None
-    wanted = set(names)
-    return {
-        row["name"]: QueueStats(
-            int(row.get("messages_ready") or 0),
-            int(row.get("messages_unacknowledged") or 0),
-            int(row.get("consumers") or 0),
-        )
-        for row in listing
-        if isinstance(row, dict) and row.get("name") in wanted
-    }
+
+
+def _api(base: str, user: str | None, password: str | None) -> ManagementApi:
+    return ManagementApi(base, unquote(user or "guest"), unquote(password or "guest"))
+
+
+def _vhost(node: str) -> str:
+    return unquote(urlsplit(node).path[1:]) or "/"
 
 
 def _embedded_stats(home: Path, connection: Connection, names: Sequence[str]) -> dict[str, QueueStats]:

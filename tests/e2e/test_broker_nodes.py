@@ -59,3 +59,6 @@ class TestSeveralNodes:
         assert [line.split()[0] for line in node_lines] == ["warn"] * AWAY + ["ok"], checked.stdout
         assert all("unreachable" in line for line in node_lines[:AWAY]) and "guest:**@" in node_lines[-1]
         assert any(line.startswith("ok   broker: ") for line in lines), checked.stdout
+        # The management API of a node that answers, asked for the vhost alone, tells the unacknowledged messages.
+        declarations = next(line for line in lines if line.startswith("ok   queue assigner.declarations: "))
+        assert "unacknowledged)" in declarations and "unknown" not in declarations, checked.stdout

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import Celery
+from kombu.entity import Queue
 
 from assigner.bootstrap import Runtime
-from assigner.broker.connection import broker_url, transport_options
+from assigner.broker.connection import broker_url, is_embedded, transport_options
+from assigner.broker.topology import private_queue
 from assigner.settings import Settings
 from workers.nodes import NodeNameStep
 from workers.step import DeclarationStep
 
 TASK_QUEUE = "assigner.tasks"
+
+
+def task_queue(settings: Settings) -> Queue:
+    """Celery's own queue, which the work never uses but Celery consumes. On RabbitMQ it is exclusive to the
+    worker's connection and named for the process: it lives on whichever node the worker is connected to, so
+    no node of a cluster is its home (a durable classic queue whose home node died cannot be declared again,
+    and a worker that cannot declare it stops)."""
+    if is_embedded(settings):
+        return Queue(TASK_QUEUE)
+    return private_queue(f"{TASK_QUEUE}.{uuid.uuid4().hex}")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Celery:
@@ -29,7 +43,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # The work runs in the bootstep's thread, not in Celery's pool: one process is enough.
         worker_pool="solo",
         worker_concurrency=1,
-        task_default_queue=TASK_QUEUE,
+        task_queues=[tasks := task_queue(settings)],
+        task_default_queue=tasks.name,
+        task_default_exchange=TASK_QUEUE,  # one for every process, as before (not one per queue name)
+        # A channel error while the consumer starts (a queue redeclared on a node that has not yet dropped the
+        # old connection's) is retried like a lost connection, not fatal.
+        broker_channel_error_retry=True,
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,

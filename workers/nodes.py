@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import bootsteps
@@ -18,12 +20,15 @@ from kombu.entity import Queue
 from kombu.exceptions import OperationalError
 
 from assigner.broker.connection import BrokerRefused, BrokerUnreachable, connect, is_embedded, reach
+from assigner.broker.topology import private_queue
 from assigner.domain.errors import InvalidInput
 from assigner.settings import Settings
 
 NODE_QUEUE_PREFIX = "assigner.node."
 NOT_FOUND = 404
 RESOURCE_LOCKED = 405  # the queue is exclusive to another connection
+HOLD_AGAIN_SECONDS = 60.0  # far longer than a cluster takes to drop a lost connection's exclusive queues
+HOLD_AGAIN_POLL_SECONDS = 0.5
 
 
 def default_node_name() -> str:
@@ -33,14 +38,8 @@ def default_node_name() -> str:
 
 def node_queue(name: str) -> Queue:
     """The queue a running worker named `name` holds: exclusive, dropped with its connection, never holding a
-    message (whoever may publish to the default exchange could otherwise fill it)."""
-    return Queue(
-        f"{NODE_QUEUE_PREFIX}{name}",
-        exclusive=True,
-        auto_delete=True,
-        durable=False,
-        queue_arguments={"x-max-length": 0},
-    )
+    message."""
+    return private_queue(f"{NODE_QUEUE_PREFIX}{name}")
 
 
 def check_node_name(settings: Settings, name: str) -> None:
@@ -86,14 +85,45 @@ def hold_node_name(connection: Connection, name: str) -> None:
         _close(connection, channel)
 
 
+def hold_node_name_again(
+    connection: Connection,
+    name: str,
+    patience: float = HOLD_AGAIN_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """After a reconnect: hold the name again, waiting while the broker still gives it to the lost connection.
+    A connection to a RabbitMQ node that died (or was cut off) holds its exclusive queue until the cluster has
+    noticed; the worker's new connection, on another node, is refused it meanwhile. Only a name still taken
+    after `patience` seconds is another worker's."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            hold_node_name(connection, name)
+            return
+        except InvalidInput:
+            if time.monotonic() >= deadline:
+                raise
+        sleep(HOLD_AGAIN_POLL_SECONDS)
+
+
 class NodeNameStep(bootsteps.StartStopStep):  # type: ignore[misc]
-    """A step of Celery's consumer: holds the node's queue on Celery's connection, again after each reconnect."""
+    """A step of Celery's consumer: holds the node's queue on Celery's connection, again after each reconnect
+    (the same step starts again on each)."""
 
     requires = ("celery.worker.consumer.connection:Connection",)
 
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.held = False
+
     def start(self, parent: Any) -> None:
-        if parent.connection.transport.driver_type == "amqp":  # the embedded broker has no exclusive queues
+        if parent.connection.transport.driver_type != "amqp":  # the embedded broker has no exclusive queues
+            return
+        if self.held:
+            hold_node_name_again(parent.connection, parent.hostname)
+        else:
             hold_node_name(parent.connection, parent.hostname)
+            self.held = True
 
 
 def _taken(name: str) -> InvalidInput:

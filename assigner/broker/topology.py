@@ -40,13 +40,22 @@ def commands_exchange() -> Exchange:
 
 def queue(name: str, queue_type: str = "classic") -> Queue:
     """A durable queue fed through the default exchange (routing key = its name)."""
-    arguments = {"x-queue-type": queue_type} if queue_type == "quorum" else None
-    return Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True, queue_arguments=arguments)
+    return Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True, queue_arguments=_arguments(queue_type))
+
+
+def private_queue(name: str) -> Queue:
+    """A queue exclusive to the connection that declares it, dropped with it, never holding a message (whoever
+    may publish to the default exchange could otherwise fill it); it lives on that connection's node."""
+    return Queue(name, exclusive=True, auto_delete=True, durable=False, queue_arguments={"x-max-length": 0})
+
+
+def _arguments(queue_type: str) -> dict[str, str] | None:
+    return {"x-queue-type": queue_type} if queue_type == "quorum" else None
 
 
 def declare(connection: Connection, queue_type: str = "classic", events_queue: str | None = None) -> None:
     """Declare the contract's queues and exchanges (the commands' one bound to their queue); bind `events_queue`
-    (if any) to every event."""
+    (if any, of the same type: a classic queue lives on one node of a cluster) to every event."""
     channel = connection.default_channel
     events_exchange().declare(channel=channel)
     commands_exchange().declare(channel=channel)
@@ -54,7 +63,9 @@ def declare(connection: Connection, queue_type: str = "classic", events_queue: s
         queue(name, queue_type)(channel).declare()
     channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     if events_queue:
-        Queue(events_queue, events_exchange(), routing_key="#", durable=True)(channel).declare()
+        Queue(events_queue, events_exchange(), "#", durable=True, queue_arguments=_arguments(queue_type))(
+            channel
+        ).declare()
 
 
 def depth(connection: Connection, name: str) -> int:

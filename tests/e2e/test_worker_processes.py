@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from e2e.support import (
     StartWorker,
     Upstream,
     WorkerProcess,
+    amqp_url,
     assert_rotation_kept,
     assignments,
     assignments_per_declaration,
@@ -20,9 +24,13 @@ from e2e.support import (
     rabbitmqctl,
     worker_env,
 )
+from environment import service_missing
 from integration.helpers import message, numbers
+from kombu import Connection
 
+from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
+from workers.nodes import hold_node_name, hold_node_name_again, refuse_taken_name
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +105,73 @@ class TestSeveralWorkersOnOneHost:
         running.terminate()
         queues = rabbitmqctl("list_queues", "-p", rabbitmq_vhost, "--no-table-headers", "name").split()
         assert f"assigner.node.{name}" not in queues  # the name is free again
+
+
+class TestNameAfterAReconnect:
+    def test_a_name_its_lost_connection_still_holds_is_taken_again_once_the_broker_lets_it_go(
+        self, rabbitmq_url: str
+    ) -> None:
+        name = f"assigner-{uuid.uuid4().hex[:8]}@reconnect"
+        lost = Connection(rabbitmq_url)  # the connection to a node that died, not yet noticed by the cluster
+        hold_node_name(lost, name)
+        threading.Timer(1.5, lost.release).start()
+        with Connection(rabbitmq_url) as new, Connection(rabbitmq_url) as other:
+            with pytest.raises(InvalidInput):  # a first start takes a held name for another worker's
+                hold_node_name(new, name)
+            started = time.monotonic()
+            hold_node_name_again(new, name, patience=20)
+            assert 1.0 < time.monotonic() - started < 20
+            with pytest.raises(InvalidInput):  # the new connection holds it now
+                refuse_taken_name(other, name)
+
+    def test_a_name_still_held_after_the_patience_is_another_workers(self, rabbitmq_url: str) -> None:
+        name = f"assigner-{uuid.uuid4().hex[:8]}@reconnect"
+        with Connection(rabbitmq_url) as holder, Connection(rabbitmq_url) as new:
+            hold_node_name(holder, name)
+            with pytest.raises(InvalidInput, match="already running"):
+                hold_node_name_again(new, name, patience=1)
+
+
+@pytest.fixture
+def quorum_vhost() -> Iterator[str]:
+    """A vhost of its own, with no queue declared yet (a queue's type is fixed when first declared)."""
+    name = f"assigner-quorum-{uuid.uuid4().hex[:8]}"
+    try:
+        rabbitmqctl("add_vhost", name)
+    except Exception as error:  # no rabbitmqctl, or no node running
+        service_missing("RabbitMQ", error)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name, check=False)
+
+
+class TestQueuesOnACluster:
+    def test_with_quorum_every_durable_queue_the_worker_declares_is_quorum_and_celerys_own_is_exclusive(
+        self, quorum_vhost: str, database_url: str, home: Path, tmp_path: Path
+    ) -> None:
+        env = worker_env(database_url, home, amqp_url(quorum_vhost), queue_type="quorum", events_queue="ops.events")
+        workers = [WorkerProcess(env, tmp_path / f"worker-{n}.log").start() for n in (1, 2)]
+        try:
+            rows = rabbitmqctl(
+                "list_queues", "-p", quorum_vhost, "--no-table-headers", "name", "type", "durable", "exclusive"
+            )
+            queues = {name: rest for name, *rest in (line.split() for line in rows.splitlines() if line.strip())}
+            for name in (
+                "assigner.declarations",
+                "assigner.declarations.dlq",
+                "assigner.commands",
+                "assigner.commands.dlq",
+                "ops.events",
+            ):
+                assert queues[name][:2] == ["quorum", "true"], (name, queues)  # durable; never exclusive
+            celerys = {name: rest for name, rest in queues.items() if name.startswith("assigner.tasks")}
+            # one per worker, exclusive to its connection: no node of a cluster is its home
+            assert len(celerys) == 2 and all(rest == ["classic", "false", "true"] for rest in celerys.values())
+        finally:
+            for worker in workers:
+                worker.kill()
 
 
 class TestStop:

@@ -37,6 +37,7 @@ class ServerState:
     standbys: tuple[Standby, ...] = ()
     receiving: bool = False  # a standby with a WAL receiver running
     sender: str | None = None  # that receiver's primary, host:port (None: hidden from the user)
+    synchronous_commit: str = "on"  # as it applies to the user asking (a role or database may lower it)
 
 
 def host_checks(answers: list[tuple[str, ServerState | str]]) -> list[Check]:
@@ -53,7 +54,12 @@ def host_checks(answers: list[tuple[str, ServerState | str]]) -> list[Check]:
         if not answer.in_recovery:
             primaries.append(name)
             checks.append(
-                replication_check(f"database replication on {name}", answer.synchronous_standby_names, answer.standbys)
+                replication_check(
+                    f"database replication on {name}",
+                    answer.synchronous_standby_names,
+                    answer.standbys,
+                    answer.synchronous_commit,
+                )
             )
     split = primaries_check(primaries)
     return checks + ([split] if split else [])
@@ -79,10 +85,11 @@ def required_synchronous(names: str) -> int:
     return int(counted.group(1)) if counted else 1
 
 
-def replication_check(name: str, names: str, standbys: tuple[Standby, ...]) -> Check:
+def replication_check(name: str, names: str, standbys: tuple[Standby, ...], synchronous_commit: str = "on") -> Check:
     """On the primary: fails when commits wait for synchronous standbys that are not connected; warns when a
-    standby is asynchronous (or its state hidden), or when none is connected and none waited for (Patroni's
-    synchronous_mode, not strict, runs the primary alone like this); ok otherwise."""
+    standby is asynchronous (or its state hidden), when none is connected and none waited for (Patroni's
+    synchronous_mode, not strict, runs the primary alone like this), or when synchronous_commit (off, local)
+    keeps this user's commits from waiting for the standby; ok otherwise."""
     required = required_synchronous(names)
     listed = "; ".join(describe_standby(standby) for standby in standbys)
     count = len(standbys)
@@ -100,6 +107,15 @@ def replication_check(name: str, names: str, standbys: tuple[Standby, ...]) -> C
     if not required:
         return Check(
             name, True, f"asynchronous standby: a failover can lose committed decisions; {listed}", count, True
+        )
+    if synchronous_commit in ("off", "local"):
+        return Check(
+            name,
+            True,
+            f"synchronous_commit is '{synchronous_commit}' for this user: its commits do not wait for the "
+            f"synchronous standby, so a failover can lose committed decisions; {listed}",
+            count,
+            True,
         )
     return Check(name, True, f"synchronous_standby_names '{names}'; {listed}", count)
 

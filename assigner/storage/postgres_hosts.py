@@ -52,8 +52,9 @@ def postgres_hosts(url: str, connect_timeout: int = 5) -> list[PostgresHost]:
 def read_server(host: PostgresHost) -> ServerState:
     """Ask the host alone what it is; raises psycopg's error when it does not answer."""
     with psycopg.connect(make_conninfo("", **host.params), autocommit=True) as connection:
-        [(in_recovery, names)] = connection.execute(
-            "SELECT pg_is_in_recovery(), current_setting('synchronous_standby_names')"
+        [(in_recovery, names, commit)] = connection.execute(
+            "SELECT pg_is_in_recovery(), current_setting('synchronous_standby_names'), "
+            "current_setting('synchronous_commit')"
         ).fetchall()
         if in_recovery:
             receiver = connection.execute(
@@ -65,7 +66,7 @@ def read_server(host: PostgresHost) -> ServerState:
             "SELECT application_name, host(client_addr), state, sync_state, replay_lag "
             "FROM pg_stat_replication ORDER BY application_name, pid"
         ).fetchall()
-    return ServerState(False, names, tuple(Standby(*row) for row in rows))
+    return ServerState(False, names, tuple(Standby(*row) for row in rows), synchronous_commit=commit)
 
 
 def _listed(params: dict[str, str], key: str) -> list[str]:

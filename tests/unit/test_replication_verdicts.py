@@ -125,3 +125,15 @@ class TestHosts:
             "database replication on db1:5432",
             "database host db2:5432",
         ]
+
+
+class TestSynchronousCommit:
+    @pytest.mark.parametrize("level", ["off", "local"])
+    def test_a_synchronous_standby_does_not_keep_commits_that_do_not_wait_for_it(self, level: str) -> None:
+        check = replication_check(NAME, "FIRST 1 (db2)", (standby("sync"),), level)
+        assert check.ok and check.warning and f"synchronous_commit is '{level}'" in check.detail
+
+    @pytest.mark.parametrize("level", ["on", "remote_write", "remote_apply"])
+    def test_commits_that_wait_for_the_standby_are_plainly_ok(self, level: str) -> None:
+        check = replication_check(NAME, "FIRST 1 (db2)", (standby("sync"),), level)
+        assert check.ok and not check.warning

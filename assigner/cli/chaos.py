@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -28,11 +30,39 @@ def chaos(
     rate: Annotated[float, typer.Option(min=1, help="Messages offered per second.")] = DEFAULTS.rate,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes.")] = DEFAULTS.workers,
     kills: Annotated[int, typer.Option(min=0, help="Workers killed with SIGKILL (and restarted).")] = DEFAULTS.kills,
-    broker_restarts: Annotated[int, typer.Option(min=0, help="RabbitMQ restarts.")] = DEFAULTS.broker_restarts,
-    database_restarts: Annotated[int, typer.Option(min=0, help="PostgreSQL restarts.")] = DEFAULTS.database_restarts,
+    broker_restarts: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="RabbitMQ restarts (default 1); with --cluster, faults of a node taken in turn: stop_app of "
+            "the declarations queue's leader, SIGKILL of the node leading it (default 2).",
+        ),
+    ] = None,
+    database_restarts: Annotated[
+        int | None,
+        typer.Option(min=0, help="PostgreSQL restarts; with --cluster, failovers to the standby (default 1)."),
+    ] = None,
     queue_type: Annotated[
-        str, typer.Option(help="classic or quorum: the contract's queues and the downstream ones.")
-    ] = DEFAULTS.queue_type,
+        str | None,
+        typer.Option(
+            help="classic or quorum: the contract's queues and the downstream ones (default classic; quorum "
+            "with --cluster, which takes no other)."
+        ),
+    ] = None,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Build a 3-node RabbitMQ cluster and a PostgreSQL primary with a standby of the run's own on "
+            "loopback (this machine's servers untouched), strike them, remove them.",
+        ),
+    ] = False,
+    standby: Annotated[
+        str,
+        typer.Option(
+            help="With --cluster: sync (commits wait for the standby) or async (measures what a failover loses)."
+        ),
+    ] = "sync",
     rabbitmq: Annotated[
         str, typer.Option(help="This machine's RabbitMQ (a vhost of the run's own is made).")
     ] = DEFAULTS.rabbitmq,
@@ -54,8 +84,31 @@ def chaos(
 
     Exit 0 when every check passes, 1 otherwise. Restarts this machine's servers: loopback only.
     """
+    queue_type = queue_type or ("quorum" if cluster else "classic")
     if queue_type not in ("classic", "quorum"):
         raise typer.BadParameter("classic or quorum", param_hint="--queue-type")
+    if cluster and queue_type != "quorum":
+        raise typer.BadParameter(
+            "a cluster run uses quorum queues (a classic queue lives on one node)", param_hint="--queue-type"
+        )
+    if standby not in ("sync", "async"):
+        raise typer.BadParameter("sync or async", param_hint="--standby")
+    if standby == "async" and not cluster:
+        raise typer.BadParameter("only with --cluster (this machine's server has no standby)", param_hint="--standby")
+    ignored = {
+        "--rabbitmq": rabbitmq != DEFAULTS.rabbitmq,
+        "--postgres": postgres != DEFAULTS.postgres,
+        "--restart-rabbitmq": restart_rabbitmq != DEFAULTS.restart_rabbitmq,
+        "--restart-postgresql": restart_postgresql != DEFAULTS.restart_postgresql,
+    }
+    if cluster and any(ignored.values()):
+        given = ", ".join(name for name, changed in ignored.items() if changed)
+        raise typer.BadParameter(
+            f"a cluster run builds its own servers: {given} would be ignored", param_hint="--cluster"
+        )
+    # SIGTERM (a test's timeout, systemd, kill) unwinds like Ctrl-C: the servers, vhost and folders the run
+    # made are removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logs.configure(level="WARNING")
     console = terminal.console(stderr=True)
     options = Options(
@@ -63,14 +116,16 @@ def chaos(
         rate,
         workers,
         kills,
-        broker_restarts,
-        database_restarts,
+        (2 if cluster else 1) if broker_restarts is None else broker_restarts,
+        1 if database_restarts is None else database_restarts,
         queue_type,
         rabbitmq,
         postgres,
         restart_rabbitmq,
         restart_postgresql,
         drain_timeout,
+        cluster=cluster,
+        synchronous=standby == "sync",
     )
     report = run_chaos(options, lambda line: console.print(f"chaos: {line}"))
     if as_json:
@@ -91,6 +146,8 @@ def _document(report: Report) -> dict[str, object]:
                 "at": round(f.at_share, 2),
                 "at_message": f.at_message,
                 "resumed_after_seconds": f.resumed_after,
+                "longest_pause_seconds": None if f.longest_pause is None else round(f.longest_pause, 2),
+                "over_after_seconds": None if f.back is None or f.started is None else round(f.back - f.started, 1),
             }
             for f in report.faults
         ],
@@ -104,11 +161,14 @@ def _print(report: Report) -> None:
     for v in report.verdicts:
         checks.add_row(v.name, "ok" if v.ok else "FAIL", v.detail)
     console.print(checks)
-    faults = Table("fault", "due at", "struck at", "work resumed after")
+    faults = Table("fault", "due at", "struck at", "work resumed after", "longest pause", "over after")
     for f in report.faults:
         resumed = "" if f.kind == "commands" else "never" if f.resumed_after is None else f"{f.resumed_after:.1f} s"
+        resumed += " of the strike" if f.on_cluster and f.resumed_after is not None else ""
         struck = "never" if f.at_message is None else f"message {f.at_message:,}"
-        faults.add_row(f.name, f"{f.at_share:.0%} of the planned stream", struck, resumed)
+        over = "" if f.back is None or f.started is None or f.kind == "commands" else f"{f.back - f.started:.1f} s"
+        pause = "" if f.longest_pause is None else f"{f.longest_pause:.1f} s"
+        faults.add_row(f.name, f"{f.at_share:.0%} of the planned stream", struck, resumed, pause, over)
     console.print(faults)
     figures = Table("figure", "value")
     for name, value in report.figures.items():

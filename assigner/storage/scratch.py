@@ -12,8 +12,9 @@ from sqlalchemy.pool import NullPool
 
 
 @contextmanager
-def scratch_database(server_url: str, prefix: str = "assigner_scratch") -> Iterator[str]:
-    """Create an empty database on the server of `server_url`; yields its URL; drops it on exit."""
+def scratch_database(server_url: str, prefix: str = "assigner_scratch", drop: bool = True) -> Iterator[str]:
+    """Create an empty database on the server of `server_url`; yields its URL; drops it on exit if `drop` (not
+    when the server itself is about to go: a server left waiting for its standby would never answer)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     # No pool: the drop connects afresh, so a server restarted in between (a chaos run) does not fail it.
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
@@ -23,7 +24,8 @@ def scratch_database(server_url: str, prefix: str = "assigner_scratch") -> Itera
         try:
             yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if drop:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()

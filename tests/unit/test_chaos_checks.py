@@ -206,3 +206,20 @@ class TestPlan:
         assert shares == sorted(shares) and 0.15 < shares[0] and shares[-1] < 0.85
         assert [f.target for f in faults if f.kind == "kill"] == [1, 2, 3]
         assert [f.kind for f in faults].count("commands") == 1
+
+    def test_on_a_cluster_the_broker_faults_alternate_leader_stop_and_node_kill_and_the_database_fails_over(
+        self,
+    ) -> None:
+        faults = schedule(kills=1, broker_restarts=3, database_restarts=1, workers=2, cluster=True)
+        kinds = [f.kind for f in faults]
+        assert [k for k in kinds if k in ("leader", "node")] == ["leader", "node", "leader"]
+        assert kinds.count("failover") == 1 and kinds.count("kill") == 1
+        assert "broker" not in kinds and "database" not in kinds
+
+
+class TestAnnouncedAndHeld:
+    def test_an_event_received_whose_decision_the_promoted_standby_lacks_fails(self) -> None:
+        stored = {"e1": {"body": {"event_id": "e1"}, "routing_key": "r"}}
+        assert verdict.announced_and_held(record({}, outbox=stored), [{"event_id": "e1"}, {"event_id": "e1"}]).ok
+        lost = verdict.announced_and_held(record({}, outbox=stored), [{"event_id": "e1"}, {"event_id": "e2"}])
+        assert not lost.ok and "1 events" in lost.detail and "e2" in lost.detail

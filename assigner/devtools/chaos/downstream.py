@@ -14,7 +14,7 @@ from kombu.message import Message
 from kombu.messaging import Consumer
 
 from assigner.broker import topology
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, ensure_reached
 from assigner.settings import Settings
 
 RECONNECT_SECONDS = 0.5
@@ -54,14 +54,14 @@ class Downstream(threading.Thread):
     def declare(self) -> None:
         """Declare the queue and its binding now, before anything is published."""
         with connect(self.settings) as connection:
-            connection.ensure_connection(max_retries=3)
+            ensure_reached(connection)
             self.queue(connection.default_channel).declare()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
                 with connect(self.settings) as connection:
-                    connection.ensure_connection(max_retries=1)
+                    ensure_reached(connection)
                     with Consumer(connection, [self.queue], on_message=self._take, prefetch_count=500):
                         while not self.stopping.is_set():
                             _drain(connection)

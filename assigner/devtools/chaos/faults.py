@@ -12,24 +12,29 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from assigner.broker import topology
-from assigner.devtools.chaos.cluster import Worker, run_command
-from assigner.devtools.chaos.record import first_decision_after
+from assigner.devtools.chaos.cluster import ChaosFailed, Worker, run_command
+from assigner.devtools.chaos.record import decision_times, first_decision_after, first_decision_for
+from assigner.devtools.chaos.testbed import Testbed
 
 RESUME_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.1
+CLUSTER_KINDS = ("leader", "node", "failover")
+RESUME_SAMPLE = 500  # the declarations sent after a strike that are looked for (a second of the stream)
 
 
 @dataclass
 class Fault:
     """One fault: what, when (due at a share of the planned stream), and what was measured."""
 
-    kind: str  # "kill", "broker", "database" or "commands"
+    kind: str  # "kill", "broker", "database", "commands"; on a cluster "leader", "node" or "failover"
     at_share: float
     target: int = 0  # the worker killed
+    node: str = ""  # the RabbitMQ node struck
     started: float | None = None  # time.time()
     at_message: int | None = None  # how many messages the upstream had published when it started
     back: float | None = None  # the worker restarted, the service answering again
-    resumed_after: float | None = None  # seconds from `back` until work resumed
+    resumed_after: float | None = None  # seconds from `back` (on a cluster: from the strike) until work resumed
+    longest_pause: float | None = None  # the longest time without a decision from the strike until work resumed
 
     @property
     def name(self) -> str:
@@ -39,11 +44,23 @@ class Fault:
             "broker": "restart RabbitMQ",
             "database": "restart PostgreSQL",
             "commands": "supervisor commands burst",
+            "leader": f"stop_app the declarations queue's leader, {self.node}",
+            "node": f"SIGKILL RabbitMQ node {self.node}, the declarations queue's leader",
+            "failover": "PostgreSQL failover: primary stopped (immediate), standby promoted",
         }[self.kind]
 
+    @property
+    def on_cluster(self) -> bool:
+        """Whether the clients carry on elsewhere while it lasts (work resumed is counted from the strike)."""
+        return self.kind in CLUSTER_KINDS
 
-def schedule(kills: int, broker_restarts: int, database_restarts: int, workers: int) -> list[Fault]:
-    """The faults spread over the stream from 15 % to 85 %, their kinds taken in turn; the burst at 43 %."""
+
+def schedule(
+    kills: int, broker_restarts: int, database_restarts: int, workers: int, cluster: bool = False
+) -> list[Fault]:
+    """The faults spread over the stream from 15 % to 85 %, their kinds taken in turn; the burst at 43 %. On a
+    cluster the broker's faults are, in turn, a stop_app of the declarations queue's leader and a SIGKILL of
+    the node leading it then, and the database's a failover to the standby."""
     left = {"kill": kills, "broker": broker_restarts, "database": database_restarts}
     order: list[str] = []
     while any(left.values()):
@@ -54,6 +71,11 @@ def schedule(kills: int, broker_restarts: int, database_restarts: int, workers: 
     faults = [Fault(kind, 0.15 + 0.7 * (index + 0.5) / len(order)) for index, kind in enumerate(order)]
     for number, fault in enumerate(f for f in faults if f.kind == "kill"):
         fault.target = number % workers + 1
+    if cluster:
+        for number, fault in enumerate(f for f in faults if f.kind == "broker"):
+            fault.kind = "leader" if number % 2 == 0 else "node"
+        for fault in faults:
+            fault.kind = "failover" if fault.kind == "database" else fault.kind
     faults.append(Fault("commands", 0.43))
     return sorted(faults, key=lambda fault: fault.at_share)
 
@@ -67,6 +89,9 @@ class Services:
     restart_database: str
     engine: Engine
     send_commands: Callable[[], None]
+    testbed: Testbed | None = None  # a cluster run's cluster and database pair, and on it:
+    handed: Callable[[], int] | None = None  # how many messages the upstream had handed to the broker
+    keys_from: Callable[[int], list[str]] | None = None  # the declarations first sent in the next RESUME_SAMPLE
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,9 @@ def carry_out(fault: Fault, services: Services) -> None:
         services.send_commands()
         fault.back = time.time()
         return
+    if fault.on_cluster:
+        _strike_cluster(fault, services)
+        return
     if fault.kind == "kill":
         worker = services.workers[fault.target - 1]
         worker.kill()
@@ -116,6 +144,53 @@ def carry_out(fault: Fault, services: Services) -> None:
     fault.back = run_command(services.restart_broker if fault.kind == "broker" else services.restart_database)
     back = fault.back
     fault.resumed_after = _until(lambda: work_resumed(services.engine, back), back)
+    _measure_pause(fault, services.engine)
+
+
+def _measure_pause(fault: Fault, engine: Engine) -> None:
+    """The longest time without any decision stored, from the fault's start until work had resumed (and the
+    fault was over): the dead time the fault caused, whatever the clients did meanwhile."""
+    if fault.started is None or fault.back is None or fault.resumed_after is None:
+        return
+    fault.longest_pause = longest_pause(
+        engine, fault.started, fault.back + (0.0 if fault.on_cluster else fault.resumed_after)
+    )
+
+
+def longest_pause(engine: Engine, since: float, until: float) -> float:
+    """The longest time between two decisions stored (or the window's ends) from `since` until `until`."""
+    moments = [since, *decision_times(engine, since, until), until]
+    return max(later - earlier for earlier, later in zip(moments, moments[1:]))
+
+
+def _strike_cluster(fault: Fault, services: Services) -> None:
+    """Strike the cluster; work resumed once a declaration the upstream sent after the strike was decided: while
+    the node is still away (the clients went to the others), or on the promoted standby."""
+    testbed, handed_now, keys_from = services.testbed, services.handed, services.keys_from
+    if testbed is None or handed_now is None or keys_from is None:
+        raise ChaosFailed(f"{fault.name} needs a cluster run (--cluster)")
+    node = None if fault.kind == "failover" else testbed.rabbit.leader(topology.DECLARATIONS, testbed.vhost)
+    fault.node = "" if node is None else node.name
+    fault.started, handed = time.time(), handed_now()
+    struck = fault.started
+
+    def resumed() -> float | None:
+        return first_decision_for(services.engine, keys_from(handed), struck)
+
+    if node is None:
+        testbed.pair.crash_primary()
+        testbed.pair.promote_standby()
+        fault.resumed_after = _until(resumed, struck)
+    elif fault.kind == "leader":
+        node.ctl("stop_app")
+        fault.resumed_after = _until(resumed, struck)
+        node.ctl("start_app")
+    else:
+        node.kill()
+        fault.resumed_after = _until(resumed, struck)
+        node.start()  # it rejoins the cluster; its replicas catch up
+    fault.back = time.time()
+    _measure_pause(fault, services.engine)
 
 
 def work_resumed(engine: Engine, since: float) -> float | None:

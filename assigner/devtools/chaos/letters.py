@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from assigner.broker import topology
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, ensure_reached
 from assigner.devtools.chaos.verdict import Letter
 from assigner.settings import Settings
 
@@ -16,7 +16,7 @@ def read_dead_letters(settings: Settings) -> list[Letter]:
     """Take every message off both dead-letter queues (acknowledged: the world is removed next)."""
     letters = []
     with connect(settings) as connection:
-        connection.ensure_connection(max_retries=3)
+        ensure_reached(connection)
         channel = connection.channel()
         for queue in DEAD_LETTER_QUEUES:
             while (message := channel.basic_get(queue, no_ack=True)) is not None:

@@ -7,6 +7,7 @@ import json
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from assigner.broker import topology
@@ -41,6 +42,16 @@ class Planned:
     content_encoding: str | None = None  # None: the publisher's own for the content type
     headers: dict[str, Any] = field(default_factory=dict, hash=False)
     as_sender: bool = False  # user_id = the publisher's own user
+
+    @property
+    def first(self) -> bool:
+        """Whether it is the first message of its declaration (not a re-sent copy, an amendment or poison)."""
+        return self.kind == "declaration"
+
+    @cached_property
+    def declaration_key(self) -> str:
+        """The declaration this message is about (not poison); read once."""
+        return str(json.loads(self.body)["declaration_number"])[:11]
 
     @classmethod
     def poison(cls, poison: Poison, message_id: str) -> Planned:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -95,6 +95,39 @@ def first_decision_after(engine: Engine, moment: datetime) -> datetime | None:
     """When the first event after `moment` was stored: work had resumed then."""
     with engine.connect() as connection:
         return connection.execute(select(func.min(OutboxRow.created_at)).where(OutboxRow.created_at > moment)).scalar()
+
+
+def first_decision_for(engine: Engine, keys: list[str], moment: float) -> float | None:
+    """When (time.time()) the first event after `moment` (time.time()) about one of these declarations was
+    stored."""
+    if not keys:
+        return None
+    after = datetime.fromtimestamp(moment, UTC)
+    with engine.connect() as connection:
+        first = connection.execute(
+            select(func.min(OutboxRow.created_at)).where(
+                OutboxRow.created_at > after, OutboxRow.declaration_key.in_(keys)
+            )
+        ).scalar()
+    return None if first is None else first.timestamp()
+
+
+def decision_times(engine: Engine, since: float, until: float) -> list[float]:
+    """When (time.time()) each event between the two moments was stored, in order."""
+    window = (datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC))
+    with engine.connect() as connection:
+        moments = connection.execute(
+            select(OutboxRow.created_at).where(OutboxRow.created_at.between(*window)).order_by(OutboxRow.created_at)
+        ).scalars()
+        return [moment.timestamp() for moment in moments]
+
+
+def stored_commands(engine: Engine, command_ids: list[str]) -> set[str]:
+    """Which of these commands the workers stored (each answered, accepted or not)."""
+    with engine.connect() as connection:
+        return set(
+            connection.execute(select(CommandRow.command_id).where(CommandRow.command_id.in_(command_ids))).scalars()
+        )
 
 
 def officers_of(engine: Engine, keys: list[str]) -> dict[str, str | None]:

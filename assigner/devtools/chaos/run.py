@@ -8,21 +8,24 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assigner.broker import topology
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, ensure_reached
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
 from assigner.devtools.chaos.downstream import Downstream, downstream_queue
 from assigner.devtools.chaos.faults import (
+    RESUME_SAMPLE,
     RESUME_TIMEOUT_SECONDS,
     Fault,
     Pace,
     Services,
     carry_out,
+    longest_pause,
     run_faults,
     schedule,
     work_resumed,
@@ -33,6 +36,7 @@ from assigner.devtools.chaos.record import read_record, stored_counts
 from assigner.devtools.chaos.setup import World, chaos_world, prepare_database
 from assigner.devtools.chaos.stream import Stream, Tail
 from assigner.devtools.chaos.supervisors import Sent, send_burst
+from assigner.devtools.chaos.testbed import Testbed, cluster_world
 from assigner.devtools.chaos.upstream import Upstream
 from assigner.services.audit import verify_audit
 from assigner.settings import Settings
@@ -45,6 +49,8 @@ RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgres
 START_TIMEOUT_SECONDS = 90.0
 QUIET_SECONDS = 3.0  # the drain is over once nothing changed for this long with everything in
 PART_SECONDS = 2.0  # past the planned stream, it goes on in parts of this many seconds at the offered rate
+FAULT_JOIN_SECONDS = 300.0  # a fault's longest: waiting RESUME_TIMEOUT_SECONDS, then bringing a server back
+WARM_UP_SECONDS = 5.0  # the stream's first seconds (workers' first batches) are not its usual pace
 SPACING_SECONDS = 1.0  # at least this much of the stream flows between the end of a fault and the next one
 
 
@@ -65,6 +71,8 @@ class Options:
     restart_postgresql: str = RESTART_POSTGRESQL
     drain_timeout: float = 300.0
     seed: int = 12
+    cluster: bool = False  # a RabbitMQ cluster and a PostgreSQL pair of the run's own instead of this machine's
+    synchronous: bool = True  # the pair's standby: synchronous, or asynchronous (a measurement of what it loses)
 
 
 @dataclass
@@ -84,9 +92,14 @@ class Report:
 def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
     """Run it all; the world is removed afterwards, the workers' logs kept only if a check failed."""
     folder = Path(tempfile.mkdtemp(prefix="assigner-chaos-"))
-    with chaos_world(options.rabbitmq, options.postgres) as world:
+    with ExitStack() as stack:
+        testbed = None
+        if options.cluster:
+            world, testbed = stack.enter_context(cluster_world(options.synchronous, say, folder))
+        else:
+            world = stack.enter_context(chaos_world(options.rabbitmq, options.postgres))
         try:
-            report = _run(options, world, folder, say)
+            report = _run(options, world, folder, say, testbed)
         except ChaosFailed as error:
             raise ChaosFailed(f"{error} (the workers' logs: {folder})") from error
     report.figures["logs"] = str(folder) if not report.ok else "removed (every check passed)"
@@ -95,29 +108,42 @@ def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
     return report
 
 
-def _run(options: Options, world: World, folder: Path, say: Callable[[str], None]) -> Report:
+def _run(options: Options, world: World, folder: Path, say: Callable[[str], None], testbed: Testbed | None) -> Report:
     runtime = prepare_database(world)
     settings = Settings(broker_url=world.broker_url, database_url=world.database_url, queue_type=options.queue_type)
     planned = make_plan(options.count, options.seed)
     stopping = threading.Event()
     downstream = _downstream(settings, stopping)
-    env = worker_env(world.database_url, world.broker_url, folder / "home", options.queue_type)
-    workers = [Worker(number, env, folder) for number in range(1, options.workers + 1)]
+    workers = [
+        Worker(
+            number,
+            worker_env(world.database_url, world.worker_broker_url(number), folder / "home", options.queue_type),
+            folder,
+        )
+        for number in range(1, options.workers + 1)
+    ]
     sent: list[Sent] = []
     supervisor = Settings(broker_url=world.supervisor_url, database_url=world.database_url)
-    faults = schedule(options.kills, options.broker_restarts, options.database_restarts, options.workers)
+    faults = schedule(
+        options.kills, options.broker_restarts, options.database_restarts, options.workers, options.cluster
+    )
+    tail = Tail(lambda since: work_resumed(runtime.engine, since))
+    stream = Stream(planned, options.seed, max(100, round(options.rate * PART_SECONDS)), tail.goes_on)
+    upstream = Upstream(settings, planned.messages, options.rate, stopping, stream.more)
     services = Services(
         workers,
         options.restart_rabbitmq,
         options.restart_postgresql,
         runtime.engine,
         lambda: sent.extend(send_burst(supervisor, world.supervisor, runtime.engine, planned)),
+        testbed,
+        lambda: upstream.published.handed,
+        lambda handed: [m.declaration_key for m in upstream.messages[handed : handed + RESUME_SAMPLE] if m.first],
     )
-    tail = Tail(lambda since: work_resumed(runtime.engine, since))
-    stream = Stream(planned, options.seed, max(100, round(options.rate * PART_SECONDS)), tail.goes_on)
-    upstream = Upstream(settings, planned.messages, options.rate, stopping, stream.more)
     pace = Pace(len(planned.messages), round(options.rate * SPACING_SECONDS))
     started = time.time()
+    failures: list[str] = []
+    fault_thread: threading.Thread | None = None
     try:
         _start(workers, say)
         say(
@@ -135,7 +161,9 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
                     pace,
                     stopping,
                 )
-            finally:  # a fault that could not be carried out ends them too: the checks say which
+            except Exception as error:  # a fault that could not be carried out ends them: a check says why
+                failures.append(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+            finally:
                 tail.faults_over()
 
         fault_thread = threading.Thread(target=strike, name="chaos-faults", daemon=True)
@@ -154,8 +182,10 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
         drained = _drain(settings, runtime.engine, downstream, sent, plan, options.drain_timeout)
         drained_at = time.time()
     finally:
-        exits = [worker.stop() for worker in workers]
         stopping.set()
+        if fault_thread is not None:  # a fault under way ends before the servers it acts on are removed
+            fault_thread.join(FAULT_JOIN_SECONDS)
+        exits = [worker.stop() for worker in workers]
     for thread in downstream.values():
         thread.join(5)
     record = read_record(runtime.engine)
@@ -176,6 +206,11 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
             audit.ok,
             f"{audit.entries:,} entries chained, {audit.turns:,} turns "
             f"re-derived" + ("" if audit.ok else f"; FAILED at entry {audit.failed_seq}: {audit.problem}"),
+        ),
+        verdict.Verdict(
+            "every fault carried out",
+            not failures,
+            "; ".join(failures) or f"{len([f for f in faults if f.back is not None])} of {len(faults)}",
         ),
         verdict.Verdict(
             "recovered from every fault",
@@ -204,7 +239,15 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
             else "the broker kept refusing a chunk (a message it cannot take): the stream was cut short",
         ),
     ]
+    if testbed is not None:
+        report.verdicts += verdict.cluster(testbed, options.synchronous, record, everything)
     report.figures = _figures(options, planned, plan, upstream, everything, letters, started, published_at, drained_at)
+    first = min((f.started for f in faults if f.started is not None), default=None)
+    if first is not None and first > started + WARM_UP_SECONDS:
+        # what a fault's longest pause compares with: the stream's own, from its start to the first fault
+        report.figures["longest pause in decisions before the first fault (s)"] = round(
+            longest_pause(runtime.engine, started + WARM_UP_SECONDS, first), 2
+        )
     return report
 
 
@@ -215,7 +258,7 @@ def _downstream(settings: Settings, stopping: threading.Event) -> dict[str, Down
     for office in BOUND_OFFICES:
         queues[office] = downstream_queue(f"{suffix}.{office}", f"declaration.*.{office}.*", settings.queue_type)
     with connect(settings) as connection:
-        connection.ensure_connection(max_retries=3)
+        ensure_reached(connection)
         topology.declare(connection, settings.queue_type)
     consumers = {name: Downstream(settings, queue, stopping) for name, queue in queues.items()}
     for consumer in consumers.values():
@@ -280,7 +323,7 @@ class Drain:
 def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstream], sent: list[Sent]) -> Drain:
     try:
         with connect(settings) as connection:
-            connection.ensure_connection(max_retries=1)
+            ensure_reached(connection)
             ready = topology.depth(connection, topology.DECLARATIONS) + topology.depth(connection, topology.COMMANDS)
             letters = tuple(topology.depth(connection, queue) for queue in DEAD_LETTER_QUEUES)
         declarations, stored = stored_counts(engine)
@@ -312,7 +355,13 @@ def _figures(
     drained_at: float,
 ) -> dict[str, Any]:
     kinds = [m.kind for m in plan.messages]
+    where = (
+        f"3 RabbitMQ nodes; PostgreSQL primary and {'synchronous' if options.synchronous else 'asynchronous'} standby"
+        if options.cluster
+        else "this machine's RabbitMQ node and PostgreSQL server"
+    )
     return {
+        "servers": where,
         "queue type": options.queue_type,
         "workers": options.workers,
         "messages published": len(plan.messages),

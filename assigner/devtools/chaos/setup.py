@@ -4,7 +4,7 @@ its rosters, and the downstream queues; all of it removed afterwards."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -21,6 +21,9 @@ from assigner.storage.scratch import scratch_database
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+BrokerUrls = Callable[[str, str, str, int], str]  # (user, password, vhost, first node) -> the broker's URL
+
+
 @dataclass(frozen=True)
 class World:
     """Where the run happens: the broker URLs (as guest and as the supervisor), the database, its name."""
@@ -29,6 +32,13 @@ class World:
     supervisor: str
     supervisor_url: str
     database_url: str
+    vhost: str = ""
+    worker_broker_urls: tuple[str, ...] = ()  # a cluster's nodes, each worker's list starting at another node
+
+    def worker_broker_url(self, number: int) -> str:
+        """Worker `number`'s broker URL: on a cluster, the nodes in an order of its own, so workers spread."""
+        urls = self.worker_broker_urls or (self.broker_url,)
+        return urls[number % len(urls)]
 
 
 def require_loopback(*urls: str) -> None:
@@ -43,23 +53,44 @@ def require_loopback(*urls: str) -> None:
 
 @contextmanager
 def chaos_world(rabbitmq: str, postgres: str) -> Iterator[World]:
-    """A fresh vhost (guest may do anything in it), a supervisor user, a scratch database; removed on exit."""
+    """A world on this machine's RabbitMQ node and PostgreSQL server; removed on exit."""
     require_loopback(rabbitmq, postgres)
-    stem = f"assigner-chaos-{uuid.uuid4().hex[:8]}"
     server = urlsplit(rabbitmq)
-    guest = f"{server.username or 'guest'}:{server.password or 'guest'}"
+
+    def urls(user: str, password: str, vhost: str, first: int) -> str:
+        return f"amqp://{user}:{password}@{server.hostname}:{server.port or 5672}/{quote(vhost, safe='')}"
+
+    guest = (server.username or "guest", server.password or "guest")
+    with world_on(rabbitmqctl, urls, 1, guest, postgres) as world:
+        yield world
+
+
+@contextmanager
+def world_on(
+    ctl: Callable[..., str], urls: BrokerUrls, nodes: int, guest: tuple[str, str], postgres: str, drop: bool = True
+) -> Iterator[World]:
+    """A fresh vhost (guest may do anything in it), a supervisor user, a scratch database on the server of
+    `postgres`; `ctl` runs rabbitmqctl on the broker, `urls` makes its URLs. Removed on exit (the database only
+    if `drop`)."""
+    stem = f"assigner-chaos-{uuid.uuid4().hex[:8]}"
     supervisor, password = f"{stem}-sup", uuid.uuid4().hex
-    rabbitmqctl("add_vhost", stem)
+    ctl("add_vhost", stem)
     try:
-        rabbitmqctl("set_permissions", "-p", stem, server.username or "guest", ".*", ".*", ".*")
-        rabbitmqctl("add_user", supervisor, password)
-        rabbitmqctl("set_permissions", "-p", stem, supervisor, ".*", ".*", ".*")
-        where = f"{server.hostname}:{server.port or 5672}/{quote(stem, safe='')}"
-        with scratch_database(postgres, "assigner_chaos") as database_url:
-            yield World(f"amqp://{guest}@{where}", supervisor, f"amqp://{supervisor}:{password}@{where}", database_url)
+        ctl("set_permissions", "-p", stem, guest[0], ".*", ".*", ".*")
+        ctl("add_user", supervisor, password)
+        ctl("set_permissions", "-p", stem, supervisor, ".*", ".*", ".*")
+        with scratch_database(postgres, "assigner_chaos", drop) as database_url:
+            yield World(
+                urls(*guest, stem, 0),
+                supervisor,
+                urls(supervisor, password, stem, 0),
+                database_url,
+                stem,
+                tuple(urls(*guest, stem, first) for first in range(nodes)) if nodes > 1 else (),
+            )
     finally:
-        _quietly("delete_user", supervisor)
-        _quietly("delete_vhost", stem)
+        _quietly(ctl, "delete_user", supervisor)
+        _quietly(ctl, "delete_vhost", stem)
 
 
 def prepare_database(world: World) -> Runtime:
@@ -76,8 +107,8 @@ def prepare_database(world: World) -> Runtime:
     return runtime
 
 
-def _quietly(*args: str) -> None:
+def _quietly(ctl: Callable[..., str], *args: str) -> None:
     try:
-        rabbitmqctl(*args)
+        ctl(*args)
     except ChaosFailed:
         pass  # already gone, or the broker is away: nothing more to remove

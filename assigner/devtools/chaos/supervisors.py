@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 
 from assigner.broker import topology
 from assigner.broker.command_sender import broker_user
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, ensure_reached
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher, json_body
 from assigner.devtools.chaos.plan import ROSTERS, Plan
-from assigner.devtools.chaos.record import officers_of
+from assigner.devtools.chaos.record import officers_of, stored_commands
 from assigner.domain.model import Unit
 from assigner.settings import Settings
 
@@ -43,17 +43,32 @@ def units_with_absences() -> set[Unit]:
 
 
 def send_burst(settings: Settings, supervisor: str, engine: Engine, plan: Plan) -> list[Sent]:
-    """Absences, reassignments, then (a few seconds later) a return; `settings` log in as the supervisor."""
-    sent = [
+    """Absences, reassignments, then, a few seconds after the absences were answered, a return (as a supervisor
+    would: several workers take commands at once, so a return sent sooner may be decided before the absence);
+    `settings` log in as the supervisor."""
+    absences = [
         _command(supervisor, "officer_absent", officer_id=officer, units=[_unit(unit)], redistribute=True)
         for unit, officer in ABSENT.items()
     ]
-    sent += _reassignments(supervisor, engine, plan)
+    sent = absences + _reassignments(supervisor, engine, plan)
     _publish(settings, sent)
+    _wait_answered(engine, [command.command_id for command in absences])
     time.sleep(RETURN_AFTER_SECONDS)
     back = [_command(supervisor, "officer_available", officer_id=RETURNING)]
     _publish(settings, back)
     return sent + back
+
+
+def _wait_answered(engine: Engine, command_ids: list[str]) -> None:
+    """Until the workers stored these commands (answered), or PUBLISH_TIMEOUT_SECONDS passed (the check says)."""
+    deadline = time.monotonic() + PUBLISH_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if stored_commands(engine, command_ids) == set(command_ids):
+                return
+        except Exception:  # the database is coming back from a fault: look again
+            pass
+        time.sleep(0.2)
 
 
 def _reassignments(supervisor: str, engine: Engine, plan: Plan) -> list[Sent]:
@@ -90,7 +105,7 @@ def _publish(settings: Settings, commands: list[Sent]) -> None:
     while True:
         try:
             with connect(settings) as connection:
-                connection.ensure_connection(max_retries=1)
+                ensure_reached(connection)
                 Publisher(connection).publish(messages)
                 return
         except (NotConfirmed, OperationalError, OSError):  # sent again: a replayed command_id is done once

@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 
 from assigner.broker import topology
 from assigner.broker.command_sender import broker_user
-from assigner.broker.connection import connect
+from assigner.broker.connection import connect, ensure_reached
 from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher
 from assigner.devtools.chaos.plan import Planned
 from assigner.settings import Settings
@@ -30,6 +30,7 @@ class Published:
     """What the upstream did: messages confirmed, sent again after a failure, and its progress."""
 
     confirmed: int = 0
+    handed: int = 0  # messages handed to the broker (confirmed or not yet)
     sent_again: int = 0
     gave_up: bool = False  # the broker kept refusing a chunk: the stream ended before its end
     done: threading.Event = field(default_factory=threading.Event)
@@ -76,6 +77,7 @@ class Upstream(threading.Thread):
                     continue
                 chunk = [_outgoing(planned, self.user) for planned in self.messages[sent:due]]
                 began = time.monotonic()
+                self.published.handed = due
                 publisher = self._publish(publisher, chunk)
                 stalled = time.monotonic() - began - STALL_SECONDS
                 if stalled > 0:
@@ -113,7 +115,7 @@ class Upstream(threading.Thread):
 
     def _connect(self) -> Publisher:
         connection = connect(self.settings)
-        connection.ensure_connection(max_retries=1)
+        ensure_reached(connection)
         for name in (topology.DECLARATIONS, topology.COMMANDS):
             topology.queue(name, self.settings.queue_type)(connection.default_channel).declare()
         return HostilePublisher(connection)

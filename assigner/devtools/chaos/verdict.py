@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 from assigner.broker import topology
 from assigner.devtools.chaos.faults import Fault
 from assigner.devtools.chaos.hostile import FORGED_REASON
@@ -19,6 +21,8 @@ from assigner.devtools.chaos.supervisors import (
     Sent,
     units_with_absences,
 )
+from assigner.devtools.chaos.testbed import Testbed
+from assigner.domain.errors import first_line
 from assigner.domain.model import Unit
 
 AUTOMATIC = ("auto", "group")
@@ -166,6 +170,41 @@ def events(record: Record, received: list[dict[str, Any]], by_office: dict[str, 
     return verdicts
 
 
+def announced_and_held(record: Record, received: list[dict[str, Any]]) -> Verdict:
+    """After a database failover: every event a downstream consumer received names a decision the new primary
+    holds (an asynchronous standby can lose decisions that were committed, announced, then not replicated)."""
+    lost = sorted({str(event["event_id"]) for event in received} - record.outbox.keys())
+    return Verdict(
+        "announced decisions held",
+        not lost,
+        f"{len(lost):,} events received downstream whose decision the database (the promoted standby) does not "
+        "hold" + _examples(lost),
+    )
+
+
+def cluster(testbed: Testbed, synchronous: bool, record: Record, received: list[dict[str, Any]]) -> list[Verdict]:
+    """A cluster run's own: announced decisions survived the failovers; the cluster whole again at the end."""
+    try:
+        replication = testbed.pair.replication()
+    except psycopg.Error as error:  # the primary away: the check says so
+        replication = [("none", first_line(error), "")]
+    wanted = "sync" if synchronous else "async"
+    running = testbed.rabbit.running()
+    return [
+        announced_and_held(record, received),
+        Verdict(
+            "standby streaming again",
+            any(row[1:] == ("streaming", wanted) for row in replication),
+            f"the primary's standbys at the end (name, state, sync): {replication}",
+        ),
+        Verdict(
+            "every RabbitMQ node back",
+            len(running) == len(testbed.rabbit.nodes),
+            f"{len(running)} of {len(testbed.rabbit.nodes)} nodes running RabbitMQ in the cluster at the end",
+        ),
+    ]
+
+
 def dead_letters(plan: Plan, letters: list[Letter], faults: list[Fault]) -> Verdict:
     """Every poison message in its dead-letter queue with its reason; nothing else there; a second copy only
     of a letter in flight when a worker was killed or the broker went down (its confirm lost with it)."""
@@ -207,7 +246,7 @@ def _in_flight(found: list[Letter], faults: list[Fault]) -> bool:
     if first is None:
         return False
     for fault in faults:
-        if fault.kind in ("kill", "broker") and fault.started is not None:
+        if fault.kind in ("kill", "broker", "leader", "node") and fault.started is not None:
             end = fault.started if fault.kind == "kill" else (fault.back or fault.started)
             if fault.started - IN_FLIGHT_SECONDS <= first <= end:
                 return True

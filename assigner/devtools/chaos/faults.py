@@ -34,7 +34,7 @@ class Fault:
     at_message: int | None = None  # how many messages the upstream had published when it started
     back: float | None = None  # the worker restarted, the service answering again
     resumed_after: float | None = None  # seconds from `back` (on a cluster: from the strike) until work resumed
-    longest_pause: float | None = None  # the longest time without a decision from the strike until work resumed
+    longest_pause: float | None = None  # the longest time without a decision from the strike until it was over
 
     @property
     def name(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import subprocess
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from e2e.support import (
     amqp_url,
     client,
     declare_topology,
+    guest_vhost,
     purge_queues,
     rabbitmqctl,
     worker_env,
@@ -32,20 +32,12 @@ from pika.adapters.blocking_connection import BlockingChannel
 @pytest.fixture(scope="session")
 def rabbitmq_vhost() -> Iterator[str]:
     """A RabbitMQ vhost made for this session (guest may do anything in it), deleted at its end."""
-    name = f"assigner-e2e-{uuid.uuid4().hex[:8]}"
-    try:
-        rabbitmqctl("add_vhost", name)
-    except (OSError, subprocess.SubprocessError) as error:  # no rabbitmqctl, or no node running
-        service_missing("RabbitMQ", error)
-    try:
-        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    with guest_vhost(f"assigner-e2e-{uuid.uuid4().hex[:8]}") as name:
         try:
             client(amqp_url(name)).close()
         except pika.exceptions.AMQPError as error:
             service_missing("RabbitMQ on 127.0.0.1:5672", error)
         yield name
-    finally:
-        rabbitmqctl("delete_vhost", name, check=False)
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,15 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pika
+from environment import service_missing
 from integration.helpers import load_roster, roster
 from pika.adapters.blocking_connection import BlockingChannel
 from sqlalchemy import create_engine, select, text
@@ -61,6 +63,35 @@ def rabbitmqctl(*args: str, check: bool = True) -> str:
     if check and done.returncode != 0:
         raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
     return done.stdout
+
+
+@contextmanager
+def guest_vhost(name: str) -> Iterator[str]:
+    """A RabbitMQ vhost named `name`, guest allowed anything in it, deleted on exit; no RabbitMQ (or no
+    rabbitmqctl) fails the test in CI and skips it elsewhere."""
+    try:
+        rabbitmqctl("add_vhost", name)
+    except (OSError, subprocess.SubprocessError) as error:
+        service_missing("RabbitMQ", error)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name, check=False)
+
+
+def passed_chaos_run(args: Sequence[str], timeout: float) -> tuple[dict[str, Any], str]:
+    """Run `assigner chaos ARGS` (with --json among them), assert every check passed and it exited 0 (else say
+    which failed, and where its logs are); its report, and what it said on standard error."""
+    done = subprocess.run(
+        [sys.executable, "-m", "assigner", "chaos", *args], capture_output=True, text=True, timeout=timeout
+    )
+    assert done.stdout, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout)
+    failed = [check for check in report["checks"] if not check["ok"]]
+    assert not failed, json.dumps(failed, indent=2) + f"\nlogs: {report['figures']['logs']}"
+    assert done.returncode == 0
+    return report, done.stderr
 
 
 def ensure_services_running(timeout: float = 180.0) -> None:

@@ -6,13 +6,10 @@ leave both servers running whatever happens.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
-from e2e.support import ensure_services_running
+from e2e.support import ensure_services_running, passed_chaos_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.restarts_services]
 
@@ -46,17 +43,7 @@ class TestChaos:
     def test_a_run_with_a_kill_a_broker_restart_and_a_database_restart_passes_every_check(
         self, queue_type: str, servers_left_running: None
     ) -> None:
-        done = subprocess.run(
-            [sys.executable, "-m", "assigner", "chaos", *SMALL_RUN, "--queue-type", queue_type],
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-        )
-        assert done.stdout, done.stderr[-3000:]
-        report = json.loads(done.stdout)
-        failed = [check for check in report["checks"] if not check["ok"]]
-        assert not failed, json.dumps(failed, indent=2) + f"\nlogs: {report['figures']['logs']}"
-        assert done.returncode == 0
+        report, _ = passed_chaos_run([*SMALL_RUN, "--queue-type", queue_type], RUN_TIMEOUT)
         assert {fault["fault"] for fault in report["faults"]} >= {
             "SIGKILL worker 1",
             "restart RabbitMQ",

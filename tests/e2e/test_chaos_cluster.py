@@ -6,7 +6,6 @@ everything the run made removed, this machine's own servers untouched."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e.support import passed_chaos_run
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +49,7 @@ class TestChaosCluster:
         self, cluster_tools: None
     ) -> None:
         before = _server_pids()
-        done = subprocess.run(
-            [sys.executable, "-m", "assigner", "chaos", *SMALL_RUN],
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-        )
-        assert done.stdout, done.stderr[-3000:]
-        report = json.loads(done.stdout)
-        failed = [check for check in report["checks"] if not check["ok"]]
-        assert not failed, json.dumps(failed, indent=2) + f"\nlogs: {report['figures']['logs']}"
-        assert done.returncode == 0
+        report, said = passed_chaos_run(SMALL_RUN, RUN_TIMEOUT)
         checks = {check["name"] for check in report["checks"]}
         assert {"announced decisions held", "standby streaming again", "every RabbitMQ node back"} <= checks
         faults = {re.sub(r"assigner-chaos-\d@localhost", "NODE", fault["fault"]): fault for fault in report["faults"]}
@@ -83,8 +73,8 @@ class TestChaosCluster:
         assert report["figures"]["queue type"] == "quorum"
         assert "synchronous standby" in report["figures"]["servers"]
 
-        built = re.search(r"in (/tmp/assigner-cluster-\w+)", done.stderr.replace("\n", " "))
-        assert built, done.stderr[-2000:]
+        built = re.search(r"in (/tmp/assigner-cluster-\w+)", said.replace("\n", " "))
+        assert built, said[-2000:]
         assert not Path(built.group(1)).exists(), "the run's servers' folders are removed"
         assert "assigner-chaos-" not in _epmd_names(), "the run's RabbitMQ nodes are stopped"
         assert _server_pids() == before, "this machine's own RabbitMQ and PostgreSQL were not touched"

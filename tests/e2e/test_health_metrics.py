@@ -30,11 +30,11 @@ from e2e.support import (
     client,
     declare_topology,
     execute,
+    guest_vhost,
     import_rosters,
     purge_queues,
     query,
     queue_depth,
-    rabbitmqctl,
     run_assigner,
     worker_env,
 )
@@ -351,13 +351,8 @@ def unmigrated_postgres(postgres_url: str) -> Iterator[str]:
 @pytest.fixture
 def empty_vhost(rabbitmq_vhost: str) -> Iterator[str]:
     """The URL of a RabbitMQ vhost no worker ever used (no queue declared in it), deleted after the test."""
-    name = f"{rabbitmq_vhost}-empty"
-    rabbitmqctl("add_vhost", name)
-    try:
-        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    with guest_vhost(f"{rabbitmq_vhost}-empty") as name:
         yield amqp_url(name)
-    finally:
-        rabbitmqctl("delete_vhost", name, check=False)
 
 
 class TestHealthOfWhatIsNotThere:

@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from e2e.support import amqp_url, client, rabbitmqctl
-from environment import service_missing
+from e2e.support import amqp_url, client, guest_vhost
 from kombu import Connection
 
 from assigner.broker import topology
@@ -17,16 +16,8 @@ from assigner.broker.publishing import NotConfirmed, Outgoing, Publisher
 @pytest.fixture(scope="module")
 def own_vhost() -> Iterator[str]:
     """A vhost of these tests' own (they delete queues), deleted at their end."""
-    name = f"assigner-publishing-{uuid.uuid4().hex[:8]}"
-    try:
-        rabbitmqctl("add_vhost", name)
-    except Exception as error:  # no rabbitmqctl, or no node running
-        service_missing("RabbitMQ", error)
-    try:
-        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    with guest_vhost(f"assigner-publishing-{uuid.uuid4().hex[:8]}") as name:
         yield name
-    finally:
-        rabbitmqctl("delete_vhost", name, check=False)
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ from e2e.support import (
     assert_rotation_kept,
     assignments,
     assignments_per_declaration,
+    guest_vhost,
     import_rosters,
     rabbitmqctl,
     worker_env,
 )
-from environment import service_missing
 from integration.helpers import message, numbers
 from kombu import Connection
 
@@ -135,16 +135,8 @@ class TestNameAfterAReconnect:
 @pytest.fixture
 def quorum_vhost() -> Iterator[str]:
     """A vhost of its own, with no queue declared yet (a queue's type is fixed when first declared)."""
-    name = f"assigner-quorum-{uuid.uuid4().hex[:8]}"
-    try:
-        rabbitmqctl("add_vhost", name)
-    except Exception as error:  # no rabbitmqctl, or no node running
-        service_missing("RabbitMQ", error)
-    try:
-        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    with guest_vhost(f"assigner-quorum-{uuid.uuid4().hex[:8]}") as name:
         yield name
-    finally:
-        rabbitmqctl("delete_vhost", name, check=False)
 
 
 class TestQueuesOnACluster:

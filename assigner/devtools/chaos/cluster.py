@@ -105,9 +105,15 @@ def run_command(command: str, timeout: float = 180.0) -> float:
     return time.time()
 
 
-def rabbitmqctl(*args: str) -> str:
-    """`rabbitmqctl -q ARGS` on this machine; its output."""
-    done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=120)
+def rabbitmqctl(*args: str, node: str | None = None, timeout: float = 120.0) -> str:
+    """`rabbitmqctl -q ARGS` on this machine's node, or on `node` (a cluster run's); its output."""
+    command = ["rabbitmqctl", *(["-n", node] if node else []), "-q", *args]
+    what = " ".join(command[1 : -len(args)] + list(args[:2])) if args else " ".join(command[1:])
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        raise ChaosFailed(f"rabbitmqctl {what} did not finish in {timeout:.0f} s") from error
     if done.returncode != 0:
-        raise ChaosFailed(f"rabbitmqctl {' '.join(args[:2])} failed: {done.stderr.strip().splitlines()[-1:]}")
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise ChaosFailed(f"rabbitmqctl {what} failed: {lines[-1:]}")
     return done.stdout

@@ -171,7 +171,7 @@ def _strike_cluster(fault: Fault, services: Services) -> None:
         raise ChaosFailed(f"{fault.name} needs a cluster run (--cluster)")
     node = None if fault.kind == "failover" else testbed.rabbit.leader(topology.DECLARATIONS, testbed.vhost)
     fault.node = "" if node is None else node.name
-    fault.started, handed = time.time(), handed_now()
+    fault.started, handed = time.time(), handed_now()  # the strike itself, after the leader was looked up
     struck = fault.started
 
     def resumed() -> float | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from assigner.devtools.chaos.cluster import ChaosFailed
+from assigner.devtools.chaos.cluster import ChaosFailed, rabbitmqctl
 from assigner.devtools.chaos.servers import free_port, give_to
 
 START_TIMEOUT_SECONDS = 90.0
@@ -70,18 +70,7 @@ class RabbitNode:
 
     def ctl(self, *args: str, timeout: float = 120.0) -> str:
         """`rabbitmqctl -n NODE -q ARGS`; its output."""
-        try:
-            done = subprocess.run(
-                ["rabbitmqctl", "-n", self.name, "-q", *args], capture_output=True, text=True, timeout=timeout
-            )
-        except subprocess.TimeoutExpired as error:
-            raise ChaosFailed(
-                f"rabbitmqctl -n {self.name} {' '.join(args[:2])} did not finish in {timeout:.0f} s"
-            ) from error
-        if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            raise ChaosFailed(f"rabbitmqctl -n {self.name} {' '.join(args[:2])} failed: {lines[-1:]}")
-        return done.stdout
+        return rabbitmqctl(*args, node=self.name, timeout=timeout)
 
     def ctl_ok(self, *args: str) -> bool:
         """Whether `rabbitmqctl -n NODE ARGS` succeeded."""

@@ -36,8 +36,9 @@ from assigner.devtools.chaos.record import read_record, stored_counts
 from assigner.devtools.chaos.setup import World, chaos_world, prepare_database
 from assigner.devtools.chaos.stream import Stream, Tail
 from assigner.devtools.chaos.supervisors import Sent, send_burst
-from assigner.devtools.chaos.testbed import Testbed, cluster_world
+from assigner.devtools.chaos.testbed import NODES, Testbed, cluster_world
 from assigner.devtools.chaos.upstream import Upstream
+from assigner.domain.errors import error_line
 from assigner.services.audit import verify_audit
 from assigner.settings import Settings
 
@@ -162,7 +163,7 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
                     stopping,
                 )
             except Exception as error:  # a fault that could not be carried out ends them: a check says why
-                failures.append(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+                failures.append(error_line(error))
             finally:
                 tail.faults_over()
 
@@ -355,8 +356,9 @@ def _figures(
     drained_at: float,
 ) -> dict[str, Any]:
     kinds = [m.kind for m in plan.messages]
+    standby = "synchronous" if options.synchronous else "asynchronous"
     where = (
-        f"3 RabbitMQ nodes; PostgreSQL primary and {'synchronous' if options.synchronous else 'asynchronous'} standby"
+        f"{NODES} RabbitMQ nodes; PostgreSQL primary and {standby} standby"
         if options.cluster
         else "this machine's RabbitMQ node and PostgreSQL server"
     )

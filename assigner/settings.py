@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     batch_size: int = Field(500, ge=1, le=10_000)
+    # Consumer processes of one `assigner worker`; 0: one per CPU it may run on (one on the embedded broker).
+    worker_concurrency: int = Field(0, ge=0, le=256)
     batch_wait_ms: int = Field(0, ge=0, le=10_000)
     # A message body larger than this is dead-lettered unread, never stored; a batch closes once it holds
     # batch_max_bytes, so a worker never holds more than that (plus one message) in memory.

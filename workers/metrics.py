@@ -7,10 +7,21 @@ the database (queue depths, held declarations) are refreshed by a thread of thei
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import structlog
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Metric,
+    disable_created_metrics,
+    start_http_server,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from assigner.bootstrap import Runtime
 from assigner.domain.decisions import Decision
@@ -39,7 +50,10 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 LAST_BATCH = Gauge(
-    "assigner_last_batch_timestamp_seconds", "When this worker last handled a batch, by queue.", ["queue"]
+    "assigner_last_batch_timestamp_seconds",
+    "When this worker last handled a batch, by queue.",
+    ["queue"],
+    multiprocess_mode="max",  # the latest of a supervisor's children
 )
 LAG = Gauge(
     "assigner_consumer_lag_messages",
@@ -58,6 +72,10 @@ WATCH_FAILURES = Counter(
 )
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
 DATABASE_UP = Gauge("assigner_database_up", "1 when the last refresh reached the database.")
+
+
+# Read from the broker and the database by one thread (the supervisor's, when the worker has children).
+REFRESHED = (LAG, DEAD_LETTERS_WAITING, HELD, OVERDUE, BROKER_UP, DATABASE_UP)
 
 
 def observe_batch(queue: str, size: int, seconds: float, finished_at: float) -> None:
@@ -81,6 +99,35 @@ def serve(runtime: Runtime, port: int, address: str, stopping: threading.Event) 
     thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
     thread.start()
     return thread
+
+
+def serve_children(
+    runtime: Runtime, port: int, address: str, folder: Path, stopping: threading.Event
+) -> threading.Thread:
+    """A supervisor's /metrics on `port`: its children's counters, histograms and batch times summed from the
+    files they write in `folder` (prometheus_client's multiprocess mode), and the gauges it refreshes itself."""
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(_ChildrenAndRefreshed(folder))
+    start_http_server(port, addr=address, registry=registry)
+    log.info("metrics.serving", port=port, address=address, children=True)
+    thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
+    thread.start()
+    return thread
+
+
+class _ChildrenAndRefreshed(Collector):
+    """What the children counted, less the refreshed gauges (a child never refreshes them), and those."""
+
+    def __init__(self, folder: Path) -> None:
+        self.children = MultiProcessCollector(None, path=str(folder))
+        self.refreshed_names = {metric.name for gauge in REFRESHED for metric in gauge.describe()}
+
+    def collect(self) -> Iterable[Metric]:
+        for metric in self.children.collect():
+            if metric.name not in self.refreshed_names:
+                yield metric
+        for gauge in REFRESHED:
+            yield from gauge.collect()
 
 
 def _refresh_until(runtime: Runtime, stopping: threading.Event) -> None:

@@ -415,6 +415,9 @@ def worker_env(database_url: str, home: Path, broker_url: str | None = None, **s
         # The tests' declarations were registered in 2025: all overdue. Only the clock's own tests (which set
         # it) watch for that; the others count their events exactly.
         "ASSIGNER_OVERDUE_CHECK_SECONDS": "3600",
+        # One process per worker: the tests count a worker's consumers, lines and names; the supervisor of
+        # several (the default) has tests of its own (test_worker_supervisor.py), and the chaos runs use it.
+        "ASSIGNER_WORKER_CONCURRENCY": "1",
     }
     if broker_url:
         env["ASSIGNER_BROKER_URL"] = broker_url

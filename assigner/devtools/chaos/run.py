@@ -48,6 +48,7 @@ RESTART_RABBITMQ = (
 )
 RESTART_POSTGRESQL = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
 START_TIMEOUT_SECONDS = 90.0
+AFTER_STOP_SECONDS = 15.0  # for events stored while the workers stopped to reach the downstream queues
 QUIET_SECONDS = 3.0  # the drain is over once nothing changed for this long with everything in
 PART_SECONDS = 2.0  # past the planned stream, it goes on in parts of this many seconds at the offered rate
 FAULT_JOIN_SECONDS = 300.0  # a fault's longest: waiting RESUME_TIMEOUT_SECONDS, then bringing a server back
@@ -114,7 +115,8 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     settings = Settings(broker_url=world.broker_url, database_url=world.database_url, queue_type=options.queue_type)
     planned = make_plan(options.count, options.seed)
     stopping = threading.Event()
-    downstream = _downstream(settings, stopping)
+    listening = threading.Event()  # set once the workers stopped and what they stored meanwhile was received
+    downstream = _downstream(settings, listening)
     workers = [
         Worker(
             number,
@@ -186,7 +188,12 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
         stopping.set()
         if fault_thread is not None:  # a fault under way ends before the servers it acts on are removed
             fault_thread.join(FAULT_JOIN_SECONDS)
-        exits = [worker.stop() for worker in workers]
+        try:
+            exits = [worker.stop() for worker in workers]
+            # A worker stopping may still flag a declaration overdue and publish its event: heard before the end.
+            _until_received(runtime.engine, downstream["#"], AFTER_STOP_SECONDS)
+        finally:
+            listening.set()
     for thread in downstream.values():
         thread.join(5)
     record = read_record(runtime.engine)
@@ -334,6 +341,19 @@ def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstre
     answered = {str(e.get("command_id")) for e in received.events if str(e.get("event", "")).startswith("command.")}
     unanswered = sum(1 for command in sent if command.command_id not in answered)
     return Drain(ready, declarations, stored, len(received.ids()), letters, unanswered)
+
+
+def _until_received(engine: Any, everything: Downstream, seconds: float) -> None:
+    """Wait (up to `seconds`) until the `#` queue's consumer received as many events as are stored."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            _, stored = stored_counts(engine)
+        except Exception:  # the database is being rebuilt or gone: the checks will say what is missing
+            return
+        if len(everything.received.ids()) >= stored:
+            return
+        time.sleep(0.2)
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:

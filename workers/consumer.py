@@ -27,6 +27,7 @@ from assigner.broker.embedded import InflightFolder, restore_orphans
 from assigner.broker.publishing import Publisher
 from assigner.domain.errors import first_line
 from assigner.services.beats import record_beat
+from workers import metrics
 from workers.envelope import batch_envelope
 from workers.failures import FailurePolicy
 from workers.outages import waits_out
@@ -91,6 +92,8 @@ class QueueConsumer:
         )
         self._buffer: list[Message] = []
         self._buffered_bytes = 0
+        self._first_taken = 0.0  # when the batch being collected got its first message (perf_counter)
+        self._phases = metrics.BatchPhases(queue, ("wait",))
         self._consuming: Connection | None = None
         self._publisher: Publisher | None = None
         self.name = f"{socket.gethostname()}:{os.getpid()}:{queue}"
@@ -197,6 +200,8 @@ class QueueConsumer:
 
     def _take(self, message: Message) -> None:
         """A delivered message joins the batch being collected."""
+        if not self._buffer:
+            self._first_taken = time.perf_counter()
         self._buffer.append(message)
         self._buffered_bytes += len(message.body)
 
@@ -209,7 +214,8 @@ class QueueConsumer:
 
     def _collect(self, connection: Connection) -> list[Message]:
         """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first;
-        after that, those already here (delivered while the last batch was handled), without waiting more."""
+        after that, those already here (delivered while the last batch was handled), without waiting more.
+        The time from the first taken to now is the batch's wait phase."""
         self._buffer.clear()
         self._buffered_bytes = 0
         deadline: float | None = None
@@ -227,6 +233,8 @@ class QueueConsumer:
                 deadline = time.monotonic() + self.batching.wait
             if self.stopping.is_set():
                 break  # finish what is in hand
+        if self._buffer:  # not when stopping with none
+            self._phases.observe("wait", time.perf_counter() - self._first_taken)
         return list(self._buffer)
 
     def _sign_of_life(self, starting: bool = False, stopped: bool = False) -> None:

@@ -1,5 +1,6 @@
 """`assigner bench compare`, small, on this machine's RabbitMQ and PostgreSQL: every contender drains the whole
-backlog, every case assigns what it was given, the targets are judged from those figures, nothing is left."""
+backlog (Celery and assigner as by default and as one process), the latency run reads the worker's phases from
+its /metrics, every case assigns what it was given, the targets are judged from those figures, nothing is left."""
 
 from __future__ import annotations
 
@@ -97,12 +98,25 @@ class TestBenchCompare:
         found = json.loads(capsys.readouterr().out)
 
         assert (found["bench"], found["backlog"]) == ("compare", 300)
-        for rate in ("celery_noop_per_second", "raw_amqp_per_second", "assigner_per_second"):
-            assert found[rate] > 0
+        rates = ("celery_noop", "celery_noop_one_process", "raw_amqp", "assigner", "assigner_one_process")
+        for rate in rates:
+            assert found[f"{rate}_per_second"] > 0
         assert found["assigner_over_celery"] == pytest.approx(
             found["assigner_per_second"] / found["celery_noop_per_second"], rel=0.02
         )
+        assert found["assigner_one_process_over_celery_one_process"] == pytest.approx(
+            found["assigner_one_process_per_second"] / found["celery_noop_one_process_per_second"], rel=0.02
+        )
+        assert found["assigner_worker_processes"] >= 1
         assert 0 < found["latency_p50_ms"] <= found["latency_p99_ms"] <= found["latency_max_ms"]
+        assert found["latency_offered_per_second"] == 100
+        phases = found["latency_phases_ms"]
+        assert list(phases) == ["wait", "decide", "publish", "ack"]
+        for phase in phases.values():
+            assert phase["batches"] >= 1 and 0 <= phase["mean"] and 0 <= phase["p99"]
+        assert found["latency_queued_ms"] == pytest.approx(
+            found["latency_mean_ms"] - sum(phases[name]["mean"] for name in ("wait", "decide", "publish")), abs=0.2
+        )
         assert [row["workers"] for row in found["scaling"]] == [1, 2, 4]
         assert all(len(row["lock_wait_share"]) == row["workers"] and row["units"] == 6 for row in found["scaling"])
         assert [row["case"] for row in found["costs"]] == [
@@ -110,10 +124,13 @@ class TestBenchCompare:
             "1 unit vs 12 units",
             "empty history vs 300 stored",
         ]
-        assert 0 < found["worker_peak_rss_mib"] < 1024
+        assert 0 < found["worker_peak_rss_mib"] < 1024 and 0 < found["worker_one_process_peak_rss_mib"] < 1024
         judged = {row["target"]: row["holds"] for row in found["targets"]}
-        assert judged["worker / Celery doing nothing"] == (found["assigner_over_celery"] >= 2)
-        assert len(judged) == 3 + 3 + 2 + 1
+        assert judged["worker / Celery doing nothing (both by default: all cores)"] == (
+            found["assigner_over_celery"] >= 2
+        )
+        assert judged["latency p99 at 100/s"] == (found["latency_p99_ms"] <= 50)
+        assert len(judged) == 3 + 3 + 1 + 1  # throughput and latency, costs, lock waits, memory
         vhosts, databases = made
-        assert len(vhosts) == 3 + 1 + 3 and len(databases) == 3 + 1 + 3 + 6  # drains, latency, scaling; costs
+        assert len(vhosts) == 5 + 1 + 3 and len(databases) == 5 + 1 + 3 + 6  # drains, latency, scaling; costs
         assert still_there(vhosts, databases) == (set(), set())

@@ -6,6 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.settings import Settings
@@ -69,6 +71,19 @@ class TestCollect:
         queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
         connection = SlowAfter(queue, [b"{}"] * 3, late=[b"{}"] * 2)
         assert len(queue._collect(connection)) == 3  # type: ignore[arg-type]
+
+    def test_a_batch_collected_observes_its_wait_once_and_no_message_none(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
+        before = waits()
+        queue._collect(FakeConnection(queue, [b"{}"] * 3))  # type: ignore[arg-type]
+        queue._collect(FakeConnection(queue, []))  # type: ignore[arg-type]
+        assert waits() == before + 1
+
+
+def waits() -> float:
+    """How many declaration batches observed their wait phase in this process's metrics."""
+    labels = {"queue": topology.DECLARATIONS, "phase": "wait"}
+    return REGISTRY.get_sample_value("assigner_batch_phase_seconds_count", labels) or 0.0
 
 
 class SlowAfter(FakeConnection):

@@ -20,6 +20,7 @@ import pytest
 import structlog
 from fakes import FakeHoldings, FakeUnitOfWork, Store
 from integration.helpers import message, numbers
+from prometheus_client import REGISTRY
 from sqlalchemy.exc import OperationalError
 from structlog.contextvars import get_contextvars
 
@@ -154,6 +155,12 @@ class World:
         return {known.declaration_number: known.officer_id for known in self.store.declarations.values()}
 
 
+def phase_count(queue: str, phase: str) -> float:
+    """How many batches of `queue` observed `phase` in this process's metrics."""
+    found = REGISTRY.get_sample_value("assigner_batch_phase_seconds_count", {"queue": queue, "phase": phase})
+    return found or 0.0
+
+
 def outage() -> OperationalError:
     return OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
@@ -210,6 +217,16 @@ class TestDeclarationBatches:
         handler.handle(batch, FakePublisher(world.journal))  # type: ignore[arg-type]
         assert world.journal[-1] == "ack 2 and before" and world.assigned() == dict(zip(numbers(2), ["o1", "o2"]))
         assert metrics.WATCH_FAILURES._value.get() == before + 1
+
+    def test_a_batch_observes_once_each_of_its_phases_decide_publish_and_ack(self, tmp_path: Path) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+
+        def counts() -> list[float]:
+            return [phase_count(topology.DECLARATIONS, phase) for phase in ("decide", "publish", "ack")]
+
+        before = counts()
+        world.declarations().handle([world.delivery(message(n)) for n in numbers(3)], FakePublisher(world.journal))  # type: ignore[misc]
+        assert counts() == [count + 1 for count in before]
 
     def test_on_the_embedded_broker_each_message_is_acknowledged_itself(self, tmp_path: Path) -> None:
         world = World(tmp_path)

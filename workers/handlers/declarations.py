@@ -61,11 +61,14 @@ class BatchHandler:
         self._last_forgotten = -FORGET_EVERY_SECONDS
         self.watch_every = runtime.settings.overdue_check_seconds
         self._last_watched = time.monotonic()  # the first look one interval after the start
+        self.phases = metrics.BatchPhases(topology.DECLARATIONS, ("decide", "publish", "ack"))
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal
-        clocks are watched here, before the batch (idle() does it otherwise)."""
+        clocks are watched here, before the batch (idle() does it otherwise). Its phases are timed: decide
+        (reading, the transactions, claiming dead letters), publish (confirmed, confirms recorded), ack."""
         self.watch_clocks(publisher)
+        self.phases.start()
         valid: list[tuple[Message, bytes, Declaration]] = []
         completions: list[tuple[Message, bytes, Completion]] = []
         refused: list[Refused] = []
@@ -91,9 +94,12 @@ class BatchHandler:
         events = [event for result in results for event in result.events]
         events += [event for outcome in completed for event in outcome.events]
         now = self.runtime.clock()
+        self.phases.lap("decide")
         publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
         self._mark(events, letters.to_publish)
+        self.phases.lap("publish")
         acknowledge(batch, self.embedded)
+        self.phases.lap("ack")
         metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
         tags = {declaration.key: message.delivery_tag for message, _, declaration in valid}
         for result in results:

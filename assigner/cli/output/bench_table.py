@@ -15,7 +15,8 @@ from assigner.cli.output import terminal
 
 
 def emit(name: str, figures: dict[str, Any], as_json: bool) -> None:
-    """Print the figures: JSON, or a table per section (a nested dict or list of dicts is a section)."""
+    """Print the figures: JSON, or a table per section (a nested dict or list of dicts is a section; a dict of
+    dicts, a row per key)."""
     if as_json:
         typer.echo(json.dumps({"bench": name, **figures}, indent=2, ensure_ascii=False))
         return
@@ -23,7 +24,9 @@ def emit(name: str, figures: dict[str, Any], as_json: bool) -> None:
     plain = {key: value for key, value in figures.items() if not isinstance(value, (dict, list))}
     console.print(_pairs(f"assigner bench {name}", plain))
     for key, value in figures.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value and all(isinstance(row, dict) for row in value.values()):
+            console.print(_rows(key, [{"": label, **row} for label, row in value.items()]))  # a row per key
+        elif isinstance(value, dict):
             console.print(_pairs(key, value))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             console.print(_rows(key, value))

@@ -1,5 +1,12 @@
 """`assigner bench compare`: the product's worker next to Celery doing nothing and the broker's limit, in one
-run on the same RabbitMQ and PostgreSQL; then latency, costs as things grow, scale-out, memory, targets."""
+run on the same RabbitMQ and PostgreSQL; then latency and where it goes, costs as things grow, scale-out,
+memory, targets.
+
+Celery and assigner are each measured twice: as they run by default (Celery's prefork pool and assigner's
+worker both use every CPU), and as one process each. The headline figures (`assigner_per_second`,
+`assigner_over_celery`, `assigner_over_raw`, `worker_peak_rss_mib`) are the default worker's against Celery's
+default; the raw loop is one process either way.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,11 @@ from typing import Any
 
 from assigner.devtools import samples
 from assigner.devtools.bench import costs
+from assigner.devtools.bench.baselines.amqp_tools import Drain
 from assigner.devtools.bench.baselines.celery_noop import celery_noop_drain
 from assigner.devtools.bench.baselines.raw_loop import raw_amqp_drain
-from assigner.devtools.bench.drain import worker_drain
-from assigner.devtools.bench.latency import latency
+from assigner.devtools.bench.drain import WorkerDrain, worker_drain
+from assigner.devtools.bench.latency import latency, latency_figures
 from assigner.devtools.bench.runs import SAMPLE_UNITS
 from assigner.devtools.bench.targets import targets
 from assigner.devtools.bench.world import bench_world
@@ -48,11 +56,7 @@ def run_compare(options: CompareOptions, say: Callable[[str], None]) -> dict[str
     say(f"latency at {options.rate:g}/s over {options.latency_count:,} declarations")
     with bench_world(options.rabbitmq, options.postgres, SAMPLE_UNITS) as world:
         measured = latency(world, _bodies(options.latency_count, SAMPLE_UNITS, seed=2), options.rate)
-    figures.update(
-        latency_p50_ms=round(measured.p50_ms, 1),
-        latency_p99_ms=round(measured.p99_ms, 1),
-        latency_max_ms=round(measured.max_ms, 1),
-    )
+    figures.update(latency_figures(measured))
     figures["scaling"] = _scaling(options, say)
     say(f"costs: {options.cost_count:,} assignments per case, the history case over {options.history:,} stored")
     pairs = costs.measure_costs(
@@ -69,23 +73,43 @@ def run_compare(options: CompareOptions, say: Callable[[str], None]) -> dict[str
 
 
 def _drains(options: CompareOptions, bodies: list[bytes], say: Callable[[str], None]) -> dict[str, Any]:
-    say(f"(a) Celery no-op task draining {options.count:,}")
-    with bench_world(options.rabbitmq, options.postgres, []) as world:
-        celery = celery_noop_drain(world.broker_url, bodies)
+    celery: dict[int | None, Drain] = {}
+    ours: dict[int | None, WorkerDrain] = {}
+    for concurrency in (None, 1):  # None: each as it runs by default, a process per CPU
+        say(f"(a) Celery no-op task draining {options.count:,}, {_processes(concurrency)}")
+        with bench_world(options.rabbitmq, options.postgres, []) as world:
+            celery[concurrency] = celery_noop_drain(world.broker_url, bodies, concurrency)
     say(f"(b) raw confirmed consume-publish-ack loop draining {options.count:,}")
     with bench_world(options.rabbitmq, options.postgres, []) as world:
         raw = raw_amqp_drain(world.broker_url, bodies)
-    say(f"(c) assigner worker draining {options.count:,} over {len(SAMPLE_UNITS)} units")
-    with bench_world(options.rabbitmq, options.postgres, SAMPLE_UNITS) as world:
-        ours = worker_drain(world, bodies, 1)
+    for concurrency in (None, 1):
+        say(f"(c) assigner worker draining {options.count:,} over {len(SAMPLE_UNITS)} units, {_processes(concurrency)}")
+        with bench_world(options.rabbitmq, options.postgres, SAMPLE_UNITS) as world:
+            ours[concurrency] = worker_drain(world, bodies, 1, concurrency)
+    return drain_figures(celery[None], celery[1], raw, ours[None], ours[1])
+
+
+def drain_figures(
+    celery: Drain, celery_one: Drain, raw: Drain, ours: WorkerDrain, ours_one: WorkerDrain
+) -> dict[str, Any]:
+    """The drains' figures: the headline ones are the default worker's against Celery's default."""
     return {
         "celery_noop_per_second": round(celery.rate),
+        "celery_noop_one_process_per_second": round(celery_one.rate),
         "raw_amqp_per_second": round(raw.rate),
         "assigner_per_second": round(ours.rate),
+        "assigner_one_process_per_second": round(ours_one.rate),
+        "assigner_worker_processes": ours.processes,
         "assigner_over_celery": round(ours.rate / celery.rate, 2),
         "assigner_over_raw": round(ours.rate / raw.rate, 2),
+        "assigner_one_process_over_celery_one_process": round(ours_one.rate / celery_one.rate, 2),
         "worker_peak_rss_mib": round(ours.peak_rss_mib, 1),
+        "worker_one_process_peak_rss_mib": round(ours_one.peak_rss_mib, 1),
     }
+
+
+def _processes(concurrency: int | None) -> str:
+    return "as by default (a process per CPU)" if concurrency is None else f"{concurrency} process"
 
 
 def _scaling(options: CompareOptions, say: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -93,9 +117,11 @@ def _scaling(options: CompareOptions, say: Callable[[str], None]) -> list[dict[s
     bodies = _bodies(options.count, units, seed=3)
     rows = []
     for workers in SCALE_WORKERS:
-        say(f"{workers} worker(s) draining {options.count:,} over {options.scale_units} units")
+        say(f"{workers} worker(s) of one process draining {options.count:,} over {options.scale_units} units")
         with bench_world(options.rabbitmq, options.postgres, units) as world:
-            drain = worker_drain(world, bodies, workers)
+            # Separate `assigner worker`s of one consumer process each: the lock sampler tells them apart by
+            # their sessions' application_name, which a worker's own processes would share.
+            drain = worker_drain(world, bodies, workers, concurrency=1)
         rows.append(
             {
                 "workers": workers,

@@ -2,8 +2,9 @@
 
 While they drain, another connection samples `pg_stat_activity` every few milliseconds: a sample where a
 worker's backend waits on a lock (`wait_event_type = 'Lock'`: one held by another transaction) counts
-against that worker, out of all the samples of the drain. Each worker's peak RSS is the kernel's high-water
-mark (VmHWM) read just before it stops.
+against that worker, out of all the samples of the drain. A worker may be several processes (a parent and a
+consumer process per CPU): the peak RSS is the largest of any one process's high-water mark (VmHWM), read
+just before the workers stop, over every process of every worker's tree.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.broker.publishing import Outgoing, Publisher
+from assigner.devtools.bench.processes import peak_rss_per_process
 from assigner.devtools.bench.world import World
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
 from assigner.settings import Settings
@@ -34,13 +36,15 @@ DRAIN_SECONDS = 900.0
 
 @dataclass(frozen=True)
 class WorkerDrain:
-    """A drain by `workers` processes: how many declarations in how long, their peak RSS and lock waits."""
+    """A drain by `workers` workers: how many declarations in how long, the largest peak RSS of any of their
+    `processes`, and each worker's lock waits."""
 
     workers: int
     messages: int
     seconds: float
     peak_rss_mib: float
     lock_wait_share: list[float]
+    processes: int
 
     @property
     def rate(self) -> float:
@@ -57,29 +61,38 @@ def queue_backlog(world: World, bodies: Sequence[bytes]) -> None:
             publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first : first + PUBLISH_CHUNK]])
 
 
-def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1) -> WorkerDrain:
-    """Queue the backlog, start the workers, time from the first declaration taken to the last event queued."""
+def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1, concurrency: int | None = 1) -> WorkerDrain:
+    """Queue the backlog, start the workers (each of `concurrency` consumer processes; None: the worker's
+    default), time from the first declaration taken to the last event queued."""
     queue_backlog(world, bodies)
     with tempfile.TemporaryDirectory() as folder:
-        started = [start_worker(world, Path(folder), number) for number in range(workers)]
+        started = [start_worker(world, Path(folder), number, concurrency) for number in range(workers)]
         sampler = LockSampler(world.database_url, workers)
         try:
             first, last = _watch(world, len(bodies), sampler)
-            rss = max(_peak_rss_mib(worker) for worker in started)
+            peaks = [peak for worker in started for peak in _peaks(worker)]
         finally:
             sampler.stop()
             _until_consuming(started)  # a worker still starting dies of SIGTERM (-15) before Celery handles it
             codes = [worker.stop() for worker in started]
         if any(code != 0 for code in codes):
             raise ChaosFailed(f"a bench worker exited with {codes}")
-    return WorkerDrain(workers, len(bodies), last - first, rss, sampler.shares())
+    return WorkerDrain(workers, len(bodies), last - first, max(peaks, default=0.0), sampler.shares(), len(peaks))
 
 
-def start_worker(world: World, folder: Path, number: int) -> Worker:
-    """`assigner worker` number N, its database sessions named assigner-bench-wN."""
+def start_worker(
+    world: World, folder: Path, number: int, concurrency: int | None = 1, metrics_port: int | None = None
+) -> Worker:
+    """`assigner worker` number N, its database sessions named assigner-bench-wN; `concurrency` consumer
+    processes (None: the worker's default, ASSIGNER_WORKER_CONCURRENCY left unset), /metrics on `metrics_port`."""
     url = make_url(world.database_url).update_query_dict({"application_name": f"assigner-bench-w{number}"})
     env = worker_env(url.render_as_string(hide_password=False), world.broker_url, folder, "classic")
     env["ASSIGNER_EVENTS_QUEUE"] = EVENTS_QUEUE
+    if concurrency is not None:
+        env["ASSIGNER_WORKER_CONCURRENCY"] = str(concurrency)
+    if metrics_port is not None:
+        env["ASSIGNER_METRICS_PORT"] = str(metrics_port)
+        env["ASSIGNER_METRICS_ADDRESS"] = "127.0.0.1"
     worker = Worker(number, env, folder)
     worker.start()
     return worker
@@ -159,10 +172,6 @@ def _watch(world: World, expected: int, sampler: LockSampler) -> tuple[float, fl
     raise ChaosFailed(f"the workers did not drain {expected:,} declarations in {DRAIN_SECONDS:.0f} s")
 
 
-def _peak_rss_mib(worker: Worker) -> float:
-    if worker.process is None:
-        return 0.0
-    for line in Path(f"/proc/{worker.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def _peaks(worker: Worker) -> list[float]:
+    """The peak RSS (MiB) of each of the worker's processes."""
+    return [] if worker.process is None else peak_rss_per_process(worker.process.pid)

@@ -1,9 +1,11 @@
-"""Latency from publish to event at a fixed offered load: one worker consuming, declarations published at a
-steady rate, each event matched to its declaration's publish time."""
+"""Latency from publish to event at a fixed offered load: the default worker (a consumer process per CPU, once
+the worker has them) consuming, declarations published at a steady rate, each event matched to its
+declaration's publish time; then the worker's /metrics tells where its share of the time went (phases.py)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import tempfile
 import threading
@@ -11,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kombu.entity import Queue
 from kombu.message import Message
@@ -20,6 +23,7 @@ from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.broker.publishing import Outgoing, Publisher
 from assigner.devtools.bench.drain import EVENTS_QUEUE, start_worker
+from assigner.devtools.bench.phases import Phase, batch_phases, queued_ms, scrape
 from assigner.devtools.bench.world import World
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker
 from assigner.settings import Settings
@@ -30,33 +34,59 @@ SETTLE_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Latency:
-    """Publish-to-event times of a run at `rate` per second."""
+    """Publish-to-event times of a run at `rate` per second, and the worker's batch phases."""
 
     rate: float
     messages: int
+    mean_ms: float
     p50_ms: float
     p99_ms: float
     max_ms: float
+    phases: dict[str, Phase]
 
 
 def latency(world: World, bodies: Sequence[bytes], rate: float = 200.0) -> Latency:
-    """Start a worker and wait until it consumes, then publish at `rate`; every event's delay from its publish."""
+    """Start the default worker (metrics on a free port) and wait until it consumes, then publish at `rate`;
+    every event's delay from its publish, and the worker's phases as its /metrics says at the end."""
     with connect(Settings(broker_url=world.broker_url)) as connection:
         topology.declare(connection, events_queue=EVENTS_QUEUE)
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        worker = start_worker(world, Path(folder), 0)
+        worker = start_worker(world, Path(folder), 0, concurrency=None, metrics_port=port)
         try:
             _wait_consuming(worker)
             arrivals = _Arrivals(world.broker_url, len(bodies))
             sent = _publish_paced(world.broker_url, bodies, rate)
             arrivals.done.wait(SETTLE_SECONDS)
             arrivals.stop()
+            phases = batch_phases(scrape(port), topology.DECLARATIONS)
         finally:
             worker.stop()
     if len(arrivals.at) < len(bodies):
         raise ChaosFailed(f"{len(bodies) - len(arrivals.at)} of {len(bodies)} events never came")
     delays = sorted((arrivals.at[number] - sent[number]) * 1000 for number in sent)
-    return Latency(rate, len(delays), statistics.median(delays), delays[int(0.99 * (len(delays) - 1))], delays[-1])
+    p99 = delays[int(0.99 * (len(delays) - 1))]
+    return Latency(rate, len(delays), statistics.fmean(delays), statistics.median(delays), p99, delays[-1], phases)
+
+
+def latency_figures(measured: Latency) -> dict[str, Any]:
+    """A latency run's figures, its phases as {phase: {mean, p99, batches}} in ms."""
+    return {
+        "latency_offered_per_second": measured.rate,
+        "latency_mean_ms": round(measured.mean_ms, 1),
+        "latency_p50_ms": round(measured.p50_ms, 1),
+        "latency_p99_ms": round(measured.p99_ms, 1),
+        "latency_max_ms": round(measured.max_ms, 1),
+        "latency_queued_ms": round(queued_ms(measured.mean_ms, measured.phases), 1),
+        "latency_phases_ms": {name: phase.figures() for name, phase in measured.phases.items()},
+    }
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback now (the worker binds it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _wait_consuming(worker: Worker) -> None:

@@ -21,17 +21,17 @@ class Target:
 
 
 def targets(figures: dict[str, Any]) -> list[Target]:
-    """Each target, from the figures of a compare run."""
+    """Each target of the performance issue, from the figures of a compare run."""
     drain, celery, broker = (
         figures["assigner_per_second"],
         figures["celery_noop_per_second"],
         figures["raw_amqp_per_second"],
     )
     found = [
-        _at_least("worker / Celery doing nothing", drain / celery, 2.0),
+        _at_least("worker / Celery doing nothing (both by default: all cores)", drain / celery, 2.0),
         _at_least("worker / the broker's limit", drain / broker, 0.5),
         Target(
-            "latency p99 at the offered load",
+            f"latency p99 at {figures['latency_offered_per_second']:g}/s",
             "<= 50 ms",
             f"{figures['latency_p99_ms']:.1f} ms",
             figures["latency_p99_ms"] <= 50.0,
@@ -40,22 +40,26 @@ def targets(figures: dict[str, Any]) -> list[Target]:
     for case in figures["costs"]:
         found.append(_at_most(f"cost ratio: {case['case']}", case["ratio"], 1.25))
     scaling = {row["workers"]: row for row in figures["scaling"]}
-    if 1 in scaling and 4 in scaling:
+    if 4 in scaling:
+        # Measured with 4 separate `assigner worker`s of one consumer process each (ASSIGNER_WORKER_CONCURRENCY=1),
+        # not one worker of 4 processes: the lock sampler tells workers apart by their sessions' application_name,
+        # which the processes of one worker share.
+        worst = max(scaling[4]["lock_wait_share"])
         found.append(
-            _at_least(
-                f"4 workers / 1 worker over {scaling[4]['units']} units",
-                scaling[4]["per_second"] / scaling[1]["per_second"],
-                1.0,
+            Target(
+                f"lock wait of each of 4 processes over {scaling[4]['units']} units",
+                "<= 5 %",
+                f"{worst:.1%} (the worst)",
+                worst <= 0.05,
             )
         )
-        worst = max(scaling[4]["lock_wait_share"])
-        found.append(Target("lock wait of each of 4 workers", "< 5 %", f"{worst:.1%} (the worst)", worst < 0.05))
+    peak = max(
+        [figures["worker_peak_rss_mib"], figures["worker_one_process_peak_rss_mib"]]
+        + [row["peak_rss_mib"] for row in figures["scaling"]]
+    )
     found.append(
         Target(
-            "worker peak RSS",
-            "<= 150 MB",
-            f"{figures['worker_peak_rss_mib']:.0f} MiB",
-            figures["worker_peak_rss_mib"] * 1.048576 <= 150.0,
+            "peak RSS of any one worker process", "<= 150 MB", f"{peak:.0f} MiB (the largest)", peak * 1.048576 <= 150.0
         )
     )
     return found

@@ -1,5 +1,5 @@
-"""Celery doing nothing: a `celery worker` (prefork, default concurrency, acks_late) draining a backlog of no-op
-tasks queued (persistent, confirmed) before it starts, on a vhost the caller made for the run."""
+"""Celery doing nothing: a `celery worker` (prefork, default concurrency or the one given, acks_late) draining a
+backlog of no-op tasks queued (persistent, confirmed) before it starts, on a vhost the caller made for the run."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ NOOP_QUEUE = "bench.noop"
 START_SECONDS, STOP_SECONDS = 60.0, 60.0
 
 
-def celery_noop_drain(broker_url: str, bodies: list[bytes]) -> Drain:
-    """A `celery worker` process (prefork, default concurrency, acks_late) draining a no-op task per body.
+def celery_noop_drain(broker_url: str, bodies: list[bytes], concurrency: int | None = None) -> Drain:
+    """A `celery worker` (prefork, acks_late) draining a no-op task per body, with `concurrency` pool processes
+    (None: Celery's default, one per CPU).
 
     The end is exact and costs the broker nothing: each pool process appends the time it finished a task to a
     stamps file (noop_app), so N stamps mean N tasks done and the latest is the last finish; its ack follows
@@ -42,7 +43,7 @@ def celery_noop_drain(broker_url: str, bodies: list[bytes]) -> Drain:
         channel, stamps, log = connection.channel(), Path(folder) / "stamps", Path(folder) / "worker.log"
         try:
             _publish_tasks(broker_url, bodies)
-            started = _run_worker(broker_url, channel, len(bodies), stamps, log)
+            started = _run_worker(broker_url, channel, len(bodies), stamps, log, concurrency)
             if left := ready(channel, NOOP_QUEUE):
                 raise _failed(log, f"{left} Celery tasks were not acknowledged")
             finished = [stamp for (stamp,) in noop_app.STAMP.iter_unpack(stamps.read_bytes())]
@@ -64,7 +65,9 @@ def _publish_tasks(broker_url: str, bodies: list[bytes]) -> None:
         )
 
 
-def _run_worker(broker_url: str, channel: amqp.Channel, count: int, stamps: Path, log: Path) -> float:
+def _run_worker(
+    broker_url: str, channel: amqp.Channel, count: int, stamps: Path, log: Path, concurrency: int | None
+) -> float:
     """Run the worker until `count` tasks are stamped, then stop it; returns when it took the first (time.time())."""
     env = {**os.environ, noop_app.BROKER_ENV: broker_url, noop_app.STAMPS_ENV: str(stamps)}
     command = [
@@ -80,6 +83,7 @@ def _run_worker(broker_url: str, channel: amqp.Channel, count: int, stamps: Path
         NOOP_QUEUE,
         "--loglevel",
         "WARNING",
+        *([] if concurrency is None else ["--concurrency", str(concurrency)]),
     ]
     with log.open("ab") as output:
         # A session of its own, so that a worker that will not stop can be killed with its pool processes.

@@ -26,7 +26,7 @@ from prometheus_client.registry import Collector
 
 from assigner.bootstrap import Runtime
 from assigner.domain.decisions import Decision
-from assigner.domain.errors import first_line
+from assigner.domain.errors import InvalidInput, first_line
 from assigner.ops.probes import DEAD_LETTERS, QUEUES, queue_stats
 
 log = structlog.get_logger("assigner.worker")
@@ -143,7 +143,10 @@ def serve_children(
     files they write in `folder` (prometheus_client's multiprocess mode), and the gauges it refreshes itself."""
     registry = CollectorRegistry(auto_describe=True)
     registry.register(_ChildrenAndRefreshed(folder))
-    start_http_server(port, addr=address, registry=registry)
+    try:
+        start_http_server(port, addr=address, registry=registry)
+    except OSError as error:  # taken, or not ours to bind: said in one line before any child starts
+        raise InvalidInput(f"metrics port {address}:{port}: {error.strerror or error}") from error
     log.info("metrics.serving", port=port, address=address, children=True)
     thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
     thread.start()

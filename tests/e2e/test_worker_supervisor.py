@@ -167,3 +167,22 @@ class TestSeveralProcesses:
         rows = assignments(database_url)
         assert set(assignments_per_declaration(rows).values()) == {1} and len(rows) == len(sent)
         assert_rotation_kept(rows, ROSTERS)
+
+    def test_a_metrics_port_taken_is_refused_in_one_line_before_any_child_starts(
+        self, database_url: str, home: Path, rabbitmq_url: str, rabbitmq_vhost: str
+    ) -> None:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            env = WorkerProcess(
+                worker_env(database_url, home, rabbitmq_url, worker_concurrency=2, metrics_address="127.0.0.1"),
+                Path("unused.log"),
+            ).env
+            refused = subprocess.run(
+                [*WORKER_COMMAND, "--metrics-port", str(port)], env=env, capture_output=True, text=True, timeout=120
+            )
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines() == [f"error: metrics port 127.0.0.1:{port}: Address already in use"]
+        queues = rabbitmqctl("list_queues", "-p", rabbitmq_vhost, "--no-table-headers", "name").split()
+        assert not [queue for queue in queues if queue.startswith("assigner.node.")]  # no child ever ran

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from amqp.basic_message import Message as AmqpMessage
 from kombu.connection import Connection
 from kombu.messaging import Producer
 
+from assigner import compact_json
 from assigner.domain.errors import AssignerError
 
 CONTENT_TYPE = "application/json"
@@ -20,7 +20,7 @@ CONTENT_TYPE = "application/json"
 
 def json_body(value: Any) -> bytes:
     """A message body: compact JSON, UTF-8."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return compact_json.dumps(value)
 
 
 JOINED_WRITE_BYTES = 262_144  # a publish's frames go to the socket in writes of about this size

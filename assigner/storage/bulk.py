@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from assigner import compact_json
 from assigner.storage.tables import Base
 from assigner.storage.types import UtcDateTime
 
@@ -77,5 +78,10 @@ def _converter(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] 
         decorator = kind
         return lambda value: decorator.process_bind_param(value, dialect)
     if isinstance(kind, JSON):
-        return Jsonb  # None too, as JSON null: what an INSERT stores for None (SQLAlchemy's none_as_null=False)
+        return _jsonb  # None too, as JSON null: what an INSERT stores for None (SQLAlchemy's none_as_null=False)
     return None
+
+
+def _jsonb(value: Any) -> Jsonb:
+    """A JSONB value written by compact_json (psycopg's default is the standard library's json.dumps)."""
+    return Jsonb(value, compact_json.dumps)

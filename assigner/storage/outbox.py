@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import String, Table, any_, bindparam, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.events import Event
 from assigner.storage.bulk import insert_rows
+from assigner.storage.lookups import one_of
 from assigner.storage.tables import OutboxRow
 
 
@@ -42,7 +42,7 @@ class OutboxStore:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        query = select(OutboxRow).where(OutboxRow.declaration_key.in_(wanted)).order_by(OutboxRow.id)
+        query = select(OutboxRow).where(one_of(self.session, OutboxRow.declaration_key, wanted)).order_by(OutboxRow.id)
         latest: dict[str, Event] = {}
         for row in self.session.scalars(query):
             latest[row.declaration_key or ""] = _event(row)
@@ -65,20 +65,15 @@ class OutboxStore:
 
     def mark_published(self, event_ids: Sequence[str], now: datetime) -> None:
         """Record that the broker confirmed these events."""
-        if not event_ids:
-            return
-        wanted = sorted(set(event_ids))
-        if self.session.get_bind().dialect.name != "postgresql":
-            self.session.execute(_MARK.where(_OUTBOX.c.event_id.in_(wanted)), {"now": now})
-            return
-        # One array parameter, not an IN of a batch's ids: SQLAlchemy renders and binds each of those, 2.4 ms of
-        # Python per 500 (4.0 -> 1.6 ms), on the table's columns, not through the ORM's bulk update.
-        self.session.execute(_MARK.where(_OUTBOX.c.event_id == any_(_IDS)), {"ids": wanted, "now": now})
+        if event_ids:  # on the table's columns: the ORM's bulk update costs more Python than the statement
+            self.session.execute(
+                update(_OUTBOX)
+                .where(one_of(self.session, _OUTBOX.c.event_id, event_ids), _OUTBOX.c.published_at.is_(None))
+                .values(published_at=now)
+            )
 
 
 _OUTBOX = cast(Table, OutboxRow.__table__)
-_IDS = bindparam("ids", type_=ARRAY(String))
-_MARK = update(_OUTBOX).where(_OUTBOX.c.published_at.is_(None)).values(published_at=bindparam("now"))
 
 
 def _event(row: OutboxRow) -> Event:

@@ -11,6 +11,7 @@ event body holds a float, and the bodies the worker reads refuse NaN and infinit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,9 +20,15 @@ import orjson
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
-def dumps(value: Any) -> bytes:
-    """`value` as compact JSON (no spaces, non-ASCII as is), UTF-8."""
+def standard(value: Any) -> str:
+    """What json writes for `value`, compact, non-ASCII as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value: Any, otherwise: Callable[[Any], str] = standard) -> bytes:
+    """`value` as compact JSON (no spaces, non-ASCII as is), UTF-8; `otherwise` writes (or refuses) what orjson
+    cannot."""
     try:
         return orjson.dumps(value, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError: what json may still write, or refuse in its own words
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return otherwise(value).encode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -83,5 +84,10 @@ def _converter(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] 
 
 
 def _jsonb(value: Any) -> Jsonb:
-    """A JSONB value written by compact_json (psycopg's default is the standard library's json.dumps)."""
-    return Jsonb(value, compact_json.dumps)
+    """A JSONB value written by compact_json; what orjson cannot write goes as psycopg's default, json.dumps,
+    writes it (a lone surrogate as an escape PostgreSQL refuses, as before)."""
+    return Jsonb(value, _jsonb_text)
+
+
+def _jsonb_text(value: Any) -> bytes:
+    return compact_json.dumps(value, json.dumps)

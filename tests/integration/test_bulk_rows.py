@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from integration.helpers import UNIT, declaration, load_roster, numbers, roster
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from assigner.bootstrap import Runtime
@@ -52,6 +52,22 @@ class TestBatchRows:
         with Session(runtime.engine) as session, pytest.raises((ValueError, StatementError), match="naive datetime"):
             with session.begin():
                 insert_rows(session, OutboxRow, [outbox_row("e1", datetime(2025, 6, 2, 9, 30))])
+
+    def test_json_orjson_cannot_write_is_written_as_before(self, runtime: Runtime) -> None:
+        row = outbox_row("e1", datetime(2025, 6, 2, tzinfo=UTC)) | {"body": {"big": 2**70, "text": "Nguyễn"}}
+        with Session(runtime.engine) as session, session.begin():
+            insert_rows(session, OutboxRow, [row])
+        with Session(runtime.engine) as session:
+            assert session.scalars(select(OutboxRow.body)).one() == {"big": 2**70, "text": "Nguyễn"}
+
+    def test_a_lone_surrogate_in_json_is_refused_by_the_database_as_before(self, runtime: Runtime) -> None:
+        if runtime.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite stores the escape as text")
+        row = outbox_row("e1", datetime(2025, 6, 2, tzinfo=UTC)) | {"body": {"text": "\ud800"}}
+        with Session(runtime.engine) as session, pytest.raises(DBAPIError) as refused:
+            with session.begin():
+                insert_rows(session, OutboxRow, [row])
+        assert runtime.unit_of_work().refusal(refused.value) is not None  # a refusal: the message is dead-lettered
 
 
 class TestConfirmsMarkedInABatch:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
+import orjson
 import structlog
 
 from assigner.domain.completions import Completion
@@ -30,7 +32,7 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
     """Set up structlog; `log_format` is auto, json or console; lines go to `stream`, or standard error."""
     out: TextIO = stream or _StandardError()  # type: ignore[assignment]
     as_json = log_format == "json" or (log_format == "auto" and not out.isatty())
-    renderer = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    renderer = structlog.processors.JSONRenderer(_json_line) if as_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -42,6 +44,19 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+
+
+# What orjson writes natively and json does not goes to json, with structlog's fallback (repr) for it.
+_JSON_ONLY = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _json_line(event: dict[str, Any], **options: Any) -> str:
+    """A JSON log line by orjson: a line per declaration, 4-5 times faster than json.dumps (no spaces, non-ASCII
+    text as UTF-8); what orjson cannot write, json.dumps writes as structlog would."""
+    try:
+        return orjson.dumps(event, option=_JSON_ONLY).decode()
+    except TypeError:  # orjson.JSONEncodeError: a datetime, an object, a lone surrogate, an integer past 64 bits
+        return json.dumps(event, **options)
 
 
 def log_decision(decision: Decision, delivery_tag: int | None = None) -> None:

@@ -59,11 +59,13 @@ class Batching:
 
 class Handler(Protocol):
     """What a consumer hands its batches to (through its FailurePolicy); `idle` runs every few seconds while
-    nothing comes."""
+    nothing comes; `stop` once the consumer stops, to record what is left."""
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None: ...
 
     def idle(self, publisher: Publisher) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 HandlerFactory = Callable[[Runtime, Callable[[float], None], Callable[[], bool]], Handler]
@@ -135,6 +137,7 @@ class QueueConsumer:
                     log.warning("worker.connection_failed", queue=self.queue_name, error=described, retry_in=backoff)
                     self._wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        _quietly(self.handler.stop)  # a failure here costs a sweep later, never the stop
         self._sign_of_life(stopped=True)  # health stops counting it at once
         if self.inflight is not None:
             self.inflight.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from amqp.basic_message import Message as AmqpMessage
 from kombu.connection import Connection
 from kombu.messaging import Producer
 
+from assigner import compact_json
 from assigner.domain.errors import AssignerError
 
 CONTENT_TYPE = "application/json"
@@ -19,9 +20,10 @@ CONTENT_TYPE = "application/json"
 
 def json_body(value: Any) -> bytes:
     """A message body: compact JSON, UTF-8."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return compact_json.dumps(value)
 
 
+JOINED_WRITE_BYTES = 262_144  # a publish's frames go to the socket in writes of about this size
 COPIED_PROPERTIES_LIMIT = 32_768  # bytes: a header frame is written whole, within the broker's frame_max
 
 
@@ -142,10 +144,11 @@ class Publisher:
         tags: list[int] = []
         self._returned.clear()
         try:
-            for message in messages:
-                if self._confirms is not None:
-                    tags.append(self._confirms.published())
-                self._send(message)
+            with self._writes_joined():
+                for message in messages:
+                    if self._confirms is not None:
+                        tags.append(self._confirms.published())
+                    self._send(message)
             if self._confirms is not None:
                 self._wait_for_confirms(tags)
                 self._check_settled(tags, messages)
@@ -154,6 +157,42 @@ class Publisher:
             unsure = [index for index, tag in enumerate(tags) if tag in outstanding]
             unsure += range(len(tags), len(messages))  # never sent
             raise NotConfirmed(f"connection lost while publishing: {error}", unsure) from error
+
+    @contextmanager
+    def _writes_joined(self) -> Iterator[None]:
+        """Frames written meanwhile go to the socket together, in a few writes of up to JOINED_WRITE_BYTES: py-amqp
+        writes each message with a system call of its own, and those calls were a quarter of a batch's time.
+
+        The bytes and their order are the same; only how many system calls carry them changes. Whatever is held
+        is written on the way out, on an error too: every message given a delivery tag reaches the broker, or
+        the connection fails and they are all unconfirmed."""
+        transport = getattr(self.connection.connection, "transport", None) if self._confirms is not None else None
+        if transport is None:
+            yield
+            return
+        socket_write = transport._write
+        held = bytearray()
+
+        def write_held() -> None:  # through py-amqp's write, which notes a dead socket
+            transport._write = socket_write
+            try:
+                transport.write(bytes(held))
+            finally:
+                held.clear()
+
+        def hold(data: bytes | memoryview) -> None:
+            held.extend(data)  # a copy: py-amqp hands over a view of a buffer it reuses
+            if len(held) >= JOINED_WRITE_BYTES:
+                write_held()
+                transport._write = hold
+
+        transport._write = hold
+        try:
+            yield
+        finally:
+            transport._write = socket_write
+            if held:
+                write_held()
 
     def _send(self, message: Outgoing) -> None:
         # Only AMQP returns an unroutable message; the embedded transport writes to the queue's folder as named.

@@ -22,20 +22,29 @@ class BatchResult:
     released: list[Decision]
     attempts: int
     events: list[Event]
+    marked: Sequence[str] = ()  # events confirmed earlier, marked published in the same transaction
 
 
 def assign_declarations(
-    uow: UnitOfWork, declarations: Sequence[Declaration], clock: Clock, policy: Policy
+    uow: UnitOfWork,
+    declarations: Sequence[Declaration],
+    clock: Clock,
+    policy: Policy,
+    confirmed: Sequence[str] = (),
 ) -> BatchResult:
-    """Decide and store a batch in one transaction, the touched units' cursors locked."""
+    """Decide and store a batch in one transaction, the touched units' cursors locked; the events of
+    `confirmed` (ids the broker confirmed since) are marked published in it, saving a transaction of their own."""
 
     def work() -> Decided:
-        return decide_and_save(uow, declarations, clock(), policy)
+        now = clock()
+        decided = decide_and_save(uow, declarations, now, policy)
+        uow.outbox.mark_published(confirmed, now)
+        return decided
 
     decided, attempts = in_transaction(uow, work)
     decisions = decided.decisions
     released = [d for d in decisions if d.released]
-    return BatchResult([d for d in decisions if not d.released], released, attempts, decided.events)
+    return BatchResult([d for d in decisions if not d.released], released, attempts, decided.events, confirmed)
 
 
 @dataclass(frozen=True)
@@ -52,15 +61,17 @@ def assign_isolating_refusals(
     clock: Clock,
     policy: Policy,
     refusal: Callable[[BaseException], str | None] | None = None,
+    confirmed: Sequence[str] = (),
 ) -> tuple[list[BatchResult], list[Refused]]:
     """Assign a batch; if it is refused, assign one declaration at a time and report those refused.
 
     `refusal` says why an error refuses the declarations it came from, or None for an error to raise;
-    by default, what storage refuses (a constraint, a value it cannot hold).
+    by default, what storage refuses (a constraint, a value it cannot hold). The `confirmed` events are marked
+    published by the first transaction that commits (its result's `marked`).
     """
     refusal = refusal or uow.refusal
     try:
-        return [assign_declarations(uow, declarations, clock, policy)], []
+        return [assign_declarations(uow, declarations, clock, policy, confirmed)], []
     except Exception as error:
         if refusal(error) is None:
             raise
@@ -68,7 +79,8 @@ def assign_isolating_refusals(
     refused: list[Refused] = []
     for index, declaration in enumerate(declarations):
         try:
-            results.append(assign_declarations(uow, [declaration], clock, policy))
+            results.append(assign_declarations(uow, [declaration], clock, policy, confirmed))
+            confirmed = ()
         except Exception as error:
             reason = refusal(error)
             if reason is None:

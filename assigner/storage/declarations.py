@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.decisions import Decision, Outcome
@@ -14,6 +14,7 @@ from assigner.domain.groups import GroupBook, GroupKind, GroupLink, branch_lot, 
 from assigner.domain.model import SYSTEM, Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.storage.bulk import insert_rows
 from assigner.storage.holdings import containers_of
+from assigner.storage.lookups import one_of
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
 
 # Outcomes that take a held declaration out of its hold: assigned, or held again in a corrected unit.
@@ -28,11 +29,11 @@ class DeclarationStore:
 
     def known(self, keys: Iterable[str]) -> dict[str, KnownDeclaration]:
         """What is stored for these identities (first 11 digits)."""
-        wanted = sorted(set(keys))
+        wanted = set(keys)
         if not wanted:
             return {}
-        query = select(DeclarationRow).where(DeclarationRow.declaration_key.in_(wanted))
-        return {row.declaration_key: _known(row) for row in self.session.scalars(query)}
+        query = select(*_KNOWN_COLUMNS).where(one_of(self.session, DeclarationRow.declaration_key, wanted))
+        return {row.declaration_key: _known(row) for row in self.session.execute(query)}
 
     def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:
         """Each unit's held declarations, oldest hold first."""
@@ -75,7 +76,7 @@ class DeclarationStore:
         if lots:
             query = (
                 select(*columns, DeclarationRow.branch_lot)
-                .where(DeclarationRow.branch_lot.in_(sorted({lot for _, _, lot in lots})), *open_rows)
+                .where(one_of(self.session, DeclarationRow.branch_lot, {lot for _, _, lot in lots}), *open_rows)
                 .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
             )
             for office, department, key, officer_id, lot in self.session.execute(query):
@@ -86,7 +87,10 @@ class DeclarationStore:
             query = (
                 select(*columns, ContainerRow.container_number)
                 .join(ContainerRow, ContainerRow.declaration_key == DeclarationRow.declaration_key)
-                .where(ContainerRow.container_number.in_(sorted({number for _, _, number in containers})), *open_rows)
+                .where(
+                    one_of(self.session, ContainerRow.container_number, {number for _, _, number in containers}),
+                    *open_rows,
+                )
                 .order_by(DeclarationRow.assigned_at, DeclarationRow.declaration_key)
             )
             for office, department, key, officer_id, number in self.session.execute(query):
@@ -246,7 +250,18 @@ def _hold(decision: Decision, now: datetime) -> dict[str, Any]:
     }
 
 
-def _known(row: DeclarationRow) -> KnownDeclaration:
+_KNOWN_COLUMNS = (
+    DeclarationRow.declaration_key,
+    DeclarationRow.declaration_number,
+    DeclarationRow.customs_office,
+    DeclarationRow.department,
+    DeclarationRow.status,
+    DeclarationRow.officer_id,
+    DeclarationRow.due_at,
+)
+
+
+def _known(row: Row[str, str, str, str, str, str | None, datetime | None]) -> KnownDeclaration:
     unit = Unit(row.customs_office, row.department)
     status = Status(row.status)
     return KnownDeclaration(row.declaration_key, row.declaration_number, unit, status, row.officer_id, row.due_at)

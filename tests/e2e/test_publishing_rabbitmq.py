@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from e2e.support import amqp_url, client, guest_vhost
@@ -89,3 +89,58 @@ class TestMandatoryDeadLetters:
 
     def test_events_nobody_is_bound_to_are_confirmed(self, publisher: Publisher) -> None:
         publisher.publish([event(b"{}") for _ in range(5)])
+
+
+def read_all(vhost: str, queue: str) -> list[bytes]:
+    connection = client(amqp_url(vhost))
+    try:
+        channel = connection.channel()
+        bodies = []
+        while True:
+            method, _, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return bodies
+            bodies.append(body)
+    finally:
+        connection.close()
+
+
+class TestJoinedWrites:
+    """A batch's frames go to the socket in a few writes, not one per message: the same bytes, in order."""
+
+    def counting_writes(self, publisher: Publisher) -> tuple[list[int], Callable[[], None]]:
+        transport = publisher.connection.connection.transport
+        sendall = transport._write
+        sizes: list[int] = []
+
+        def counted(data: bytes) -> None:
+            sizes.append(len(data))
+            sendall(data)
+
+        transport._write = counted
+        return sizes, lambda: setattr(transport, "_write", sendall)
+
+    def test_a_batch_of_small_messages_is_one_write(self, vhost: str, publisher: Publisher) -> None:
+        sizes, restore = self.counting_writes(publisher)
+        try:
+            publisher.publish([dead_letter(f"letter {n}".encode()) for n in range(500)])
+        finally:
+            restore()
+        assert len(sizes) == 1
+        assert read_all(vhost, topology.DECLARATIONS_DLQ) == [f"letter {n}".encode() for n in range(500)]
+
+    def test_large_bodies_go_in_writes_of_bounded_size_in_order(self, vhost: str, publisher: Publisher) -> None:
+        bodies = [bytes([65 + n]) * 200_000 for n in range(5)]  # 1 MB: several writes, one body over frame_max
+        sizes, restore = self.counting_writes(publisher)
+        try:
+            publisher.publish([dead_letter(body) for body in bodies])
+        finally:
+            restore()
+        assert 2 <= len(sizes) < 5 * 4
+        assert read_all(vhost, topology.DECLARATIONS_DLQ) == bodies
+
+    def test_the_socket_writes_one_by_one_again_after_a_publish(self, publisher: Publisher) -> None:
+        transport = publisher.connection.connection.transport
+        before = transport._write
+        publisher.publish([event(b"{}")])
+        assert transport._write == before

@@ -42,6 +42,17 @@ class IdleHandler:
     def idle(self, publisher: Any) -> None:
         pass
 
+    def stop(self) -> None:
+        pass
+
+
+class StopRecorder(IdleHandler):
+    def __init__(self) -> None:
+        self.stopped = 0
+
+    def stop(self) -> None:
+        self.stopped += 1
+
 
 def consumer(tmp_path: Path, batching: Batching) -> QueueConsumer:
     runtime = Runtime(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
@@ -97,3 +108,15 @@ class SlowAfter(FakeConnection):
         if not self.bodies and self.late and timeout > 0.01:
             self.bodies.append(self.late.pop(0))
         super().drain_events(timeout)
+
+
+class TestStop:
+    def test_a_consumer_that_stops_tells_its_handler_once(self, tmp_path: Path) -> None:
+        runtime = Runtime(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'a.db'}"))
+        stopping, handler = threading.Event(), StopRecorder()
+        queue = QueueConsumer(runtime, stopping, topology.DECLARATIONS, lambda *_: handler, Batching(10, 0.0, 10**6))
+        running = threading.Thread(target=queue.run)
+        running.start()
+        stopping.set()
+        running.join(30)
+        assert not running.is_alive() and handler.stopped == 1

@@ -300,6 +300,60 @@ class TestDeclarationBatches:
         assert world.journal[-1] == "ack 3 and before"
 
 
+class TestConfirmMarks:
+    """The broker's confirms of a batch's events are marked published in the next batch's transaction (one
+    transaction saved per batch), else when the worker goes idle or stops; a mark lost is no event lost."""
+
+    def unmarked(self, world: World) -> list[str]:
+        return [event.event_id for event, _, published in world.store.outbox if published is None]
+
+    def test_a_batchs_events_are_marked_in_the_next_batchs_transaction(self, tmp_path: Path) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+        handler, publisher = world.declarations(), FakePublisher(world.journal)
+        handler.handle([world.delivery(message(n)) for n in numbers(2)], publisher)  # type: ignore[misc]
+        first = self.unmarked(world)
+        assert len(first) == 2 and world.journal.count("commit") == 1  # no transaction of its own for the marks
+        handler.handle([world.delivery(message(n)) for n in numbers(4)[2:]], publisher)  # type: ignore[misc]
+        assert world.journal.count("commit") == 2  # batch N+1's transaction, and no other
+        assert not set(first) & set(self.unmarked(world))  # batch N's events are marked by the end of N+1
+        assert len(self.unmarked(world)) == 2
+
+    def test_idle_marks_what_the_last_batch_left(self, tmp_path: Path) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+        handler, publisher = world.declarations(), FakePublisher(world.journal)
+        handler.handle([world.delivery(message(n)) for n in numbers(2)], publisher)  # type: ignore[misc]
+        handler.idle(publisher)  # type: ignore[arg-type]
+        assert self.unmarked(world) == []
+        assert len(publisher.events()) == 2  # marked, not published again
+
+    def test_a_stopping_worker_marks_at_the_end_of_its_batch(self, tmp_path: Path) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+        handler = BatchHandler(world.runtime, world.wait, lambda: True)
+        handler.handle([world.delivery(message(n)) for n in numbers(2)], FakePublisher(world.journal))  # type: ignore[misc]
+        assert self.unmarked(world) == []
+        assert world.journal.index("ack 2 and before") < len(world.journal) - 1  # acked first, then marked
+
+    def test_a_batch_without_declarations_marks_the_earlier_ones_itself(self, tmp_path: Path) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+        handler, publisher = world.declarations(), FakePublisher(world.journal)
+        handler.handle([world.delivery(message(n)) for n in numbers(2)], publisher)  # type: ignore[misc]
+        handler.handle([world.delivery(b"<xml/>")], publisher)  # type: ignore[list-item]
+        assert self.unmarked(world) == []
+
+    def test_marks_lost_with_the_worker_are_published_again_by_the_sweep_with_the_same_event_ids(
+        self, tmp_path: Path
+    ) -> None:
+        world = World(tmp_path, broker_url=RABBITMQ)
+        publisher = FakePublisher(world.journal)
+        world.declarations().handle([world.delivery(message(n)) for n in numbers(2)], publisher)  # type: ignore[misc]
+        sent = [m.properties["message_id"] for m in publisher.sent]  # the worker is killed: its marks are lost
+        later = Runtime(world.settings, lambda: NOW + timedelta(seconds=11), uow_factory=world._unit_of_work)  # type: ignore[arg-type]
+        again = FakePublisher(world.journal)
+        BatchHandler(later, world.wait, lambda: False).idle(again)  # type: ignore[arg-type]
+        assert [m.properties["message_id"] for m in again.sent] == sent
+        assert self.unmarked(world) == []
+
+
 class TestCommands:
     def test_a_signed_command_for_an_unknown_declaration_is_answered_once_and_acknowledged(
         self, tmp_path: Path

@@ -79,6 +79,9 @@ class CommandHandler:
             metrics.count_decisions(result.released)
             metrics.DEAD_LETTERED.labels(topology.COMMANDS_DLQ).inc(len(letters))
 
+    def stop(self) -> None:
+        """Nothing is left to record: a command's events are marked with its batch."""
+
     def idle(self, publisher: Publisher) -> None:
         """While no command comes: officers whose absence ran out come back, and held declarations go out."""
         runtime = self.runtime

@@ -62,6 +62,10 @@ class BatchHandler:
         self.watch_every = runtime.settings.overdue_check_seconds
         self._last_watched = time.monotonic()  # the first look one interval after the start
         self.phases = metrics.BatchPhases(topology.DECLARATIONS, ("decide", "publish", "ack"))
+        # Events the broker confirmed, not marked published yet: the next batch's transaction marks them (a
+        # transaction saved per batch), else idle(), or the end of the batch when the worker stops. One lost is
+        # published again by the sweep, same event_id.
+        self._confirmed: list[Event] = []
 
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal
@@ -83,9 +87,14 @@ class BatchHandler:
             except InvalidMessage as error:
                 refused.append(self._refused(message, body, str(error)))
         results: list[BatchResult] = []
-        for index, reason in self._decide([d for _, _, d in valid], results):
+        confirmed = list(self._confirmed)
+        for index, reason in self._decide([d for _, _, d in valid], results, confirmed):
             message, body, _ = valid[index]
             refused.append(self._refused(message, body, reason))
+        if any(result.marked for result in results):
+            del self._confirmed[: len(confirmed)]
+        else:
+            self.mark_confirmed()  # no transaction of this batch could carry them
         completed = self._complete([c for _, _, c in completions])
         for (message, body, _), outcome in zip(completions, completed):
             if outcome.refused is not None:
@@ -96,10 +105,14 @@ class BatchHandler:
         now = self.runtime.clock()
         self.phases.lap("decide")
         publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
-        self._mark(events, letters.to_publish)
+        self._confirmed.extend(events)
+        if letters.to_publish:  # rare; a copy of an unmarked dead letter would be dead-lettered again
+            mark_published_quietly(self.runtime, [], [item.letter for item in letters.to_publish])
         self.phases.lap("publish")
         acknowledge(batch, self.embedded)
         self.phases.lap("ack")
+        if self.is_stopping():
+            self.mark_confirmed()
         metrics.DEAD_LETTERED.labels(topology.DECLARATIONS_DLQ).inc(len(letters.to_publish))
         tags = {declaration.key: message.delivery_tag for message, _, declaration in valid}
         for result in results:
@@ -115,9 +128,11 @@ class BatchHandler:
 
     def idle(self, publisher: Publisher) -> None:
         """While no declaration comes: publish what the outbox holds unconfirmed, flag what passed its due time;
-        now and then, forget old dead letters."""
+        now and then, forget old dead letters. The events confirmed since the last batch are marked first."""
+        self.mark_confirmed()
         self.sweep(publisher)
         self.watch_clocks(publisher)
+        self.mark_confirmed()
         if time.monotonic() - self._last_forgotten >= FORGET_EVERY_SECONDS:
             runtime = self.runtime
             self.outages.through(lambda: forget_old_dead_letters(runtime.unit_of_work(), runtime.clock))
@@ -140,7 +155,7 @@ class BatchHandler:
             return
         if events:
             publisher.publish([event_message(event) for event in events])
-            self._mark(events)
+            self._confirmed.extend(events)
             for event in events:
                 body = event.body
                 log.warning(
@@ -159,24 +174,39 @@ class BatchHandler:
             if not events:
                 break
             publisher.publish([event_message(event) for event in events])
-            self._mark(events)
+            mark_published_quietly(self.runtime, events)  # now: the next round reads what is still unmarked
             total += len(events)
         if total:
             log.info("outbox.published", events=total)
         return total
 
-    def _decide(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
-        """Assign the declarations, waiting out database outages; returns (index, reason) of those refused."""
+    def stop(self) -> None:
+        """The consumer stops: mark what was confirmed since the last batch (else the sweep publishes it again)."""
+        self.mark_confirmed()
+
+    def mark_confirmed(self) -> None:
+        """Mark published, in a transaction of their own, the confirmed events no batch has marked yet."""
+        if self._confirmed:
+            confirmed, self._confirmed = self._confirmed, []
+            mark_published_quietly(self.runtime, confirmed)
+
+    def _decide(
+        self, declarations: list[Declaration], results: list[BatchResult], confirmed: list[Event]
+    ) -> list[tuple[int, str]]:
+        """Assign the declarations (marking the `confirmed` events), waiting out database outages; returns
+        (index, reason) of those refused."""
         if not declarations:
             return []
 
         def attempt() -> list[tuple[int, str]]:
             results.clear()
-            return self._assign(declarations, results)
+            return self._assign(declarations, results, confirmed)
 
         return self.outages.through(attempt)
 
-    def _assign(self, declarations: list[Declaration], results: list[BatchResult]) -> list[tuple[int, str]]:
+    def _assign(
+        self, declarations: list[Declaration], results: list[BatchResult], confirmed: list[Event]
+    ) -> list[tuple[int, str]]:
         runtime = self.runtime
         uow = runtime.unit_of_work()
 
@@ -185,7 +215,8 @@ class BatchHandler:
             stored = uow.refusal(error)
             return None if stored is None else f"refused by the database: {safe_text(stored, 300)}"
 
-        done, refused = assign_isolating_refusals(uow, declarations, runtime.clock, runtime.policy, refusal)
+        marks = [event.event_id for event in confirmed]
+        done, refused = assign_isolating_refusals(uow, declarations, runtime.clock, runtime.policy, refusal, marks)
         results.extend(done)
         return [(r.index, r.reason) for r in refused]
 
@@ -226,9 +257,6 @@ class BatchHandler:
             [item for item, now in zip(refused, publish) if now],
             [item for item, now in zip(refused, publish) if not now],
         )
-
-    def _mark(self, events: list[Event], letters: Sequence[Refused] = ()) -> None:
-        mark_published_quietly(self.runtime, events, [item.letter for item in letters])
 
 
 @dataclass(frozen=True)

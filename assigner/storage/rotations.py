@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
-from assigner.domain.rotation import Eligibility, RosterSlot, Rotation
-from assigner.storage.tables import AbsenceRow, CursorRow, MembershipRow, OfficerRow, UnitRow
+from assigner.domain.rotation import Rotation
+from assigner.storage.roster_cache import KeptRoster, RosterCache, RosterKey, read_rosters
+from assigner.storage.roster_versions import officers_version, wrote_rosters
+from assigner.storage.tables import CursorRow, UnitRow
+from assigner.storage.types import UtcDateTime
 
 
 def unit_lock_key(unit: Unit) -> int:
@@ -30,6 +33,15 @@ _LOCK_IN_ORDER = text(
     "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS k(key, n) ORDER BY n"
 )
 
+
+# Every moved cursor of a batch in one UPDATE (PostgreSQL), from arrays: one statement, not one per unit.
+_SAVE_CURSORS = text(
+    "UPDATE rotation_cursors AS c SET position = v.position, turn = v.turn, updated_at = :now "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:positions AS integer[]), CAST(:turns AS integer[])) "
+    "AS v(unit_id, position, turn) WHERE c.unit_id = v.unit_id"
+).bindparams(bindparam("now", type_=UtcDateTime()))
+
+_CURSOR_COLUMNS = (CursorRow.unit_id, CursorRow.position, CursorRow.turn, CursorRow.roster_version)
 
 _UNIT_COLUMNS = (
     UnitRow.id,
@@ -50,8 +62,9 @@ def parse_channels(text: str) -> frozenset[Channel]:
 class RotationStore:
     """Units' rotations as the domain sees them."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: RosterCache | None = None) -> None:
         self.session = session
+        self.cache = cache  # the process's kept rosters; None: every roster read afresh
         self._loaded: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn as loaded)
 
     def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
@@ -80,7 +93,10 @@ class RotationStore:
         return self.load(units, now, lock=True)
 
     def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
-        """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not."""
+        """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not.
+
+        Rosters come from the process's cache when kept at the versions read here (roster_cache.py says why
+        that is exact); those read afresh are kept only when read under the lock."""
         units = set(units)
         if lock:
             self._lock_unit_keys(units)
@@ -88,19 +104,40 @@ class RotationStore:
         if not rows:
             return {}
         by_id = {row.id: unit for unit, row in rows.items()}
-        query = select(CursorRow).where(CursorRow.unit_id.in_(by_id)).order_by(CursorRow.unit_id)
-        cursors = self.session.scalars(query.with_for_update() if lock else query).all()
-        rosters = self._rosters(list(by_id), now)
+        query = select(*_CURSOR_COLUMNS).where(CursorRow.unit_id.in_(by_id)).order_by(CursorRow.unit_id)
+        cursors = self.session.execute(query.with_for_update() if lock else query).all()
+        rosters = self._rosters(cursors, keep=lock)
         rotations = {}
-        for cursor in cursors:
-            unit = by_id[cursor.unit_id]
-            channels = parse_channels(rows[unit].auto_channels)
-            roster = tuple(rosters.get(cursor.unit_id, []))
+        for unit_id, position, turn, _ in cursors:
+            unit = by_id[unit_id]
             row = rows[unit]
             groups = GroupSettings(row.keep_branch_groups, row.keep_container_groups)
-            rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels, groups)
-            self._loaded[unit] = (cursor.unit_id, cursor.turn)
+            roster = rosters[unit_id].at(now)
+            rotations[unit] = Rotation(unit, roster, position, turn, parse_channels(row.auto_channels), groups)
+            self._loaded[unit] = (unit_id, turn)
         return rotations
+
+    def _rosters(self, cursors: Sequence[Row[int, int, int, int]], keep: bool) -> dict[int, KeptRoster]:
+        """The cursors' units' rosters: kept ones at the versions just read, the others read (and kept)."""
+        cache = None if self.cache is None or wrote_rosters(self.session) else self.cache
+        if cache is None:
+            return read_rosters(self.session, [cursor.unit_id for cursor in cursors])
+        officers = officers_version(self.session)
+        rosters: dict[int, KeptRoster] = {}
+        missed: dict[int, RosterKey] = {}
+        for cursor in cursors:
+            key = (cursor.roster_version, officers)
+            kept = cache.get(cursor.unit_id, key)
+            if kept is None:
+                missed[cursor.unit_id] = key
+            else:
+                rosters[cursor.unit_id] = kept
+        read = read_rosters(self.session, missed)
+        for unit_id, roster in read.items():
+            if keep:
+                cache.put(unit_id, missed[unit_id], roster)
+            rosters[unit_id] = roster
+        return rosters
 
     def _lock_unit_keys(self, units: set[Unit]) -> None:
         # A unit that does not exist yet has no cursor row to lock: without this, a batch holding a
@@ -112,34 +149,6 @@ class RotationStore:
         keys = [unit_lock_key(unit) for unit in sorted(units)]
         self.session.execute(_LOCK_IN_ORDER, {"keys": keys})
 
-    def _rosters(self, unit_ids: list[int], now: datetime) -> dict[int, list[RosterSlot]]:
-        absent = self._absent(unit_ids, now)
-        query = (
-            select(MembershipRow.unit_id, MembershipRow.officer_id, MembershipRow.position, OfficerRow.active)
-            .join(OfficerRow, OfficerRow.officer_id == MembershipRow.officer_id)
-            .where(MembershipRow.unit_id.in_(unit_ids))
-            .order_by(MembershipRow.unit_id, MembershipRow.position)
-        )
-        rosters: dict[int, list[RosterSlot]] = {}
-        for unit_id, officer_id, position, active in self.session.execute(query):
-            eligibility = Eligibility.ELIGIBLE
-            if not active:
-                eligibility = Eligibility.INACTIVE
-            elif (unit_id, officer_id) in absent or (None, officer_id) in absent:
-                eligibility = Eligibility.ABSENT
-            rosters.setdefault(unit_id, []).append(RosterSlot(officer_id, position, eligibility))
-        return rosters
-
-    def _absent(self, unit_ids: list[int], now: datetime) -> set[tuple[int | None, str]]:
-        query = select(AbsenceRow.unit_id, AbsenceRow.officer_id).where(
-            or_(AbsenceRow.unit_id.in_(unit_ids), AbsenceRow.unit_id.is_(None)),
-            # No `starts_at <= now`: an absence counts once committed, even for a transaction that
-            # began (and took its `now`) just before it, while waiting for the unit's lock.
-            AbsenceRow.ended_at.is_(None),
-            or_(AbsenceRow.until.is_(None), AbsenceRow.until > now),
-        )
-        return {(unit_id, officer_id) for unit_id, officer_id in self.session.execute(query)}
-
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
         """Put a locked unit's cursor at a position (its roster changed); the turn counter stays."""
         unit_id, _ = self._loaded[unit]
@@ -148,17 +157,21 @@ class RotationStore:
         )
 
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
-        """Store the cursors of locked rotations whose turn counter moved."""
+        """Store the cursors of locked rotations whose turn counter moved, in one statement however many."""
         moved = []
         for rotation in rotations:
             unit_id, loaded_turn = self._loaded[rotation.unit]
             if rotation.turn == loaded_turn:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
-            moved.append(
-                {"cursor_unit": unit_id, "position": rotation.position, "turn": rotation.turn, "updated_at": now}
-            )
-        if moved:
-            cursors = cast(Table, CursorRow.__table__)
-            statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))
-            self.session.execute(statement, moved)  # one executemany, not a statement per unit
+            moved.append((unit_id, rotation.position, rotation.turn))
+        if not moved:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            ids, positions, turns = (list(column) for column in zip(*moved))
+            self.session.execute(_SAVE_CURSORS, {"ids": ids, "positions": positions, "turns": turns, "now": now})
+            return
+        cursors = cast(Table, CursorRow.__table__)
+        statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))
+        values = [{"cursor_unit": u, "position": p, "turn": t, "updated_at": now} for u, p, t in moved]
+        self.session.execute(statement, values)  # SQLite: an executemany in process

@@ -66,11 +66,17 @@ class RosterCache:
 
     def __init__(self) -> None:
         self._kept: dict[int, tuple[RosterKey, KeptRoster]] = {}
+        self.hits = 0  # rosters found kept at the key asked
+        self.misses = 0  # rosters asked for and not kept at that key (then read)
 
     def get(self, unit_id: int, key: RosterKey) -> KeptRoster | None:
         """The roster kept for this unit at exactly this key, if any."""
         found = self._kept.get(unit_id)
-        return found[1] if found is not None and found[0] == key else None
+        if found is not None and found[0] == key:
+            self.hits += 1
+            return found[1]
+        self.misses += 1
+        return None
 
     def put(self, unit_id: int, key: RosterKey, roster: KeptRoster) -> None:
         """Keep a roster read at `key` (replacing any other of the unit)."""

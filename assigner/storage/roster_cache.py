@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, event, or_, select
 from sqlalchemy.orm import Session
 
+from assigner.domain.model import Unit
 from assigner.domain.rotation import Eligibility, RosterSlot
 from assigner.storage.tables import AbsenceRow, MembershipRow, OfficerRow
 
@@ -46,6 +47,8 @@ class KeptRoster:
 
     def at(self, now: datetime) -> tuple[RosterSlot, ...]:
         """The roster as of `now`: absent officers marked, unless inactive (that comes first)."""
+        if not self.absences:
+            return self.slots
         absent = frozenset(officer for officer, until in self.absences if until is None or until > now)
         if not absent:
             return self.slots
@@ -66,6 +69,7 @@ class RosterCache:
 
     def __init__(self) -> None:
         self._kept: dict[int, tuple[RosterKey, KeptRoster]] = {}
+        self.unit_ids: dict[Unit, int] = {}  # stored units' ids: a unit keeps its id (units are never deleted)
         self.hits = 0  # rosters found kept at the key asked
         self.misses = 0  # rosters asked for and not kept at that key (then read)
 
@@ -83,8 +87,9 @@ class RosterCache:
         self._kept[unit_id] = (key, roster)
 
     def clear(self) -> None:
-        """Forget every kept roster."""
+        """Forget every kept roster and unit id."""
         self._kept.clear()
+        self.unit_ids.clear()
 
     def __len__(self) -> int:
         return len(self._kept)

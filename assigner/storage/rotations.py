@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from assigner.storage.tables import CursorRow, UnitRow
 from assigner.storage.types import UtcDateTime
 
 
+@lru_cache(maxsize=65_536)  # a batch locks hundreds of units: hash each once, not once a batch
 def unit_lock_key(unit: Unit) -> int:
     """A stable 64-bit key for a unit's PostgreSQL advisory lock."""
     digest = hashlib.blake2b(f"assigner.unit:{unit}".encode(), digest_size=8).digest()
@@ -42,6 +44,14 @@ _SAVE_CURSORS = text(
 ).bindparams(bindparam("now", type_=UtcDateTime()))
 
 _CURSOR_COLUMNS = (CursorRow.unit_id, CursorRow.position, CursorRow.turn, CursorRow.roster_version)
+# Read with the cursor each batch: nothing in the code changes them, so an administrator's change must count.
+_SETTINGS = (
+    UnitRow.customs_office,
+    UnitRow.department,
+    UnitRow.auto_channels,
+    UnitRow.keep_branch_groups,
+    UnitRow.keep_container_groups,
+)
 
 _UNIT_COLUMNS = (
     UnitRow.id,
@@ -51,6 +61,17 @@ _UNIT_COLUMNS = (
     UnitRow.keep_branch_groups,
     UnitRow.keep_container_groups,
 )
+
+
+def _as_named(found: list[tuple[int, str, str]], by_id: dict[int, Unit]) -> bool:
+    """Whether the units read (id, office, department) are those asked for by id, each of them (a unit is
+    never deleted)."""
+    return len(found) == len(by_id) and all(Unit(office, dept) == by_id[id_] for id_, office, dept in found)
+
+
+def _codes(unit: Unit) -> tuple[str, str]:
+    """A unit's sort key: the order of Unit's own comparison, without a tuple made per comparison."""
+    return unit.customs_office, unit.department
 
 
 @cache
@@ -100,44 +121,70 @@ class RotationStore:
         units = set(units)
         if lock:
             self._lock_unit_keys(units)
-        rows = self.unit_rows(units)
-        if not rows:
+        by_id = {unit_id: unit for unit, unit_id in self._unit_ids(units).items()}
+        if not by_id:
             return {}
-        by_id = {row.id: unit for unit, row in rows.items()}
-        query = select(*_CURSOR_COLUMNS).where(CursorRow.unit_id.in_(by_id)).order_by(CursorRow.unit_id)
-        cursors = self.session.execute(query.with_for_update() if lock else query).all()
-        rosters = self._rosters(cursors, keep=lock)
+        query = select(*_CURSOR_COLUMNS, *_SETTINGS).join(UnitRow, UnitRow.id == CursorRow.unit_id)
+        query = query.where(self._cursors_of(by_id)).order_by(CursorRow.unit_id)
+        cursors = self.session.execute(query.with_for_update(of=CursorRow) if lock else query).all()
+        if (
+            self.cache is not None
+            and self.cache.unit_ids
+            and not _as_named([(row.unit_id, row.customs_office, row.department) for row in cursors], by_id)
+        ):
+            self.cache.clear()  # ids kept from another database than this one (emptied, replaced): start again
+            return self.load(units, now, lock)
+        rosters = self._rosters({row.unit_id: row.roster_version for row in cursors}, keep=lock)
         rotations = {}
-        for unit_id, position, turn, _ in cursors:
-            unit = by_id[unit_id]
-            row = rows[unit]
+        for row in cursors:
+            unit = by_id[row.unit_id]
             groups = GroupSettings(row.keep_branch_groups, row.keep_container_groups)
-            roster = rosters[unit_id].at(now)
-            rotations[unit] = Rotation(unit, roster, position, turn, parse_channels(row.auto_channels), groups)
-            self._loaded[unit] = (unit_id, turn)
+            roster = rosters[row.unit_id].at(now)
+            channels = parse_channels(row.auto_channels)
+            rotations[unit] = Rotation(unit, roster, row.position, row.turn, channels, groups)
+            self._loaded[unit] = (row.unit_id, row.turn)
         return rotations
 
-    def _rosters(self, cursors: Sequence[Row[int, int, int, int]], keep: bool) -> dict[int, KeptRoster]:
-        """The cursors' units' rosters: kept ones at the versions just read, the others read (and kept)."""
+    def _unit_ids(self, units: set[Unit]) -> dict[Unit, int]:
+        """The stored units' ids: those the process knows (a unit's id never changes), the others read."""
+        known = self.cache.unit_ids if self.cache is not None else {}
+        ids = {unit: known[unit] for unit in units if unit in known}
+        keep = self.cache is not None and not wrote_rosters(self.session)  # not a unit made in this transaction
+        for unit, row in self.unit_rows(units - ids.keys()).items():
+            ids[unit] = row.id
+            if keep:
+                known[unit] = row.id
+        return ids
+
+    def _rosters(self, versions: dict[int, int], keep: bool) -> dict[int, KeptRoster]:
+        """The units' rosters (by unit id: its roster version just read): kept ones at those versions, the others
+        read (and kept)."""
         cache = None if self.cache is None or wrote_rosters(self.session) else self.cache
         if cache is None:
-            return read_rosters(self.session, [cursor.unit_id for cursor in cursors])
+            return read_rosters(self.session, versions)
         officers = officers_version(self.session)
         rosters: dict[int, KeptRoster] = {}
         missed: dict[int, RosterKey] = {}
-        for cursor in cursors:
-            key = (cursor.roster_version, officers)
-            kept = cache.get(cursor.unit_id, key)
+        for unit_id, version in versions.items():
+            key = (version, officers)
+            kept = cache.get(unit_id, key)
             if kept is None:
-                missed[cursor.unit_id] = key
+                missed[unit_id] = key
             else:
-                rosters[cursor.unit_id] = kept
+                rosters[unit_id] = kept
         read = read_rosters(self.session, missed)
         for unit_id, roster in read.items():
             if keep:
                 cache.put(unit_id, missed[unit_id], roster)
             rosters[unit_id] = roster
         return rosters
+
+    def _cursors_of(self, unit_ids: Iterable[int]) -> ColumnElement[bool]:
+        """The cursors of these units; on PostgreSQL with one array parameter, so that the statement's text is
+        the same however many units (the driver parses it once, not once for each number of units)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return CursorRow.unit_id == any_(bindparam("unit_ids", sorted(unit_ids), type_=ARRAY(BigInteger)))
+        return CursorRow.unit_id.in_(list(unit_ids))
 
     def _lock_unit_keys(self, units: set[Unit]) -> None:
         # A unit that does not exist yet has no cursor row to lock: without this, a batch holding a
@@ -146,7 +193,7 @@ class RotationStore:
         # SQLite needs none of it: BEGIN IMMEDIATE already admits one writer at a time.
         if self.session.get_bind().dialect.name != "postgresql" or not units:
             return
-        keys = [unit_lock_key(unit) for unit in sorted(units)]
+        keys = [unit_lock_key(unit) for unit in sorted(units, key=_codes)]
         self.session.execute(_LOCK_IN_ORDER, {"keys": keys})
 
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:

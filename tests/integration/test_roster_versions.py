@@ -25,7 +25,7 @@ from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.domain.roster import RosterEntry
 from assigner.services.absences import return_due_officers
-from assigner.storage.tables import UnitRow
+from assigner.storage.tables import Base, UnitRow
 
 OTHER_UNIT = Unit("01B1", "01")
 
@@ -159,3 +159,15 @@ class TestKeptRosters:
         with runtime.engine.connect():
             assert len(runtime.rosters) == 0
         assert batches.officers(1) == ["b"]
+
+    def test_ids_kept_from_a_database_since_replaced_are_forgotten(self, runtime: Runtime) -> None:
+        load_roster(runtime, [*team("a", "b"), *team("x", "y", unit=OTHER_UNIT)])
+        batches = Batches(runtime)
+        assert batches.officers(1) == ["a"] and batches.officers(1, OTHER_UNIT) == ["x"]
+        with runtime.engine.begin() as connection:  # the same connection: nothing tells the process
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+        load_roster(runtime, team("x", "y", unit=OTHER_UNIT))  # made first now: another id
+        load_roster(runtime, team("c", "d"))
+        assert batches.officers(2) == ["c", "d"]
+        assert batches.officers(1, OTHER_UNIT) == ["x"]

@@ -1,21 +1,27 @@
 """Units' rosters as read at their versions, and kept by a worker process between batches.
 
-Why a kept roster gives the same turns as one read afresh (rule 2 exactly), on PostgreSQL:
-- A roster is kept under its key (the unit's `roster_version`, the officers' version): roster_versions.py lists
-  the writes that bump one of them, in their own transaction, for every change of what is kept here.
-- It is kept only when read by a batch that holds the unit's lock (advisory lock, then its cursor row FOR
-  UPDATE) and changed no roster itself: the versions it read are committed ones, and the roster it read
-  after them is what they name. A unit-wide write bumps the cursor row, so it cannot commit while that batch
-  holds the row; an officer-wide write committed in between bumps the officers' version past the key, so
-  that key is never read again (versions only grow) and the roster is read afresh.
-- A batch uses a kept roster only if its key equals the versions it read after locking the cursor row: the
-  unit's version is then the latest committed one and no write to that roster can commit before the batch
-  does, so the roster is exactly what a fresh read would give, except officer-wide changes that commit while
-  the batch runs, which a fresh read could miss as well.
-- Absences are kept with their `until` and judged against each batch's own `now`, as the query did.
+Why a batch that uses a kept roster gives exactly the turns it would give reading it afresh (rule 2), on
+PostgreSQL, read committed:
+1. Every write that changes what is kept here (memberships and positions, officers' `active`, absences and their
+   ends) bumps, in its own transaction, the unit's `roster_version` (on its cursor row) or the officers' version
+   (roster_versions.py lists them; the tests in test_roster_versions.py cover each). A write is committed with
+   its bump or not at all, and versions only grow.
+2. A batch locks its units (advisory lock, then their cursor rows FOR UPDATE), then reads the officers'
+   version. The unit's version it got is the latest committed, and stays so until the batch ends: a unit-wide
+   write must update that row, so it waits for the batch (the roster import and the absence commands also
+   take the unit's advisory lock first).
+3. A roster is kept only when read by a batch holding the lock that changed no roster itself (so nothing it
+   read is uncommitted), under the versions it read before reading the roster. What it read is therefore the
+   state at those versions, or newer: an officer-wide write that committed in between has bumped the officers'
+   version past the key, which no batch reads again.
+4. A batch uses a kept roster only when the key equals the versions it read in (2). Then no write of (1)
+   committed since the roster was read, and none to the unit can commit before the batch does: the kept
+   roster is what a fresh read would return. (An officer-wide change committed while the batch runs, by a
+   writer not holding this unit's lock, is missed as a fresh read taken a moment earlier would miss it.)
+5. Absences are kept with their `until` and judged against each batch's own `now`, as the query did.
 On SQLite every transaction is BEGIN IMMEDIATE: one at a time, the same argument without the races.
-A new database connection (a restart, a failover) forgets everything kept: a standby promoted without the
-last commits could otherwise show a version again with another roster.
+A new database connection (a restart, a failover) forgets everything kept: a standby promoted without the last
+commits could otherwise show a version again with another roster.
 """
 
 from __future__ import annotations

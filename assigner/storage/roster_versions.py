@@ -6,7 +6,7 @@ force there (see roster_cache.py). Each write that changes one of those calls on
   rows (the row a batch locks), under the units' locks the writer already holds;
 - an officer's `active`, an absence from every unit: `officers_changed`, which adds 1 to the one row of
   `officer_state`, so that it reaches every unit the officer is on, even one joined by a concurrent import.
-Units' settings need none: a batch reads them every time with the unit's id (RotationStore.unit_rows).
+Units' settings need none: a batch reads them with its cursor rows every time (RotationStore.load).
 """
 
 from __future__ import annotations

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache, lru_cache
-from typing import cast
+from functools import cache
 
-from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 from assigner.domain.rotation import Rotation
+from assigner.storage.cursor_rows import cursors_of, save_cursors
 from assigner.storage.roster_cache import KeptRoster, RosterCache, RosterKey, read_rosters
 from assigner.storage.roster_versions import officers_version, wrote_rosters
 from assigner.storage.tables import CursorRow, UnitRow
-from assigner.storage.types import UtcDateTime
-
-
-@lru_cache(maxsize=65_536)  # a batch locks hundreds of units: hash each once, not once a batch
-def unit_lock_key(unit: Unit) -> int:
-    """A stable 64-bit key for a unit's PostgreSQL advisory lock."""
-    digest = hashlib.blake2b(f"assigner.unit:{unit}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-# All of a batch's unit locks in one round trip, in the array's order: PostgreSQL calls a volatile
-# function of the select list after the ORDER BY.
-_LOCK_IN_ORDER = text(
-    "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS k(key, n) ORDER BY n"
-)
-
-
-# Every moved cursor of a batch in one UPDATE (PostgreSQL), from arrays: one statement, not one per unit.
-_SAVE_CURSORS = text(
-    "UPDATE rotation_cursors AS c SET position = v.position, turn = v.turn, updated_at = :now "
-    "FROM unnest(CAST(:ids AS bigint[]), CAST(:positions AS integer[]), CAST(:turns AS integer[])) "
-    "AS v(unit_id, position, turn) WHERE c.unit_id = v.unit_id"
-).bindparams(bindparam("now", type_=UtcDateTime()))
+from assigner.storage.unit_locks import lock_units
 
 _CURSOR_COLUMNS = (CursorRow.unit_id, CursorRow.position, CursorRow.turn, CursorRow.roster_version)
 # Read with the cursor each batch: nothing in the code changes them, so an administrator's change must count.
@@ -53,25 +29,13 @@ _SETTINGS = (
     UnitRow.keep_container_groups,
 )
 
-_UNIT_COLUMNS = (
-    UnitRow.id,
-    UnitRow.customs_office,
-    UnitRow.department,
-    UnitRow.auto_channels,
-    UnitRow.keep_branch_groups,
-    UnitRow.keep_container_groups,
-)
+_UNIT_COLUMNS = (UnitRow.id, *_SETTINGS)
 
 
 def _as_named(found: list[tuple[int, str, str]], by_id: dict[int, Unit]) -> bool:
     """Whether the units read (id, office, department) are those asked for by id, each of them (a unit is
     never deleted)."""
     return len(found) == len(by_id) and all(Unit(office, dept) == by_id[id_] for id_, office, dept in found)
-
-
-def _codes(unit: Unit) -> tuple[str, str]:
-    """A unit's sort key: the order of Unit's own comparison, without a tuple made per comparison."""
-    return unit.customs_office, unit.department
 
 
 @cache
@@ -120,12 +84,12 @@ class RotationStore:
         that is exact); those read afresh are kept only when read under the lock."""
         units = set(units)
         if lock:
-            self._lock_unit_keys(units)
+            lock_units(self.session, units)
         by_id = {unit_id: unit for unit, unit_id in self._unit_ids(units).items()}
         if not by_id:
             return {}
         query = select(*_CURSOR_COLUMNS, *_SETTINGS).join(UnitRow, UnitRow.id == CursorRow.unit_id)
-        query = query.where(self._cursors_of(by_id)).order_by(CursorRow.unit_id)
+        query = query.where(cursors_of(self.session, by_id)).order_by(CursorRow.unit_id)
         cursors = self.session.execute(query.with_for_update(of=CursorRow) if lock else query).all()
         if (
             self.cache is not None
@@ -179,23 +143,6 @@ class RotationStore:
             rosters[unit_id] = roster
         return rosters
 
-    def _cursors_of(self, unit_ids: Iterable[int]) -> ColumnElement[bool]:
-        """The cursors of these units; on PostgreSQL with one array parameter, so that the statement's text is
-        the same however many units (the driver parses it once, not once for each number of units)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            return CursorRow.unit_id == any_(bindparam("unit_ids", sorted(unit_ids), type_=ARRAY(BigInteger)))
-        return CursorRow.unit_id.in_(list(unit_ids))
-
-    def _lock_unit_keys(self, units: set[Unit]) -> None:
-        # A unit that does not exist yet has no cursor row to lock: without this, a batch holding a
-        # declaration as unknown_department and a roster import creating that unit could miss each
-        # other and leave it held. Sorted, so two transactions always lock in the same order.
-        # SQLite needs none of it: BEGIN IMMEDIATE already admits one writer at a time.
-        if self.session.get_bind().dialect.name != "postgresql" or not units:
-            return
-        keys = [unit_lock_key(unit) for unit in sorted(units, key=_codes)]
-        self.session.execute(_LOCK_IN_ORDER, {"keys": keys})
-
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
         """Put a locked unit's cursor at a position (its roster changed); the turn counter stays."""
         unit_id, _ = self._loaded[unit]
@@ -212,13 +159,4 @@ class RotationStore:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
             moved.append((unit_id, rotation.position, rotation.turn))
-        if not moved:
-            return
-        if self.session.get_bind().dialect.name == "postgresql":
-            ids, positions, turns = (list(column) for column in zip(*moved))
-            self.session.execute(_SAVE_CURSORS, {"ids": ids, "positions": positions, "turns": turns, "now": now})
-            return
-        cursors = cast(Table, CursorRow.__table__)
-        statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))
-        values = [{"cursor_unit": u, "position": p, "turn": t, "updated_at": now} for u, p, t in moved]
-        self.session.execute(statement, values)  # SQLite: an executemany in process
+        save_cursors(self.session, moved, now)

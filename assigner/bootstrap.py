@@ -19,6 +19,7 @@ from assigner.services.ports import Clock, Policy, system_clock
 from assigner.settings import Settings
 from assigner.storage.engine import make_engine, make_session_factory, ping
 from assigner.storage.migrate import DatabaseNotReady, require_head
+from assigner.storage.roster_cache import RosterCache, forget_rosters_on_connect
 from assigner.storage.uow import SqlUnitOfWork
 
 # A new transaction over the repositories: SqlUnitOfWork, or anything with its repositories.
@@ -31,7 +32,8 @@ class Runtime:
     """The parts a command or a worker runs with.
 
     `uow_factory` and `probe` default to the SQL unit of work and a ping of the settings' database;
-    `publisher` makes the confirmed publisher of a broker connection.
+    `publisher` makes the confirmed publisher of a broker connection. `rosters` keeps the units' rosters between
+    this process's transactions (storage/roster_cache.py), forgotten whenever a new database connection is made.
     """
 
     settings: Settings = field(default_factory=Settings)
@@ -39,11 +41,14 @@ class Runtime:
     uow_factory: UnitOfWorkFactory | None = None
     probe: Callable[[], None] | None = None
     publisher: PublisherFactory = Publisher
+    rosters: RosterCache = field(default_factory=RosterCache)
 
     @cached_property
     def engine(self) -> Engine:
         """The database engine of the settings."""
-        return make_engine(self.settings.resolved_database_url())
+        engine = make_engine(self.settings.resolved_database_url())
+        forget_rosters_on_connect(engine, self.rosters)
+        return engine
 
     @cached_property
     def policy(self) -> Policy:
@@ -54,7 +59,7 @@ class Runtime:
         """A new unit of work (on the migrated database, unless another was handed in)."""
         if self.uow_factory is not None:
             return self.uow_factory()
-        return SqlUnitOfWork(self._session_factory)
+        return SqlUnitOfWork(self._session_factory, self.rosters)
 
     def ping(self) -> None:
         """Raise the driver's error unless the database answers (a cheap probe during an outage)."""

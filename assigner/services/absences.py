@@ -21,6 +21,7 @@ def return_due_officers(uow: UnitOfWork, clock: Clock, policy: Policy) -> tuple[
         units: set[Unit] = set()
         for absence in due:
             units.update([absence.unit] if absence.unit else uow.roster.units_of(absence.officer_id))
+        uow.rotations.lock(units, now)  # the returns bump their units' roster versions under the units' locks
         uow.absences.close_due(due)
         for absence in due:
             until = absence.until.isoformat() if absence.until else None

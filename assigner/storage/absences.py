@@ -10,6 +10,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from assigner.domain.model import Absence, Unit
+from assigner.storage.roster_versions import officers_changed, units_changed
 from assigner.storage.tables import AbsenceRow, UnitRow
 
 
@@ -45,6 +46,7 @@ class AbsenceStore:
             for unit_id in unit_ids
         ]
         self.session.execute(insert(AbsenceRow), rows)
+        self._changed(unit_ids)
 
     def in_force(self, officer_id: str, now: datetime) -> list[Absence]:
         """The officer's absences in force now."""
@@ -70,10 +72,23 @@ class AbsenceStore:
         """Record that absences ended at their `until`."""
         for absence in absences:
             self.session.execute(update(AbsenceRow).where(AbsenceRow.id == absence.id).values(ended_at=absence.until))
+        self._changed_by([absence.id for absence in absences])
 
     def _end(self, ids: list[int], now: datetime) -> None:
         if ids:
             self.session.execute(update(AbsenceRow).where(AbsenceRow.id.in_(ids)).values(ended_at=now))
+            self._changed_by(ids)
+
+    def _changed_by(self, ids: list[int]) -> None:
+        """Bump the roster versions these absences count in."""
+        if ids:
+            self._changed(list(self.session.scalars(select(AbsenceRow.unit_id).where(AbsenceRow.id.in_(ids)))))
+
+    def _changed(self, unit_ids: Sequence[int | None]) -> None:
+        """The rosters of these units changed (None: of every unit the officer is on)."""
+        if None in unit_ids:
+            officers_changed(self.session)
+        units_changed(self.session, [unit_id for unit_id in unit_ids if unit_id is not None])
 
     def _query(self) -> Any:
         return select(AbsenceRow, UnitRow.customs_office, UnitRow.department).outerjoin(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.model import Channel, Unit
 from assigner.domain.roster import Officer
+from assigner.storage.roster_versions import officers_changed, units_changed
 from assigner.storage.tables import CursorRow, DeclarationRow, MembershipRow, OfficerRow, SupervisorRow, UnitRow
 
 
@@ -22,6 +23,7 @@ class RosterStore:
     def ensure_units(self, units: Iterable[Unit], channels: frozenset[Channel], now: datetime) -> list[Unit]:
         """Create the units (and their cursors) that do not exist yet; returns those created."""
         created = []
+        created_ids: list[int] = []
         for unit in sorted(set(units)):
             exists = self.session.scalar(
                 select(UnitRow.id).where(
@@ -38,9 +40,11 @@ class RosterStore:
             )
             self.session.add(row)
             self.session.flush()
-            self.session.add(CursorRow(unit_id=row.id, position=0, turn=0, updated_at=now))
+            self.session.add(CursorRow(unit_id=row.id, position=0, turn=0, updated_at=now, roster_version=0))
             created.append(unit)
+            created_ids.append(row.id)
         self.session.flush()
+        units_changed(self.session, created_ids)  # nothing read in this transaction of a unit it made is kept
         return created
 
     def upsert_officers(self, officers: Sequence[Officer], now: datetime) -> list[dict[str, object]]:
@@ -68,6 +72,8 @@ class RosterStore:
                     update(OfficerRow).where(OfficerRow.officer_id == officer.officer_id).values(values)
                 )
                 changes.append(change)
+        if any("active" in change and "created" not in change for change in changes):
+            officers_changed(self.session)  # an officer made now is on no roster yet; a name is not a roster's
         return changes
 
     def unit_id(self, unit: Unit) -> int:
@@ -121,6 +127,7 @@ class RosterStore:
         ]
         if rows:
             self.session.execute(insert(MembershipRow), rows)
+        units_changed(self.session, [unit_id])
 
     def replace_supervisors(self, unit: Unit, officer_ids: Sequence[str]) -> None:
         """Make the unit's supervisors exactly these officers."""

@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
-from assigner.domain.rotation import Eligibility, RosterSlot, Rotation
-from assigner.storage.tables import AbsenceRow, CursorRow, MembershipRow, OfficerRow, UnitRow
+from assigner.domain.rotation import Rotation
+from assigner.storage.cursor_rows import cursors_of, save_cursors
+from assigner.storage.roster_cache import KeptRoster, RosterCache, RosterKey, read_rosters
+from assigner.storage.roster_versions import officers_version, wrote_rosters
+from assigner.storage.tables import CursorRow, UnitRow
+from assigner.storage.unit_locks import lock_units
 
-
-def unit_lock_key(unit: Unit) -> int:
-    """A stable 64-bit key for a unit's PostgreSQL advisory lock."""
-    digest = hashlib.blake2b(f"assigner.unit:{unit}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-# All of a batch's unit locks in one round trip, in the array's order: PostgreSQL calls a volatile
-# function of the select list after the ORDER BY.
-_LOCK_IN_ORDER = text(
-    "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS k(key, n) ORDER BY n"
-)
-
-
-_UNIT_COLUMNS = (
-    UnitRow.id,
+_CURSOR_COLUMNS = (CursorRow.unit_id, CursorRow.position, CursorRow.turn, CursorRow.roster_version)
+# Read with the cursor each batch: nothing in the code changes them, so an administrator's change must count.
+_SETTINGS = (
     UnitRow.customs_office,
     UnitRow.department,
     UnitRow.auto_channels,
     UnitRow.keep_branch_groups,
     UnitRow.keep_container_groups,
 )
+
+_UNIT_COLUMNS = (UnitRow.id, *_SETTINGS)
+
+
+def _as_named(found: list[tuple[int, str, str]], by_id: dict[int, Unit]) -> bool:
+    """Whether the units read (id, office, department) are those asked for by id, each of them (a unit is
+    never deleted)."""
+    return len(found) == len(by_id) and all(Unit(office, dept) == by_id[id_] for id_, office, dept in found)
 
 
 @cache
@@ -50,8 +47,9 @@ def parse_channels(text: str) -> frozenset[Channel]:
 class RotationStore:
     """Units' rotations as the domain sees them."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: RosterCache | None = None) -> None:
         self.session = session
+        self.cache = cache  # the process's kept rosters; None: every roster read afresh
         self._loaded: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn as loaded)
 
     def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
@@ -80,65 +78,70 @@ class RotationStore:
         return self.load(units, now, lock=True)
 
     def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
-        """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not."""
+        """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not.
+
+        Rosters come from the process's cache when kept at the versions read here (roster_cache.py says why
+        that is exact); those read afresh are kept only when read under the lock."""
         units = set(units)
         if lock:
-            self._lock_unit_keys(units)
-        rows = self.unit_rows(units)
-        if not rows:
+            lock_units(self.session, units)
+        by_id = {unit_id: unit for unit, unit_id in self._unit_ids(units).items()}
+        if not by_id:
             return {}
-        by_id = {row.id: unit for unit, row in rows.items()}
-        query = select(CursorRow).where(CursorRow.unit_id.in_(by_id)).order_by(CursorRow.unit_id)
-        cursors = self.session.scalars(query.with_for_update() if lock else query).all()
-        rosters = self._rosters(list(by_id), now)
+        query = select(*_CURSOR_COLUMNS, *_SETTINGS).join(UnitRow, UnitRow.id == CursorRow.unit_id)
+        query = query.where(cursors_of(self.session, by_id)).order_by(CursorRow.unit_id)
+        cursors = self.session.execute(query.with_for_update(of=CursorRow) if lock else query).all()
+        if (
+            self.cache is not None
+            and self.cache.unit_ids
+            and not _as_named([(row.unit_id, row.customs_office, row.department) for row in cursors], by_id)
+        ):
+            self.cache.clear()  # ids kept from another database than this one (emptied, replaced): start again
+            return self.load(units, now, lock)
+        rosters = self._rosters({row.unit_id: row.roster_version for row in cursors}, keep=lock)
         rotations = {}
-        for cursor in cursors:
-            unit = by_id[cursor.unit_id]
-            channels = parse_channels(rows[unit].auto_channels)
-            roster = tuple(rosters.get(cursor.unit_id, []))
-            row = rows[unit]
+        for row in cursors:
+            unit = by_id[row.unit_id]
             groups = GroupSettings(row.keep_branch_groups, row.keep_container_groups)
-            rotations[unit] = Rotation(unit, roster, cursor.position, cursor.turn, channels, groups)
-            self._loaded[unit] = (cursor.unit_id, cursor.turn)
+            roster = rosters[row.unit_id].at(now)
+            channels = parse_channels(row.auto_channels)
+            rotations[unit] = Rotation(unit, roster, row.position, row.turn, channels, groups)
+            self._loaded[unit] = (row.unit_id, row.turn)
         return rotations
 
-    def _lock_unit_keys(self, units: set[Unit]) -> None:
-        # A unit that does not exist yet has no cursor row to lock: without this, a batch holding a
-        # declaration as unknown_department and a roster import creating that unit could miss each
-        # other and leave it held. Sorted, so two transactions always lock in the same order.
-        # SQLite needs none of it: BEGIN IMMEDIATE already admits one writer at a time.
-        if self.session.get_bind().dialect.name != "postgresql" or not units:
-            return
-        keys = [unit_lock_key(unit) for unit in sorted(units)]
-        self.session.execute(_LOCK_IN_ORDER, {"keys": keys})
+    def _unit_ids(self, units: set[Unit]) -> dict[Unit, int]:
+        """The stored units' ids: those the process knows (a unit's id never changes), the others read."""
+        known = self.cache.unit_ids if self.cache is not None else {}
+        ids = {unit: known[unit] for unit in units if unit in known}
+        keep = self.cache is not None and not wrote_rosters(self.session)  # not a unit made in this transaction
+        for unit, row in self.unit_rows(units - ids.keys()).items():
+            ids[unit] = row.id
+            if keep:
+                known[unit] = row.id
+        return ids
 
-    def _rosters(self, unit_ids: list[int], now: datetime) -> dict[int, list[RosterSlot]]:
-        absent = self._absent(unit_ids, now)
-        query = (
-            select(MembershipRow.unit_id, MembershipRow.officer_id, MembershipRow.position, OfficerRow.active)
-            .join(OfficerRow, OfficerRow.officer_id == MembershipRow.officer_id)
-            .where(MembershipRow.unit_id.in_(unit_ids))
-            .order_by(MembershipRow.unit_id, MembershipRow.position)
-        )
-        rosters: dict[int, list[RosterSlot]] = {}
-        for unit_id, officer_id, position, active in self.session.execute(query):
-            eligibility = Eligibility.ELIGIBLE
-            if not active:
-                eligibility = Eligibility.INACTIVE
-            elif (unit_id, officer_id) in absent or (None, officer_id) in absent:
-                eligibility = Eligibility.ABSENT
-            rosters.setdefault(unit_id, []).append(RosterSlot(officer_id, position, eligibility))
+    def _rosters(self, versions: dict[int, int], keep: bool) -> dict[int, KeptRoster]:
+        """The units' rosters (by unit id: its roster version just read): kept ones at those versions, the others
+        read (and kept)."""
+        cache = None if self.cache is None or wrote_rosters(self.session) else self.cache
+        if cache is None:
+            return read_rosters(self.session, versions)
+        officers = officers_version(self.session)
+        rosters: dict[int, KeptRoster] = {}
+        missed: dict[int, RosterKey] = {}
+        for unit_id, version in versions.items():
+            key = (version, officers)
+            kept = cache.get(unit_id, key)
+            if kept is None:
+                missed[unit_id] = key
+            else:
+                rosters[unit_id] = kept
+        read = read_rosters(self.session, missed)
+        for unit_id, roster in read.items():
+            if keep:
+                cache.put(unit_id, missed[unit_id], roster)
+            rosters[unit_id] = roster
         return rosters
-
-    def _absent(self, unit_ids: list[int], now: datetime) -> set[tuple[int | None, str]]:
-        query = select(AbsenceRow.unit_id, AbsenceRow.officer_id).where(
-            or_(AbsenceRow.unit_id.in_(unit_ids), AbsenceRow.unit_id.is_(None)),
-            # No `starts_at <= now`: an absence counts once committed, even for a transaction that
-            # began (and took its `now`) just before it, while waiting for the unit's lock.
-            AbsenceRow.ended_at.is_(None),
-            or_(AbsenceRow.until.is_(None), AbsenceRow.until > now),
-        )
-        return {(unit_id, officer_id) for unit_id, officer_id in self.session.execute(query)}
 
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None:
         """Put a locked unit's cursor at a position (its roster changed); the turn counter stays."""
@@ -148,17 +151,12 @@ class RotationStore:
         )
 
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None:
-        """Store the cursors of locked rotations whose turn counter moved."""
+        """Store the cursors of locked rotations whose turn counter moved, in one statement however many."""
         moved = []
         for rotation in rotations:
             unit_id, loaded_turn = self._loaded[rotation.unit]
             if rotation.turn == loaded_turn:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
-            moved.append(
-                {"cursor_unit": unit_id, "position": rotation.position, "turn": rotation.turn, "updated_at": now}
-            )
-        if moved:
-            cursors = cast(Table, CursorRow.__table__)
-            statement = update(cursors).where(cursors.c.unit_id == bindparam("cursor_unit"))
-            self.session.execute(statement, moved)  # one executemany, not a statement per unit
+            moved.append((unit_id, rotation.position, rotation.turn))
+        save_cursors(self.session, moved, now)

@@ -37,13 +37,27 @@ class UnitRow(Base):
 
 
 class CursorRow(Base):
-    """A unit's rotation cursor: the last position served and the turn counter. Locked per batch."""
+    """A unit's rotation cursor: the last position served and the turn counter. Locked per batch.
+
+    `roster_version` counts the committed changes of the unit's roster as a batch sees it (memberships and
+    positions, absences in the unit): each such write adds 1 in its own transaction (storage/roster_versions.py),
+    so a worker may keep the roster it read at a version until the version moves."""
 
     __tablename__ = "rotation_cursors"
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
     turn: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    roster_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+
+
+class OfficerStateRow(Base):
+    """One row: the version of what concerns an officer in every unit at once (their `active`, an absence from
+    all units), bumped in the transaction of each such change; a kept roster is valid at this version only."""
+
+    __tablename__ = "officer_state"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class OfficerRow(Base):

@@ -18,6 +18,7 @@ from assigner.storage.open_work import OpenWorkQueries
 from assigner.storage.outbox import OutboxStore
 from assigner.storage.reports import ReportQueries
 from assigner.storage.roster import RosterStore
+from assigner.storage.roster_cache import RosterCache
 from assigner.storage.rotations import RotationStore
 
 
@@ -38,13 +39,14 @@ class SqlUnitOfWork:
     beats: BeatStore
     dead_letters: DeadLetterStore
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], rosters: RosterCache | None = None) -> None:
         self._session_factory = session_factory
+        self._rosters = rosters  # the process's kept rosters (None: read every time)
         self._committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
-        self.rotations = RotationStore(self.session)
+        self.rotations = RotationStore(self.session, self._rosters)
         self.declarations = DeclarationStore(self.session)
         self.roster = RosterStore(self.session)
         self.audit = AuditLog(self.session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -62,6 +63,10 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
             parent.hub.call_repeatedly(WAKE_EVERY_SECONDS, _nothing)
         if settings.metrics_port:
             metrics.serve(runtime, settings.metrics_port, settings.metrics_address, self.stopping)
+        # What exists by now (modules, Celery, SQLAlchemy's mappers, the settings) lives as long as the process:
+        # out of the collector's sight, a full collection no longer walks it. It held batches up to 250 ms at
+        # random, the latency's p99 (bench compare: p99 at 200/s 85-168 ms before, 59-78 ms after).
+        gc.freeze()
         for name, consumer in (("declarations", declarations), ("commands", commands)):
             thread = threading.Thread(target=consumer.run, name=f"assigner-{name}", daemon=True)
             thread.start()

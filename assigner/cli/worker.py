@@ -49,9 +49,10 @@ def worker(
 
     processes = processes_of(settings, concurrency)
     if processes > 1:
-        for name in child_names(hostname, processes):
-            if name is not None:
-                check_node_name(settings, name)
+        # Each child's name free, and the broker's login and vhost right (the supervisor's own name checks them
+        # when the children take their own): refused in one line here, not by children restarted forever.
+        for name in [name for name in child_names(hostname, processes) if name] or [default_node_name()]:
+            check_node_name(settings, name)
         supervisor = Supervisor(runtime, processes, hostname, loglevel, settings.metrics_port)
         _exit_now(runtime, supervisor.run())
 

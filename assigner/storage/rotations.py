@@ -85,7 +85,9 @@ class RotationStore:
         units = set(units)
         if lock:
             lock_units(self.session, units)
+        kept_ids = set(self.cache.unit_ids) & units if self.cache is not None else set()
         by_id = {unit_id: unit for unit, unit_id in self._unit_ids(units).items()}
+        fresh_ids = not kept_ids
         if not by_id:
             return {}
         query = select(*_CURSOR_COLUMNS, *_SETTINGS).join(UnitRow, UnitRow.id == CursorRow.unit_id)
@@ -94,9 +96,12 @@ class RotationStore:
         if (
             self.cache is not None
             and self.cache.unit_ids
+            and not fresh_ids
             and not _as_named([(row.unit_id, row.customs_office, row.department) for row in cursors], by_id)
         ):
-            self.cache.clear()  # ids kept from another database than this one (emptied, replaced): start again
+            # Ids kept from another database than this one (emptied, replaced): start again, once. With ids just
+            # read, a unit still missing has no cursor row (a hand edit): it is not loaded, as without the cache.
+            self.cache.clear()
             return self.load(units, now, lock)
         rosters = self._rosters({row.unit_id: row.roster_version for row in cursors}, keep=lock)
         rotations = {}
@@ -112,7 +117,7 @@ class RotationStore:
     def _unit_ids(self, units: set[Unit]) -> dict[Unit, int]:
         """The stored units' ids: those the process knows (a unit's id never changes), the others read."""
         known = self.cache.unit_ids if self.cache is not None else {}
-        ids = {unit: known[unit] for unit in units if unit in known}
+        ids = {unit: unit_id for unit in units if (unit_id := known.get(unit)) is not None}  # another thread may clear
         keep = self.cache is not None and not wrote_rosters(self.session)  # not a unit made in this transaction
         for unit, row in self.unit_rows(units - ids.keys()).items():
             ids[unit] = row.id

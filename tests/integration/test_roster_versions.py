@@ -19,13 +19,13 @@ from integration.helpers import (
     roster,
     send_command,
 )
-from sqlalchemy import event, update
+from sqlalchemy import delete, event, select, update
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.domain.roster import RosterEntry
 from assigner.services.absences import return_due_officers
-from assigner.storage.tables import Base, UnitRow
+from assigner.storage.tables import Base, CursorRow, UnitRow
 
 OTHER_UNIT = Unit("01B1", "01")
 
@@ -171,3 +171,14 @@ class TestKeptRosters:
         load_roster(runtime, team("c", "d"))
         assert batches.officers(2) == ["c", "d"]
         assert batches.officers(1, OTHER_UNIT) == ["x"]
+
+    def test_a_unit_whose_cursor_row_was_deleted_by_hand_is_held_not_a_failure(self, runtime: Runtime) -> None:
+        load_roster(runtime, [*team("a", "b"), *team("x", "y", unit=OTHER_UNIT)])
+        batches = Batches(runtime)
+        assert batches.officers(1) == ["a"] and runtime.rosters.unit_ids  # the process keeps the units' ids
+        with runtime.engine.begin() as connection:  # a hand edit: the other unit's cursor row gone
+            other = connection.execute(select(UnitRow.id).where(UnitRow.department == OTHER_UNIT.department))
+            connection.execute(delete(CursorRow).where(CursorRow.unit_id == other.scalar_one()))
+        result = assign(runtime, [declaration(numbers(1, start=900)[0], OTHER_UNIT)])
+        assert [decision.outcome.value for decision in result.decisions] == ["held"]
+        assert batches.officers(1) == ["b"]

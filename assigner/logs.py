@@ -41,7 +41,9 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        # One write per line (PrintLogger writes the line and its newline apart): the processes of one worker
+        # share standard error, and a line may not be split by another's.
+        logger_factory=structlog.WriteLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
 

@@ -57,7 +57,8 @@ PHASE_BUCKETS = tuple(
 BATCH_PHASE_SECONDS = Histogram(
     "assigner_batch_phase_seconds",
     "Time a batch spends in each phase, by queue: wait (collecting it, from its first message delivered), decide "
-    "(reading it and the transactions), publish (events and dead letters confirmed, the confirms recorded), ack.",
+    "(reading it and the transactions, which record the last batch's confirms), publish (events and dead letters "
+    "confirmed, a dead letter's confirm recorded), ack.",
     ["queue", "phase"],
     buckets=PHASE_BUCKETS,
 )

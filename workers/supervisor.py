@@ -1,10 +1,12 @@
 """One `assigner worker` on every core: the process a service manager starts runs a consumer process per CPU.
 
 The supervisor starts `concurrency` child workers (each today's single-process worker, `--concurrency 1`),
-restarts one that exits while the supervisor runs (after a pause that doubles while it keeps dying young),
-and on SIGTERM or SIGINT passes the signal on and waits for all of them: each finishes the batch in hand,
-acknowledges it and exits. A child dies with the supervisor (the kernel's parent-death signal), so a
-supervisor killed outright leaves no worker behind; their unacknowledged messages go back to the queue.
+restarts one that exits while the supervisor runs (after a pause that doubles while it keeps dying young;
+after FAILING_STARTS deaths in a row within a minute of their start it stops them all and exits 1, so that
+the service manager sees a worker that cannot run), and on SIGTERM or SIGINT sends each a SIGTERM and waits
+for all of them: each finishes the batch in hand, acknowledges it and exits. A child dies with the supervisor
+(the kernel's parent-death signal), so a supervisor killed outright leaves no worker behind; their
+unacknowledged messages go back to the queue.
 
 Children are named `<name>-<n>@<host>` when the supervisor is given a name, and `assigner-<pid>@<host>`
 otherwise: unique either way. With a metrics port, the children count into files of a folder of the
@@ -33,32 +35,47 @@ from assigner.bootstrap import Runtime
 
 log = structlog.get_logger("assigner.worker")
 SUPERVISOR_ENV = "ASSIGNER_SUPERVISOR_PID"  # set in a child's environment: whose child it is
-FIRST_RESTART_SECONDS = 1.0  # at least this: a child that stopped on the service manager's own SIGTERM
-MAX_RESTART_SECONDS = 30.0  # is not restarted before the supervisor's arrives
+FIRST_RESTART_SECONDS = 1.0
+MAX_RESTART_SECONDS = 30.0
 SETTLED_SECONDS = 60.0  # a child that ran this long is restarted after the first pause again
+FAILING_STARTS = 5  # deaths in a row, each within SETTLED_SECONDS of its start: about 31 s of trying
 STOP_SECONDS = 140.0  # each child finishes its batch; systemd's TimeoutStopSec is 150
 POLL_SECONDS = 0.1
 PR_SET_PDEATHSIG = 1
 
 
 def cpu_count() -> int:
-    """The CPUs this process may run on (its affinity, as a container or taskset limits it)."""
+    """The CPUs this process may use: those it may run on (taskset, cpuset), fewer under a CPU quota (a
+    container's cgroup cpu.max)."""
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+    quota = cgroup_quota(Path("/sys/fs/cgroup/cpu.max"))
+    return max(1, min(count, quota)) if quota else count
 
 
-def die_with_supervisor() -> None:
-    """In a child: be killed when the supervisor dies (Linux), and exit now if it is already gone."""
+def cgroup_quota(path: Path) -> int | None:
+    """The CPUs a cgroup v2 `cpu.max` ("QUOTA PERIOD", or "max PERIOD": none) allows, rounded up; None without."""
+    try:
+        quota, period = path.read_text().split()[:2]
+        return -(-int(quota) // int(period))
+    except (OSError, ValueError):  # no such file, "max", or unreadable
+        return None
+
+
+def die_with_supervisor() -> bool:
+    """In a child: be killed when the supervisor dies (Linux), and exit now if it is already gone; whether this
+    process is a supervisor's child."""
     supervisor = os.environ.get(SUPERVISOR_ENV)
     if not supervisor:
-        return
+        return False
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != int(supervisor):  # it died before the signal was asked for
         os._exit(1)
+    return True
 
 
 def child_names(name: str | None, count: int) -> list[str | None]:
@@ -79,6 +96,7 @@ class Child:
     started_at: float = 0.0
     pause: float = FIRST_RESTART_SECONDS
     restart_at: float | None = field(default=None)
+    young_deaths: int = 0  # in a row
 
     def start(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL)
@@ -106,7 +124,9 @@ class Supervisor:
     ) -> None:
         self.runtime = runtime
         self.metrics_port = metrics_port
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # the metrics thread's; set from the loop, never from a signal handler
+        self.signalled = False
+        self.failing: Child | None = None
         self.metrics_folder: Path | None = None
         self.children = [
             Child(number, child_command(child_name, loglevel))
@@ -130,10 +150,16 @@ class Supervisor:
             log.info("worker.supervising", children=len(self.children), pid=os.getpid())
             for child in self.children:
                 child.start(env)
-            while not self.stopping.wait(POLL_SECONDS):
+            while not self.signalled and self.failing is None:
+                time.sleep(POLL_SECONDS)
                 for child in self.children:
                     self._keep(child, env)
-            return self._stop_children()
+            self.stopping.set()
+            self._stop_children()
+            if self.failing is not None:
+                log.error("worker.child_failing", child=self.failing.number, deaths=self.failing.young_deaths)
+                return 1
+            return 0
         finally:
             for child in self.children:  # none left running, whatever failed
                 child.signal(signal.SIGKILL)
@@ -145,7 +171,6 @@ class Supervisor:
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env[SUPERVISOR_ENV] = str(os.getpid())
-        env.pop("ASSIGNER_METRICS_PORT", None)  # the supervisor serves the port
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         if self.metrics_port is not None:
             self.metrics_folder = Path(tempfile.mkdtemp(prefix="assigner-metrics-"))
@@ -154,14 +179,18 @@ class Supervisor:
 
     def _keep(self, child: Child, env: dict[str, str]) -> None:
         """Restart a child that exited, once its pause is over."""
-        if child.running() or self.stopping.is_set():
+        if child.running() or self.signalled:
             return
         now = time.monotonic()
         if child.restart_at is None:
             assert child.process is not None
             code = child.process.returncode
             if now - child.started_at >= SETTLED_SECONDS:
-                child.pause = FIRST_RESTART_SECONDS
+                child.pause, child.young_deaths = FIRST_RESTART_SECONDS, 0
+            child.young_deaths += 1
+            if child.young_deaths >= FAILING_STARTS:
+                self.failing = child
+                return
             child.restart_at = now + child.pause
             log.error(
                 "worker.child_exited", child=child.number, pid=child.process.pid, code=code, restart_in=child.pause
@@ -178,10 +207,11 @@ class Supervisor:
             multiprocess.mark_process_dead(pid, str(self.metrics_folder))
 
     def _stop(self, _number: int, _frame: FrameType | None) -> None:
-        """The signal handler: the loop wakes within POLL_SECONDS and stops the children."""
-        self.stopping.set()
+        """The signal handler: a flag the loop reads within POLL_SECONDS (no lock: the handler may run while the
+        loop's thread holds one)."""
+        self.signalled = True
 
-    def _stop_children(self) -> int:
+    def _stop_children(self) -> None:
         """SIGTERM to each child (it finishes the batch in hand), then wait; SIGKILL one that outlasts STOP_SECONDS."""
         for child in self.children:
             child.signal(signal.SIGTERM)
@@ -196,7 +226,6 @@ class Supervisor:
                 child.process.kill()
                 child.process.wait()
         log.info("worker.stopped_all", children=len(self.children))
-        return 0
 
 
 def child_command(name: str | None, loglevel: str) -> list[str]:

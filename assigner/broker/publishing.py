@@ -166,7 +166,8 @@ class Publisher:
         The bytes and their order are the same; only how many system calls carry them changes. Whatever is held
         is written on the way out, on an error too: every message given a delivery tag reaches the broker, or
         the connection fails and they are all unconfirmed."""
-        transport = getattr(self.connection.connection, "transport", None) if self._confirms is not None else None
+        # The channel's own connection: kombu's Connection.connection would connect again if it thought itself closed.
+        transport = getattr(self.channel.connection, "transport", None) if self._confirms is not None else None
         if transport is None:
             yield
             return

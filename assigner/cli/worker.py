@@ -40,10 +40,10 @@ def worker(
     """Consume assigner.declarations and assigner.commands until stopped (SIGTERM finishes the batch in hand)."""
     from workers.supervisor import Supervisor, child_names, die_with_supervisor
 
-    die_with_supervisor()
+    supervised = die_with_supervisor()
     settings = Settings()
-    if metrics_port is not None:
-        settings = settings.model_copy(update={"metrics_port": metrics_port})
+    if metrics_port is not None or supervised:  # a supervisor's child never serves: its supervisor does
+        settings = settings.model_copy(update={"metrics_port": None if supervised else metrics_port})
     runtime = Runtime(settings).ready()  # a clear one-line error before Celery starts, not a traceback from inside it
     from workers.nodes import check_node_name, default_node_name
 

@@ -186,3 +186,14 @@ class TestSeveralProcesses:
         assert refused.stderr.strip().splitlines() == [f"error: metrics port 127.0.0.1:{port}: Address already in use"]
         queues = rabbitmqctl("list_queues", "-p", rabbitmq_vhost, "--no-table-headers", "name").split()
         assert not [queue for queue in queues if queue.startswith("assigner.node.")]  # no child ever ran
+
+    def test_a_metrics_port_from_a_settings_file_is_the_supervisors_alone(
+        self, start_worker: StartWorker, tmp_path: Path
+    ) -> None:
+        port = free_port()
+        config = tmp_path / "assigner.toml"
+        config.write_text(f'metrics_port = {port}\nmetrics_address = "127.0.0.1"\n')
+        worker = start_worker(worker_concurrency=2, config=str(config))
+        worker.wait_for_log("worker.consuming", count=4)  # the children do not try the port themselves
+        wait_until(lambda: metric(port, "assigner_broker_up") == 1, 30, "the supervisor's metrics")
+        assert not worker.logged("worker.child_exited")

@@ -58,3 +58,30 @@ class TestStandardError:
         first.close()  # as a test's captured stream is, after it
         structlog.get_logger("test").info("two")
         assert json.loads(second.getvalue())["event"] == "two"
+
+
+class Writes:
+    """A stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class TestOneWritePerLine:
+    def test_a_line_and_its_newline_go_out_in_one_write(self) -> None:
+        # A worker's processes share standard error: a line written in two parts could be split by another's.
+        stream = Writes()
+        logs.configure("json", stream=stream)  # type: ignore[arg-type]
+        structlog.get_logger("assigner").info("worker.started", queue="assigner.declarations")
+        assert len(stream.writes) == 1 and stream.writes[0].endswith("}\n")
+        assert json.loads(stream.writes[0])["event"] == "worker.started"

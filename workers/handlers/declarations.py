@@ -70,7 +70,8 @@ class BatchHandler:
     def handle(self, batch: Sequence[Message], publisher: Publisher) -> None:
         """Process a batch; returns once every message of it is acknowledged. Under a steady load the legal
         clocks are watched here, before the batch (idle() does it otherwise). Its phases are timed: decide
-        (reading, the transactions, claiming dead letters), publish (confirmed, confirms recorded), ack."""
+        (reading, the transactions, which mark the last batch's events, claiming dead letters), publish (confirmed,
+        dead letters marked), ack."""
         self.watch_clocks(publisher)
         self.phases.start()
         valid: list[tuple[Message, bytes, Declaration]] = []

@@ -42,6 +42,7 @@ FAILING_STARTS = 5  # deaths in a row, each within SETTLED_SECONDS of its start:
 STOP_SECONDS = 140.0  # each child finishes its batch; systemd's TimeoutStopSec is 150
 POLL_SECONDS = 0.1
 PR_SET_PDEATHSIG = 1
+METRICS_PREFIX = "assigner-metrics-"  # then the supervisor's pid: a folder of its children's metrics files
 
 
 def cpu_count() -> int:
@@ -62,6 +63,24 @@ def cgroup_quota(path: Path) -> int | None:
         return -(-int(quota) // int(period))
     except (OSError, ValueError):  # no such file, "max", or unreadable
         return None
+
+
+def forget_dead_metrics(folder: Path) -> None:
+    """Remove the metrics folders of supervisors no longer running (one killed outright leaves its own)."""
+    for found in folder.glob(f"{METRICS_PREFIX}*-*"):
+        pid = found.name.removeprefix(METRICS_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(found, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: running
+        return True
+    return True
 
 
 def die_with_supervisor() -> bool:
@@ -173,7 +192,8 @@ class Supervisor:
         env[SUPERVISOR_ENV] = str(os.getpid())
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         if self.metrics_port is not None:
-            self.metrics_folder = Path(tempfile.mkdtemp(prefix="assigner-metrics-"))
+            forget_dead_metrics(Path(tempfile.gettempdir()))
+            self.metrics_folder = Path(tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-"))
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_folder)
         return env
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -197,3 +198,7 @@ class TestSeveralProcesses:
         worker.wait_for_log("worker.consuming", count=4)  # the children do not try the port themselves
         wait_until(lambda: metric(port, "assigner_broker_up") == 1, 30, "the supervisor's metrics")
         assert not worker.logged("worker.child_exited")
+        folders = list(Path(tempfile.gettempdir()).glob(f"assigner-metrics-{worker.pid}-*"))
+        assert len(folders) == 1  # where the children count
+        assert worker.terminate(timeout=STOP_SECONDS) == 0
+        assert not folders[0].exists()  # removed with its supervisor

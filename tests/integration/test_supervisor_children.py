@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from assigner.bootstrap import Runtime
 from assigner.settings import Settings
-from workers.supervisor import FAILING_STARTS, Supervisor, cgroup_quota
+from workers.supervisor import FAILING_STARTS, METRICS_PREFIX, Supervisor, cgroup_quota, forget_dead_metrics
 
 pytestmark = pytest.mark.slow  # OS processes of its own
 
@@ -55,3 +56,16 @@ class TestQuota:
 
     def test_no_cgroup_file_no_quota(self, tmp_path: Path) -> None:
         assert cgroup_quota(tmp_path / "absent") is None
+
+
+class TestMetricsFolders:
+    def test_the_folders_of_supervisors_no_longer_running_are_removed_and_no_other(self, tmp_path: Path) -> None:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        gone = tmp_path / f"{METRICS_PREFIX}{dead.stdout.strip()}-abc"
+        mine = tmp_path / f"{METRICS_PREFIX}{os.getpid()}-def"
+        other = tmp_path / "assigner-metrics-notapid-x"
+        for folder in (gone, mine, other):
+            folder.mkdir()
+            (folder / "counter_1.db").write_bytes(b"")
+        forget_dead_metrics(tmp_path)
+        assert not gone.exists() and mine.exists() and other.exists()

@@ -74,12 +74,13 @@ def forget_dead_metrics(folder: Path) -> None:
 
 
 def _running(pid: int) -> bool:
+    """Whether a process of this pid runs (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's: running
-        return True
+    except PermissionError:
+        pass
     return True
 
 

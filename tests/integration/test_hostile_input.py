@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.amqp_properties import UNDECODABLE
 from assigner.broker.publishing import Outgoing, encodable
+from assigner.devtools.samples import container_number, tax_code
 from assigner.domain.dead_letters import fingerprint
 from assigner.schemas.completion import COMPLETION_TYPE
 from assigner.settings import Settings
@@ -234,12 +236,36 @@ json_values = st.recursive(
 )
 
 
+TAX_CODE, CONTAINER = tax_code(random.Random(1)), container_number(random.Random(1))
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def near_codes(code: str) -> st.SearchStrategy[str]:
+    """A valid code written otherwise: other digits, case, spaces, separators, marks, or one character changed."""
+    return st.sampled_from(
+        [
+            code.translate(FULL_WIDTH),
+            code.translate(ARABIC_INDIC),
+            code.lower(),
+            f" {code} ",
+            f"{code[:3]}-{code[3:]}",
+            f"{code[:3]} {code[3:]}",
+            code + "\u0301",
+            code + "\x00",
+            code[:-1],
+            code + "0",
+            "\ud800" + code,
+        ]
+    ) | st.builds(lambda at, char: code[:at] + char + code[at + 1 :], st.integers(0, len(code) - 1), texts)
+
+
 @st.composite
 def hostile_json(draw: st.DrawFn, valid: dict[str, Any]) -> bytes:
     """A valid message with a field changed, added or removed, or raw text no parser agrees on."""
     body = dict(valid)
     field = draw(st.sampled_from([*valid, "extra"]))
-    choice = draw(st.integers(0, 5))
+    choice = draw(st.integers(0, 6))
     if choice == 0:
         body.pop(field, None)
         return json.dumps(body).encode()
@@ -254,6 +280,10 @@ def hostile_json(draw: st.DrawFn, valid: dict[str, Any]) -> bytes:
     if choice == 4:  # escapes that decode to what no database stores
         escape = draw(st.sampled_from(["\\u0000", "\\ud800", "\\udfff\\ud800", "\\u001b[31m"]))
         return json.dumps(body).encode()[:-1] + f', "{field}": "x{escape}"}}'.encode()
+    if choice == 5 and "enterprise_tax_code" in body:  # codes close to valid, read by the checks' fast path
+        body["enterprise_tax_code"] = draw(near_codes(TAX_CODE))
+        body["container_numbers"] = [draw(near_codes(CONTAINER))]
+        return json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
     depth = draw(st.integers(30, 3000))
     return b'{"declaration_number": ' + b"[" * depth + b"]" * depth + b"}"
 
@@ -263,7 +293,7 @@ def bodies(valid: dict[str, Any]) -> st.SearchStrategy[bytes]:
     return st.binary(max_size=200) | hostile_json(valid) | texts.map(lambda t: t.encode("utf-8", "surrogatepass"))
 
 
-VALID_DECLARATION = message("105432198760")
+VALID_DECLARATION = message("105432198760", enterprise_tax_code=TAX_CODE, container_numbers=[CONTAINER])
 VALID_COMMAND = {
     "command_id": "c-1",
     "command": "reassign",

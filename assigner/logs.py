@@ -7,9 +7,9 @@ import logging
 import sys
 from typing import Any, TextIO
 
-import orjson
 import structlog
 
+from assigner import compact_json
 from assigner.domain.completions import Completion
 from assigner.domain.decisions import Decision
 from assigner.domain.moves import Move
@@ -48,17 +48,10 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
     )
 
 
-# What orjson writes natively and json does not goes to json, with structlog's fallback (repr) for it.
-_JSON_ONLY = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-
-
 def _json_line(event: dict[str, Any], **options: Any) -> str:
     """A JSON log line by orjson: a line per declaration, 4-5 times faster than json.dumps (no spaces, non-ASCII
     text as UTF-8); what orjson cannot write, json.dumps writes as structlog would."""
-    try:
-        return orjson.dumps(event, option=_JSON_ONLY).decode()
-    except TypeError:  # orjson.JSONEncodeError: a datetime, an object, a lone surrogate, an integer past 64 bits
-        return json.dumps(event, **options)
+    return compact_json.dumps(event, lambda value: json.dumps(value, **options)).decode()
 
 
 def log_decision(decision: Decision, delivery_tag: int | None = None) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 from prometheus_client import (
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -128,9 +129,15 @@ def count_decisions(decisions: Sequence[Decision]) -> None:
         DECLARATIONS.labels(decision.outcome.value, unit.customs_office, unit.department).inc()
 
 
-def serve(runtime: Runtime, port: int, address: str, stopping: threading.Event) -> threading.Thread:
-    """Serve /metrics on `port`, and start the thread refreshing the broker and database gauges."""
-    start_http_server(port, addr=address)
+def serve(
+    runtime: Runtime, port: int, address: str, stopping: threading.Event, registry: CollectorRegistry = REGISTRY
+) -> threading.Thread:
+    """Serve `registry` (this process's metrics by default) at /metrics on `port`, and start the thread refreshing
+    the broker and database gauges."""
+    try:
+        start_http_server(port, addr=address, registry=registry)
+    except OSError as error:  # taken, or not ours to bind: said in one line
+        raise InvalidInput(f"metrics port {address}:{port}: {error.strerror or error}") from error
     log.info("metrics.serving", port=port, address=address)
     thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
     thread.start()
@@ -144,14 +151,7 @@ def serve_children(
     files they write in `folder` (prometheus_client's multiprocess mode), and the gauges it refreshes itself."""
     registry = CollectorRegistry(auto_describe=True)
     registry.register(_ChildrenAndRefreshed(folder))
-    try:
-        start_http_server(port, addr=address, registry=registry)
-    except OSError as error:  # taken, or not ours to bind: said in one line before any child starts
-        raise InvalidInput(f"metrics port {address}:{port}: {error.strerror or error}") from error
-    log.info("metrics.serving", port=port, address=address, children=True)
-    thread = threading.Thread(target=_refresh_until, args=(runtime, stopping), name="assigner-metrics", daemon=True)
-    thread.start()
-    return thread
+    return serve(runtime, port, address, stopping, registry)
 
 
 class _ChildrenAndRefreshed(Collector):

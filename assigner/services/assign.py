@@ -37,9 +37,8 @@ def assign_declarations(
 
     def work() -> Decided:
         now = clock()
-        decided = decide_and_save(uow, declarations, now, policy)
-        uow.outbox.mark_published(confirmed, now)
-        return decided
+        uow.outbox.mark_published(confirmed, now)  # first: the units' locks are held from the next statement on
+        return decide_and_save(uow, declarations, now, policy)
 
     decided, attempts = in_transaction(uow, work)
     decisions = decided.decisions

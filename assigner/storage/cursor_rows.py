@@ -1,13 +1,12 @@
-"""Units' cursor rows, as a batch asks for them and saves them: in one statement however many units."""
+"""Units' cursor rows, as a batch saves them: in one statement however many units (lookups.one_of reads them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from assigner.storage.tables import CursorRow
@@ -19,14 +18,6 @@ _SAVE_CURSORS = text(
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:positions AS integer[]), CAST(:turns AS integer[])) "
     "AS v(unit_id, position, turn) WHERE c.unit_id = v.unit_id"
 ).bindparams(bindparam("now", type_=UtcDateTime()))
-
-
-def cursors_of(session: Session, unit_ids: Iterable[int]) -> ColumnElement[bool]:
-    """The condition for these units' cursors; on PostgreSQL one array parameter, so that the statement's text
-    is the same however many units (the driver parses it once, not once for each number of units)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return CursorRow.unit_id == any_(bindparam("unit_ids", sorted(unit_ids), type_=ARRAY(BigInteger)))
-    return CursorRow.unit_id.in_(list(unit_ids))
 
 
 def save_cursors(session: Session, moved: Sequence[tuple[int, int, int]], now: datetime) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 from assigner.domain.rotation import Rotation
-from assigner.storage.cursor_rows import cursors_of, save_cursors
+from assigner.storage.cursor_rows import save_cursors
+from assigner.storage.lookups import one_of
 from assigner.storage.roster_cache import KeptRoster, RosterCache, RosterKey, read_rosters
 from assigner.storage.roster_versions import officers_version, wrote_rosters
 from assigner.storage.tables import CursorRow, UnitRow
@@ -91,7 +92,7 @@ class RotationStore:
         if not by_id:
             return {}
         query = select(*_CURSOR_COLUMNS, *_SETTINGS).join(UnitRow, UnitRow.id == CursorRow.unit_id)
-        query = query.where(cursors_of(self.session, by_id)).order_by(CursorRow.unit_id)
+        query = query.where(one_of(self.session, CursorRow.unit_id, by_id)).order_by(CursorRow.unit_id)
         cursors = self.session.execute(query.with_for_update(of=CursorRow) if lock else query).all()
         if (
             self.cache is not None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -37,6 +39,7 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            _with_pid,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
@@ -46,6 +49,13 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
         logger_factory=structlog.WriteLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+
+
+def _with_pid(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Every line says which process wrote it (a worker's processes share standard error), unless it names
+    another process's pid itself (the supervisor's lines about its children)."""
+    event.setdefault("pid", os.getpid())
+    return event
 
 
 def _json_line(event: dict[str, Any], **options: Any) -> str:

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, le=10_000)
     # Consumer processes of one `assigner worker`; 0: one per CPU it may run on (one on the embedded broker).
     worker_concurrency: int = Field(0, ge=0, le=256)
+    # Declarations forwarded by unit to this many partition queues, one process assigning each (assigner/broker/
+    # partitions.py); 0 (the default): every process assigns from assigner.declarations. The same on every host.
+    declaration_partitions: int = Field(0, ge=0, le=64)
     batch_wait_ms: int = Field(0, ge=0, le=10_000)
     # A message body larger than this is dead-lettered unread, never stored; a batch closes once it holds
     # batch_max_bytes, so a worker never holds more than that (plus one message) in memory.

@@ -11,11 +11,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
 from kombu.connection import Connection
+from kombu.entity import Queue
 from kombu.exceptions import OperationalError
 from kombu.message import Message
 from kombu.messaging import Consumer
@@ -24,7 +26,9 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, ensure_reached, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
+from assigner.broker.partitions import TO_FORWARD
 from assigner.broker.publishing import Publisher
+from assigner.broker.read_ahead import read_ahead
 from assigner.domain.errors import first_line
 from assigner.services.beats import record_beat
 from workers import metrics
@@ -68,6 +72,18 @@ class Handler(Protocol):
     def stop(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Sources:
+    """What a consumer reads: the `queues`, under one `name` (its logs, metrics and signs of life); how many
+    declaration partitions it declares with the contract's queues; and the queue whose messages it forwards
+    to them (`forward_from`: each marked TO_FORWARD in its delivery_info, in the same batches)."""
+
+    name: str
+    queues: list[Queue]
+    partitions: int = 0
+    forward_from: Queue | None = None
+
+
 HandlerFactory = Callable[[Runtime, Callable[[float], None], Callable[[], bool]], Handler]
 
 
@@ -75,12 +91,18 @@ class QueueConsumer:
     """Consumes one queue until `stopping` is set; reconnects after any broker failure."""
 
     def __init__(
-        self, runtime: Runtime, stopping: threading.Event, queue: str, make_handler: HandlerFactory, batching: Batching
+        self,
+        runtime: Runtime,
+        stopping: threading.Event,
+        queue: str,
+        make_handler: HandlerFactory,
+        batching: Batching,
+        sources: Sources | None = None,
     ) -> None:
         self.runtime = runtime
         self.stopping = stopping
-        self.queue_name = queue
         settings = runtime.settings
+        self.sources = sources or Sources(queue, [topology.queue(queue, settings.queue_type)])
         self.batching = batching
         # Idle, the loop wakes often enough to send and read heartbeats several times an interval.
         heartbeat = 0 if is_embedded(settings) else settings.broker_heartbeat
@@ -95,10 +117,10 @@ class QueueConsumer:
         self._buffer: list[Message] = []
         self._buffered_bytes = 0
         self._first_taken = 0.0  # when the batch being collected got its first message (perf_counter)
-        self._phases = metrics.BatchPhases(queue, ("wait",))
+        self._phases = metrics.BatchPhases(self.sources.name, ("wait",))
         self._consuming: Connection | None = None
         self._publisher: Publisher | None = None
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{queue}"
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{self.sources.name}"
         self._unreported = 0
         self._last_beat = 0.0
         self._reached_consuming = False
@@ -110,7 +132,7 @@ class QueueConsumer:
         """Consume until stopped; a failure of the broker or of a batch never ends the loop."""
         log.info(
             "worker.started",
-            queue=self.queue_name,
+            queue=self.sources.name,
             broker=display_url(self.runtime.settings),
             batch_size=self.batching.size,
         )
@@ -127,21 +149,21 @@ class QueueConsumer:
                 self._recover()
                 described = f"{type(error).__name__}: {error}"
                 if self._reached_consuming:  # a working connection lost: connect again at once
-                    log.warning("worker.connection_lost", queue=self.queue_name, error=described)
+                    log.warning("worker.connection_lost", queue=self.sources.name, error=described)
                     backoff, unreachable_since = FIRST_BACKOFF_SECONDS, None
                     self._wait(RECONNECT_EVERY_SECONDS)
                 elif isinstance(error, self._unreachable):  # the broker is away: try often, say so now and then
                     unreachable_since = self._say_unreachable(unreachable_since, described)
                     self._wait(RECONNECT_EVERY_SECONDS)
                 else:  # connected but refused (a queue declared with other arguments): back off
-                    log.warning("worker.connection_failed", queue=self.queue_name, error=described, retry_in=backoff)
+                    log.warning("worker.connection_failed", queue=self.sources.name, error=described, retry_in=backoff)
                     self._wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         _quietly(self.handler.stop)  # a failure here costs a sweep later, never the stop
         self._sign_of_life(stopped=True)  # health stops counting it at once
         if self.inflight is not None:
             self.inflight.close()
-        log.info("worker.stopped", queue=self.queue_name)
+        log.info("worker.stopped", queue=self.sources.name)
 
     def _say_unreachable(self, since: float | None, error: str) -> float:
         """Log that the broker is unreachable: at first, then every STILL_AWAY_EVERY_SECONDS; returns since when."""
@@ -149,7 +171,7 @@ class QueueConsumer:
         if since is None or now - self._last_unreachable_log >= STILL_AWAY_EVERY_SECONDS:
             log.warning(
                 "worker.broker_unreachable",
-                queue=self.queue_name,
+                queue=self.sources.name,
                 error=error,
                 seconds=0 if since is None else round(now - since),
             )
@@ -162,25 +184,40 @@ class QueueConsumer:
         with connect(settings, inflight) as consuming, connect(settings) as publishing:
             ensure_reached(consuming)
             ensure_reached(publishing)  # each to a node that answers (a cluster's nodes: the next when one is away)
+            read_ahead(consuming)  # deliveries, and the publisher's confirms, read in chunks
+            read_ahead(publishing)
             # Bodies stay the bytes sent: py-amqp would decode them with the sender's content_encoding.
             if hasattr(consuming.default_channel, "auto_decode"):
                 consuming.default_channel.auto_decode = False
-            topology.declare(consuming, settings.queue_type, settings.events_queue)
+            topology.declare(consuming, settings.queue_type, settings.events_queue, self.sources.partitions)
             self._recover()
             publisher = self.runtime.publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
-            queue = topology.queue(self.queue_name, settings.queue_type)
-            consumer = Consumer(
-                consuming,
-                [queue],
-                on_message=self._take,
-                on_decode_error=self._undecoded,
-                prefetch_count=self.batching.prefetch,
-            )
+            consumers = [
+                Consumer(
+                    consuming,
+                    self.sources.queues,
+                    on_message=self._take,
+                    on_decode_error=self._undecoded,
+                    prefetch_count=self.batching.prefetch,
+                )
+            ]
+            if self.sources.forward_from is not None:  # on the same channel: one batch, one ack
+                consumers.append(
+                    Consumer(
+                        consuming,
+                        [self.sources.forward_from],
+                        on_message=self._take_to_forward,
+                        on_decode_error=self._undecoded_to_forward,
+                        prefetch_count=self.batching.prefetch,
+                    )
+                )
             try:
-                with consumer:
+                with ExitStack() as consuming_all:
+                    for consumer in consumers:
+                        consuming_all.enter_context(consumer)
                     self._reached_consuming = True
-                    log.info("worker.consuming", queue=self.queue_name, prefetch=self.batching.prefetch)
+                    log.info("worker.consuming", queue=self.sources.name, prefetch=self.batching.prefetch)
                     self._loop(consuming, publisher)
             finally:
                 self._consuming = self._publisher = None
@@ -190,7 +227,7 @@ class QueueConsumer:
         while not self.stopping.is_set():
             batch = self._collect(consuming)
             if batch:
-                with batch_envelope(self.queue_name, batch):
+                with batch_envelope(self.sources.name, batch):
                     self.failures.handle(batch, publisher)
                 if self.inflight is not None:
                     self.inflight.clear()  # every message fetched so far is acknowledged
@@ -207,6 +244,16 @@ class QueueConsumer:
             self._first_taken = time.perf_counter()
         self._buffer.append(message)
         self._buffered_bytes += len(message.body)
+
+    def _take_to_forward(self, message: Message) -> None:
+        """A delivered message of the queue the consumer forwards from joins the batch, marked to be forwarded."""
+        message.delivery_info[TO_FORWARD] = True
+        self._take(message)
+
+    def _undecoded_to_forward(self, message: Any, error: Exception) -> None:
+        if isinstance(message, Message):
+            message.delivery_info[TO_FORWARD] = True
+        self._undecoded(message, error)
 
     def _undecoded(self, message: Any, error: Exception) -> None:
         """kombu could not prepare a delivery (a body it failed to unpack): it joins the batch all the same, to
@@ -245,7 +292,13 @@ class QueueConsumer:
         runtime = self.runtime
         try:
             record_beat(
-                runtime.unit_of_work(), self.name, self.queue_name, runtime.clock(), self._unreported, starting, stopped
+                runtime.unit_of_work(),
+                self.name,
+                self.sources.name,
+                runtime.clock(),
+                self._unreported,
+                starting,
+                stopped,
             )
         except Exception as error:  # the beat is only a sign: the batches wait out an outage and say so
             if not waits_out(error):

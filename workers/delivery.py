@@ -20,6 +20,7 @@ from assigner.schemas.declaration import InvalidMessage
 from assigner.schemas.raw import parse_declaration_bytes, text_codec
 
 ROUTING_HEADERS = ("CC", "BCC")  # RabbitMQ's sender-selected distribution
+KEPT_PROPERTIES = ("message_id", "correlation_id", "app_id", "timestamp", "type")  # a copy's, as received
 # No content type (raw text) and JSON with parameters (Java and Spring send `; charset=UTF-8`) are accepted.
 JSON_TYPES = {"", "application/json", "text/json", "text/plain"}
 IDENTITY_ENCODINGS = {"", "identity", "binary", "7bit", "8bit"}
@@ -71,11 +72,7 @@ class Refused:
         """The message as received, for its dead-letter queue: the reason in x-assigner-error, when in
         x-assigner-dead-lettered-at, and a message_id its copies share (the producer's, or one of its own)."""
         properties = self.message.properties
-        kept = {
-            k: properties[k]
-            for k in ("message_id", "correlation_id", "app_id", "timestamp", "type")
-            if properties.get(k)
-        }
+        kept = {k: properties[k] for k in KEPT_PROPERTIES if properties.get(k)}
         kept.setdefault("message_id", self.own_message_id)
         # RabbitMQ routes a message to the queues its CC and BCC headers name as well: a sender's must not
         # steer the worker's own publish of its dead letter into another queue.
@@ -128,18 +125,18 @@ def property_refusal(properties: dict[str, Any]) -> str | None:
 
 def read_declaration(body: bytes, content_type: str | None, content_encoding: str | None) -> Declaration:
     """The declaration in a message; InvalidMessage says why it is not one."""
-    return parse_declaration_bytes(body, _json_charset(content_type, content_encoding))
+    return parse_declaration_bytes(body, json_charset(content_type, content_encoding))
 
 
-def read_completion(message: Message, body: bytes) -> Completion:
-    """The completion in a message of type check.completed; InvalidMessage says why it is not one."""
-    charset = _json_charset(message.content_type, message.content_encoding)
-    user_id = message.properties.get("user_id")
+def read_completion(message: Message, body: bytes, user_id: object) -> Completion:
+    """The completion in a message of type check.completed, sent by `user_id` (as the transport vouches);
+    InvalidMessage says why it is not one."""
+    charset = json_charset(message.content_type, message.content_encoding)
     sender = user_id if isinstance(user_id, str) and is_plain(user_id, 64) else None  # the audit's actor
     return parse_completion(body, charset, sender)
 
 
-def _json_charset(content_type: str | None, content_encoding: str | None) -> str:
+def json_charset(content_type: str | None, content_encoding: str | None) -> str:
     """The charset of a JSON body; InvalidMessage when the body is not JSON or its encoding not a charset."""
     media_type, charset = _media_type(content_type or "")
     if media_type not in JSON_TYPES:

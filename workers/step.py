@@ -12,8 +12,9 @@ from celery.signals import worker_shutting_down
 from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
+from assigner.broker.partitions import Slot, partitioned
 from workers import metrics
-from workers.consumer import Batching, QueueConsumer
+from workers.consumer import Batching, QueueConsumer, Sources
 from workers.handlers.commands import CommandHandler
 from workers.handlers.declarations import BatchHandler
 
@@ -43,13 +44,8 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
         runtime.ready()
         logs.configure(runtime.settings.log_format)
         settings = runtime.settings
-        declarations = QueueConsumer(
-            runtime,
-            self.stopping,
-            topology.DECLARATIONS,
-            BatchHandler,
-            Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes),
-        )
+        batching = Batching(settings.batch_size, settings.batch_wait_ms / 1000, settings.batch_max_bytes)
+        declarations = _declaration_consumer(runtime, self.stopping, batching)
         # Each command is its own transaction; a few are fetched at once.
         commands = QueueConsumer(
             runtime,
@@ -85,6 +81,19 @@ class DeclarationStep(bootsteps.StartStopStep):  # type: ignore[misc]
 
     def shutdown(self, parent: Any) -> None:
         self.stop(parent)
+
+
+def _declaration_consumer(runtime: Runtime, stopping: threading.Event, batching: Batching) -> QueueConsumer:
+    """The consumer of declarations: of assigner.declarations; or, with partitions, of this process's partitions
+    (assigned) and of assigner.declarations (forwarded to the partitions), in the same batches."""
+    settings = runtime.settings
+    if not partitioned(settings):
+        return QueueConsumer(runtime, stopping, topology.DECLARATIONS, BatchHandler, batching)
+    total, slot = settings.declaration_partitions, Slot.from_environment()
+    partitions = [topology.partition(number, settings.queue_type) for number in slot.partitions(total)]
+    contract_queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
+    sources = Sources(topology.DECLARATIONS, partitions, total, forward_from=contract_queue)
+    return QueueConsumer(runtime, stopping, topology.DECLARATIONS, BatchHandler, batching, sources)
 
 
 def _nothing() -> None:

@@ -8,9 +8,11 @@ for all of them: each finishes the batch in hand, acknowledges it and exits. A c
 (the kernel's parent-death signal), so a supervisor killed outright leaves no worker behind; their
 unacknowledged messages go back to the queue.
 
-Children are named `<name>-<n>@<host>` when the supervisor is given a name, and `assigner-<pid>@<host>`
-otherwise: unique either way. With a metrics port, the children count into files of a folder of the
-supervisor's (prometheus_client's multiprocess mode) and the supervisor serves the sum (workers/metrics.py).
+Child n of N consumes the declaration partitions p with p mod N = n - 1 (assigner/broker/partitions.py); its
+database sessions are named `assigner-<n>` (PGAPPNAME). Children are named `<name>-<n>@<host>` when the
+supervisor is given a name, and `assigner-<pid>@<host>` otherwise: unique either way. With a metrics port, the
+children count into files of a folder of the supervisor's (prometheus_client's multiprocess mode) and the
+supervisor serves the sum (workers/metrics.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import structlog
 
 from assigner import logs
 from assigner.bootstrap import Runtime
+from assigner.broker.partitions import SLOT_ENV, Slot
 
 log = structlog.get_logger("assigner.worker")
 SUPERVISOR_ENV = "ASSIGNER_SUPERVISOR_PID"  # set in a child's environment: whose child it is
@@ -169,7 +172,7 @@ class Supervisor:
                 )
             log.info("worker.supervising", children=len(self.children), pid=os.getpid())
             for child in self.children:
-                child.start(env)
+                child.start(self._own_env(child, env))
             while not self.signalled and self.failing is None:
                 time.sleep(POLL_SECONDS)
                 for child in self.children:
@@ -198,6 +201,14 @@ class Supervisor:
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_folder)
         return env
 
+    def _own_env(self, child: Child, env: dict[str, str]) -> dict[str, str]:
+        """A child's environment: the supervisor's, with which of its processes it is (the partitions it
+        consumes), and its database sessions' application_name (PGAPPNAME, unless the URL names one) numbered."""
+        own = dict(env)
+        own[SLOT_ENV] = str(Slot(child.number - 1, len(self.children)))
+        own["PGAPPNAME"] = f"{env.get('PGAPPNAME') or 'assigner'}-{child.number}"
+        return own
+
     def _keep(self, child: Child, env: dict[str, str]) -> None:
         """Restart a child that exited, once its pause is over."""
         if child.running() or self.signalled:
@@ -219,7 +230,7 @@ class Supervisor:
             self._forget(child.process.pid)
             child.pause = min(child.pause * 2, MAX_RESTART_SECONDS)
         elif now >= child.restart_at:
-            child.start(env)
+            child.start(self._own_env(child, env))
 
     def _forget(self, pid: int) -> None:
         if self.metrics_folder is not None:

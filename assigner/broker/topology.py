@@ -15,6 +15,11 @@ EVENTS = "assigner.events"
 # Commands' way in of their own, bound to the queue of the same name, so that a supervisor's RabbitMQ user may
 # write here and not on the default exchange (which reaches every queue, assigner.declarations among them).
 COMMANDS_EXCHANGE = "assigner.commands"
+# assigner.declarations is read by every worker process, which forwards each declaration to the partition queue of
+# its unit (customs office and department); each partition has one consumer at a time (single active consumer).
+PARTITION_PREFIX = "assigner.declarations.partition."
+# Set by a worker on what it forwards: the AMQP user that sent the message to assigner.declarations ("" for none).
+SENDER_HEADER = "x-assigner-sender"
 ERROR_HEADER = "x-assigner-error"
 DEAD_LETTERED_AT_HEADER = "x-assigner-dead-lettered-at"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
@@ -49,18 +54,36 @@ def private_queue(name: str) -> Queue:
     return Queue(name, exclusive=True, auto_delete=True, durable=False, queue_arguments={"x-max-length": 0})
 
 
+def partition_queue(number: int) -> str:
+    """The name of declaration partition `number`."""
+    return f"{PARTITION_PREFIX}{number}"
+
+
+def partition(number: int, queue_type: str = "classic") -> Queue:
+    """Declaration partition `number`: durable, fed through the default exchange, one active consumer at a time
+    (the others wait to take over: RabbitMQ's single active consumer)."""
+    name = partition_queue(number)
+    arguments: dict[str, Any] = {**(_arguments(queue_type) or {}), "x-single-active-consumer": True}
+    return Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True, queue_arguments=arguments)
+
+
 def _arguments(queue_type: str) -> dict[str, str] | None:
     return {"x-queue-type": queue_type} if queue_type == "quorum" else None
 
 
-def declare(connection: Connection, queue_type: str = "classic", events_queue: str | None = None) -> None:
-    """Declare the contract's queues and exchanges (the commands' one bound to their queue); bind `events_queue`
-    (if any, of the same type: a classic queue lives on one node of a cluster) to every event."""
+def declare(
+    connection: Connection, queue_type: str = "classic", events_queue: str | None = None, partitions: int = 0
+) -> None:
+    """Declare the contract's queues and exchanges (the commands' one bound to their queue) and `partitions`
+    declaration partitions; bind `events_queue` (if any, of the same type: a classic queue lives on one node of
+    a cluster) to every event."""
     channel = connection.default_channel
     events_exchange().declare(channel=channel)
     commands_exchange().declare(channel=channel)
     for name in (DECLARATIONS, DECLARATIONS_DLQ, COMMANDS, COMMANDS_DLQ):
         queue(name, queue_type)(channel).declare()
+    for number in range(partitions):
+        partition(number, queue_type)(channel).declare()
     channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     if events_queue:
         Queue(events_queue, events_exchange(), "#", durable=True, queue_arguments=_arguments(queue_type))(

@@ -110,7 +110,7 @@ def compare(
     ] = DEFAULTS.large_roster,
     many_units: Annotated[int, typer.Option(min=2, help="Units of the many-units cost case.")] = DEFAULTS.many_units,
     scale_units: Annotated[
-        int, typer.Option(min=1, help="Units the 1, 2 and 4 workers (one process each) drain over.")
+        int, typer.Option(min=1, help="Units one worker of 1, 2 and 4 processes drains over.")
     ] = DEFAULTS.scale_units,
     rabbitmq: Annotated[str, typer.Option(help="RabbitMQ (a vhost of the run's own is made).")] = DEFAULTS.rabbitmq,
     postgres: Annotated[
@@ -120,8 +120,8 @@ def compare(
 ) -> None:
     """Side by side on this machine's RabbitMQ and PostgreSQL: Celery doing nothing, the broker's limit for
     our work, assigner's worker (Celery and assigner as by default, all cores, then one process each); latency
-    at a fixed load and the worker's phases; costs as rosters, units and history grow; 1, 2 and 4 workers over
-    many units; peak RSS per process; and which targets hold."""
+    at a fixed load and the worker's phases; costs as rosters, units and history grow; a worker of 1, 2 and 4
+    processes over many units; peak RSS per process; and which targets hold."""
     logs.configure(level="WARNING")
     options = CompareOptions(
         count, rate, latency_count, cost_count, history, large_roster, many_units, scale_units, rabbitmq, postgres

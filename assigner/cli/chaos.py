@@ -78,6 +78,9 @@ def chaos(
     drain_timeout: Annotated[
         float, typer.Option(min=10, help="Seconds the drain may take after publishing.")
     ] = DEFAULTS.drain_timeout,
+    partitions: Annotated[
+        int, typer.Option(min=0, max=64, help="The workers' declaration_partitions (0: none, the default).")
+    ] = DEFAULTS.partitions,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
 ) -> None:
     """Run workers on this machine's RabbitMQ and PostgreSQL, break them while a stream flows, check the result.
@@ -126,6 +129,7 @@ def chaos(
         drain_timeout,
         cluster=cluster,
         synchronous=standby == "sync",
+        partitions=partitions,
     )
     report = run_chaos(options, lambda line: console.print(f"chaos: {line}"))
     if as_json:

@@ -9,6 +9,7 @@ from kombu.connection import Connection
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import broker_nodes, connect, display_url, ensure_reached, is_embedded
+from assigner.broker.partitions import partition_queues
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import error_line
 from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
@@ -55,7 +56,8 @@ def _database(runtime: Runtime) -> Check:
 
 
 def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
-    """Each existing contract queue's messages (ready, unacknowledged), and the broker check."""
+    """Each existing contract queue's messages (ready, unacknowledged), and the broker check. The declarations
+    waiting in partitions (forwarded from assigner.declarations, not yet assigned) count as the queue's."""
     settings = runtime.settings
     where = display_url(settings)
     if is_embedded(settings) and not settings.home.is_dir():  # looked at, not made: a mistyped ASSIGNER_HOME
@@ -63,10 +65,26 @@ def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
     try:
         with connect(settings) as connection:
             ensure_reached(connection)
-            stats = read_queue_stats(settings, connection, QUEUES + DEAD_LETTERS)
+            partitions = partition_queues(settings)
+            stats = read_queue_stats(settings, connection, (*QUEUES, *DEAD_LETTERS, *partitions))
     except Exception as error:
         return {}, Check("broker", False, f"{where} unreachable: {error_line(error)}")
+    if topology.DECLARATIONS in stats:
+        stats[topology.DECLARATIONS] = with_partitions(
+            stats[topology.DECLARATIONS], [stats.pop(n) for n in partitions if n in stats]
+        )
     return stats, Check("broker", True, f"{where} reachable")
+
+
+def with_partitions(declarations: QueueStats, partitions: list[QueueStats]) -> QueueStats:
+    """assigner.declarations' stats with its partitions' messages added (its consumers are its own: the
+    workers' forwarding ones); unacknowledged unknown if unknown for any."""
+    unknown = declarations.unacknowledged is None or any(p.unacknowledged is None for p in partitions)
+    return QueueStats(
+        declarations.ready + sum(p.ready for p in partitions),
+        None if unknown else (declarations.unacknowledged or 0) + sum(p.unacknowledged or 0 for p in partitions),
+        declarations.consumers,
+    )
 
 
 def node_checks(settings: Settings) -> list[Check]:

@@ -41,6 +41,9 @@ COMMANDS_DLQ = "assigner.commands.dlq"
 EVENTS = "assigner.events"
 ERROR_HEADER = "x-assigner-error"
 QUEUES = (DECLARATIONS, DECLARATIONS_DLQ, COMMANDS, COMMANDS_DLQ)
+# Where a worker forwards each declaration, by unit (declaration_partitions, 16 by default): its own queues.
+PARTITIONS = tuple(f"assigner.declarations.partition.{number}" for number in range(16))
+PARTITION_ARGUMENTS = {"x-single-active-consumer": True}
 
 WORKER_COMMAND = (sys.executable, "-m", "assigner", "worker")
 CLIENT_NAME = "assigner-e2e-client"  # the tests' own connections, which a simulated outage spares
@@ -133,18 +136,20 @@ def client(url: str) -> pika.BlockingConnection:
 
 
 def declare_topology(channel: BlockingChannel) -> None:
-    """Declare the contract's queues and exchanges with the worker's arguments (all durable, classic), the
-    commands' exchange bound to their queue."""
+    """Declare the contract's queues and exchanges and the partitions with the worker's arguments (all durable,
+    classic), the commands' exchange bound to their queue."""
     channel.exchange_declare(EVENTS, exchange_type="topic", durable=True)
     for name in QUEUES:
         channel.queue_declare(name, durable=True)
+    for name in PARTITIONS:
+        channel.queue_declare(name, durable=True, arguments=PARTITION_ARGUMENTS)
     channel.exchange_declare(COMMANDS, exchange_type="direct", durable=True)
     channel.queue_bind(COMMANDS, COMMANDS, routing_key=COMMANDS)
 
 
 def purge_queues(channel: BlockingChannel) -> None:
-    """Empty the contract's queues, so a test never sees another's messages."""
-    for name in QUEUES:
+    """Empty the contract's queues and the partitions, so a test never sees another's messages."""
+    for name in QUEUES + PARTITIONS:
         channel.queue_purge(name)
 
 

@@ -117,8 +117,8 @@ class TestBenchCompare:
         assert found["latency_queued_ms"] == pytest.approx(
             found["latency_mean_ms"] - sum(phases[name]["mean"] for name in ("wait", "decide", "publish")), abs=0.2
         )
-        assert [row["workers"] for row in found["scaling"]] == [1, 2, 4]
-        assert all(len(row["lock_wait_share"]) == row["workers"] and row["units"] == 6 for row in found["scaling"])
+        assert [(row["processes"], row["partitions"]) for row in found["scaling"]] == [(1, 0), (2, 0), (4, 0), (4, 16)]
+        assert all(len(row["lock_wait_share"]) == row["processes"] and row["units"] == 6 for row in found["scaling"])
         assert [row["case"] for row in found["costs"]] == [
             "1 unit of 10 officers vs 1 unit of 30 officers",
             "1 unit vs 12 units",
@@ -130,7 +130,9 @@ class TestBenchCompare:
             found["assigner_over_celery"] >= 2
         )
         assert judged["latency p99 at 100/s"] == (found["latency_p99_ms"] <= 50)
-        assert len(judged) == 3 + 3 + 1 + 1  # throughput and latency, costs, lock waits, memory
+        assert (
+            len(judged) == 3 + 3 + 2 + 1
+        )  # throughput and latency, costs, lock waits (without and with partitions), memory
         vhosts, databases = made
-        assert len(vhosts) == 5 + 1 + 3 and len(databases) == 5 + 1 + 3 + 6  # drains, latency, scaling; costs
+        assert len(vhosts) == 5 + 1 + 4 and len(databases) == 5 + 1 + 4 + 6  # drains, latency, scaling; costs
         assert still_there(vhosts, databases) == (set(), set())

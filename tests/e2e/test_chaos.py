@@ -39,11 +39,12 @@ def servers_left_running(rabbitmq_management: str, migrated_postgres: str) -> It
 
 
 class TestChaos:
-    @pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+    @pytest.mark.parametrize(("queue_type", "partitions"), [("classic", 0), ("quorum", 0), ("classic", 16)])
     def test_a_run_with_a_kill_a_broker_restart_and_a_database_restart_passes_every_check(
-        self, queue_type: str, servers_left_running: None
+        self, queue_type: str, partitions: int, servers_left_running: None
     ) -> None:
-        report, _ = passed_chaos_run([*SMALL_RUN, "--queue-type", queue_type], RUN_TIMEOUT)
+        arguments = [*SMALL_RUN, "--queue-type", queue_type, "--partitions", str(partitions)]
+        report, _ = passed_chaos_run(arguments, RUN_TIMEOUT)
         assert {fault["fault"] for fault in report["faults"]} >= {
             "SIGKILL worker 1",
             "restart RabbitMQ",
@@ -57,4 +58,5 @@ class TestChaos:
         )
         figures = report["figures"]
         assert figures["poison"] >= 50 and figures["kinds of poison"] == 35 and figures["queue type"] == queue_type
+        assert figures["declaration partitions"] == partitions
         assert figures["valid declarations"] >= 5000  # the planned ones, and more while the faults went on

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from amqp.basic_message import Message as AmqpMessage
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from integration.conftest import FrozenClock
@@ -27,13 +28,15 @@ from sqlalchemy import select
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.amqp_properties import UNDECODABLE
-from assigner.broker.publishing import Outgoing, encodable
+from assigner.broker.partitions import TO_FORWARD, partition_of
+from assigner.broker.publishing import CONTENT_TYPE, Outgoing, encodable
 from assigner.devtools.samples import container_number, tax_code
 from assigner.domain.dead_letters import fingerprint
 from assigner.schemas.completion import COMPLETION_TYPE
 from assigner.settings import Settings
 from assigner.storage.tables import AuditRow, DeclarationRow
 from workers.failures import FailurePolicy
+from workers.handlers.admission import Admission
 from workers.handlers.commands import CommandHandler
 from workers.handlers.declarations import BatchHandler
 
@@ -59,7 +62,7 @@ class Delivery:
         self.headers = properties.get("application_headers") or {}
         self.content_type = properties.get("content_type")
         self.content_encoding = properties.get("content_encoding")
-        self.delivery_info = {"redelivered": redelivered}
+        self.delivery_info: dict[str, Any] = {"redelivered": redelivered}
         self._state = "RECEIVED"
         self.settled: list[str] = []
 
@@ -108,6 +111,7 @@ class Worker:
             broker_url=RABBITMQ,
             message_max_failures=MAX_FAILURES,
             declaration_senders=[UPSTREAM],
+            declaration_partitions=16,  # what it reads from assigner.declarations, it forwards
         )
         self.runtime = Runtime(settings=settings_, clock=FrozenClock(datetime(2025, 6, 2, 2, 0, tzinfo=UTC))).ready()
         load_roster(self.runtime, roster(UNIT, "o1", "o2", "o3", supervisors=(SUPERVISOR,)))
@@ -128,11 +132,41 @@ class Worker:
 
     def deliver(self, queue: str, messages: list[tuple[bytes, dict[str, Any]]]) -> list[Delivery]:
         """Hand the messages over in one batch, and what is put back again, as a broker would; returns them."""
-        deliveries = [self._delivery(body, properties) for body, properties in messages]
+        return self._through(self.policies[queue], [self._delivery(body, properties) for body, properties in messages])
+
+    def deliver_routed(self, messages: list[tuple[bytes, dict[str, Any]]]) -> list[Delivery]:
+        """Hand the messages over as read from assigner.declarations to be forwarded, then what was forwarded as
+        the partition's consumer gets it; returns the first deliveries."""
+        already = len(self.broker.sent)
+        deliveries = self._through(self.policies[topology.DECLARATIONS], [self.to_forward(b, p) for b, p in messages])
+        forwarded = [m for m in self.broker.sent[already:] if m.routing_key.startswith(topology.PARTITION_PREFIX)]
+        self._through(self.policies[topology.DECLARATIONS], [self.forwarded(m) for m in forwarded])
+        return deliveries
+
+    def to_forward(self, body: bytes, properties: dict[str, Any]) -> Delivery:
+        """A message delivered from assigner.declarations by a consumer that forwards it."""
+        delivery = self._delivery(body, properties)
+        delivery.delivery_info[TO_FORWARD] = True
+        return delivery
+
+    def forwarded(self, outgoing: Outgoing) -> Delivery:
+        """A forwarded message as the partition's consumer gets it."""
+        wire = AmqpMessage(
+            outgoing.body,
+            content_type=outgoing.content_type,
+            content_encoding="utf-8" if outgoing.content_type == CONTENT_TYPE else "binary",
+            application_headers=outgoing.headers,
+            **outgoing.properties,
+        )
+        read = AmqpMessage()
+        read._load_properties(AmqpMessage.CLASS_ID, wire._serialize_properties(), 0)
+        return self._delivery(outgoing.body, dict(read.properties))
+
+    def _through(self, policy: FailurePolicy, deliveries: list[Delivery]) -> list[Delivery]:
         pending = deliveries
         for _ in range(MAX_FAILURES + 1):
-            self.policies[queue].handle(pending, self.broker)  # type: ignore[arg-type]
-            pending = [self._delivery(d.body, d.properties, True) for d in pending if d.settled == ["REQUEUED"]]
+            policy.handle(pending, self.broker)  # type: ignore[arg-type]
+            pending = [self._again(d) for d in pending if d.settled == ["REQUEUED"]]
             if not pending:
                 return deliveries
         raise AssertionError("a message was put back more often than max_failures allows")
@@ -170,6 +204,16 @@ class Worker:
             for m in self.broker.sent
             if m.exchange == topology.EVENTS
         )
+
+    def delivery(self, body: bytes, properties: dict[str, Any]) -> Delivery:
+        """A message delivered as sent, not handled."""
+        return self._delivery(body, properties)
+
+    def _again(self, put_back: Delivery) -> Delivery:
+        """A message put back, delivered again from the queue it came from."""
+        again = self._delivery(put_back.body, put_back.properties, True)
+        again.delivery_info[TO_FORWARD] = put_back.delivery_info.get(TO_FORWARD, False)
+        return again
 
     def _delivery(self, body: bytes, properties: dict[str, Any], redelivered: bool = False) -> Delivery:
         self.tags += 1
@@ -361,6 +405,64 @@ class TestDeclarationQueue:
         assert len(worker.broker.dead_letters(topology.DECLARATIONS, body)) == 1
 
 
+class TestForwardingToPartitions:
+    """What a worker forwards to a partition is read there exactly as the original would have been; what it
+    refuses is dead-lettered at once, with the reason the assigning handler would give, and never forwarded."""
+
+    @FUZZ
+    @given(body=bodies(VALID_DECLARATION), properties=properties, completion=st.booleans())
+    @example(body=ISSUE_21_DECLARATIONS[0][0], properties=ISSUE_21_DECLARATIONS[0][1], completion=False).via(
+        "issue 21: NUL in content_type"
+    )
+    @example(
+        body=json.dumps(VALID_DECLARATION).encode("utf-16"), properties={"content_encoding": "utf-16"}, completion=False
+    ).via("a charset in content_encoding, kombu's way")
+    def test_a_forward_reads_as_its_original_and_a_refusal_is_the_same(
+        self, worker: Worker, body: bytes, properties: dict[str, Any], completion: bool
+    ) -> None:
+        sent = {"user_id": UPSTREAM, **properties, **({"type": COMPLETION_TYPE} if completion else {})}
+        handler = worker.policies[topology.DECLARATIONS].handler
+        direct = handler.admission.read([worker.delivery(body, sent)])  # type: ignore[attr-defined]
+        already = len(worker.broker.sent)
+        [original] = worker._through(worker.policies[topology.DECLARATIONS], [worker.to_forward(body, sent)])
+        out = worker.broker.sent[already:]
+        assert original._state == "ACK"
+        if direct.refused:  # dead-lettered now, or a copy of a body dead-lettered before: never forwarded
+            assert len(out) <= 1 and all(letter.routing_key == topology.DECLARATIONS_DLQ for letter in out)
+            assert all(letter.headers[topology.ERROR_HEADER] == direct.refused[0].letter.reason for letter in out)
+            return
+        [forward] = out
+        again = handler.admission.read([worker.forwarded(forward)])  # type: ignore[attr-defined]
+        assert not again.refused
+        assert [d for _, _, d in again.declarations] == [d for _, _, d in direct.declarations]
+        assert [c for _, _, c in again.completions] == [c for _, _, c in direct.completions]
+        unit = direct.declarations[0][2].unit if direct.declarations else direct.completions[0][2]
+        total = worker.runtime.settings.declaration_partitions
+        assert forward.routing_key == topology.partition_queue(
+            partition_of(unit.customs_office, unit.department, total)
+        )
+
+    @FUZZ
+    @given(body=bodies(VALID_DECLARATION), properties=properties)
+    def test_no_message_stops_the_forwarding_and_the_valid_ones_around_it_are_assigned(
+        self, worker: Worker, body: bytes, properties: dict[str, Any]
+    ) -> None:
+        before, after = worker.valid_declaration(), worker.valid_declaration()
+        sent = {"user_id": UPSTREAM, **properties}
+        first, poison, last = worker.deliver_routed([before, (body, sent), after])
+        assert first._state == last._state == "ACK"
+        assert worker.stored(before[0]) and worker.stored(after[0])
+        check_poison(worker, topology.DECLARATIONS, poison)
+
+    def test_a_sender_written_in_the_header_by_anyone_but_the_worker_is_not_believed(self, worker: Worker) -> None:
+        body, _ = worker.valid_declaration()
+        forged = {"user_id": "mallory", "application_headers": {topology.SENDER_HEADER: UPSTREAM}}
+        [delivery] = worker.deliver(topology.DECLARATIONS, [(body, forged)])
+        [letter] = worker.broker.dead_letters(topology.DECLARATIONS, body)
+        assert "user_id 'mallory': not among the senders" in letter.headers[topology.ERROR_HEADER]
+        assert delivery._state == "ACK" and not worker.stored(body)
+
+
 VALID_COMPLETION = {
     "declaration_number": "105432198760",
     "customs_office": "01B1",
@@ -426,14 +528,14 @@ class TestFailurePolicy:
         self, worker: Worker, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         poison = json.dumps(message("109999999990")).encode()
-        original = BatchHandler._admit
+        original = Admission._admit
 
-        def admit(handler: BatchHandler, delivery: Any, body: bytes) -> Any:
+        def admit(admission: Admission, delivery: Any, body: bytes, sender: object) -> Any:
             if body == poison:
                 raise ZeroDivisionError("a defect nobody foresaw")
-            return original(handler, delivery, body)
+            return original(admission, delivery, body, sender)
 
-        monkeypatch.setattr(BatchHandler, "_admit", admit)
+        monkeypatch.setattr(Admission, "_admit", admit)
         before, after = worker.valid_declaration(), worker.valid_declaration()
         worker.deliver(topology.DECLARATIONS, [before, (poison, {}), after])
         [letter] = worker.broker.dead_letters(topology.DECLARATIONS, poison)

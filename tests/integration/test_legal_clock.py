@@ -3,6 +3,7 @@ from the officer, a supervisor and upstream, and overdue declarations flagged on
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from assigner.domain.model import Unit
 from assigner.services.completion import CompletionOutcome, complete_checks
 from assigner.services.overdue import flag_overdue
 from assigner.storage.tables import AuditRow, DeclarationRow, OutboxRow
+from workers.handlers.declarations import BatchHandler
 
 OTHER_UNIT = Unit("01B1", "01")
 
@@ -230,6 +232,22 @@ class TestOverdue:
             stored = session.scalars(select(OutboxRow.event).where(OutboxRow.event == "declaration.overdue")).all()
             audited = session.scalars(select(AuditRow.action).where(AuditRow.action == "overdue")).all()
         assert len(stored) == 2 and len(audited) == 2
+
+    def test_the_worker_flags_a_backlog_a_transaction_at_a_time(self, runtime: Runtime, clock: FrozenClock) -> None:
+        load_roster(runtime, team("a", "b"))
+        late = numbers(1200)
+        for first in range(0, len(late), 400):
+            assign(runtime, [declaration(number) for number in late[first : first + 400]])
+        clock.advance(hours=3)
+        published: list[list[Any]] = []
+        publisher = type("Publisher", (), {"publish": lambda self, messages: published.append(list(messages))})()
+        handler = BatchHandler(runtime, lambda _: None, lambda: False)
+        handler.watch_every = 0
+        handler.watch_clocks(publisher)  # type: ignore[arg-type]
+        # at most a transaction's events in hand at once: a worker back from an outage, thousands overdue
+        assert [len(messages) for messages in published] == [500, 500, 200]
+        flagged = [json.loads(m.body)["declaration_number"] for messages in published for m in messages]
+        assert sorted(flagged) == sorted(late)
 
     def test_the_reports_count_overdue_open_work_per_unit(self, runtime: Runtime, clock: FrozenClock) -> None:
         load_roster(runtime, team("a"))

@@ -26,7 +26,10 @@ from assigner.services.overdue import flag_overdue
 from assigner.settings import Settings
 runtime = Runtime(Settings(), clock=lambda: datetime(2025, 6, 3, 0, 0, tzinfo=timezone.utc)).ready()
 sys.stdin.readline()  # every process starts flagging at once
-print(len(flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy)))
+flagged = 0
+while batch := flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy):
+    flagged += len(batch)
+print(flagged)
 """
 
 

@@ -28,8 +28,16 @@ def figures(**changed: Any) -> dict[str, Any]:
             {"case": "empty history vs 1,000,000 stored", "ratio": 0.98},
         ],
         "scaling": [
-            {"workers": 1, "units": 100, "per_second": 1300, "lock_wait_share": [0.0], "peak_rss_mib": 110.0},
-            {"workers": 4, "units": 100, "per_second": 1700, "lock_wait_share": [0.01] * 4, "peak_rss_mib": 112.0},
+            {"processes": 1, "units": 100, "per_second": 1300, "lock_wait_share": [0.0], "peak_rss_mib": 110.0},
+            {"processes": 4, "units": 100, "per_second": 1700, "lock_wait_share": [0.01] * 4, "peak_rss_mib": 112.0},
+            {
+                "processes": 4,
+                "partitions": 16,
+                "units": 100,
+                "per_second": 1500,
+                "lock_wait_share": [0.0] * 4,
+                "peak_rss_mib": 111.0,
+            },
         ],
         "worker_peak_rss_mib": 120.0,
         "worker_one_process_peak_rss_mib": 115.0,
@@ -51,6 +59,7 @@ class TestTargets:
             "cost ratio: 1 unit vs 1,000 units": True,
             "cost ratio: empty history vs 1,000,000 stored": True,
             "lock wait of each of 4 processes over 100 units": True,
+            "lock wait of each of 4 processes over 100 units, 16 partitions": True,
             "peak RSS of any one worker process": True,
         }
 
@@ -94,6 +103,12 @@ class TestTargets:
         found = figures()
         found["scaling"][1]["peak_rss_mib"] = 150.0
         assert not judged(found)["peak RSS of any one worker process"]
+
+    def test_the_run_with_partitions_is_judged_apart(self) -> None:
+        found = figures()
+        found["scaling"][2]["lock_wait_share"] = [0.0, 0.0, 0.06, 0.0]
+        failed = [name for name, held in judged(found).items() if not held]
+        assert failed == ["lock wait of each of 4 processes over 100 units, 16 partitions"]
 
     def test_without_a_4_worker_run_there_is_no_lock_target(self) -> None:
         found = figures()

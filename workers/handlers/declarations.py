@@ -8,14 +8,16 @@ The ack policy of a declaration batch:
   batch is then replayed one declaration at a time, so the others go through);
 - any other failure is left to the worker's failure policy (workers/failures.py), which finds the message
   that causes it and dead-letters it after a bounded number of tries.
+
+With partitions (assigner/broker/partitions.py), a batch holds messages of the process's partitions, assigned,
+and messages of assigner.declarations, forwarded to their unit's partition (workers/handlers/routing.py): the
+copies are published with the batch's events and dead letters, and acknowledged with them, once confirmed.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -25,24 +27,23 @@ from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import is_embedded
+from assigner.broker.partitions import TO_FORWARD, own_user, partitioned
 from assigner.broker.publishing import Outgoing, Publisher, json_body
-from assigner.domain.authentication import sender_refusal
 from assigner.domain.completions import Completion
 from assigner.domain.dead_letters import DeadLetter
 from assigner.domain.errors import first_line
 from assigner.domain.events import Event
 from assigner.domain.model import Declaration
 from assigner.domain.untrusted import safe_text
-from assigner.schemas.completion import COMPLETION_TYPE
-from assigner.schemas.declaration import InvalidMessage
 from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.completion import CompletionResult, complete_checks
-from assigner.services.dead_letters import claim_dead_letters, forget_old_dead_letters, mark_dead_letters_published
+from assigner.services.dead_letters import forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
+from assigner.services.overdue import BATCH as OVERDUE_BATCH
 from assigner.services.overdue import flag_overdue
 from workers import metrics
-from workers.delivery import Refused, property_refusal, raw_body, read_completion, read_declaration, too_large
-from workers.envelope import message_envelope
+from workers.handlers.admission import Admission, log_refusals
+from workers.handlers.routing import Forwarder
 from workers.outages import DatabaseUnavailable, Outages, waits_out
 
 log = structlog.get_logger("assigner.worker")
@@ -58,6 +59,11 @@ class BatchHandler:
         self.is_stopping = is_stopping
         self.outages = Outages(runtime.ping, wait, is_stopping)
         self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
+        worker_user = None if self.embedded else own_user(runtime.settings)
+        self.admission = Admission(runtime, self.outages, self.embedded, worker_user)
+        self.forwarder = None  # without partitions, nothing is forwarded
+        if partitioned(runtime.settings) and worker_user is not None:
+            self.forwarder = Forwarder(self.admission, runtime.settings.declaration_partitions, worker_user)
         self._last_forgotten = -FORGET_EVERY_SECONDS
         self.watch_every = runtime.settings.overdue_check_seconds
         self._last_watched = time.monotonic()  # the first look one interval after the start
@@ -74,24 +80,19 @@ class BatchHandler:
         dead letters marked), ack."""
         self.watch_clocks(publisher)
         self.phases.start()
-        valid: list[tuple[Message, bytes, Declaration]] = []
-        completions: list[tuple[Message, bytes, Completion]] = []
-        refused: list[Refused] = []
-        for message in batch:
-            body = raw_body(message.body, message.content_encoding)
-            try:
-                self._admit(message, body)
-                if message.properties.get("type") == COMPLETION_TYPE:
-                    completions.append((message, body, read_completion(message, body)))
-                else:
-                    valid.append((message, body, self._read(message, body)))
-            except InvalidMessage as error:
-                refused.append(self._refused(message, body, str(error)))
+        to_forward = [message for message in batch if message.delivery_info.get(TO_FORWARD)]
+        admitted = self.admission.read([message for message in batch if not message.delivery_info.get(TO_FORWARD)])
+        valid, completions, refused = admitted.declarations, admitted.completions, admitted.refused
+        forwards: list[Outgoing] = []
+        if to_forward:
+            assert self.forwarder is not None, "a message to forward on a consumer that forwards nothing"
+            forwards, not_forwarded = self.forwarder.forward(to_forward)
+            refused += not_forwarded
         results: list[BatchResult] = []
         confirmed = list(self._confirmed)
         for index, reason in self._decide([d for _, _, d in valid], results, confirmed):
             message, body, _ = valid[index]
-            refused.append(self._refused(message, body, reason))
+            refused.append(self.admission.refused(message, body, reason))
         if any(result.marked for result in results):
             del self._confirmed[: len(confirmed)]
         else:
@@ -99,13 +100,15 @@ class BatchHandler:
         completed = self._complete([c for _, _, c in completions])
         for (message, body, _), outcome in zip(completions, completed):
             if outcome.refused is not None:
-                refused.append(self._refused(message, body, outcome.refused))
-        letters = self._claim(refused)
+                refused.append(self.admission.refused(message, body, outcome.refused))
+        letters = self.admission.claim(refused)
         events = [event for result in results for event in result.events]
         events += [event for outcome in completed for event in outcome.events]
         now = self.runtime.clock()
         self.phases.lap("decide")
-        publisher.publish([item.outgoing(now) for item in letters.to_publish] + [event_message(e) for e in events])
+        publisher.publish(
+            [item.outgoing(now) for item in letters.to_publish] + forwards + [event_message(e) for e in events]
+        )
         self._confirmed.extend(events)
         if letters.to_publish:  # rare; a copy of an unmarked dead letter would be dead-lettered again
             mark_published_quietly(self.runtime, [], [item.letter for item in letters.to_publish])
@@ -125,7 +128,7 @@ class BatchHandler:
         for outcome in completed:
             if outcome.outcome is not None:
                 logs.log_completion(outcome.completion, outcome.outcome.value)
-        _log_refusals(letters)
+        log_refusals(letters)
 
     def idle(self, publisher: Publisher) -> None:
         """While no declaration comes: publish what the outbox holds unconfirmed, flag what passed its due time;
@@ -146,26 +149,25 @@ class BatchHandler:
             return
         self._last_watched = time.monotonic()
         runtime = self.runtime
-        try:
-            events = self.outages.through(lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy))
-        except DatabaseUnavailable:
-            raise  # stopping during an outage: the consumer's to handle
-        except Exception as error:  # a defect, or conflicts that outlast the retries: tried again next interval
-            log.error("overdue.watch_failed", error=first_line(error))
-            metrics.WATCH_FAILURES.inc()
-            return
-        if events:
+        while not self.is_stopping():  # a transaction's worth at a time, published before the next
+            try:
+                events = self.outages.through(
+                    lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy)
+                )
+            except DatabaseUnavailable:
+                raise  # stopping during an outage: the consumer's to handle
+            except Exception as error:  # a defect, or conflicts that outlast the retries: tried again next interval
+                log.error("overdue.watch_failed", error=first_line(error))
+                metrics.WATCH_FAILURES.inc()
+                return
+            if not events:
+                return
             publisher.publish([event_message(event) for event in events])
             self._confirmed.extend(events)
-            for event in events:
-                body = event.body
-                log.warning(
-                    "declaration.overdue",
-                    declaration_number=body["declaration_number"],
-                    unit=f"{body['customs_office']}/{body['department']}",
-                    officer_id=body["officer_id"],
-                    due_at=body["due_at"],
-                )
+            _log_overdue(events)
+            if len(events) < OVERDUE_BATCH:
+                return
+            self.mark_confirmed()
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
@@ -230,43 +232,6 @@ class BatchHandler:
             lambda: complete_checks(runtime.unit_of_work(), completions, runtime.clock, runtime.policy)
         )
 
-    def _admit(self, message: Message, body: bytes) -> None:
-        """Raise InvalidMessage when a message may not be read: its properties, its size (left unread), its
-        sender (declaration_senders)."""
-        settings = self.runtime.settings
-        refusal = (
-            property_refusal(message.properties)
-            or too_large(body, settings.max_message_bytes)
-            or sender_refusal(message.properties.get("user_id"), settings.declaration_senders)
-        )
-        if refusal:
-            raise InvalidMessage(refusal)
-
-    def _read(self, message: Message, body: bytes) -> Declaration:
-        """The declaration in an admitted message; InvalidMessage says why it is none."""
-        return read_declaration(body, message.content_type, message.content_encoding)
-
-    def _refused(self, message: Message, body: bytes, reason: str) -> Refused:
-        return Refused.of(message, body, topology.DECLARATIONS, reason, self.embedded)
-
-    def _claim(self, refused: list[Refused]) -> RefusedCopies:
-        """Which refused messages to dead-letter now; the others' dead letters are published already."""
-        runtime = self.runtime
-        letters = [item.letter for item in refused]
-        publish = self.outages.through(lambda: claim_dead_letters(runtime.unit_of_work(), letters, runtime.clock))
-        return RefusedCopies(
-            [item for item, now in zip(refused, publish) if now],
-            [item for item, now in zip(refused, publish) if not now],
-        )
-
-
-@dataclass(frozen=True)
-class RefusedCopies:
-    """A batch's refused messages: those dead-lettered now, and copies of ones dead-lettered before."""
-
-    to_publish: list[Refused]
-    repeats: list[Refused]
-
 
 def mark_published_quietly(runtime: Runtime, events: Sequence[Event], letters: Sequence[DeadLetter] = ()) -> None:
     """Record the broker's confirms; if the database is away, the sweep publishes the events again (same ids),
@@ -294,14 +259,17 @@ def acknowledge(batch: Sequence[Message], one_by_one: bool) -> None:
             message._state = "ACK"  # kombu marks the one it acked; the others are acknowledged with it
 
 
-def _log_refusals(letters: RefusedCopies) -> None:
-    """One line per refused message: dead-lettered now, or a copy of one dead-lettered before."""
-    for item in letters.to_publish:
-        with message_envelope(item.message, **_identity(item.body)):
-            log.warning("declaration.dead_lettered", reason=item.letter.reason)
-    for item in letters.repeats:
-        with message_envelope(item.message, **_identity(item.body)):
-            log.info("declaration.dead_letter_repeated", reason=item.letter.reason, fingerprint=item.letter.fingerprint)
+def _log_overdue(events: Sequence[Event]) -> None:
+    """One line per declaration flagged overdue."""
+    for event in events:
+        body = event.body
+        log.warning(
+            "declaration.overdue",
+            declaration_number=body["declaration_number"],
+            unit=f"{body['customs_office']}/{body['department']}",
+            officer_id=body["officer_id"],
+            due_at=body["due_at"],
+        )
 
 
 def event_message(event: Event) -> Outgoing:
@@ -312,20 +280,3 @@ def event_message(event: Event) -> Outgoing:
         exchange=topology.EVENTS,
         properties={"message_id": event.event_id, "type": event.name},
     )
-
-
-def _identity(body: bytes) -> dict[str, str]:
-    """The declaration number and unit of a dead letter, when its body shows them, for the log line."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(payload, dict):
-        return {}
-    fields = {"declaration_number": payload.get("declaration_number"), "unit": _unit(payload)}
-    return {k: safe_text(v, 64) for k, v in fields.items() if v}
-
-
-def _unit(payload: dict[str, object]) -> str | None:
-    office, department = payload.get("customs_office"), payload.get("department")
-    return f"{office}/{department}" if office and department else None

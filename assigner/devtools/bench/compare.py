@@ -28,7 +28,8 @@ from assigner.devtools.bench.world import bench_world
 from assigner.devtools.chaos.setup import require_loopback
 from assigner.domain.model import Unit
 
-SCALE_WORKERS = (1, 2, 4)
+# (processes of one worker, declaration partitions): the default without partitions, then 4 with them
+SCALE_RUNS = ((1, 0), (2, 0), (4, 0), (4, 16))
 
 
 @dataclass(frozen=True)
@@ -116,15 +117,19 @@ def _scaling(options: CompareOptions, say: Callable[[str], None]) -> list[dict[s
     units = costs.bench_units(options.scale_units)
     bodies = _bodies(options.count, units, seed=3)
     rows = []
-    for workers in SCALE_WORKERS:
-        say(f"{workers} worker(s) of one process draining {options.count:,} over {options.scale_units} units")
+    for processes, partitions in SCALE_RUNS:
+        say(
+            f"one worker of {processes} process(es), {partitions} partitions, draining {options.count:,} over "
+            f"{options.scale_units} units"
+        )
         with bench_world(options.rabbitmq, options.postgres, units) as world:
-            # Separate `assigner worker`s of one consumer process each: the lock sampler tells them apart by
-            # their sessions' application_name, which a worker's own processes would share.
-            drain = worker_drain(world, bodies, workers, concurrency=1)
+            # The lock sampler tells the processes apart by their sessions' application_name (PGAPPNAME, numbered
+            # by the supervisor).
+            drain = worker_drain(world, bodies, 1, concurrency=processes, partitions=partitions)
         rows.append(
             {
-                "workers": workers,
+                "processes": processes,
+                "partitions": partitions,
                 "units": options.scale_units,
                 "per_second": round(drain.rate),
                 "lock_wait_share": [round(share, 3) for share in drain.lock_wait_share],

@@ -27,6 +27,7 @@ from assigner.devtools.bench.processes import peak_rss_per_process
 from assigner.devtools.bench.world import World
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
 from assigner.settings import Settings
+from workers.supervisor import cpu_count
 
 EVENTS_QUEUE = "assigner.bench.events"
 PUBLISH_CHUNK = 1000
@@ -61,13 +62,18 @@ def queue_backlog(world: World, bodies: Sequence[bytes]) -> None:
             publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first : first + PUBLISH_CHUNK]])
 
 
-def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1, concurrency: int | None = 1) -> WorkerDrain:
+def worker_drain(
+    world: World, bodies: Sequence[bytes], workers: int = 1, concurrency: int | None = 1, partitions: int = 0
+) -> WorkerDrain:
     """Queue the backlog, start the workers (each of `concurrency` consumer processes; None: the worker's
-    default), time from the first declaration taken to the last event queued."""
+    default; with `partitions` declaration partitions), time from the first declaration taken to the last event
+    queued."""
     queue_backlog(world, bodies)
     with tempfile.TemporaryDirectory() as folder:
-        started = [start_worker(world, Path(folder), number, concurrency) for number in range(workers)]
-        sampler = LockSampler(world.database_url, workers)
+        started = [
+            start_worker(world, Path(folder), number, concurrency, partitions=partitions) for number in range(workers)
+        ]
+        sampler = LockSampler(world.database_url, process_names(workers, concurrency))
         try:
             first, last = _watch(world, len(bodies), sampler)
             peaks = [peak for worker in started for peak in _peaks(worker)]
@@ -81,12 +87,18 @@ def worker_drain(world: World, bodies: Sequence[bytes], workers: int = 1, concur
 
 
 def start_worker(
-    world: World, folder: Path, number: int, concurrency: int | None = 1, metrics_port: int | None = None
+    world: World,
+    folder: Path,
+    number: int,
+    concurrency: int | None = 1,
+    metrics_port: int | None = None,
+    partitions: int = 0,
 ) -> Worker:
     """`assigner worker` number N, its database sessions named assigner-bench-wN; `concurrency` consumer
-    processes (None: the worker's default, ASSIGNER_WORKER_CONCURRENCY left unset), /metrics on `metrics_port`."""
-    url = make_url(world.database_url).update_query_dict({"application_name": f"assigner-bench-w{number}"})
-    env = worker_env(url.render_as_string(hide_password=False), world.broker_url, folder, "classic")
+    processes (None: the worker's default, ASSIGNER_WORKER_CONCURRENCY left unset), /metrics on `metrics_port`,
+    `partitions` declaration partitions."""
+    env = worker_env(world.database_url, world.broker_url, folder, "classic", partitions)
+    env["PGAPPNAME"] = f"assigner-bench-w{number}"  # its processes' sessions: assigner-bench-wN-1, -2...
     env["ASSIGNER_EVENTS_QUEUE"] = EVENTS_QUEUE
     if concurrency is not None:
         env["ASSIGNER_WORKER_CONCURRENCY"] = str(concurrency)
@@ -108,15 +120,23 @@ def _until_consuming(workers: Sequence[Worker], timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def process_names(workers: int, concurrency: int | None) -> list[str]:
+    """The application_name of each consumer process of the workers (`concurrency` None: one per CPU)."""
+    processes = concurrency or cpu_count()
+    if processes == 1:
+        return [f"assigner-bench-w{number}" for number in range(workers)]
+    return [f"assigner-bench-w{number}-{child}" for number in range(workers) for child in range(1, processes + 1)]
+
+
 class LockSampler:
-    """Samples which workers' backends wait on a lock, in a thread of its own, while started; with one worker
+    """Samples which processes' backends wait on a lock, in a thread of its own, while started; with one process
     there is no other to wait for, and it samples nothing (its queries would slow the drain it measures)."""
 
-    def __init__(self, database_url: str, workers: int) -> None:
+    def __init__(self, database_url: str, names: list[str]) -> None:
         url = make_url(database_url)
         self.database = url.database
         self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.workers = workers
+        self.names = names
         self.samples = 0
         self.waiting: Counter[str] = Counter()
         self._counting = threading.Event()
@@ -137,10 +157,8 @@ class LockSampler:
         self._thread.join()
 
     def shares(self) -> list[float]:
-        """Each worker's share of the samples spent waiting on a lock."""
-        return [
-            self.waiting[f"assigner-bench-w{n}"] / self.samples if self.samples else 0.0 for n in range(self.workers)
-        ]
+        """Each process's share of the samples spent waiting on a lock."""
+        return [self.waiting[name] / self.samples if self.samples else 0.0 for name in self.names]
 
     def _run(self) -> None:
         query = (
@@ -149,7 +167,7 @@ class LockSampler:
         )
         with psycopg.connect(self.conninfo, autocommit=True) as connection:
             while not self._stopped.is_set():
-                if self._counting.is_set() and self.workers > 1:
+                if self._counting.is_set() and len(self.names) > 1:
                     names = [row[0] for row in connection.execute(query, (self.database,))]
                     self.samples += 1
                     self.waiting.update(names)

@@ -80,8 +80,8 @@ class Worker:
         return times
 
 
-def worker_env(database_url: str, broker_url: str, home: Path, queue_type: str) -> dict[str, str]:
-    """The workers' environment: only these ASSIGNER_* settings, JSON logs."""
+def worker_env(database_url: str, broker_url: str, home: Path, queue_type: str, partitions: int = 0) -> dict[str, str]:
+    """The workers' environment: only these ASSIGNER_* settings (`partitions`: declaration_partitions), JSON logs."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ASSIGNER_")}
     env.update(
         ASSIGNER_DATABASE_URL=database_url,
@@ -89,6 +89,7 @@ def worker_env(database_url: str, broker_url: str, home: Path, queue_type: str) 
         ASSIGNER_HOME=str(home),
         ASSIGNER_QUEUE_TYPE=queue_type,
         ASSIGNER_LOG_FORMAT="json",
+        ASSIGNER_DECLARATION_PARTITIONS=str(partitions),
     )
     return env
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from assigner.broker import topology
 from assigner.broker.connection import connect, ensure_reached
+from assigner.broker.partitions import partition_queues
 from assigner.devtools.chaos import verdict
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker, worker_env
 from assigner.devtools.chaos.downstream import Downstream, downstream_queue
@@ -75,6 +76,7 @@ class Options:
     seed: int = 12
     cluster: bool = False  # a RabbitMQ cluster and a PostgreSQL pair of the run's own instead of this machine's
     synchronous: bool = True  # the pair's standby: synchronous, or asynchronous (a measurement of what it loses)
+    partitions: int = 0  # the workers' declaration_partitions
 
 
 @dataclass
@@ -112,7 +114,12 @@ def run_chaos(options: Options, say: Callable[[str], None]) -> Report:
 
 def _run(options: Options, world: World, folder: Path, say: Callable[[str], None], testbed: Testbed | None) -> Report:
     runtime = prepare_database(world)
-    settings = Settings(broker_url=world.broker_url, database_url=world.database_url, queue_type=options.queue_type)
+    settings = Settings(
+        broker_url=world.broker_url,
+        database_url=world.database_url,
+        queue_type=options.queue_type,
+        declaration_partitions=options.partitions,
+    )
     planned = make_plan(options.count, options.seed)
     stopping = threading.Event()
     listening = threading.Event()  # set once the workers stopped and what they stored meanwhile was received
@@ -120,7 +127,13 @@ def _run(options: Options, world: World, folder: Path, say: Callable[[str], None
     workers = [
         Worker(
             number,
-            worker_env(world.database_url, world.worker_broker_url(number), folder / "home", options.queue_type),
+            worker_env(
+                world.database_url,
+                world.worker_broker_url(number),
+                folder / "home",
+                options.queue_type,
+                options.partitions,
+            ),
             folder,
         )
         for number in range(1, options.workers + 1)
@@ -332,7 +345,8 @@ def _drain_state(settings: Settings, engine: Any, downstream: dict[str, Downstre
     try:
         with connect(settings) as connection:
             ensure_reached(connection)
-            ready = topology.depth(connection, topology.DECLARATIONS) + topology.depth(connection, topology.COMMANDS)
+            queues = (topology.DECLARATIONS, topology.COMMANDS, *partition_queues(settings))
+            ready = sum(topology.depth(connection, queue) for queue in queues)
             letters = tuple(topology.depth(connection, queue) for queue in DEAD_LETTER_QUEUES)
         declarations, stored = stored_counts(engine)
     except Exception:  # a server still coming back: not drained yet
@@ -386,6 +400,7 @@ def _figures(
         "servers": where,
         "queue type": options.queue_type,
         "workers": options.workers,
+        "declaration partitions": options.partitions,
         "messages published": len(plan.messages),
         "of them past the planned stream, while the faults went on": len(plan.messages) - len(planned.messages),
         "valid declarations": len(plan.expected),

@@ -52,9 +52,8 @@ def configure(log_format: str = "auto", level: str = "INFO", stream: TextIO | No
 
 
 def _with_pid(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Every line says which process wrote it (a worker's processes share standard error), unless it names
-    another process's pid itself (the supervisor's lines about its children)."""
-    event.setdefault("pid", os.getpid())
+    """Every line says which process wrote it: a worker's processes share standard error."""
+    event["pid"] = os.getpid()
     return event
 
 

@@ -1,4 +1,5 @@
-"""A queue consumer: batches off one of the contract's queues, handled, events confirmed, then acks.
+"""A queue consumer: batches off one of the contract's queues (or, for declarations, off a process's partitions and
+assigner.declarations together), handled, events confirmed, then acks.
 
 Each runs in a thread of its own with its own connections, not in Celery's event loop: a batch's
 transaction and its publisher confirms block, and must stall neither heartbeats nor Celery.
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import structlog
@@ -26,7 +27,7 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, ensure_reached, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
-from assigner.broker.partitions import TO_FORWARD
+from assigner.broker.partitions import MAX_PARTITIONS, TO_FORWARD
 from assigner.broker.publishing import Publisher
 from assigner.broker.read_ahead import read_ahead
 from assigner.domain.errors import first_line
@@ -57,7 +58,7 @@ class Batching:
 
     @property
     def prefetch(self) -> int:
-        """Unacknowledged messages the broker may hand over: the batch in hand and the next."""
+        """Unacknowledged messages the broker may hand over, per queue consumed: the batch in hand and the next."""
         return 2 * self.size
 
 
@@ -75,20 +76,23 @@ class Handler(Protocol):
 @dataclass(frozen=True)
 class Sources:
     """What a consumer reads: the `queues`, under one `name` (its logs, metrics and signs of life); how many
-    declaration partitions it declares with the contract's queues; and the queue whose messages it forwards
-    to them (`forward_from`: each marked TO_FORWARD in its delivery_info, in the same batches)."""
+    declaration partitions it declares with the contract's queues; the queues whose messages it forwards to them
+    (`forward_from`: each marked TO_FORWARD in its delivery_info, in the same batches); and whether it also reads
+    the partitions left beyond that count (`left_over`: after the count was lowered, or set to 0), forwarding
+    what they hold, or assigning it when there are no partitions any more."""
 
     name: str
     queues: list[Queue]
     partitions: int = 0
-    forward_from: Queue | None = None
+    forward_from: list[Queue] = field(default_factory=list)
+    left_over: bool = False
 
 
 HandlerFactory = Callable[[Runtime, Callable[[float], None], Callable[[], bool]], Handler]
 
 
 class QueueConsumer:
-    """Consumes one queue until `stopping` is set; reconnects after any broker failure."""
+    """Consumes its sources until `stopping` is set; reconnects after any broker failure."""
 
     def __init__(
         self,
@@ -193,20 +197,23 @@ class QueueConsumer:
             self._recover()
             publisher = self.runtime.publisher(publishing)
             self._consuming, self._publisher = consuming, publisher
+            assigned, forwarded = list(self.sources.queues), list(self.sources.forward_from)
+            left_over = self._left_over(consuming) if self.sources.left_over else []
+            (forwarded if self.sources.partitions else assigned).extend(left_over)
             consumers = [
                 Consumer(
                     consuming,
-                    self.sources.queues,
+                    assigned,
                     on_message=self._take,
                     on_decode_error=self._undecoded,
                     prefetch_count=self.batching.prefetch,
                 )
             ]
-            if self.sources.forward_from is not None:  # on the same channel: one batch, one ack
+            if forwarded:  # on the same channel: one batch, one ack
                 consumers.append(
                     Consumer(
                         consuming,
-                        [self.sources.forward_from],
+                        forwarded,
                         on_message=self._take_to_forward,
                         on_decode_error=self._undecoded_to_forward,
                         prefetch_count=self.batching.prefetch,
@@ -217,10 +224,24 @@ class QueueConsumer:
                     for consumer in consumers:
                         consuming_all.enter_context(consumer)
                     self._reached_consuming = True
-                    log.info("worker.consuming", queue=self.sources.name, prefetch=self.batching.prefetch)
+                    log.info(
+                        "worker.consuming",
+                        queue=self.sources.name,
+                        prefetch=self.batching.prefetch,
+                        **({"partitions_left_over": len(left_over)} if left_over else {}),
+                    )
                     self._loop(consuming, publisher)
             finally:
                 self._consuming = self._publisher = None
+
+    def _left_over(self, connection: Connection) -> list[Queue]:
+        """The partition queues beyond the count that exist (declared by workers with a higher count)."""
+        queue_type = self.runtime.settings.queue_type
+        return [
+            topology.partition(number, queue_type)
+            for number in range(self.sources.partitions, MAX_PARTITIONS)
+            if topology.declared_queue(connection, topology.partition_queue(number)) is not None
+        ]
 
     def _loop(self, consuming: Connection, publisher: Publisher) -> None:
         last_sweep = 0.0
@@ -265,10 +286,9 @@ class QueueConsumer:
     def _collect(self, connection: Connection) -> list[Message]:
         """Messages for one batch: as many as arrive, up to the size and bytes, within `wait` of the first;
         after that, those already here (delivered while the last batch was handled), without waiting more.
-        The time from the first taken to now is the batch's wait phase."""
-        self._buffer.clear()
-        self._buffered_bytes = 0
-        deadline: float | None = None
+        The time from the first taken to now is the batch's wait phase. Messages delivered before it began
+        (while the consumers of several queues were being set up) are the batch's first: never dropped."""
+        deadline: float | None = time.monotonic() + self.batching.wait if self._buffer else None
         while len(self._buffer) < self.batching.size and self._buffered_bytes < self.batching.max_bytes:
             if deadline is None:
                 timeout = self.idle_poll
@@ -285,7 +305,10 @@ class QueueConsumer:
                 break  # finish what is in hand
         if self._buffer:  # not when stopping with none
             self._phases.observe("wait", time.perf_counter() - self._first_taken)
-        return list(self._buffer)
+        batch = self._buffer[: self.batching.size]  # the rest, delivered later, waits for the next batch
+        del self._buffer[: len(batch)]
+        self._buffered_bytes = sum(len(message.body) for message in self._buffer)
+        return batch
 
     def _sign_of_life(self, starting: bool = False, stopped: bool = False) -> None:
         """Record that this consumer is alive (or stopped), and how many messages it processed since it last said so."""

@@ -12,6 +12,7 @@ from celery.signals import worker_shutting_down
 from assigner import logs
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
+from assigner.broker.connection import is_embedded
 from assigner.broker.partitions import Slot, partitioned
 from workers import metrics
 from workers.consumer import Batching, QueueConsumer, Sources
@@ -87,12 +88,13 @@ def _declaration_consumer(runtime: Runtime, stopping: threading.Event, batching:
     """The consumer of declarations: of assigner.declarations; or, with partitions, of this process's partitions
     (assigned) and of assigner.declarations (forwarded to the partitions), in the same batches."""
     settings = runtime.settings
-    if not partitioned(settings):
-        return QueueConsumer(runtime, stopping, topology.DECLARATIONS, BatchHandler, batching)
+    contract_queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
+    if not partitioned(settings):  # what partitions were left holding, when they were turned off, is assigned
+        sources = Sources(topology.DECLARATIONS, [contract_queue], left_over=not is_embedded(settings))
+        return QueueConsumer(runtime, stopping, topology.DECLARATIONS, BatchHandler, batching, sources)
     total, slot = settings.declaration_partitions, Slot.from_environment()
     partitions = [topology.partition(number, settings.queue_type) for number in slot.partitions(total)]
-    contract_queue = topology.queue(topology.DECLARATIONS, settings.queue_type)
-    sources = Sources(topology.DECLARATIONS, partitions, total, forward_from=contract_queue)
+    sources = Sources(topology.DECLARATIONS, partitions, total, forward_from=[contract_queue], left_over=True)
     return QueueConsumer(runtime, stopping, topology.DECLARATIONS, BatchHandler, batching, sources)
 
 

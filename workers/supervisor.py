@@ -125,7 +125,7 @@ class Child:
         self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL)
         self.started_at = time.monotonic()
         self.restart_at = None
-        log.info("worker.child_started", child=self.number, pid=self.process.pid)
+        log.info("worker.child_started", child=self.number, child_pid=self.process.pid)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -170,7 +170,7 @@ class Supervisor:
                 metrics.serve_children(
                     self.runtime, self.metrics_port, settings.metrics_address, self.metrics_folder, self.stopping
                 )
-            log.info("worker.supervising", children=len(self.children), pid=os.getpid())
+            log.info("worker.supervising", children=len(self.children))
             for child in self.children:
                 child.start(self._own_env(child, env))
             while not self.signalled and self.failing is None:
@@ -225,7 +225,11 @@ class Supervisor:
                 return
             child.restart_at = now + child.pause
             log.error(
-                "worker.child_exited", child=child.number, pid=child.process.pid, code=code, restart_in=child.pause
+                "worker.child_exited",
+                child=child.number,
+                child_pid=child.process.pid,
+                code=code,
+                restart_in=child.pause,
             )
             self._forget(child.process.pid)
             child.pause = min(child.pause * 2, MAX_RESTART_SECONDS)
@@ -254,7 +258,7 @@ class Supervisor:
             try:
                 child.process.wait(max(deadline - time.monotonic(), 0.0))
             except subprocess.TimeoutExpired:
-                log.error("worker.child_killed", child=child.number, pid=child.process.pid, after=STOP_SECONDS)
+                log.error("worker.child_killed", child=child.number, child_pid=child.process.pid, after=STOP_SECONDS)
                 child.process.kill()
                 child.process.wait()
         log.info("worker.stopped_all", children=len(self.children))

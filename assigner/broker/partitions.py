@@ -8,12 +8,14 @@ partition queue has one active consumer at a time (RabbitMQ's single active cons
 N consumes the partitions p with p mod N = i, so a unit's declarations are assigned by one process at a time.
 The same process of a worker on another host waits beside it, and takes over when it goes away.
 
-The database's unit locks keep rules 1 and 2 whatever the partitions do (a partition count changed while
-messages wait in the old partitions, a process restarted): the partitions only spare the waiting.
+The database's unit locks keep rules 1 and 2 whatever the partitions do (a process restarted, a partition taken
+over): the partitions only spare the waiting. A count lowered, or set to 0, leaves messages in partitions
+beyond it: every process also reads those, and forwards what they hold (or, with no partitions, assigns it).
 
-A forwarded message is published by the worker's own AMQP user, with the original sender's user_id in
-x-assigner-sender. That header is believed only on a message the worker's own user sent (RabbitMQ checks
-user_id); a message anyone else put in a partition is admitted from its own user_id, like any other.
+A forwarded message is published by the worker's own AMQP user (the user of ASSIGNER_BROKER_URL: the same on
+every host), with the original sender's user_id in x-assigner-sender. That header is believed only on a
+message delivered from a partition queue and sent by the worker's own user (RabbitMQ checks user_id); a message
+anyone else put in a partition is admitted from its own user_id, like any other.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from assigner.broker import topology
 from assigner.broker.connection import broker_nodes, is_embedded
 from assigner.settings import Settings
 
+MAX_PARTITIONS = 64  # declaration_partitions' bound: the partition queues that may exist
 SLOT_ENV = "ASSIGNER_WORKER_SLOT"  # set by the supervisor in each child's environment: "i/N"
 # The mark, in a delivered message's delivery_info (the client's, not the sender's), of one read from
 # assigner.declarations to be forwarded; the others of a batch came from the process's partitions.
@@ -70,6 +73,12 @@ def partition_queues(settings: Settings) -> list[str]:
     )
 
 
+def every_partition_queue(settings: Settings) -> list[str]:
+    """The names of every partition queue that may exist on the settings' broker (none on the embedded one):
+    those beyond the count hold what was forwarded before it was lowered, until the workers have moved it."""
+    return [] if is_embedded(settings) else [topology.partition_queue(n) for n in range(MAX_PARTITIONS)]
+
+
 def partition_of(customs_office: str, department: str, total: int) -> int:
     """The partition of a unit's declarations (the same in every process, every host, every release)."""
     return zlib.crc32(f"{customs_office}\x1f{department}".encode()) % total
@@ -81,10 +90,12 @@ def own_user(settings: Settings) -> str:
 
 
 def sender_of(message: Message, worker_user: str | None) -> object:
-    """Who sent a message to assigner.declarations, as the transport vouches: its user_id, or, on a message the
-    worker forwarded (sent by the worker's own user, carrying x-assigner-sender), the original sender's."""
+    """Who sent a message to assigner.declarations, as the transport vouches: its user_id, or, on a message
+    delivered from a partition that the worker forwarded (sent by `worker_user`, carrying x-assigner-sender), the
+    original sender's. `worker_user` None (the embedded broker): no header is believed."""
     user_id = message.properties.get("user_id")
     headers = message.headers or {}
-    if worker_user is not None and user_id == worker_user and topology.SENDER_HEADER in headers:
+    from_partition = str(message.delivery_info.get("routing_key") or "").startswith(topology.PARTITION_PREFIX)
+    if from_partition and worker_user is not None and user_id == worker_user and topology.SENDER_HEADER in headers:
         return headers[topology.SENDER_HEADER] or None
     return user_id

@@ -146,9 +146,11 @@ class Publisher:
         try:
             with self._writes_joined():
                 for message in messages:
+                    self._send(message)
+                    # Numbered once sent: a message py-amqp could not even frame (a property too long) raises
+                    # before it is written, and must not shift the broker's count of what it confirms.
                     if self._confirms is not None:
                         tags.append(self._confirms.published())
-                    self._send(message)
             if self._confirms is not None:
                 self._wait_for_confirms(tags)
                 self._check_settled(tags, messages)

@@ -55,5 +55,5 @@ class ReadAhead:
 def read_ahead(connection: Connection) -> None:
     """Read this (connected) RabbitMQ connection's frames in chunks; no change on another transport."""
     transport = getattr(getattr(connection, "connection", None), "transport", None)
-    if transport is not None and type(transport).__name__ == "TCPTransport" and not transport._read_buffer:
+    if transport is not None and type(transport).__name__ == "TCPTransport":
         transport._read = ReadAhead(transport)

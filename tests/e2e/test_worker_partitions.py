@@ -90,7 +90,7 @@ class TestUnitsSpreadOverProcesses:
         assert len(rows) == 400 and set(assignments_per_declaration(rows).values()) == {1}
         assert_rotation_kept(rows, ROSTERS)
 
-        child = {line["child"]: line["pid"] for line in worker.logged("worker.child_started")}
+        child = {line["child"]: line["child_pid"] for line in worker.logged("worker.child_started")}
         by_unit = deciders(worker)
         for unit in UNITS:  # one process each, the one whose slot is the partition's
             assert by_unit[str(unit)] == {child[partition(unit) % 2 + 1]}, unit
@@ -173,3 +173,48 @@ class TestSenders:
 
 def message_bytes(number: str, unit: Unit) -> bytes:
     return json.dumps(message(number, unit)).encode()
+
+
+class TestPartitionsLeftOver:
+    def test_what_partitions_held_when_they_were_turned_off_is_assigned(
+        self,
+        database_url: str,
+        home: Path,
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+    ) -> None:
+        import_rosters(database_url, home, ROSTERS)
+        [number] = numbers(1, start=0)
+        forwarded = pika.BasicProperties(
+            content_type="application/json", delivery_mode=2, user_id="guest", headers={"x-assigner-sender": ""}
+        )
+        broker.basic_publish("", PARTITIONS[5], message_bytes(number, UNITS[0]), forwarded, mandatory=True)
+        worker = start_worker()  # no partitions
+        events.wait_for_declarations([number], worker=worker)
+        assert [row.declaration_key for row in assignments(database_url)] == [number[:11]]
+        assert partitions_empty(broker)
+
+    def test_a_partition_beyond_a_lowered_count_is_forwarded(
+        self,
+        database_url: str,
+        home: Path,
+        start_worker: StartWorker,
+        events: EventCollector,
+        broker: BlockingChannel,
+    ) -> None:
+        import_rosters(database_url, home, ROSTERS)
+        beyond = f"assigner.declarations.partition.{PARTITION_COUNT + 4}"
+        broker.queue_declare(beyond, durable=True, arguments={"x-single-active-consumer": True})
+        try:
+            [number] = numbers(1, start=0)
+            forwarded = pika.BasicProperties(
+                content_type="application/json", delivery_mode=2, user_id="guest", headers={"x-assigner-sender": ""}
+            )
+            broker.basic_publish("", beyond, message_bytes(number, UNITS[1]), forwarded, mandatory=True)
+            worker = start_worker(declaration_partitions=PARTITION_COUNT)
+            events.wait_for_declarations([number], worker=worker)
+            assert [row.declaration_key for row in assignments(database_url)] == [number[:11]]
+            assert queue_depth(broker, beyond) == 0 and partitions_empty(broker)
+        finally:
+            broker.queue_delete(beyond)  # the session's vhost: no other test declares it

@@ -96,13 +96,13 @@ class TestSeveralProcesses:
 
         sent = send(upstream, 300, 0)
         events.wait_for_declarations(sent, worker=worker)
-        assert {line["pid"] for line in worker.logged("worker.child_started")} == set(first)
+        assert {line["child_pid"] for line in worker.logged("worker.child_started")} == set(first)
         wait_until(lambda: metric(port, "assigner_declarations_total") == 300, 30, "the summed count of 300")
 
         os.kill(first[0], 9)
         wait_until(lambda: len(worker.logged("worker.child_started")) == 3, what="the dead child restarted")
         exited = worker.logged("worker.child_exited")
-        assert [(line["pid"], line["code"]) for line in exited] == [(first[0], -9)]
+        assert [(line["child_pid"], line["code"]) for line in exited] == [(first[0], -9)]
         worker.wait_for_log("worker.consuming", count=6)
         second = children(worker)
         assert len(second) == 2 and first[1] in second and first[0] not in second

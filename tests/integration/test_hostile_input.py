@@ -160,7 +160,9 @@ class Worker:
         )
         read = AmqpMessage()
         read._load_properties(AmqpMessage.CLASS_ID, wire._serialize_properties(), 0)
-        return self._delivery(outgoing.body, dict(read.properties))
+        delivery = self._delivery(outgoing.body, dict(read.properties))
+        delivery.delivery_info["routing_key"] = outgoing.routing_key
+        return delivery
 
     def _through(self, policy: FailurePolicy, deliveries: list[Delivery]) -> list[Delivery]:
         pending = deliveries
@@ -212,7 +214,7 @@ class Worker:
     def _again(self, put_back: Delivery) -> Delivery:
         """A message put back, delivered again from the queue it came from."""
         again = self._delivery(put_back.body, put_back.properties, True)
-        again.delivery_info[TO_FORWARD] = put_back.delivery_info.get(TO_FORWARD, False)
+        again.delivery_info.update({k: v for k, v in put_back.delivery_info.items() if k != "redelivered"})
         return again
 
     def _delivery(self, body: bytes, properties: dict[str, Any], redelivered: bool = False) -> Delivery:
@@ -417,6 +419,11 @@ class TestForwardingToPartitions:
     @example(
         body=json.dumps(VALID_DECLARATION).encode("utf-16"), properties={"content_encoding": "utf-16"}, completion=False
     ).via("a charset in content_encoding, kombu's way")
+    @example(
+        body=json.dumps(VALID_DECLARATION).encode(),
+        properties={"content_type": "application/json; charset=utf" + "-" * 230 + "8"},
+        completion=False,
+    ).via("a charset Python reads as utf-8, too long to write back in a content type")
     def test_a_forward_reads_as_its_original_and_a_refusal_is_the_same(
         self, worker: Worker, body: bytes, properties: dict[str, Any], completion: bool
     ) -> None:

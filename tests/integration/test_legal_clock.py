@@ -248,6 +248,15 @@ class TestOverdue:
         assert [len(messages) for messages in published] == [500, 500, 200]
         flagged = [json.loads(m.body)["declaration_number"] for messages in published for m in messages]
         assert sorted(flagged) == sorted(late)
+        many = numbers(2100, start=5000)
+        for first in range(0, len(many), 700):
+            assign(runtime, [declaration(number) for number in many[first : first + 700]])
+        clock.advance(hours=3)
+        published.clear()
+        handler.watch_clocks(publisher)  # type: ignore[arg-type]
+        assert [len(messages) for messages in published] == [500] * 4  # a batch waits for 4 at most
+        handler.watch_clocks(publisher)  # type: ignore[arg-type]
+        assert [len(messages) for messages in published] == [500] * 4 + [100]  # and the next goes on at once
 
     def test_the_reports_count_overdue_open_work_per_unit(self, runtime: Runtime, clock: FrozenClock) -> None:
         load_roster(runtime, team("a"))

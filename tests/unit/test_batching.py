@@ -74,6 +74,17 @@ class TestCollect:
         assert len(queue._collect(FakeConnection(queue, [b"{}"] * 2))) == 2  # type: ignore[arg-type]
         assert queue._collect(FakeConnection(queue, [])) == []  # type: ignore[arg-type]
 
+    def test_messages_delivered_before_the_batch_began_are_its_first_never_dropped(self, tmp_path: Path) -> None:
+        # py-amqp hands over deliveries while it waits for basic.consume-ok of the next queue consumed
+        queue = consumer(tmp_path, Batching(size=3, wait=0.0, max_bytes=10**6))
+        early = [FakeMessage(f"early-{n}".encode()) for n in range(4)]
+        for message in early:
+            queue._take(message)  # type: ignore[arg-type]
+        first = queue._collect(FakeConnection(queue, [b"late"]))  # type: ignore[arg-type]
+        assert first == early[:3]  # the batch's size, in delivery order
+        second = queue._collect(FakeConnection(queue, [b"late"]))  # type: ignore[arg-type]
+        assert [m.body for m in second] == [b"early-3", b"late"]
+
     def test_with_no_wait_a_batch_takes_every_message_already_delivered(self, tmp_path: Path) -> None:
         queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
         assert len(queue._collect(FakeConnection(queue, [b"{}"] * 7))) == 7  # type: ignore[arg-type]

@@ -7,18 +7,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assigner.broker import topology
-from assigner.broker.partitions import SLOT_ENV, Slot, partition_of, partition_queues, partitioned, sender_of
+from assigner.broker.partitions import (
+    SLOT_ENV,
+    TO_FORWARD,
+    Slot,
+    partition_of,
+    partition_queues,
+    partitioned,
+    sender_of,
+)
 from assigner.settings import Settings
 
 RABBITMQ = "amqp://assigner:secret@127.0.0.1:5672/%2F"
 
 
 class Forwarded:
-    """What sender_of reads of a delivered message: its properties and headers."""
+    """What sender_of reads of a delivered message: its properties, headers and delivery_info (from a partition,
+    unless said otherwise)."""
 
-    def __init__(self, user_id: object = None, **headers: object) -> None:
+    def __init__(self, user_id: object = None, queue: str = topology.partition_queue(3), **headers: object) -> None:
         self.properties = {} if user_id is None else {"user_id": user_id}
         self.headers = headers
+        self.delivery_info: dict[str, object] = {"routing_key": queue}
 
 
 class TestSlots:
@@ -81,6 +91,17 @@ class TestSenderOfAForward:
     def test_the_header_of_anyone_else_is_not_believed(self, user_id: object) -> None:
         forged = Forwarded(user_id, **{topology.SENDER_HEADER: "vnaccs.gateway"})
         assert sender_of(forged, "assigner") == user_id  # type: ignore[arg-type]
+
+    def test_the_header_is_believed_on_a_partition_s_messages_only(self) -> None:
+        on_the_contract_queue = Forwarded("assigner", topology.DECLARATIONS, **{topology.SENDER_HEADER: "vnaccs"})
+        assert sender_of(on_the_contract_queue, "assigner") == "assigner"  # type: ignore[arg-type]
+        left_over = Forwarded("assigner", topology.partition_queue(40), **{topology.SENDER_HEADER: "vnaccs"})
+        left_over.delivery_info[TO_FORWARD] = True  # from a partition beyond a lowered count: forwarded again
+        assert sender_of(left_over, "assigner") == "vnaccs"  # type: ignore[arg-type]
+
+    def test_no_header_is_believed_without_partitions(self) -> None:
+        forwarded = Forwarded("assigner", **{topology.SENDER_HEADER: "vnaccs"})
+        assert sender_of(forwarded, None) == "assigner"  # type: ignore[arg-type]
 
     def test_without_the_header_the_user_id_itself(self) -> None:
         assert sender_of(Forwarded("assigner"), "assigner") == "assigner"  # type: ignore[arg-type]

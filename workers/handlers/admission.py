@@ -52,7 +52,7 @@ class Admission:
         self.runtime = runtime
         self.outages = outages  # how a database call waits out an outage
         self.embedded = embedded  # its deliveries carry no redelivered flag
-        self.worker_user = worker_user  # whose x-assigner-sender header is believed (workers/partitions.py)
+        self.worker_user = worker_user  # whose x-assigner-sender header is believed (assigner/broker/partitions.py)
 
     def read(self, batch: Sequence[Message]) -> Admitted:
         """Each message of a batch, admitted and read, or refused with the reason."""

@@ -49,6 +49,7 @@ from workers.outages import DatabaseUnavailable, Outages, waits_out
 log = structlog.get_logger("assigner.worker")
 SETTLED = timedelta(seconds=10)
 FORGET_EVERY_SECONDS = 3600.0
+OVERDUE_ROUNDS = 4  # transactions of overdue flags per look: a batch waits for at most these
 
 
 class BatchHandler:
@@ -59,10 +60,12 @@ class BatchHandler:
         self.is_stopping = is_stopping
         self.outages = Outages(runtime.ping, wait, is_stopping)
         self.embedded = is_embedded(runtime.settings)  # its deliveries carry no redelivered flag
+        # A forwarded copy's sender header is believed from the worker's own user (also with no partitions: what
+        # was left in them when they were turned off is assigned); forwarding needs partitions.
         worker_user = None if self.embedded else own_user(runtime.settings)
         self.admission = Admission(runtime, self.outages, self.embedded, worker_user)
-        self.forwarder = None  # without partitions, nothing is forwarded
-        if partitioned(runtime.settings) and worker_user is not None:
+        self.forwarder = None
+        if worker_user is not None and partitioned(runtime.settings):
             self.forwarder = Forwarder(self.admission, runtime.settings.declaration_partitions, worker_user)
         self._last_forgotten = -FORGET_EVERY_SECONDS
         self.watch_every = runtime.settings.overdue_check_seconds
@@ -149,7 +152,9 @@ class BatchHandler:
             return
         self._last_watched = time.monotonic()
         runtime = self.runtime
-        while not self.is_stopping():  # a transaction's worth at a time, published before the next
+        for _ in range(OVERDUE_ROUNDS):  # a transaction's worth at a time, published before the next
+            if self.is_stopping():
+                return
             try:
                 events = self.outages.through(
                     lambda: flag_overdue(runtime.unit_of_work(), runtime.clock, runtime.policy)
@@ -168,6 +173,7 @@ class BatchHandler:
             if len(events) < OVERDUE_BATCH:
                 return
             self.mark_confirmed()
+        self._last_watched = 0.0  # more are overdue: the next batch (or idle round) goes on with them
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""

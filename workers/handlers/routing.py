@@ -17,6 +17,7 @@ from assigner.broker import topology
 from assigner.broker.partitions import partition_of, sender_of
 from assigner.broker.publishing import CONTENT_TYPE, Outgoing, encodable
 from assigner.schemas.completion import COMPLETION_TYPE
+from assigner.schemas.raw import text_codec
 from workers.delivery import KEPT_PROPERTIES, ROUTING_HEADERS, Refused, json_charset
 from workers.handlers.admission import Admission
 
@@ -45,8 +46,9 @@ class Forwarder:
     def _copy(self, message: Message, body: bytes, customs_office: str, department: str) -> Outgoing:
         """The copy of an admitted message for its unit's partition: the same body, its charset named in the
         content type, the properties that say what it is, and who sent it in x-assigner-sender."""
-        charset = json_charset(message.content_type, message.content_encoding)
-        content_type = CONTENT_TYPE if charset == "utf-8" else f"{CONTENT_TYPE}; charset={charset}"
+        # The codec's own name (utf-8, utf-16, cp1252): short and plain, whatever the sender wrote for it.
+        codec = text_codec(json_charset(message.content_type, message.content_encoding)) or "utf-8"
+        content_type = CONTENT_TYPE if codec == "utf-8" else f"{CONTENT_TYPE}; charset={codec}"
         sender = sender_of(message, self.worker_user)
         headers: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if k not in ROUTING_HEADERS}
         headers[topology.SENDER_HEADER] = sender if isinstance(sender, str) else ""

@@ -27,7 +27,7 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect, display_url, ensure_reached, is_embedded
 from assigner.broker.embedded import InflightFolder, restore_orphans
-from assigner.broker.partitions import MAX_PARTITIONS, TO_FORWARD
+from assigner.broker.partitions import TO_FORWARD, existing_partitions
 from assigner.broker.publishing import Publisher
 from assigner.broker.read_ahead import read_ahead
 from assigner.domain.errors import first_line
@@ -235,12 +235,12 @@ class QueueConsumer:
                 self._consuming = self._publisher = None
 
     def _left_over(self, connection: Connection) -> list[Queue]:
-        """The partition queues beyond the count that exist (declared by workers with a higher count)."""
+        """The partition queues beyond the count that exist (declared by workers with a higher count), consumed
+        as they are: never declared again, so that one of another queue type cannot stop the consumer."""
         queue_type = self.runtime.settings.queue_type
         return [
-            topology.partition(number, queue_type)
-            for number in range(self.sources.partitions, MAX_PARTITIONS)
-            if topology.declared_queue(connection, topology.partition_queue(number)) is not None
+            topology.partition(number, queue_type, declared=False)
+            for number in existing_partitions(connection, self.sources.partitions)
         ]
 
     def _loop(self, consuming: Connection, publisher: Publisher) -> None:
@@ -250,7 +250,7 @@ class QueueConsumer:
             if batch:
                 with batch_envelope(self.sources.name, batch):
                     self.failures.handle(batch, publisher)
-                if self.inflight is not None:
+                if self.inflight is not None and not self._buffer:
                     self.inflight.clear()  # every message fetched so far is acknowledged
                 self._unreported += len(batch)
             elif time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
@@ -305,9 +305,16 @@ class QueueConsumer:
                 break  # finish what is in hand
         if self._buffer:  # not when stopping with none
             self._phases.observe("wait", time.perf_counter() - self._first_taken)
-        batch = self._buffer[: self.batching.size]  # the rest, delivered later, waits for the next batch
-        del self._buffer[: len(batch)]
-        self._buffered_bytes = sum(len(message.body) for message in self._buffer)
+        # Up to the size and the bytes (at least one): the rest, delivered later, waits for the next batch.
+        count, size = 0, 0
+        while count < min(len(self._buffer), self.batching.size) and (count == 0 or size < self.batching.max_bytes):
+            size += len(self._buffer[count].body)
+            count += 1
+        batch = self._buffer[:count]
+        del self._buffer[:count]
+        self._buffered_bytes -= size
+        if self._buffer:
+            self._first_taken = time.perf_counter()  # the next batch's wait starts now
         return batch
 
     def _sign_of_life(self, starting: bool = False, stopped: bool = False) -> None:

@@ -73,10 +73,15 @@ def partition_queues(settings: Settings) -> list[str]:
     )
 
 
-def every_partition_queue(settings: Settings) -> list[str]:
-    """The names of every partition queue that may exist on the settings' broker (none on the embedded one):
-    those beyond the count hold what was forwarded before it was lowered, until the workers have moved it."""
-    return [] if is_embedded(settings) else [topology.partition_queue(n) for n in range(MAX_PARTITIONS)]
+def existing_partitions(connection: Connection, start: int = 0) -> list[int]:
+    """The partitions from `start` on that exist on the connection's broker: workers declare them from 0 up, so
+    the first missing one ends the search (one passive declare when there are none)."""
+    found = []
+    for number in range(start, MAX_PARTITIONS):
+        if topology.declared_queue(connection, topology.partition_queue(number)) is None:
+            break
+        found.append(number)
+    return found
 
 
 def partition_of(customs_office: str, department: str, total: int) -> int:
@@ -95,7 +100,11 @@ def sender_of(message: Message, worker_user: str | None) -> object:
     original sender's. `worker_user` None (the embedded broker): no header is believed."""
     user_id = message.properties.get("user_id")
     headers = message.headers or {}
-    from_partition = str(message.delivery_info.get("routing_key") or "").startswith(topology.PARTITION_PREFIX)
+    info = message.delivery_info
+    # Through the default exchange, the routing key is the queue's name (the worker binds nothing to a partition).
+    from_partition = info.get("exchange") == "" and str(info.get("routing_key") or "").startswith(
+        topology.PARTITION_PREFIX
+    )
     if from_partition and worker_user is not None and user_id == worker_user and topology.SENDER_HEADER in headers:
         return headers[topology.SENDER_HEADER] or None
     return user_id

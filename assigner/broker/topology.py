@@ -59,12 +59,15 @@ def partition_queue(number: int) -> str:
     return f"{PARTITION_PREFIX}{number}"
 
 
-def partition(number: int, queue_type: str = "classic") -> Queue:
+def partition(number: int, queue_type: str = "classic", declared: bool = True) -> Queue:
     """Declaration partition `number`: durable, fed through the default exchange, one active consumer at a time
-    (the others wait to take over: RabbitMQ's single active consumer)."""
+    (the others wait to take over: RabbitMQ's single active consumer). `declared` False: one that exists,
+    consumed as it is, never declared (its arguments may be another queue type's)."""
     name = partition_queue(number)
     arguments: dict[str, Any] = {**(_arguments(queue_type) or {}), "x-single-active-consumer": True}
-    return Queue(name, DEFAULT_EXCHANGE, routing_key=name, durable=True, queue_arguments=arguments)
+    return Queue(
+        name, DEFAULT_EXCHANGE, routing_key=name, durable=True, queue_arguments=arguments, no_declare=not declared
+    )
 
 
 def _arguments(queue_type: str) -> dict[str, str] | None:

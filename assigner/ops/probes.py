@@ -9,7 +9,7 @@ from kombu.connection import Connection
 from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import broker_nodes, connect, display_url, ensure_reached, is_embedded
-from assigner.broker.partitions import every_partition_queue
+from assigner.broker.partitions import existing_partitions
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import error_line
 from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
@@ -65,7 +65,10 @@ def queue_stats(runtime: Runtime) -> tuple[dict[str, QueueStats], Check]:
     try:
         with connect(settings) as connection:
             ensure_reached(connection)
-            partitions = every_partition_queue(settings)
+            # Those beyond the count too: what they hold waits to be forwarded (or, with none, assigned).
+            partitions = (
+                [] if is_embedded(settings) else [topology.partition_queue(n) for n in existing_partitions(connection)]
+            )
             stats = read_queue_stats(settings, connection, (*QUEUES, *DEAD_LETTERS, *partitions))
     except Exception as error:
         return {}, Check("broker", False, f"{where} unreachable: {error_line(error)}")

@@ -161,7 +161,7 @@ class Worker:
         read = AmqpMessage()
         read._load_properties(AmqpMessage.CLASS_ID, wire._serialize_properties(), 0)
         delivery = self._delivery(outgoing.body, dict(read.properties))
-        delivery.delivery_info["routing_key"] = outgoing.routing_key
+        delivery.delivery_info.update(routing_key=outgoing.routing_key, exchange=outgoing.exchange)
         return delivery
 
     def _through(self, policy: FailurePolicy, deliveries: list[Delivery]) -> list[Delivery]:

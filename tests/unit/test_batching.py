@@ -85,6 +85,12 @@ class TestCollect:
         second = queue._collect(FakeConnection(queue, [b"late"]))  # type: ignore[arg-type]
         assert [m.body for m in second] == [b"early-3", b"late"]
 
+    def test_messages_delivered_before_are_bounded_by_bytes_too(self, tmp_path: Path) -> None:
+        queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=1000))
+        for _ in range(10):
+            queue._take(FakeMessage(b"x" * 300))  # type: ignore[arg-type]
+        assert [len(queue._collect(FakeConnection(queue, []))) for _ in range(3)] == [4, 4, 2]  # type: ignore[arg-type]
+
     def test_with_no_wait_a_batch_takes_every_message_already_delivered(self, tmp_path: Path) -> None:
         queue = consumer(tmp_path, Batching(size=100, wait=0.0, max_bytes=10**6))
         assert len(queue._collect(FakeConnection(queue, [b"{}"] * 7))) == 7  # type: ignore[arg-type]

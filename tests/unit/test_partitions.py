@@ -28,7 +28,7 @@ class Forwarded:
     def __init__(self, user_id: object = None, queue: str = topology.partition_queue(3), **headers: object) -> None:
         self.properties = {} if user_id is None else {"user_id": user_id}
         self.headers = headers
-        self.delivery_info: dict[str, object] = {"routing_key": queue}
+        self.delivery_info: dict[str, object] = {"routing_key": queue, "exchange": ""}
 
 
 class TestSlots:
@@ -98,6 +98,11 @@ class TestSenderOfAForward:
         left_over = Forwarded("assigner", topology.partition_queue(40), **{topology.SENDER_HEADER: "vnaccs"})
         left_over.delivery_info[TO_FORWARD] = True  # from a partition beyond a lowered count: forwarded again
         assert sender_of(left_over, "assigner") == "vnaccs"  # type: ignore[arg-type]
+
+    def test_nor_on_a_message_routed_by_another_exchange(self) -> None:
+        bound = Forwarded("assigner", **{topology.SENDER_HEADER: "vnaccs"})
+        bound.delivery_info["exchange"] = "amq.direct"
+        assert sender_of(bound, "assigner") == "assigner"  # type: ignore[arg-type]
 
     def test_no_header_is_believed_without_partitions(self) -> None:
         forwarded = Forwarded("assigner", **{topology.SENDER_HEADER: "vnaccs"})

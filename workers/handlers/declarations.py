@@ -173,7 +173,7 @@ class BatchHandler:
             if len(events) < OVERDUE_BATCH:
                 return
             self.mark_confirmed()
-        self._last_watched = 0.0  # more are overdue: the next batch (or idle round) goes on with them
+        self._last_watched = float("-inf")  # more are overdue: the next batch (or idle round) goes on with them
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""
@@ -254,8 +254,9 @@ def mark_published_quietly(runtime: Runtime, events: Sequence[Event], letters: S
 
 def acknowledge(batch: Sequence[Message], one_by_one: bool) -> None:
     """Ack a whole batch. On RabbitMQ, one ack of the last delivery with `multiple`: the batch holds every
-    message delivered on the channel and not yet acknowledged, in delivery order (a batch that fails closes
-    the connection, so none is left behind unacknowledged). The embedded transport ignores `multiple`."""
+    message delivered on the channel before its last and not yet acknowledged, in delivery order (those delivered
+    after it wait in the consumer for the next batch; a batch that fails closes the connection, so none is left
+    behind unacknowledged). The embedded transport ignores `multiple`."""
     if one_by_one:
         for message in batch:
             message.ack()

@@ -145,25 +145,17 @@ class TestSenders:
         worker = start_worker(declaration_senders=f'["{allowed.name}"]', declaration_partitions=PARTITION_COUNT)
         real, forged = numbers(2, start=0)
         unit = UNITS[0]
-        connection = client(allowed.url(rabbitmq_vhost))
-        channel = connection.channel()
-        channel.confirm_delivery()
         as_sent = pika.BasicProperties(content_type="application/json", delivery_mode=2, user_id=allowed.name)
-        channel.basic_publish("", DECLARATIONS, message_bytes(real, unit), as_sent, mandatory=True)
-        connection.close()
+        publish_as(allowed.url(rabbitmq_vhost), DECLARATIONS, message_bytes(real, unit), as_sent)
         events.wait_for_declarations([real], worker=worker)
 
-        connection = client(other.url(rabbitmq_vhost))
-        channel = connection.channel()
-        channel.confirm_delivery()
         forging = pika.BasicProperties(
             content_type="application/json",
             delivery_mode=2,
             user_id=other.name,
             headers={"x-assigner-sender": allowed.name},
         )
-        channel.basic_publish("", PARTITIONS[partition(unit)], message_bytes(forged, unit), forging, mandatory=True)
-        connection.close()
+        publish_as(other.url(rabbitmq_vhost), PARTITIONS[partition(unit)], message_bytes(forged, unit), forging)
         [letter] = take_messages(broker, DECLARATIONS_DLQ, 1)
         assert letter.payload()["declaration_number"] == forged
         assert f"user_id '{other.name}': not among the senders" in letter.header(ERROR_HEADER)
@@ -173,6 +165,23 @@ class TestSenders:
 
 def message_bytes(number: str, unit: Unit) -> bytes:
     return json.dumps(message(number, unit)).encode()
+
+
+def publish_as(url: str, queue: str, body: bytes, properties: pika.BasicProperties) -> None:
+    """Publish one message, confirmed, on a connection of the URL's user."""
+    connection = client(url)
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("", queue, body, properties, mandatory=True)
+    finally:
+        connection.close()
+
+
+# As a worker (the tests' guest user) forwards a declaration whose sender gave no user_id.
+FORWARDED = pika.BasicProperties(
+    content_type="application/json", delivery_mode=2, user_id="guest", headers={"x-assigner-sender": ""}
+)
 
 
 class TestPartitionsLeftOver:
@@ -186,10 +195,7 @@ class TestPartitionsLeftOver:
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
         [number] = numbers(1, start=0)
-        forwarded = pika.BasicProperties(
-            content_type="application/json", delivery_mode=2, user_id="guest", headers={"x-assigner-sender": ""}
-        )
-        broker.basic_publish("", PARTITIONS[5], message_bytes(number, UNITS[0]), forwarded, mandatory=True)
+        broker.basic_publish("", PARTITIONS[5], message_bytes(number, UNITS[0]), FORWARDED, mandatory=True)
         worker = start_worker()  # no partitions
         events.wait_for_declarations([number], worker=worker)
         assert [row.declaration_key for row in assignments(database_url)] == [number[:11]]
@@ -204,17 +210,17 @@ class TestPartitionsLeftOver:
         broker: BlockingChannel,
     ) -> None:
         import_rosters(database_url, home, ROSTERS)
-        beyond = f"assigner.declarations.partition.{PARTITION_COUNT + 4}"
-        broker.queue_declare(beyond, durable=True, arguments={"x-single-active-consumer": True})
+        # As a worker with 21 partitions left them (declared from 0 up): 16 to 20, a declaration waiting in 20.
+        beyond = [f"assigner.declarations.partition.{n}" for n in range(PARTITION_COUNT, PARTITION_COUNT + 5)]
+        for name in beyond:
+            broker.queue_declare(name, durable=True, arguments={"x-single-active-consumer": True})
         try:
             [number] = numbers(1, start=0)
-            forwarded = pika.BasicProperties(
-                content_type="application/json", delivery_mode=2, user_id="guest", headers={"x-assigner-sender": ""}
-            )
-            broker.basic_publish("", beyond, message_bytes(number, UNITS[1]), forwarded, mandatory=True)
+            broker.basic_publish("", beyond[-1], message_bytes(number, UNITS[1]), FORWARDED, mandatory=True)
             worker = start_worker(declaration_partitions=PARTITION_COUNT)
             events.wait_for_declarations([number], worker=worker)
             assert [row.declaration_key for row in assignments(database_url)] == [number[:11]]
-            assert queue_depth(broker, beyond) == 0 and partitions_empty(broker)
+            assert queue_depth(broker, beyond[-1]) == 0 and partitions_empty(broker)
         finally:
-            broker.queue_delete(beyond)  # the session's vhost: no other test declares it
+            for name in beyond:
+                broker.queue_delete(name)  # the session's vhost: no other test declares them

@@ -454,6 +454,12 @@ class TestHealthOfTheWorker:
 
         time.sleep(max(0.0, 2.5 - (time.monotonic() - stopped)))
         checked = health(env, "--max-silence", "1", "--max-age", "1")
+        # The unacknowledged count comes from RabbitMQ's management API, refreshed every 5 s: one sampled while
+        # an earlier message was in flight can linger that long. Asked again until it is refreshed (at most 15 s).
+        settled = time.monotonic() + 15
+        while "3 waiting" not in checked.detail("last message") and time.monotonic() < settled:
+            time.sleep(1)
+            checked = health(env, "--max-silence", "1", "--max-age", "1")
         assert checked.code == 1, checked.output
         assert checked.status("last message") == "fail"
         assert "stalled" in checked.detail("last message") and "3 waiting" in checked.detail("last message")

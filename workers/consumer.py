@@ -200,25 +200,15 @@ class QueueConsumer:
             assigned, forwarded = list(self.sources.queues), list(self.sources.forward_from)
             left_over = self._left_over(consuming) if self.sources.left_over else []
             (forwarded if self.sources.partitions else assigned).extend(left_over)
+            # On the same channel: one batch, one ack. What is to be forwarded is marked so as it is taken.
+            takers = [(assigned, self._take, self._undecoded)]
+            takers += [(forwarded, self._take_to_forward, self._undecoded_to_forward)] if forwarded else []
             consumers = [
                 Consumer(
-                    consuming,
-                    assigned,
-                    on_message=self._take,
-                    on_decode_error=self._undecoded,
-                    prefetch_count=self.batching.prefetch,
+                    consuming, queues, on_message=take, on_decode_error=undecoded, prefetch_count=self.batching.prefetch
                 )
+                for queues, take, undecoded in takers
             ]
-            if forwarded:  # on the same channel: one batch, one ack
-                consumers.append(
-                    Consumer(
-                        consuming,
-                        forwarded,
-                        on_message=self._take_to_forward,
-                        on_decode_error=self._undecoded_to_forward,
-                        prefetch_count=self.batching.prefetch,
-                    )
-                )
             try:
                 with ExitStack() as consuming_all:
                     for consumer in consumers:

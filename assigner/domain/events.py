@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assigner.domain.decisions import Decision, Outcome
 from assigner.domain.model import Unit
 from assigner.domain.moves import Holding, Move
 
@@ -30,54 +28,6 @@ class Event:
     command_id: str | None = None
 
 
-def event_for(decision: Decision, now: datetime, event_id: str) -> Event | None:
-    """The event a decision publishes; None for a duplicate (its earlier event is published again)."""
-    extra = _extra_fields(decision)
-    if extra is None:
-        return None
-    name, fields = extra
-    return _declaration_event(name, decision.declaration.declaration_number, decision.unit, fields, now, event_id)
-
-
-def events_for(decisions: Sequence[Decision], now: datetime, new_id: Callable[[], str] = new_event_id) -> list[Event]:
-    """The events of a batch's decisions, in decision order."""
-    events = []
-    for decision in decisions:
-        event = event_for(decision, now, new_id())
-        if event is not None:
-            events.append(event)
-    return events
-
-
-def _extra_fields(decision: Decision) -> tuple[str, dict[str, Any]] | None:
-    outcome = decision.outcome
-    if outcome is Outcome.ASSIGNED:
-        turn = decision.turn.number if decision.turn else None
-        fields = {
-            "officer_id": decision.officer_id,
-            "mode": decision.mode,
-            "after_hours": decision.after_hours,
-            "turn": turn,
-            "due_at": _moment(decision.due_at),
-        }
-        return "declaration.assigned", fields
-    if outcome is Outcome.HELD:
-        reason = decision.hold_reason.value if decision.hold_reason else None
-        return "declaration.held", {"reason": reason}
-    if outcome is Outcome.RECORDED:
-        return "declaration.recorded", {"channel": decision.declaration.channel.value}
-    if outcome is Outcome.AMENDMENT:
-        previous = decision.previous
-        status = decision.status.value if decision.status else None
-        fields = {
-            "officer_id": decision.officer_id,
-            "status": status,
-            "previous_declaration_number": previous.declaration_number if previous else None,
-        }
-        return "declaration.amended", fields
-    return None
-
-
 def move_event(
     move: Move, command_id: str, reason: str | None, now: datetime, event_id: str, due_at: datetime | None = None
 ) -> Event:
@@ -95,7 +45,7 @@ def move_event(
             "mode": move.mode.value,
             "after_hours": holding.after_hours,
             "turn": turn,
-            "due_at": _moment(due_at),
+            "due_at": moment(due_at),
         }
         name = "declaration.assigned"
     else:
@@ -107,9 +57,9 @@ def move_event(
             "reason": reason,
             "mode": move.mode.value,
             "turn": move.turn.number if move.turn else None,
-            "due_at": _moment(due_at),
+            "due_at": moment(due_at),
         }
-    return _declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
+    return declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
 
 
 def completed_event(
@@ -121,11 +71,11 @@ def completed_event(
         "officer_id": holding.officer_id,
         "completed_at": now.isoformat(),
         "completed_by": by,
-        "due_at": _moment(due_at),
+        "due_at": moment(due_at),
         "in_time": None if due_at is None else now <= due_at,
         "command_id": command_id,
     }
-    return _declaration_event(
+    return declaration_event(
         "declaration.completed", holding.declaration_number, holding.unit, fields, now, event_id, command_id
     )
 
@@ -133,11 +83,12 @@ def completed_event(
 def overdue_event(holding: Holding, now: datetime, event_id: str, due_at: datetime) -> Event:
     """declaration.overdue: an open declaration passed its due time, published once (rule 8)."""
     fields = {"officer_id": holding.officer_id, "status": holding.status.value, "due_at": due_at.isoformat()}
-    return _declaration_event("declaration.overdue", holding.declaration_number, holding.unit, fields, now, event_id)
+    return declaration_event("declaration.overdue", holding.declaration_number, holding.unit, fields, now, event_id)
 
 
-def _moment(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+def moment(at: datetime | None) -> str | None:
+    """A time as the events write it (ISO 8601, with its offset); None stays None."""
+    return at.isoformat() if at is not None else None
 
 
 def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:
@@ -154,7 +105,7 @@ def command_event(command_id: str, rejected_because: str | None, now: datetime, 
     return Event(event_id, name, name, body, command_id=command_id)
 
 
-def _declaration_event(
+def declaration_event(
     name: str,
     number: str,
     unit: Unit,
@@ -163,6 +114,7 @@ def _declaration_event(
     event_id: str,
     command_id: str | None = None,
 ) -> Event:
+    """An event about one declaration: its number and unit, then `fields`; routed by name and unit."""
     body: dict[str, Any] = {
         "event": name,
         "event_id": event_id,

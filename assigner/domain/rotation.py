@@ -6,6 +6,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
@@ -45,6 +46,16 @@ class Turn:
     number: int
     started_from: int
     skipped: tuple[Skip, ...] = ()
+
+    def explained(self) -> dict[str, Any]:
+        """What explains it in the audit trail: its number, the cursor it started from, whom it gave it to (by
+        position) and whom it skipped, with why."""
+        return {
+            "turn": self.number,
+            "position": self.position,
+            "cursor_from": self.started_from,
+            "skipped": [{"officer_id": s.officer_id, "reason": s.reason.value} for s in self.skipped],
+        }
 
 
 def next_officer(roster: Sequence[RosterSlot], cursor: int) -> tuple[RosterSlot, tuple[Skip, ...]] | None:

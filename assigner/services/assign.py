@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assigner.domain.batch import Ledger, plan
-from assigner.domain.decisions import Decision, Outcome
-from assigner.domain.events import Event, events_for
+from assigner.domain.decision_records import records_for
+from assigner.domain.decisions import Decision
+from assigner.domain.events import Event
 from assigner.domain.model import Declaration, Unit
 from assigner.services.ports import Clock, Policy, UnitOfWork
 from assigner.services.transactions import in_transaction
@@ -112,12 +113,12 @@ def decide_and_save(
     groups = uow.declarations.group_owners([*declarations, *(h for queue in held.values() for h in queue)])
     ledger = Ledger(uow.declarations.known(keys), rotations, held, policy.default_channels, policy.hours, groups)
     decisions = plan(declarations, ledger)
-    uow.declarations.save(decisions, now)
+    records = records_for(decisions, now)
+    uow.declarations.save(records)
     uow.rotations.save(rotations.values(), now)
-    uow.audit.record_decisions(decisions, now)
-    events = events_for(decisions, now)
+    uow.audit.append([record.audit for record in records if record.audit is not None])
+    events = [record.event for record in records if record.event is not None]
     uow.outbox.add(events, now)
     # A re-sent message publishes its declaration's latest event again, same event_id (at-least-once).
-    resent = [d.declaration.key for d in decisions if d.outcome is Outcome.DUPLICATE]
-    republished = list(uow.outbox.latest_for(resent).values())
+    republished = list(uow.outbox.latest_for([record.key for record in records if record.resent]).values())
     return Decided(decisions, events + republished)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from assigner.domain.commands import CommandHeader, Done
-from assigner.domain.decisions import Decision
+from assigner.domain.decision_records import DecisionRecord
 from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook, GroupKind
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
@@ -49,7 +49,7 @@ class Declarations(Protocol):
 
     def group_owners(self, declarations: Iterable[Declaration]) -> GroupBook: ...
 
-    def save(self, decisions: Sequence[Decision], now: datetime) -> None: ...
+    def save(self, records: Sequence[DecisionRecord]) -> None: ...
 
 
 class Rosters(Protocol):
@@ -79,7 +79,7 @@ class Rosters(Protocol):
 class Audit(Protocol):
     """The append-only audit log."""
 
-    def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None: ...
+    def append(self, entries: Sequence[dict[str, Any]]) -> None: ...
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None: ...
 

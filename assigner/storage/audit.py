@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
 from assigner.domain.commands import CommandHeader
-from assigner.domain.decisions import Decision, Outcome
-from assigner.domain.model import SYSTEM, Unit
+from assigner.domain.model import Unit
 from assigner.domain.moves import Holding, Move
-from assigner.domain.rotation import Turn
 from assigner.storage.bulk import insert_rows
 from assigner.storage.tables import AUDIT_BATCHES, AuditRow, AuditSealRow
 
@@ -34,10 +32,6 @@ class AuditLog:
         self._count = 0
         self._last_hash = GENESIS
         self._last_at: datetime | None = None
-
-    def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None:
-        """One entry per decision that changed something (duplicates change nothing)."""
-        self.append([_entry(decision, now) for decision in decisions if decision.outcome is not Outcome.DUPLICATE])
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None:
         """An entry about something other than one declaration (a roster import, ...)."""
@@ -246,64 +240,6 @@ _EMPTY: dict[str, Any] = {
 } | {"details": {}}
 
 
-def _entry(decision: Decision, now: datetime) -> dict[str, Any]:
-    declaration = decision.declaration
-    previous = decision.previous
-    row: dict[str, Any] = {
-        "occurred_at": now,
-        "actor": SYSTEM,
-        "action": decision.outcome.value,
-        "mode": decision.mode if decision.outcome is Outcome.ASSIGNED else None,
-        "declaration_key": declaration.key,
-        "declaration_number": declaration.declaration_number,
-        "customs_office": decision.unit.customs_office,
-        "department": decision.unit.department,
-        "officer_id": decision.officer_id,
-        "previous_officer_id": previous.officer_id if previous else None,
-        "command_id": None,
-        "reason": _reason(decision),
-        "details": _details(decision),
-    }
-    return row
-
-
-def _reason(decision: Decision) -> str:
-    declaration = decision.declaration
-    if decision.outcome is Outcome.ASSIGNED:
-        how = f"{decision.group.kind.value} group of {decision.group.follows}" if decision.group else "rotation"
-        return f"released from hold: an officer became eligible; {how}" if decision.released else how
-    if decision.outcome is Outcome.HELD:
-        return decision.hold_reason.value if decision.hold_reason else "held"
-    if decision.outcome is Outcome.RECORDED:
-        return f"channel {declaration.channel.value} is not assigned automatically in this unit"
-    previous = decision.previous
-    was = previous.declaration_number if previous else "?"
-    return f"amendment {declaration.amendment} of {was}: stays where it is"
-
-
-def _details(decision: Decision) -> dict[str, Any]:
-    details: dict[str, Any] = {"channel": decision.declaration.channel.value, "after_hours": decision.after_hours}
-    if decision.turn is not None:
-        details.update(_turn_details(decision.turn))
-    if decision.group is not None:
-        details["group"] = decision.group.kind.value
-        details["group_key"] = decision.group.key
-        details["follows"] = decision.group.follows
-    if decision.hold_reason is not None:
-        details["hold_reason"] = decision.hold_reason.value
-    return details
-
-
-def _turn_details(turn: Turn) -> dict[str, Any]:
-    """What explains a turn: its number, the cursor it started from, whom it gave it to and whom it skipped."""
-    return {
-        "turn": turn.number,
-        "position": turn.position,
-        "cursor_from": turn.started_from,
-        "skipped": [{"officer_id": s.officer_id, "reason": s.reason.value} for s in turn.skipped],
-    }
-
-
 def _declaration_columns(holding: Holding) -> dict[str, Any]:
     return {
         "declaration_key": holding.key,
@@ -321,7 +257,7 @@ def _move_entry(move: Move, header: CommandHeader, now: datetime) -> dict[str, A
         action = "reassigned" if holding.officer_id is not None else "assigned"
     details: dict[str, Any] = {"after_hours": holding.after_hours, "status_before": holding.status.value}
     if move.turn is not None:
-        details.update(_turn_details(move.turn))
+        details.update(move.turn.explained())
     if move.follows is not None:
         details["follows"] = move.follows
     if move.officer_id is None:

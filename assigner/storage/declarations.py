@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
-from assigner.domain.decisions import Decision, Outcome
-from assigner.domain.groups import GroupBook, GroupKind, GroupLink, branch_lot, group_keys
-from assigner.domain.model import SYSTEM, Channel, Declaration, KnownDeclaration, Status, Unit
+from assigner.domain.decision_records import DecisionRecord, Fields
+from assigner.domain.groups import GroupBook, GroupKind, GroupLink, group_keys
+from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.storage.bulk import insert_rows
 from assigner.storage.holdings import containers_of
 from assigner.storage.lookups import one_of
 from assigner.storage.tables import AssignmentRow, Base, ContainerRow, DeclarationRow, HoldRow, VersionRow
-
-# Outcomes that take a held declaration out of its hold: assigned, or held again in a corrected unit.
-_LEAVES_HOLD = (Outcome.ASSIGNED, Outcome.HELD)
 
 
 class DeclarationStore:
@@ -99,11 +95,12 @@ class DeclarationStore:
                     book.owners.setdefault((Unit(office, department), GroupKind.CONTAINER, number), link)
         return book
 
-    def save(self, decisions: Sequence[Decision], now: datetime) -> None:
-        """Write every decision: rows inserted or updated, assignments added, holds taken or released."""
+    def save(self, records: Sequence[DecisionRecord]) -> None:
+        """Write what a batch's decisions change: rows inserted or updated, versions, containers, assignments,
+        holds taken or released."""
         writes = _Writes()
-        for decision in decisions:
-            writes.add(decision, now)
+        for record in records:
+            writes.add(record)
         writes.flush(self.session)
 
 
@@ -111,35 +108,35 @@ class _Writes:
     """Rows to write for a batch, grouped by table so each is one statement; the latest decision wins."""
 
     def __init__(self) -> None:
-        self.new: list[dict[str, Any]] = []
-        self.changed: list[dict[str, Any]] = []
-        self.versions: list[dict[str, Any]] = []
-        self.assignments: list[dict[str, Any]] = []
-        self.containers: dict[str, list[dict[str, Any]]] = {}
-        self.holds: dict[str, dict[str, Any]] = {}
+        self.new: list[Fields] = []
+        self.changed: list[Fields] = []
+        self.versions: list[Fields] = []
+        self.assignments: list[Fields] = []
+        self.containers: dict[str, list[Fields]] = {}
+        self.holds: dict[str, Fields] = {}
         self.amended: set[str] = set()  # stored containers replaced by the amendment's
         self.unheld: set[str] = set()  # stored holds dropped (assigned, or held again in another unit)
-        self.late: dict[tuple[str, int], dict[str, Any]] = {}  # earlier amendments arriving after later ones
+        self.late: dict[tuple[str, int], Fields] = {}  # earlier amendments arriving after later ones
 
-    def add(self, decision: Decision, now: datetime) -> None:
-        declaration, previous = decision.declaration, decision.previous
-        if decision.outcome is Outcome.DUPLICATE:
-            if previous is not None and declaration.amendment < previous.amendment:
-                self.late[(declaration.key, declaration.amendment)] = _version(declaration, now)
-            return
-        (self.new if previous is None else self.changed).append(_row(decision, now))
-        if previous is None or declaration.amendment > previous.amendment:
-            self.versions.append(_version(declaration, now))
-            self.containers[declaration.key] = _containers(declaration)
-            if previous is not None:
-                self.amended.add(declaration.key)
-        if previous is not None and previous.status is Status.HELD and decision.outcome in _LEAVES_HOLD:
-            self.unheld.add(declaration.key)
-            self.holds.pop(declaration.key, None)
-        if decision.outcome is Outcome.ASSIGNED:
-            self.assignments.append(_assignment(decision, now))
-        if decision.outcome is Outcome.HELD:
-            self.holds[declaration.key] = _hold(decision, now)
+    def add(self, record: DecisionRecord) -> None:
+        key = record.key
+        if record.late_version is not None:
+            self.late[(key, record.late_version["amendment"])] = record.late_version
+        if record.declaration is not None:
+            (self.new if record.first else self.changed).append(record.declaration)
+        if record.version is not None:
+            self.versions.append(record.version)
+        if record.containers is not None:
+            self.containers[key] = record.containers
+            if not record.first:
+                self.amended.add(key)
+        if record.leaves_hold:
+            self.unheld.add(key)
+            self.holds.pop(key, None)
+        if record.assignment is not None:
+            self.assignments.append(record.assignment)
+        if record.hold is not None:
+            self.holds[key] = record.hold
 
     def flush(self, session: Session) -> None:
         if self.new:
@@ -152,7 +149,7 @@ class _Writes:
             session.execute(delete(HoldRow).where(HoldRow.declaration_key.in_(sorted(self.unheld))))
         containers = [row for rows in self.containers.values() for row in rows]
         self.versions.extend(_missing(session, self.late))
-        inserts: list[tuple[type[Base], list[dict[str, Any]]]] = [
+        inserts: list[tuple[type[Base], list[Fields]]] = [
             (VersionRow, self.versions),
             (ContainerRow, containers),
             (AssignmentRow, self.assignments),
@@ -163,7 +160,7 @@ class _Writes:
                 insert_rows(session, table, rows)
 
 
-def _missing(session: Session, late: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
+def _missing(session: Session, late: dict[tuple[str, int], Fields]) -> list[Fields]:
     """The late versions not stored yet (a re-sent one is already there)."""
     if not late:
         return []
@@ -172,82 +169,6 @@ def _missing(session: Session, late: dict[tuple[str, int], dict[str, Any]]) -> l
     )
     stored = {(key, amendment) for key, amendment in session.execute(query)}
     return [row for pair, row in late.items() if pair not in stored]
-
-
-def _row(decision: Decision, now: datetime) -> dict[str, Any]:
-    declaration = decision.declaration
-    row: dict[str, Any] = {
-        "declaration_key": declaration.key,
-        "declaration_number": declaration.declaration_number,
-        "customs_office": decision.unit.customs_office,
-        "department": decision.unit.department,
-        "channel": declaration.channel.value,
-        "status": (decision.status or Status.RECORDED).value,
-        "registered_at": declaration.registered_at,
-        "after_hours": decision.after_hours,
-        "declaration_type": declaration.declaration_type,
-        "enterprise_tax_code": declaration.enterprise_tax_code,
-        "first_declaration_number": declaration.first_declaration_number,
-        "branch_lot": branch_lot(declaration.first_declaration_number, declaration.declaration_number),
-        "branch_index": declaration.branch_index,
-        "branch_count": declaration.branch_count,
-        "officer_id": decision.officer_id,
-    }
-    previous = decision.previous
-    if previous is None or declaration.documents_received_at is not None:  # an amendment without it keeps it
-        row["documents_received_at"] = declaration.documents_received_at
-    if previous is None:
-        row["due_at"] = decision.due_at
-    elif decision.starts_clock:  # again: first routed to a checked channel, or in a corrected unit
-        row["due_at"], row["overdue_at"] = decision.due_at, None
-    if decision.previous is None:
-        row["received_at"] = now
-        row["assigned_at"] = now if decision.outcome is Outcome.ASSIGNED else None
-    elif decision.outcome is Outcome.ASSIGNED:
-        row["assigned_at"] = now
-    return row
-
-
-def _version(declaration: Declaration, now: datetime) -> dict[str, Any]:
-    return {
-        "declaration_key": declaration.key,
-        "amendment": declaration.amendment,
-        "declaration_number": declaration.declaration_number,
-        "received_at": now,
-        "payload": dict(declaration.payload),
-    }
-
-
-def _containers(declaration: Declaration) -> list[dict[str, Any]]:
-    numbers = sorted(set(declaration.container_numbers))
-    return [{"declaration_key": declaration.key, "container_number": number} for number in numbers]
-
-
-def _assignment(decision: Decision, now: datetime) -> dict[str, Any]:
-    declaration = decision.declaration
-    return {
-        "declaration_key": declaration.key,
-        "officer_id": decision.officer_id,
-        "customs_office": declaration.unit.customs_office,
-        "department": declaration.unit.department,
-        "mode": decision.mode,
-        "turn": decision.turn.number if decision.turn else None,
-        "assigned_at": now,
-        "assigned_by": SYSTEM,
-        "command_id": None,
-    }
-
-
-def _hold(decision: Decision, now: datetime) -> dict[str, Any]:
-    declaration = decision.declaration
-    reason = decision.hold_reason.value if decision.hold_reason else ""
-    return {
-        "declaration_key": declaration.key,
-        "customs_office": declaration.unit.customs_office,
-        "department": declaration.unit.department,
-        "reason": reason,
-        "held_at": now,
-    }
 
 
 _KNOWN_COLUMNS = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 
 from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.dead_letters import DeadLetter, SeenLetter
-from assigner.domain.decisions import Decision, Outcome
+from assigner.domain.decision_records import DecisionRecord
 from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Status, Unit
@@ -117,27 +116,46 @@ class FakeDeclarations:
                 book.join(self.store.latest[key], known.officer_id)
         return book
 
-    def save(self, decisions: Sequence[Decision], now: datetime) -> None:
-        for decision in decisions:
-            if decision.declaration.key in self.store.refused_keys:
-                raise RefusedError(f"value too long for declaration {decision.declaration.declaration_number}")
-            if decision.outcome is Outcome.DUPLICATE or decision.status is None:
+    def save(self, records: Sequence[DecisionRecord]) -> None:
+        for record in records:
+            key = record.key
+            if key in self.store.refused_keys:
+                raise RefusedError(f"value too long for declaration {key}")
+            row = record.declaration
+            if row is None:
                 continue
-            declaration = decision.declaration
-            key = declaration.key
-            self.store.declarations[key] = KnownDeclaration(
-                key, declaration.declaration_number, decision.unit, decision.status, decision.officer_id
-            )
-            self.store.latest[key] = dataclasses.replace(declaration, unit=decision.unit)  # as storage keeps it
-            if decision.outcome is Outcome.ASSIGNED:
-                assert decision.officer_id is not None
-                self.store.assignments.append(
-                    (key, decision.officer_id, decision.turn.number if decision.turn else None)
-                )
-            if decision.outcome in (Outcome.ASSIGNED, Outcome.HELD) and key in self.store.holds:
+            unit = Unit(row["customs_office"], row["department"])
+            number, status = row["declaration_number"], Status(row["status"])
+            self.store.declarations[key] = KnownDeclaration(key, number, unit, status, row["officer_id"])
+            self.store.latest[key] = self._as_stored(record, row, unit)
+            if record.assignment is not None:
+                self.store.assignments.append((key, record.assignment["officer_id"], record.assignment["turn"]))
+            if record.leaves_hold and key in self.store.holds:
                 self.store.holds.remove(key)
-            if decision.outcome is Outcome.HELD:
+            if record.hold is not None:
                 self.store.holds.append(key)
+
+    def _as_stored(self, record: DecisionRecord, row: dict[str, Any], unit: Unit) -> Declaration:
+        """The declaration as storage keeps it: its row's fields, its containers (those stored when unchanged)."""
+        stored = self.store.latest.get(record.key)
+        if record.containers is not None:
+            containers = tuple(c["container_number"] for c in record.containers)
+        else:
+            containers = stored.container_numbers if stored else ()
+        documents = row.get("documents_received_at", stored.documents_received_at if stored else None)
+        return Declaration(
+            row["declaration_number"],
+            unit,
+            Channel(row["channel"]),
+            row["registered_at"],
+            row["declaration_type"],
+            row["enterprise_tax_code"],
+            row["first_declaration_number"],
+            row["branch_index"],
+            row["branch_count"],
+            containers,
+            documents,
+        )
 
 
 class FakeRoster:
@@ -188,10 +206,8 @@ class FakeAudit:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def record_decisions(self, decisions: Sequence[Decision], now: datetime) -> None:
-        for decision in decisions:
-            if decision.outcome is not Outcome.DUPLICATE:
-                self.store.audit.append({"action": decision.outcome.value, "key": decision.declaration.key})
+    def append(self, entries: Sequence[dict[str, Any]]) -> None:
+        self.store.audit.extend({"action": e["action"], "key": e["declaration_key"]} for e in entries)
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None:
         self.store.audit.append({"action": action, "actor": actor, **details})

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from fakes import FakeUnitOfWork
 from test_services import NOW, clock, declaration, entries
 
+from assigner.domain.decision_records import record_of, records_for
 from assigner.domain.decisions import Decision, HoldReason, Outcome
-from assigner.domain.events import event_for, events_for
+from assigner.domain.events import Event
 from assigner.domain.model import Channel, Declaration, KnownDeclaration, Status, Unit
 from assigner.domain.rotation import Turn
 from assigner.schemas.event import EVENT
@@ -24,10 +25,18 @@ def yellow(number: str = "105432198760") -> Declaration:
     return Declaration(number, UNIT, Channel.YELLOW, datetime(2025, 6, 1, 14, 14, tzinfo=UTC))
 
 
-class TestEventFor:
+def event_for(decision: Decision, event_id: str = "e") -> Event | None:
+    return record_of(decision, NOW, lambda: event_id).event
+
+
+def events_for(decisions: list[Decision]) -> list[Event]:
+    return [record.event for record in records_for(decisions, NOW) if record.event is not None]
+
+
+class TestEventOfADecision:
     def test_an_automatic_assignment_publishes_declaration_assigned_with_officer_mode_and_turn(self) -> None:
         decision = Decision(Outcome.ASSIGNED, yellow(), True, "off.1", Turn("off.1", 1, 7, 0))
-        event = event_for(decision, NOW, "e-1")
+        event = event_for(decision, "e-1")
         assert event is not None
         assert event.routing_key == "declaration.assigned.01B1.00"
         assert event.body["officer_id"] == "off.1" and event.body["turn"] == 7
@@ -39,7 +48,7 @@ class TestEventFor:
         green = Decision(Outcome.RECORDED, Declaration("105432198770", UNIT, Channel.GREEN, NOW))
         known = KnownDeclaration("10543219876", "105432198760", UNIT, Status.ASSIGNED, "off.2")
         amended = Decision(Outcome.AMENDMENT, yellow("105432198761"), officer_id="off.2", previous=known)
-        bodies = [e.body for e in events_for([held, green, amended], NOW)]
+        bodies = [e.body for e in events_for([held, green, amended])]
         assert [EVENT.validate_python(body).event for body in bodies] == [
             "declaration.held",
             "declaration.recorded",
@@ -51,15 +60,15 @@ class TestEventFor:
     def test_an_amendment_is_routed_under_the_unit_that_has_the_declaration(self) -> None:
         known = KnownDeclaration("10543219876", "105432198760", UNIT, Status.ASSIGNED, "off.2")
         moved = Declaration("105432198761", Unit("01B1", "01"), Channel.YELLOW, NOW)
-        event = event_for(Decision(Outcome.AMENDMENT, moved, officer_id="off.2", previous=known), NOW, "e")
+        event = event_for(Decision(Outcome.AMENDMENT, moved, officer_id="off.2", previous=known))
         assert event is not None and event.routing_key == "declaration.amended.01B1.00"
 
     def test_a_duplicate_publishes_no_new_event(self) -> None:
-        assert event_for(Decision(Outcome.DUPLICATE, yellow()), NOW, "e") is None
+        assert event_for(Decision(Outcome.DUPLICATE, yellow())) is None
 
     def test_event_ids_are_unique(self) -> None:
         decisions = [Decision(Outcome.RECORDED, yellow(f"1054321987{i}0")) for i in range(10)]
-        assert len({event.event_id for event in events_for(decisions, NOW)}) == 10
+        assert len({event.event_id for event in events_for(decisions)}) == 10
 
 
 class TestOutbox:

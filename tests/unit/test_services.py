@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from fakes import FakeUnitOfWork, RefusedError, TransientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assigner.domain.decision_records import DecisionRecord
 from assigner.domain.model import Channel, Declaration, Unit
 from assigner.domain.roster import Officer, Role, RosterEntry
 from assigner.services.assign import Refused, assign_declarations, assign_isolating_refusals
@@ -108,10 +110,10 @@ class TestAssignIsolatingRefusals:
         refused = declaration(2)
         save = uow.declarations.save
 
-        def refusing_save(decisions: Any, now: datetime) -> None:
-            if any(d.declaration == refused for d in decisions):
+        def refusing_save(records: Sequence[DecisionRecord]) -> None:
+            if any(r.key == refused.key for r in records):
                 raise RefusedError("value too long")
-            save(decisions, now)
+            save(records)
 
         monkeypatch.setattr(uow.declarations, "save", refusing_save)
         results, refusals = assign_isolating_refusals(uow, [declaration(1), refused, declaration(3)], clock, POLICY)
@@ -122,7 +124,7 @@ class TestAssignIsolatingRefusals:
     def test_other_errors_are_raised(self, monkeypatch: pytest.MonkeyPatch) -> None:
         uow = FakeUnitOfWork()
 
-        def broken(decisions: Any, now: datetime) -> None:
+        def broken(records: Sequence[DecisionRecord]) -> None:
             raise ValueError("a bug")
 
         monkeypatch.setattr(uow.declarations, "save", broken)
@@ -137,10 +139,10 @@ class TestAssignIsolatingRefusals:
         failing = declaration(2)
         save = uow.declarations.save
 
-        def buggy_save(decisions: Any, now: datetime) -> None:
-            if any(d.declaration == failing for d in decisions):
+        def buggy_save(records: Sequence[DecisionRecord]) -> None:
+            if any(r.key == failing.key for r in records):
                 raise ValueError("a bug")
-            save(decisions, now)
+            save(records)
 
         def refusal(error: BaseException) -> str | None:
             return f"failed: {error}" if isinstance(error, ValueError) else None

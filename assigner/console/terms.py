@@ -70,7 +70,7 @@ TERMS: dict[str, dict[str, str]] = {
 }
 
 
-# The reasons the system writes with values in them (an audit entry's why, as storage/audit.py words it), read
+# The reasons the system writes with values in them (an audit entry's why, as domain/decision_records.py words it), read
 # back and said in the reader's words; one worded otherwise is shown as it comes.
 SYSTEM_REASONS = [
     (

@@ -30,7 +30,7 @@ class DecisionRecord:
     first: bool = False  # seen for the first time: `declaration` is a new row, else it updates the stored one
     version: Fields | None = None  # a newer amendment to keep (its number and payload)
     containers: list[Fields] | None = None  # its containers, replacing those stored; None: those stored stay
-    late_version: Fields | None = None  # an earlier amendment arriving after a later one: kept unless it is
+    late_version: Fields | None = None  # an earlier amendment arriving after a later one: kept if not yet stored
     assignment: Fields | None = None
     hold: Fields | None = None
     leaves_hold: bool = False  # its stored hold ends (assigned, or held again in another unit)
@@ -212,10 +212,12 @@ def _event_fields(decision: Decision) -> tuple[str, Fields]:
         return "declaration.held", {"reason": decision.hold_reason.value if decision.hold_reason else None}
     if outcome is Outcome.RECORDED:
         return "declaration.recorded", {"channel": decision.declaration.channel.value}
-    previous = decision.previous
-    fields = {
-        "officer_id": decision.officer_id,
-        "status": decision.status.value if decision.status else None,
-        "previous_declaration_number": previous.declaration_number if previous else None,
-    }
-    return "declaration.amended", fields
+    if outcome is Outcome.AMENDMENT:
+        previous = decision.previous
+        fields = {
+            "officer_id": decision.officer_id,
+            "status": decision.status.value if decision.status else None,
+            "previous_declaration_number": previous.declaration_number if previous else None,
+        }
+        return "declaration.amended", fields
+    raise ValueError(f"a decision {outcome.value} has no event of its own")

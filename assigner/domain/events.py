@@ -1,4 +1,5 @@
-"""The events that tell other systems what happened: one per outcome (docs/contract.md, "Events")."""
+"""The events that tell other systems what happened (docs/contract.md, "Events"); a decision's own are made in
+decision_records.py."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from assigner.storage.tables import AssignmentRow, Base, ContainerRow, Declarati
 
 
 class DeclarationStore:
-    """Reads what is known of declarations and writes the decisions taken about them."""
+    """Reads what is known of declarations and writes what the decisions taken about them change."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -126,7 +126,9 @@ class FakeDeclarations:
                 continue
             unit = Unit(row["customs_office"], row["department"])
             number, status = row["declaration_number"], Status(row["status"])
-            self.store.declarations[key] = KnownDeclaration(key, number, unit, status, row["officer_id"])
+            stored = self.store.declarations.get(key)
+            due_at = row.get("due_at", stored.due_at if stored else None)
+            self.store.declarations[key] = KnownDeclaration(key, number, unit, status, row["officer_id"], due_at)
             self.store.latest[key] = self._as_stored(record, row, unit)
             if record.assignment is not None:
                 self.store.assignments.append((key, record.assignment["officer_id"], record.assignment["turn"]))

@@ -1,7 +1,9 @@
-"""`assigner audit verify|show`: check the audit trail; print one declaration's history."""
+"""`assigner audit verify|export|show`: check the audit trail (or an export of it); export it; print one
+declaration's history."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,8 +14,13 @@ from assigner.cli.output import terminal
 from assigner.domain.errors import InvalidInput
 from assigner.schemas import codes
 from assigner.services.audit import declaration_history, verify_audit
+from assigner.services.audit_export import export_audit, verify_export
+from assigner.services.audit_walk import Verification
 
-app = typer.Typer(help="The audit trail: verify it, show a declaration's history.", no_args_is_help=True)
+app = typer.Typer(
+    help="The audit trail: verify it, export it for others to verify, show a declaration's history.",
+    no_args_is_help=True,
+)
 
 
 @app.command("verify")
@@ -21,14 +28,54 @@ def verify(
     since: Annotated[
         str | None,
         typer.Option(
-            help="A head printed by an earlier verify (and kept elsewhere): check only what was sealed after it."
+            help="A head printed by an earlier verify (and kept elsewhere): check only what was sealed after it; "
+            "with --file, the export must start after it or pass through it."
         ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="Check this export (`audit export`) instead of the database's log.", dir_okay=False),
     ] = None,
 ) -> None:
     """Check the seals and hash chains, and re-derive every turn from the rotation rules: OK, or the first
     entry that fails."""
+    if file is not None:
+        with file.open("rb") as lines:
+            result = verify_export(lines, since)
+    else:
+        result = verify_audit(Runtime().ready().unit_of_work(), since)
+    _print(result, since if file is None else result.since)
+
+
+@app.command("export")
+def export(
+    file: Annotated[
+        Path, typer.Argument(help="The file to write (JSON Lines; replaced if it exists).", dir_okay=False)
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(help="A head kept from an earlier export or verify: only what was sealed after it."),
+    ] = None,
+) -> None:
+    """Write the audit trail (seals and entries, with the roster imports, absences and returns a replay needs)
+    as JSON Lines that anyone can check with Python alone: python3 -I tools/verify_audit.py FILE."""
     runtime = Runtime().ready()
-    result = verify_audit(runtime.unit_of_work(), since)
+    partial = file.with_name(f".{file.name}.partial")
+    lines = 0
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            for line in export_audit(runtime.unit_of_work(), runtime.clock, since):
+                out.write(line + "\n")
+                lines += 1
+        partial.replace(file)  # whole or not at all
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(
+        f"wrote {lines - 1:,} seals and entries to {file}; check it with: python3 -I tools/verify_audit.py {file}"
+    )
+
+
+def _print(result: Verification, since: str | None) -> None:
     where = f" after head {since}" if since else ""
     if result.at_head:
         typer.echo(

@@ -71,6 +71,11 @@ def head_problem(seal: Mapping[str, Any], before: str | None, head: str) -> str 
     return None
 
 
+def as_hashed(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry or a seal with its times written as its hash reads them (UTC, ISO 8601): how it is exported."""
+    return {name: _utc_text(value) if isinstance(value, datetime) else value for name, value in record.items()}
+
+
 def _utc_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()

@@ -43,17 +43,17 @@ class RotationReplay:
 
     def apply(self, entry: Mapping[str, Any]) -> str | None:
         """Read one entry; returns why it does not hold, or None."""
-        action, details = entry["action"], entry.get("details") or {}
+        action, details, at = entry["action"], entry.get("details") or {}, _moment(entry["occurred_at"])
         if action == "roster_import":
             return self._roster_import(details)
         if action == "officer_absent":
             self._absent(entry["officer_id"], (details.get("command") or {}))
         elif action == "officer_available":
-            for absence in self._in_force(entry["officer_id"], None, entry["occurred_at"]):
+            for absence in self._in_force(entry["officer_id"], None, at):
                 absence.ended = True
         problem = None
         if "turn" in details:
-            problem = self._turn(entry, details)
+            problem = self._turn(entry, details, at)
         elif "follows" in details:
             problem = self._follows(entry, details["follows"])
         key = entry.get("declaration_key")
@@ -100,7 +100,7 @@ class RotationReplay:
             and (unit is None or a.unit in (None, unit))
         ]
 
-    def _turn(self, entry: Mapping[str, Any], details: Mapping[str, Any]) -> str | None:
+    def _turn(self, entry: Mapping[str, Any], details: Mapping[str, Any], at: datetime) -> str | None:
         name = f"{entry['customs_office']}/{entry['department']}"
         state = self.units.get(name)
         if state is None:
@@ -109,7 +109,7 @@ class RotationReplay:
         for officer_id in state.roster:
             if not self.active.get(officer_id, True):
                 unavailable[officer_id] = Eligibility.INACTIVE
-            elif self._in_force(officer_id, name, entry["occurred_at"]):
+            elif self._in_force(officer_id, name, at):
                 unavailable[officer_id] = Eligibility.ABSENT
         found = next_officer(roster_of(state.roster, unavailable), state.position)
         if found is None:
@@ -134,3 +134,8 @@ class RotationReplay:
         if holder != entry.get("officer_id"):
             return f"follows declaration {follows}, held by {holder!r}, yet went to {entry.get('officer_id')!r}"
         return None
+
+
+def _moment(value: datetime | str) -> datetime:
+    """An entry's time: as stored, or as exported (ISO 8601 text with its offset)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

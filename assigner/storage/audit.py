@@ -164,6 +164,13 @@ class AuditLog:
         row = self.session.execute(query).mappings().first()
         return dict(row) if row else None
 
+    def unsealed(self) -> Iterator[dict[str, Any]]:
+        """The entries whose batch number no seal has (inserted?), by batch number then place, streamed."""
+        sealed = exists().where(AuditSealRow.batch == AuditRow.batch)
+        query = select(*_ENTRY_COLUMNS).where(~sealed).order_by(AuditRow.batch, AuditRow.seq)
+        for row in self._stream(query):
+            yield dict(row)
+
     def first_batch_after(self, seal: int) -> int | None:
         """The lowest batch number sealed after seal number `seal`."""
         return self.session.scalar(select(func.min(AuditSealRow.batch)).where(AuditSealRow.seq > seal))

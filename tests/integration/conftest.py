@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from environment import empty_database
+from integration.helpers import Cli, in_process_cli
 
 from assigner.bootstrap import Runtime
 from assigner.settings import Settings
@@ -73,3 +74,12 @@ def runtime(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[R
     runtime = Runtime(settings=settings, clock=clock).ready()
     yield runtime
     runtime.engine.dispose()
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run `assigner ARGS...` in-process against the test database, in the runtime's home; returns (exit code,
+    stdout, stderr)."""
+    monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "home"))
+    return in_process_cli(capsys)

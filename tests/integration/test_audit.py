@@ -17,7 +17,6 @@ from integration.helpers import (
     assign,
     command_body,
     declaration,
-    in_process_cli,
     load_roster,
     numbers,
     roster,
@@ -31,22 +30,14 @@ from assigner.domain.audit_chain import GENESIS, entry_hash, seal_hash
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
 from assigner.services.absences import return_due_officers
-from assigner.services.audit import Verification, declaration_history, verify_audit
+from assigner.services.audit import declaration_history, verify_audit
+from assigner.services.audit_walk import Verification
 from assigner.settings import Settings
 from assigner.storage.audit import AuditLog
 from assigner.storage.tables import AuditRow, AuditSealRow, CursorRow
 
 OTHER_UNIT = Unit("01B1", "01")
 BOX = "CSQU3054383"
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Run `assigner ARGS...` in-process against the test database; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
-    monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "cli-home"))
-
-    return in_process_cli(capsys)
 
 
 def verify(runtime: Runtime) -> Verification:

@@ -35,6 +35,10 @@ class TestBenchVerify:
         assert found["turns_re_derived"] == 2399  # every entry but the roster import is a turn
         assert found["since_ok"] and found["since_entries"] == 400  # after the head before the batch crossing 99 %
         assert len(found["head"]) == 64
+        assert found["export_verify_ok"] and found["export_verify_head"] == found["head"]
+        assert found["stdlib_verifier_said"] == (
+            f"OK: 2,400 entries chained, 2,399 turns re-derived from the rotation rules; head {found['head']}"
+        )
 
 
 class TestBenchReport:

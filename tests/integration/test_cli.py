@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from environment import POSTGRES_ADMIN_URL
-from integration.helpers import in_process_cli, message, numbers
+from integration.helpers import message, numbers
 from sqlalchemy import func, select
 
 from assigner.cli import run
@@ -21,15 +21,6 @@ b,Officer B,01B1,00,checker
 c,Officer C,01B1,00,checker
 s,Supervisor S,01B1,00,supervisor
 """
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run `assigner ARGS...` in-process against the test database; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("ASSIGNER_DATABASE_URL", database_url)
-    monkeypatch.setenv("ASSIGNER_HOME", str(tmp_path / "home"))
-
-    return in_process_cli(capsys)
 
 
 def table_rows(out: str) -> list[list[str]]:

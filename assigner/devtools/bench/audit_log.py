@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from assigner.bootstrap import Runtime
-from assigner.services.audit import Verification, verify_audit
+from assigner.services.audit import verify_audit
+from assigner.services.audit_export import export_audit, verify_export
+from assigner.services.audit_walk import Verification
 
 UNITS = [f"{office:02d}B1/00" for office in range(1, 11)]
 OFFICERS = 5
 BATCH = 500
 START = datetime(2025, 1, 1, tzinfo=UTC)
+# The auditor's verifier, beside the package in a checkout (not installed with it).
+VERIFIER = Path(__file__).resolve().parents[3] / "tools" / "verify_audit.py"
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,37 @@ def time_verify(runtime: Runtime, entries: int, head: str, load_seconds: float) 
     middle = time.perf_counter()
     since = verify_audit(runtime.unit_of_work(), since=head)
     return VerifyTimes(entries, load_seconds, middle - started, full, time.perf_counter() - middle, since)
+
+
+@dataclass(frozen=True)
+class ExportTimes:
+    """How long the export took, and checking it: by the product, and by the standard-library verifier (None
+    when tools/verify_audit.py is not beside the package), with what each said."""
+
+    export_seconds: float
+    megabytes: float
+    product_seconds: float
+    product: Verification
+    stdlib_seconds: float | None
+    stdlib_said: str
+
+
+def time_export(runtime: Runtime, folder: Path) -> ExportTimes:
+    """Export the whole log to a file in `folder`, then verify the file both ways."""
+    path = folder / "audit-export.jsonl"
+    started = time.perf_counter()
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(line + "\n" for line in export_audit(runtime.unit_of_work(), runtime.clock))
+    exported = time.perf_counter()
+    with path.open("rb") as lines:
+        product = verify_export(lines)
+    checked = time.perf_counter()
+    stdlib_seconds, said = None, f"{VERIFIER} is not here (a checkout has it)"
+    if VERIFIER.is_file():  # -I -S: the interpreter alone, no site-packages, as an auditor runs it
+        ran = subprocess.run([sys.executable, "-I", "-S", str(VERIFIER), str(path)], capture_output=True, text=True)
+        stdlib_seconds, said = time.perf_counter() - checked, (ran.stdout + ran.stderr).strip()
+    megabytes = path.stat().st_size / 2**20
+    return ExportTimes(exported - started, megabytes, checked - exported, product, stdlib_seconds, said)
 
 
 def verify_head(runtime: Runtime) -> str:

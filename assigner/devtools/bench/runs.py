@@ -117,6 +117,7 @@ def verify(entries: int, postgres: str | None, progress: Progress) -> dict[str, 
         started = time.perf_counter()
         head = audit_log.write_log(runtime, entries, lambda done: progress(done, entries))
         times = audit_log.time_verify(runtime, entries, head, time.perf_counter() - started)
+        exported = audit_log.time_export(runtime, runtime.settings.home)
         return {
             "database": runtime.engine.dialect.name,
             "entries": entries,
@@ -130,6 +131,13 @@ def verify(entries: int, postgres: str | None, progress: Progress) -> dict[str, 
             "since_entries": times.since.entries,
             "since_ok": times.since.ok,
             "head": times.full.head,
+            "export_seconds": round(exported.export_seconds, 1),
+            "export_megabytes": round(exported.megabytes, 1),
+            "export_verify_seconds": round(exported.product_seconds, 1),
+            "export_verify_ok": exported.product.ok,
+            "export_verify_head": exported.product.head,
+            "stdlib_verifier_seconds": None if exported.stdlib_seconds is None else round(exported.stdlib_seconds, 1),
+            "stdlib_verifier_said": exported.stdlib_said,
         }
 
 

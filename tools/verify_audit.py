@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Verify an export of assigner's audit trail with Python's standard library alone.
+
+    python3 -I tools/verify_audit.py EXPORT.jsonl [--since HEAD]
+
+It needs nothing of assigner: this one file, written from the format (docs/audit-format.md) and the rules
+(docs/rules.md), so that anyone can read it, run it, or write their own. It checks, in the file's order:
+
+- each seal: next in number, linked to the seal before it, its hash from its content;
+- each entry: next in its batch, linked to the entry before it, its hash from its content; each batch as
+  long as its seal says and ending with the hash it says; no entry outside a seal;
+- from the start of the log, every turn of every rotation, re-derived from the roster imports, officers'
+  activity, absences and returns that came before it; every entry that follows a group, against who had
+  the declaration it follows.
+
+It prints "OK: ... head H" (keep H: a later export checked with --since H must pass through it) or
+"FAILED at entry N: why", N counted from 1 in the order of the log (after the export's starting head, if
+it has one). Exit status: 0 when everything holds, 1 when something does not or the file is no export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from datetime import datetime
+
+FORMAT, VERSION = "assigner-audit", 1
+GENESIS = "0" * 64
+# What an entry's hash covers, and a seal's (docs/audit-format.md, "Hashes").
+CHAINED = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "mode",
+    "declaration_key",
+    "declaration_number",
+    "customs_office",
+    "department",
+    "officer_id",
+    "previous_officer_id",
+    "command_id",
+    "reason",
+    "details",
+)
+SEALED = ("seq", "batch", "entries", "last_hash", "sealed_at")
+HEADER_FIELDS = ("record", "format", "version", "exported_at", "since", "since_seal")
+SEAL_FIELDS = ("record", *SEALED, "prev_hash", "hash")
+ENTRY_FIELDS = ("record", "batch", *CHAINED, "prev_hash", "hash")
+COUNTS = {"seq", "batch", "entries"}
+HASHES = {"last_hash", "prev_hash", "hash"}
+TIMES = {"occurred_at", "sealed_at"}
+TEXTS = {"actor", "action"}
+
+
+class Failure(Exception):
+    """The first thing that does not hold, at entry `at` of the log."""
+
+    def __init__(self, at, problem):
+        super().__init__(problem)
+        self.at, self.problem = at, problem
+
+
+class Unreadable(Exception):
+    """A line that is not what the format says."""
+
+
+# ---- hashes ------------------------------------------------------------------------------------------------
+
+
+def canonical(record, names):
+    """The named fields (null when absent) as JSON: keys sorted, no spaces, text as UTF-8, not escaped."""
+    body = {name: record.get(name) for name in names}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def link_hash(prev_hash, body):
+    """SHA-256, in lowercase hex, of the hash before (its 64 hex digits), a line feed, and the canonical body."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
+
+
+# ---- reading the file ----------------------------------------------------------------------------------------
+
+
+def parse(number, raw):
+    try:
+        record = json.loads(raw.decode("utf-8"), parse_constant=refuse_constant)
+        json.dumps(record, ensure_ascii=False).encode("utf-8")  # no lone surrogate
+    except UnicodeError:
+        raise Unreadable(f"line {number}: has text that is not UTF-8") from None
+    except (ValueError, RecursionError) as error:
+        raise Unreadable(f"line {number}: is not JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise Unreadable(f"line {number}: is not a JSON object")
+    return record
+
+
+def refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def same_fields(number, record, kind, names):
+    if set(record) != set(names):
+        missing, extra = sorted(set(names) - set(record)), sorted(set(record) - set(names))
+        raise Unreadable(f"line {number}: the {kind}'s fields are not the format's (missing {missing}, extra {extra})")
+
+
+def is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def is_hash(value):
+    return isinstance(value, str) and len(value) == 64 and set(value) <= set("0123456789abcdef")
+
+
+def is_time(value):
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def read_header(number, raw):
+    record = parse(number, raw)
+    if record.get("record") != "header":
+        raise Unreadable(f"line {number}: is not the header")
+    same_fields(number, record, "header", HEADER_FIELDS)
+    if record["format"] != FORMAT or record["version"] != VERSION:
+        raise Unreadable(f"line {number}: not an {FORMAT} export of version {VERSION}")
+    since, since_seal = record["since"], record["since_seal"]
+    if since is not None and not is_hash(since):
+        raise Unreadable(f"line {number}: since is not a head (64 hex digits)")
+    if not is_count(since_seal) or (since is None) != (since_seal == 0):
+        raise Unreadable(f"line {number}: since_seal is not the number of the seal with the since head")
+    return since, since_seal
+
+
+def read_line(number, raw):
+    """('seal' or 'entry', its fields), each of the type the format gives it."""
+    record = parse(number, raw)
+    kind = record.get("record")
+    if kind not in ("seal", "entry"):
+        raise Unreadable(f"line {number}: is neither a seal nor an entry")
+    same_fields(number, record, kind, SEAL_FIELDS if kind == "seal" else ENTRY_FIELDS)
+    del record["record"]
+    for name, value in record.items():
+        problem = type_problem(name, value)
+        if problem is not None:
+            raise Unreadable(f"line {number}: {name} {problem}")
+    return kind, record
+
+
+def type_problem(name, value):
+    if name in COUNTS:
+        return None if is_count(value) else "is not a whole number"
+    if name in HASHES:
+        return None if is_hash(value) else "is not a hash (64 hex digits)"
+    if name in TIMES:
+        return None if is_time(value) else "is not a time (ISO 8601 with its offset)"
+    if name in TEXTS:
+        return None if isinstance(value, str) else "is not text"
+    if name == "details":
+        return None if isinstance(value, dict) else "is not an object"
+    return None if value is None or isinstance(value, str) else "is not text or null"
+
+
+# ---- the rotation, re-derived (docs/rules.md, rules 2 and 6) -------------------------------------------------
+
+
+class Unit:
+    def __init__(self, roster):
+        self.roster = roster  # officer ids in roster order: positions 1..n
+        self.position = 0  # the cursor: the position of the officer served last (0: before the first)
+        self.turn = 0  # the unit's turn counter
+
+
+class Absence:
+    def __init__(self, officer_id, unit, until):
+        self.officer_id, self.unit, self.until, self.ended = officer_id, unit, until, False
+
+
+class Replay:
+    """The rotations as the entries read so far make them."""
+
+    def __init__(self):
+        self.units = {}  # "office/department" -> Unit
+        self.active = {}  # officer id -> active (an officer never named is active)
+        self.absences = []
+        self.holders = {}  # declaration key -> the officer who has it (None: held)
+
+    def apply(self, entry):
+        """Read one entry; why it does not follow the rules, or None."""
+        action, details = entry["action"], entry.get("details") or {}
+        at = datetime.fromisoformat(entry["occurred_at"])
+        if action == "roster_import":
+            return self.roster_import(details)
+        if action == "officer_absent":
+            self.absent(entry["officer_id"], details.get("command") or {})
+        elif action == "officer_available":
+            for absence in self.in_force(entry["officer_id"], None, at):
+                absence.ended = True
+        problem = None
+        if "turn" in details:
+            problem = self.turn(entry, details, at)
+        elif "follows" in details:
+            holder = self.holders.get(details["follows"])
+            if holder != entry.get("officer_id"):
+                problem = (
+                    f"follows declaration {details['follows']}, held by {holder!r}, "
+                    f"yet went to {entry.get('officer_id')!r}"
+                )
+        key = entry.get("declaration_key")
+        if key and action in ("assigned", "reassigned", "held"):
+            self.holders[key] = entry.get("officer_id")
+        return problem
+
+    def roster_import(self, details):
+        for change in details.get("officers") or []:
+            active = change.get("active")
+            if isinstance(active, list):  # [before, after]
+                self.active[change["officer_id"]] = bool(active[1])
+            elif active is not None:
+                self.active[change["officer_id"]] = bool(active)
+        for change in details.get("units") or []:
+            name, after = change["unit"], list(change["roster"])
+            unit = self.units.get(name)
+            if unit is None:
+                self.units[name] = Unit(after)
+                continue
+            if list(change["roster_before"]) != unit.roster:
+                return f"roster of {name} before the import is not the one the log built"
+            if after != unit.roster:
+                unit.position = carried(unit.roster, unit.position, after)
+                unit.roster = after
+        return None
+
+    def absent(self, officer_id, command):
+        units = [f"{u['customs_office']}/{u['department']}" for u in command.get("units") or []]
+        until = datetime.fromisoformat(command["until"]) if command.get("until") else None
+        for absence in self.absences:  # a new absence replaces the earlier ones of the same scope
+            if absence.officer_id == officer_id and not absence.ended and (not units or absence.unit in units):
+                absence.ended = True
+        for unit in units or [None]:
+            self.absences.append(Absence(officer_id, unit, until))
+
+    def in_force(self, officer_id, unit, at):
+        return [
+            a
+            for a in self.absences
+            if a.officer_id == officer_id
+            and not a.ended
+            and (a.until is None or at < a.until)
+            and (unit is None or a.unit in (None, unit))
+        ]
+
+    def turn(self, entry, details, at):
+        name = f"{entry['customs_office']}/{entry['department']}"
+        unit = self.units.get(name)
+        if unit is None:
+            return f"a turn in unit {name}, which no roster import created"
+        count = len(unit.roster)
+        start = min(max(unit.position, 0), count)  # the first officer after the cursor
+        skipped, chosen = [], None
+        for step in range(count):
+            position = (start + step) % count + 1
+            officer_id = unit.roster[position - 1]
+            if not self.active.get(officer_id, True):
+                skipped.append({"officer_id": officer_id, "reason": "inactive"})
+            elif self.in_force(officer_id, name, at):
+                skipped.append({"officer_id": officer_id, "reason": "absent"})
+            else:
+                chosen = (officer_id, position)
+                break
+        if chosen is None:
+            return f"a turn in unit {name} while nobody was eligible"
+        expected = {
+            "officer_id": chosen[0],
+            "position": chosen[1],
+            "cursor_from": unit.position,
+            "turn": unit.turn + 1,
+            "skipped": skipped,
+        }
+        recorded = {name_of: details.get(name_of) for name_of in expected}
+        recorded["officer_id"] = entry.get("officer_id")
+        for name_of, value in expected.items():
+            if recorded[name_of] != value:
+                return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
+        unit.position, unit.turn = chosen[1], unit.turn + 1
+        return None
+
+
+def carried(before, position, after):
+    """The cursor on a changed roster: after the officer served last, or after the nearest earlier officer
+    who stayed; before the first if none did."""
+    for officer_id in reversed(before[:position]):
+        if officer_id in after:
+            return after.index(officer_id) + 1
+    return 0
+
+
+# ---- the walk -----------------------------------------------------------------------------------------------
+
+
+class Walk:
+    def __init__(self, replay, head, seal):
+        self.replay, self.head, self.seal = replay, head, seal
+        self.entries = self.turns = 0
+        self.open = None  # the seal whose entries are being read
+        self.read = 0
+        self.prev = GENESIS
+
+    def take_seal(self, seal):
+        self.close()
+        at = self.entries + 1
+        if seal["seq"] != self.seal + 1:
+            raise Failure(at, f"seal {self.seal + 1} is missing (deleted?)")
+        if seal["prev_hash"] != self.head:
+            raise Failure(
+                at, f"seal {seal['seq']} does not link to the seal before it (a seal was deleted or rewritten)"
+            )
+        if link_hash(self.head, canonical(seal, SEALED)) != seal["hash"]:
+            raise Failure(at, f"seal {seal['seq']}'s content does not match its hash (the seal was edited)")
+        self.open, self.read, self.prev = seal, 0, GENESIS
+
+    def take_entry(self, entry):
+        if self.open is None or entry["batch"] != self.open["batch"]:
+            self.close()
+            raise Failure(
+                self.entries + 1, f"entry {entry['seq']} of batch {entry['batch']} is under no seal (inserted?)"
+            )
+        at = self.entries + 1
+        self.read += 1
+        if entry["seq"] != self.read:
+            raise Failure(at, f"entry {self.read} of its batch is missing (deleted?)")
+        if entry["prev_hash"] != self.prev:
+            raise Failure(at, "does not link to the entry before it (an entry was deleted, inserted or rewritten)")
+        if link_hash(self.prev, canonical(entry, CHAINED)) != entry["hash"]:
+            raise Failure(at, "its content does not match its hash (the entry was edited)")
+        if self.replay is not None:
+            try:
+                rule = self.replay.apply(entry)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                rule = f"its details cannot be read ({type(error).__name__}: {error})"
+            if rule:
+                raise Failure(at, f"does not follow the rotation rules: {rule}")
+        self.entries += 1
+        self.turns += "turn" in (entry.get("details") or {})
+        self.prev = entry["hash"]
+
+    def close(self):
+        """The open seal's batch is read; returns the head it makes, or None if no seal was open."""
+        seal = self.open
+        if seal is None:
+            return None
+        if self.read != seal["entries"]:
+            raise Failure(self.entries + 1, f"entry {self.entries + 1} is missing (deleted?)")
+        if self.prev != seal["last_hash"]:
+            raise Failure(self.entries, "its batch does not end as its seal says (an entry was rewritten)")
+        self.head, self.seal, self.open = seal["hash"], seal["seq"], None
+        return self.head
+
+
+def verify(path, since=None):
+    """Returns (exit status, the line to print)."""
+    with open(path, "rb") as lines:
+        numbered = enumerate(lines, start=1)
+        try:
+            start, start_seal = read_header(1, next(numbered, (1, b""))[1])
+        except Unreadable as error:
+            return 1, f"error: not an audit export: {error}"
+        walk = Walk(Replay() if start is None else None, start or GENESIS, start_seal)
+        passed = since is None or since == start
+        try:
+            for number, raw in numbered:
+                try:
+                    kind, fields = read_line(number, raw)
+                except Unreadable as error:
+                    raise Failure(walk.entries + 1, str(error)) from None
+                if kind == "seal":
+                    passed = walk.close() == since or passed
+                    walk.take_seal(fields)
+                else:
+                    walk.take_entry(fields)
+            passed = walk.close() == since or passed
+            if not passed:
+                raise Failure(
+                    walk.entries + 1, f"head {since} is not in this export (it starts at {start or 'nothing'})"
+                )
+        except Failure as failure:
+            where = f" after head {start}" if start else ""
+            return (
+                1,
+                f"FAILED at entry {failure.at}{where}: {failure.problem} ({walk.entries:,} entries before it hold)",
+            )
+    if start:
+        return 0, (
+            f"OK: {walk.entries:,} entries after head {start} chained to it (turns are re-derived by a full verify); "
+            f"head {walk.head}"
+        )
+    return (
+        0,
+        f"OK: {walk.entries:,} entries chained, {walk.turns:,} turns re-derived from the rotation rules; "
+        f"head {walk.head}",
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Verify an export of assigner's audit trail (docs/audit-format.md).")
+    parser.add_argument("export", help="the file `assigner audit export` wrote (JSON Lines)")
+    parser.add_argument("--since", help="a head you kept: the export must start after it or pass through it")
+    args = parser.parse_args(argv)
+    try:
+        status, line = verify(args.export, args.since)
+    except OSError as error:
+        status, line = 1, f"error: {error.strerror or error}: {args.export}"
+    print(line, file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ an in-memory unit of work, a probe and a publisher of their own; by default the 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assigner.broker.publishing import Publisher
+from assigner.domain.events import Event
 from assigner.services.ports import Clock, Policy, system_clock
 from assigner.settings import Settings
 from assigner.storage.engine import make_engine, make_session_factory, ping
@@ -22,6 +24,8 @@ from assigner.storage.migrate import DatabaseNotReady, require_head
 from assigner.storage.roster_cache import RosterCache, forget_rosters_on_connect
 from assigner.storage.uow import SqlUnitOfWork
 
+# audit.sealed events kept for a worker to publish at once; beyond, the oldest are left to the outbox's sweep.
+SEALED_KEPT = 10_000
 # A new transaction over the repositories: SqlUnitOfWork, or anything with its repositories.
 UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
 PublisherFactory = Callable[[Connection], Publisher]
@@ -42,6 +46,9 @@ class Runtime:
     probe: Callable[[], None] | None = None
     publisher: PublisherFactory = Publisher
     rosters: RosterCache = field(default_factory=RosterCache)
+    # audit.sealed events of this process's commits, for a worker to publish with what it publishes next (those
+    # no one takes, e.g. of a command line, are in the outbox: a worker's sweep publishes them).
+    sealed: deque[Event] = field(default_factory=lambda: deque(maxlen=SEALED_KEPT))
 
     @cached_property
     def engine(self) -> Engine:
@@ -59,7 +66,17 @@ class Runtime:
         """A new unit of work (on the migrated database, unless another was handed in)."""
         if self.uow_factory is not None:
             return self.uow_factory()
-        return SqlUnitOfWork(self._session_factory, self.rosters)
+        return SqlUnitOfWork(self._session_factory, self.rosters, self.sealed.append)
+
+    def take_sealed(self) -> list[Event]:
+        """The audit.sealed events of the commits made since the last call (any thread's), oldest first."""
+        taken = []
+        while self.sealed:
+            try:
+                taken.append(self.sealed.popleft())
+            except IndexError:  # another thread took the last one
+                break
+        return taken
 
     def ping(self) -> None:
         """Raise the driver's error unless the database answers (a cheap probe during an outage)."""

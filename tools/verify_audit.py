@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import re
 import sys
 from datetime import datetime
 
@@ -53,6 +55,13 @@ COUNTS = {"seq", "batch", "entries"}
 HASHES = {"last_hash", "prev_hash", "hash"}
 TIMES = {"occurred_at", "sealed_at"}
 TEXTS = {"actor", "action"}
+# What a printed line may not hold as it is: control characters, lone surrogates, line separators; and how
+# much of it is printed (it may quote what the file says).
+UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+SHOWN = 1000
+TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?\+00:00")
+MAX_DEPTH = 64  # arrays and objects in arrays and objects, the line's own included
+MAX_DIGITS = 64  # in an integer
 
 
 class Failure(Exception):
@@ -85,8 +94,16 @@ def link_hash(prev_hash, body):
 
 
 def parse(number, raw):
+    if too_deep(raw):
+        raise Unreadable(f"line {number}: is nested deeper than {MAX_DEPTH} levels")
     try:
-        record = json.loads(raw.decode("utf-8"), parse_constant=refuse_constant)
+        record = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=refuse_constant,
+            parse_int=integer,
+            parse_float=fraction,
+            object_pairs_hook=no_key_twice,
+        )
         json.dumps(record, ensure_ascii=False).encode("utf-8")  # no lone surrogate
     except UnicodeError:
         raise Unreadable(f"line {number}: has text that is not UTF-8") from None
@@ -97,8 +114,52 @@ def parse(number, raw):
     return record
 
 
+def too_deep(raw):
+    """Whether arrays and objects nest deeper than MAX_DEPTH."""
+    depth, in_text, escaped = 0, False, False
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    for byte in raw:
+        if in_text:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_text = False
+        elif byte == 0x22:
+            in_text = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
 def refuse_constant(name):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def integer(digits):
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+def fraction(written):
+    value = float(written)
+    if not math.isfinite(value):
+        raise ValueError(f"{written} is beyond the largest number")
+    return value
+
+
+def no_key_twice(pairs):
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        raise ValueError("a key is written twice in one object")
+    return record
 
 
 def same_fields(number, record, kind, names):
@@ -116,12 +177,14 @@ def is_hash(value):
 
 
 def is_time(value):
-    if not isinstance(value, str):
+    """A time as the export writes it: UTC, ISO 8601, seconds or microseconds, +00:00."""
+    if not isinstance(value, str) or not TIME.fullmatch(value):
         return False
     try:
-        return datetime.fromisoformat(value).tzinfo is not None
+        datetime.fromisoformat(value)
     except ValueError:
         return False
+    return True
 
 
 def read_header(number, raw):
@@ -129,8 +192,10 @@ def read_header(number, raw):
     if record.get("record") != "header":
         raise Unreadable(f"line {number}: is not the header")
     same_fields(number, record, "header", HEADER_FIELDS)
-    if record["format"] != FORMAT or record["version"] != VERSION:
+    if record["format"] != FORMAT or not is_count(record["version"]) or record["version"] != VERSION:
         raise Unreadable(f"line {number}: not an {FORMAT} export of version {VERSION}")
+    if not is_time(record["exported_at"]):
+        raise Unreadable(f"line {number}: exported_at is not a time (UTC, ISO 8601, +00:00)")
     since, since_seal = record["since"], record["since_seal"]
     if since is not None and not is_hash(since):
         raise Unreadable(f"line {number}: since is not a head (64 hex digits)")
@@ -160,7 +225,7 @@ def type_problem(name, value):
     if name in HASHES:
         return None if is_hash(value) else "is not a hash (64 hex digits)"
     if name in TIMES:
-        return None if is_time(value) else "is not a time (ISO 8601 with its offset)"
+        return None if is_time(value) else "is not a time (UTC, ISO 8601, +00:00)"
     if name in TEXTS:
         return None if isinstance(value, str) else "is not text"
     if name == "details":
@@ -190,13 +255,15 @@ class Replay:
         self.units = {}  # "office/department" -> Unit
         self.active = {}  # officer id -> active (an officer never named is active)
         self.absences = []
-        self.holders = {}  # declaration key -> the officer who has it (None: held)
+        self.holders = {}  # declaration key -> the officer_id of its last assigned, reassigned or held entry
 
     def apply(self, entry):
         """Read one entry; why it does not follow the rules, or None."""
         action, details = entry["action"], entry.get("details") or {}
         at = datetime.fromisoformat(entry["occurred_at"])
         if action == "roster_import":
+            if "turn" in details or "follows" in details:
+                return "a roster import takes no turn and follows no group"
             return self.roster_import(details)
         if action == "officer_absent":
             self.absent(entry["officer_id"], details.get("command") or {})
@@ -219,19 +286,21 @@ class Replay:
         return problem
 
     def roster_import(self, details):
-        for change in details.get("officers") or []:
-            active = change.get("active")
-            if isinstance(active, list):  # [before, after]
-                self.active[change["officer_id"]] = bool(active[1])
+        for change in objects(details.get("officers"), "officers"):
+            officer_id, active = text(change.get("officer_id"), "officer_id"), change.get("active")
+            if isinstance(active, list) and len(active) == 2 and all(isinstance(a, bool) for a in active):
+                self.active[officer_id] = active[1]  # [before, after]
+            elif isinstance(active, bool):
+                self.active[officer_id] = active
             elif active is not None:
-                self.active[change["officer_id"]] = bool(active)
-        for change in details.get("units") or []:
-            name, after = change["unit"], list(change["roster"])
+                raise ValueError(f"active of {officer_id} is not true, false or [before, after]")
+        for change in objects(details.get("units"), "units"):
+            name, after = text(change.get("unit"), "unit"), roster(change.get("roster"), "roster")
             unit = self.units.get(name)
             if unit is None:
                 self.units[name] = Unit(after)
                 continue
-            if list(change["roster_before"]) != unit.roster:
+            if roster(change.get("roster_before"), "roster_before") != unit.roster:
                 return f"roster of {name} before the import is not the one the log built"
             if after != unit.roster:
                 unit.position = carried(unit.roster, unit.position, after)
@@ -239,8 +308,11 @@ class Replay:
         return None
 
     def absent(self, officer_id, command):
-        units = [f"{u['customs_office']}/{u['department']}" for u in command.get("units") or []]
-        until = datetime.fromisoformat(command["until"]) if command.get("until") else None
+        units = [
+            f"{text(u.get('customs_office'), 'customs_office')}/{text(u.get('department'), 'department')}"
+            for u in objects(command.get("units"), "units")
+        ]
+        until = datetime.fromisoformat(text(command["until"], "until")) if command.get("until") is not None else None
         for absence in self.absences:  # a new absence replaces the earlier ones of the same scope
             if absence.officer_id == officer_id and not absence.ended and (not units or absence.unit in units):
                 absence.ended = True
@@ -262,16 +334,20 @@ class Replay:
         unit = self.units.get(name)
         if unit is None:
             return f"a turn in unit {name}, which no roster import created"
+        reasons = {}  # why each officer of the roster cannot take it now, if they cannot
+        for officer_id in unit.roster:
+            if not self.active.get(officer_id, True):
+                reasons[officer_id] = "inactive"
+            elif self.in_force(officer_id, name, at):
+                reasons[officer_id] = "absent"
         count = len(unit.roster)
-        start = min(max(unit.position, 0), count)  # the first officer after the cursor
+        start = min(max(unit.position, 0), count)  # the index of the first position after the cursor
         skipped, chosen = [], None
         for step in range(count):
             position = (start + step) % count + 1
             officer_id = unit.roster[position - 1]
-            if not self.active.get(officer_id, True):
-                skipped.append({"officer_id": officer_id, "reason": "inactive"})
-            elif self.in_force(officer_id, name, at):
-                skipped.append({"officer_id": officer_id, "reason": "absent"})
+            if officer_id in reasons:
+                skipped.append({"officer_id": officer_id, "reason": reasons[officer_id]})
             else:
                 chosen = (officer_id, position)
                 break
@@ -287,10 +363,38 @@ class Replay:
         recorded = {name_of: details.get(name_of) for name_of in expected}
         recorded["officer_id"] = entry.get("officer_id")
         for name_of, value in expected.items():
-            if recorded[name_of] != value:
+            if as_json(recorded[name_of]) != as_json(value):  # 1 is not true, nor 1.0
                 return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
         unit.position, unit.turn = chosen[1], unit.turn + 1
         return None
+
+
+def as_json(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def objects(value, what):
+    """A list of objects (none when absent)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"{what} is not a list of objects")
+    return value
+
+
+def text(value, what):
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
+    return value
+
+
+def roster(value, what):
+    """A roster: officer ids, each once."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{what} is not a list of officer ids")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{what} names an officer twice")
+    return list(value)
 
 
 def carried(before, position, after):
@@ -365,13 +469,18 @@ class Walk:
 
 
 def verify(path, since=None):
-    """Returns (exit status, the line to print)."""
+    """Returns (exit status, the line to print), safe to print."""
+    status, line = verdict(path, since)
+    return status, line if line.startswith("error: ") else shown(line)
+
+
+def verdict(path, since):
     with open(path, "rb") as lines:
         numbered = enumerate(lines, start=1)
         try:
             start, start_seal = read_header(1, next(numbered, (1, b""))[1])
         except Unreadable as error:
-            return 1, f"error: not an audit export: {error}"
+            return 1, "error: " + " ".join(shown(f"not an audit export: {error}").split())
         walk = Walk(Replay() if start is None else None, start or GENESIS, start_seal)
         passed = since is None or since == start
         try:
@@ -408,7 +517,24 @@ def verify(path, since=None):
     )
 
 
+def shown(text):
+    """`text` safe to print: unsafe characters escaped (\\x1b, \\u2028), cut after SHOWN characters."""
+    cut = len(text) > SHOWN
+    escaped = UNSAFE.sub(escape, text[:SHOWN])[:SHOWN]
+    if cut:
+        escaped += f"… ({len(text) - SHOWN:,} more characters)"
+    return escaped
+
+
+def escape(match):
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def main(argv=None):
+    if sys.version_info < (3, 11):  # noqa: UP036 (run by any python3, not only the project's)
+        print("error: this verifier needs Python 3.11 or later (it reads times as 3.11 does)", file=sys.stderr)
+        return 1
     parser = argparse.ArgumentParser(description="Verify an export of assigner's audit trail (docs/audit-format.md).")
     parser.add_argument("export", help="the file `assigner audit export` wrote (JSON Lines)")
     parser.add_argument("--since", help="a head you kept: the export must start after it or pass through it")

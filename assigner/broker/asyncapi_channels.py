@@ -161,15 +161,17 @@ NAMED_EVENTS = Channel(
     "namedEvents",
     "{event}",
     "Events about no one declaration",
-    f"The topic exchange `{topology.EVENTS}`, events about no one declaration (the answers to commands), with "
-    f"the event's name alone as routing key (e.g. `command.accepted`). Each carries the AMQP properties "
+    f"The topic exchange `{topology.EVENTS}`, events about no one declaration (the answers to commands, the audit "
+    f"chain's heads), with the event's name alone as routing key (e.g. `command.accepted`, `audit.sealed`). Each "
+    f"carries the AMQP properties "
     f"`message_id` = `event_id` and `type` = the event's name.",
     _exchange(topology.EVENTS, "topic"),
     Operation(
         "receiveNamedEvents",
         "receive",
         "Receive the events about no one declaration",
-        "A supervisor's tool waiting for its command's answer binds a queue of its own to `command.*`.",
+        "A supervisor's tool waiting for its command's answer binds a queue of its own to `command.*`; an auditor "
+        "keeping the chain's heads, to `audit.*`.",
         _RECEIVING,
     ),
     {"event": _EVENT_NAME},

@@ -12,9 +12,10 @@ from rich.table import Table
 from assigner.bootstrap import Runtime
 from assigner.cli.output import terminal
 from assigner.domain.errors import InvalidInput
+from assigner.domain.untrusted import safe_text
 from assigner.schemas import codes
 from assigner.services.audit import declaration_history, verify_audit
-from assigner.services.audit_export import export_audit, verify_export
+from assigner.services.audit_export import SHOWN, export_audit, verify_export
 from assigner.services.audit_walk import Verification
 
 app = typer.Typer(
@@ -34,7 +35,7 @@ def verify(
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option(help="Check this export (`audit export`) instead of the database's log.", dir_okay=False),
+        typer.Option(help="Check this export (`audit export`) instead of the database's log."),
     ] = None,
 ) -> None:
     """Check the seals and hash chains, and re-derive every turn from the rotation rules: OK, or the first
@@ -62,6 +63,8 @@ def export(
     runtime = Runtime().ready()
     partial = file.with_name(f".{file.name}.partial")
     lines = 0
+    if not file.parent.is_dir():
+        raise InvalidInput(f"no folder {file.parent} to write {file.name} in")
     try:
         with partial.open("w", encoding="utf-8", newline="\n") as out:
             for line in export_audit(runtime.unit_of_work(), runtime.clock, since):
@@ -76,28 +79,31 @@ def export(
 
 
 def _print(result: Verification, since: str | None) -> None:
+    """The verdict, in one line: what it quotes of the log is made safe (a log's text is anyone's)."""
     where = f" after head {since}" if since else ""
     if result.at_head:
-        typer.echo(
-            f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}", err=True
-        )
-        raise typer.Exit(1)
+        _say(f"FAILED at entry {result.failed_seq}, the last that head {since} would seal: {result.problem}", 1)
     if not result.ok:
-        typer.echo(
+        _say(
             f"FAILED at entry {result.failed_seq}{where}: {result.problem} ({result.entries:,} entries before it hold)",
-            err=True,
+            1,
         )
-        raise typer.Exit(1)
     if since:
-        typer.echo(
+        _say(
             f"OK: {result.entries:,} entries{where} chained to it (turns are re-derived by a full verify); "
-            f"head {result.head}"
+            f"head {result.head}",
+            0,
         )
-        return
-    typer.echo(
+    _say(
         f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
-        f"head {result.head}"
+        f"head {result.head}",
+        0,
     )
+
+
+def _say(line: str, status: int) -> None:
+    typer.echo(safe_text(line, SHOWN), err=status != 0)
+    raise typer.Exit(status)
 
 
 @app.command("show")

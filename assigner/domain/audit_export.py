@@ -8,6 +8,8 @@ ISO 8601), so a verifier hashes the values as they are written.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +27,9 @@ _INTEGERS = frozenset({"seq", "batch", "entries"})
 _HASHES = frozenset({"last_hash", "prev_hash", "hash"})
 _TIMES = frozenset({"occurred_at", "sealed_at"})
 _TEXTS = frozenset({"actor", "action"})
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?\+00:00")
+MAX_DEPTH = 64  # arrays and objects in arrays and objects, the line's own included
+MAX_DIGITS = 64  # in an integer
 
 
 def header_line(exported_at: datetime, since: str | None = None, since_seal: int = 0) -> str:
@@ -70,8 +75,10 @@ class Unreadable(ValueError):
 def read_header(number: int, raw: bytes) -> Header:
     """The header line, or Unreadable."""
     record = _record(number, raw, "header", ("record", *_HEADER_FIELDS))
-    if record["format"] != FORMAT or record["version"] != VERSION:
+    if record["format"] != FORMAT or not _is_count(record["version"]) or record["version"] != VERSION:
         raise Unreadable(number, f"not an {FORMAT} export of version {VERSION}")
+    if not _is_time(record["exported_at"]):
+        raise Unreadable(number, "exported_at is not a time (UTC, ISO 8601, +00:00)")
     since, since_seal = record["since"], record["since_seal"]
     if since is not None and not _is_hash(since):
         raise Unreadable(number, "since is not a head (64 hex digits)")
@@ -101,7 +108,7 @@ def _type_problem(name: str, value: Any) -> str | None:
     if name in _HASHES:
         return None if _is_hash(value) else "is not a hash (64 hex digits)"
     if name in _TIMES:
-        return None if _is_time(value) else "is not a time (ISO 8601 with its offset)"
+        return None if _is_time(value) else "is not a time (UTC, ISO 8601, +00:00)"
     if name in _TEXTS:
         return None if isinstance(value, str) else "is not text"
     if name == "details":
@@ -124,8 +131,16 @@ def _fields(number: int, record: dict[str, Any], kind: str, names: tuple[str, ..
 
 
 def _json(number: int, raw: bytes) -> dict[str, Any]:
+    if _too_deep(raw):
+        raise Unreadable(number, f"is nested deeper than {MAX_DEPTH} levels")
     try:
-        record = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        record = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_int=_integer,
+            parse_float=_fraction,
+            object_pairs_hook=_no_twice,
+        )
         _ENCODER.encode(record).encode()  # text the hash can read: no lone surrogate
     except UnicodeError:
         raise Unreadable(number, "has text that is not UTF-8") from None
@@ -136,8 +151,52 @@ def _json(number: int, raw: bytes) -> dict[str, Any]:
     return record
 
 
+def _too_deep(raw: bytes) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH (looked at only when it could be)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    depth, in_text, escaped = 0, False, False
+    for byte in raw:
+        if in_text:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_text = False
+        elif byte == 0x22:
+            in_text = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+def _fraction(written: str) -> float:
+    value = float(written)
+    if not math.isfinite(value):
+        raise ValueError(f"{written} is beyond the largest number")
+    return value
+
+
+def _no_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        raise ValueError("a key is written twice in one object")
+    return record
 
 
 def _is_count(value: Any) -> bool:
@@ -149,12 +208,14 @@ def _is_hash(value: Any) -> bool:
 
 
 def _is_time(value: Any) -> bool:
-    if not isinstance(value, str):
+    """A time as the export writes it: UTC, ISO 8601, seconds or microseconds, +00:00."""
+    if not isinstance(value, str) or not _TIME.fullmatch(value):
         return False
     try:
-        return datetime.fromisoformat(value).tzinfo is not None
+        datetime.fromisoformat(value)
     except ValueError:
         return False
+    return True
 
 
 def _line(kind: str, fields: Mapping[str, Any]) -> str:

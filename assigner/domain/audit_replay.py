@@ -9,6 +9,7 @@ who had the declaration it follows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ class RotationReplay:
         """Read one entry; returns why it does not hold, or None."""
         action, details, at = entry["action"], entry.get("details") or {}, _moment(entry["occurred_at"])
         if action == "roster_import":
+            if "turn" in details or "follows" in details:
+                return "a roster import takes no turn and follows no group"
             return self._roster_import(details)
         if action == "officer_absent":
             self._absent(entry["officer_id"], (details.get("command") or {}))
@@ -62,19 +65,21 @@ class RotationReplay:
         return problem
 
     def _roster_import(self, details: Mapping[str, Any]) -> str | None:
-        for change in details.get("officers") or []:
-            active = change.get("active")
-            if isinstance(active, list):
-                self.active[change["officer_id"]] = bool(active[1])
+        for change in _objects(details.get("officers"), "officers"):
+            officer_id, active = _text(change.get("officer_id"), "officer_id"), change.get("active")
+            if isinstance(active, list) and len(active) == 2 and all(isinstance(a, bool) for a in active):
+                self.active[officer_id] = active[1]  # [before, after]
+            elif isinstance(active, bool):
+                self.active[officer_id] = active
             elif active is not None:
-                self.active[change["officer_id"]] = bool(active)
-        for unit in details.get("units") or []:
-            name, after = unit["unit"], list(unit["roster"])
+                raise ValueError(f"active of {officer_id} is not true, false or [before, after]")
+        for unit in _objects(details.get("units"), "units"):
+            name, after = _text(unit.get("unit"), "unit"), _roster(unit.get("roster"), "roster")
             state = self.units.get(name)
             if state is None:
                 self.units[name] = _UnitState(after)
                 continue
-            if list(unit["roster_before"]) != state.roster:
+            if _roster(unit.get("roster_before"), "roster_before") != state.roster:
                 return f"roster of {name} before the import is not the one the log built"
             if after != state.roster:
                 state.position = carry_cursor(state.roster, state.position, after)
@@ -82,8 +87,11 @@ class RotationReplay:
         return None
 
     def _absent(self, officer_id: str, command: Mapping[str, Any]) -> None:
-        units: list[str | None] = [f"{u['customs_office']}/{u['department']}" for u in command.get("units") or []]
-        until = datetime.fromisoformat(command["until"]) if command.get("until") else None
+        units: list[str | None] = [
+            f"{_text(u.get('customs_office'), 'customs_office')}/{_text(u.get('department'), 'department')}"
+            for u in _objects(command.get("units"), "units")
+        ]
+        until = _moment(_text(command["until"], "until")) if command.get("until") is not None else None
         for absence in self.absences:  # a new absence replaces the earlier ones of the same scope
             if absence.officer_id == officer_id and not absence.ended and (not units or absence.unit in units):
                 absence.ended = True
@@ -124,7 +132,7 @@ class RotationReplay:
         }
         recorded = {**{k: details.get(k) for k in expected}, "officer_id": entry.get("officer_id")}
         for name_of, value in expected.items():
-            if recorded[name_of] != value:
+            if _as_json(recorded[name_of]) != _as_json(value):  # 1 is not true, nor 1.0
                 return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
         state.position, state.turn = slot.position, state.turn + 1
         return None
@@ -139,3 +147,31 @@ class RotationReplay:
 def _moment(value: datetime | str) -> datetime:
     """An entry's time: as stored, or as exported (ISO 8601 text with its offset)."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _as_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _objects(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """A list of objects (none when absent)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"{what} is not a list of objects")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
+    return value
+
+
+def _roster(value: Any, what: str) -> list[str]:
+    """A roster: officer ids, each once."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{what} is not a list of officer ids")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{what} names an officer twice")
+    return list(value)

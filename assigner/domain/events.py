@@ -4,8 +4,9 @@ decision_records.py."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from assigner.domain.model import Unit
@@ -90,6 +91,41 @@ def overdue_event(holding: Holding, now: datetime, event_id: str, due_at: dateti
 def moment(at: datetime | None) -> str | None:
     """A time as the events write it (ISO 8601, with its offset); None stays None."""
     return at.isoformat() if at is not None else None
+
+
+def sealed_event(seal: Mapping[str, Any], event_id: str) -> Event:
+    """audit.sealed: a transaction's audit entries were sealed into the chain; `head` is the chain's head after
+    them (the seal's hash), to be kept where the unit cannot rewrite it (docs/audit-format.md)."""
+    name = "audit.sealed"
+    body = {
+        "event": name,
+        "event_id": event_id,
+        "occurred_at": seal["sealed_at"].isoformat(),
+        "seq": seal["seq"],
+        "head": seal["hash"],
+        "previous_head": seal["prev_hash"],
+        "entries": seal["entries"],
+    }
+    return Event(event_id, name, name, body)
+
+
+def daily_head_event(
+    day: date, zone: str, seal: Mapping[str, Any], entries: int, now: datetime, event_id: str
+) -> Event:
+    """audit.daily_head: the chain's head at the end of `day` (in `zone`): the last seal before its midnight, and
+    how many entries the log had then."""
+    name = "audit.daily_head"
+    body = {
+        "event": name,
+        "event_id": event_id,
+        "occurred_at": now.isoformat(),
+        "day": day.isoformat(),
+        "zone": zone,
+        "seq": seal["seq"],
+        "head": seal["hash"],
+        "entries": entries,
+    }
+    return Event(event_id, name, name, body)
 
 
 def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:

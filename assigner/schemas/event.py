@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -138,6 +138,37 @@ class CommandRejected(EventBase):
         return self.event
 
 
+class AuditSealed(EventBase):
+    """A transaction's audit entries were sealed into the chain (an addition to the contract): keep `head` where
+    the unit cannot rewrite it; `assigner audit verify --since HEAD` (or the verifier of an export) checks what
+    was sealed after it, chained to it."""
+
+    event: Literal["audit.sealed"]
+    seq: int = Field(description="the seal's number: 1, 2, 3, ... in commit order, with no gap")
+    head: str = Field(description="the chain's head after this seal: the seal's hash (64 hex digits)")
+    previous_head: str = Field(description="the head before it: seal seq - 1's hash (64 zeros for seal 1)")
+    entries: int = Field(description="how many audit entries this seal took")
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
+class AuditDailyHead(EventBase):
+    """Once a day, the chain's head at the end of the day before (an addition to the contract)."""
+
+    event: Literal["audit.daily_head"]
+    day: date = Field(description="the day that ended, in `zone`")
+    zone: str = Field(description="the IANA time zone whose midnight ended the day")
+    seq: int = Field(description="the number of the last seal made before that midnight")
+    head: str = Field(description="that seal's hash: the chain's head at the end of the day")
+    entries: int = Field(description="how many audit entries the chain had then")
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
 Event = Annotated[
     DeclarationAssigned
     | DeclarationHeld
@@ -147,7 +178,9 @@ Event = Annotated[
     | DeclarationCompleted
     | DeclarationOverdue
     | CommandAccepted
-    | CommandRejected,
+    | CommandRejected
+    | AuditSealed
+    | AuditDailyHead,
     Field(discriminator="event"),
 ]
 EVENT = TypeAdapter(Event)

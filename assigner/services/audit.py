@@ -44,16 +44,17 @@ def declaration_history(uow: UnitOfWork, declaration_number: str) -> list[dict[s
 def _in_chain_order(uow: UnitOfWork, walk: Walk, since: str | None) -> Iterator[SealedBatch | Unsealed]:
     if since is None:
         return in_seal_order(uow.audit.seals(), uow.audit.batches())
-    walk.seal = _anchor(uow, since)
+    walk.seal = anchor(uow, since)
     first = uow.audit.first_batch_after(walk.seal)
     if first is None:
         return iter(())
     return in_seal_order(uow.audit.seals(walk.seal), uow.audit.batches(first), uow.audit.sealed_up_to(walk.seal, first))
 
 
-def _anchor(uow: UnitOfWork, head: str) -> int:
+def anchor(uow: UnitOfWork, head: str) -> int:
     """The number of the seal that `head` names, each seal that stores it re-derived from its content and the
-    seal before it: one that does not (an edited seal, or a hash overwritten with the head) fails."""
+    seal before it: one that does not (an edited seal, or a hash overwritten with the head) fails (Failed,
+    at_head); InvalidInput when no seal has it."""
     claimed = uow.audit.seals_with_hash(head)
     if not claimed:
         raise InvalidInput(f"no seal of this audit log has the head {head}")

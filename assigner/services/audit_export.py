@@ -8,8 +8,13 @@ from assigner.domain.audit_export import Unreadable, entry_line, header_line, re
 from assigner.domain.audit_replay import RotationReplay
 from assigner.domain.audit_seals import SealedBatch, in_seal_order
 from assigner.domain.errors import InvalidInput
+from assigner.domain.untrusted import safe_text
+from assigner.services.audit import anchor
 from assigner.services.audit_walk import Failed, Verification, Walk, close_seal, open_seal, take_entry, under_no_seal
 from assigner.services.ports import Clock, UnitOfWork
+
+# Characters of a verdict shown (it may quote what a file says: made safe, cut).
+SHOWN = 1000
 
 
 def export_audit(uow: UnitOfWork, clock: Clock, since: str | None = None) -> Iterator[str]:
@@ -18,7 +23,7 @@ def export_audit(uow: UnitOfWork, clock: Clock, since: str | None = None) -> Ite
     Nothing is checked here: a log that does not hold is exported as it is, for the verifiers to refuse."""
     with uow:
         uow.audit.read_one_snapshot()
-        after = _seal_named(uow, since) if since is not None else 0
+        after = _start(uow, since) if since is not None else 0
         yield header_line(clock(), since, after)
         first = uow.audit.first_batch_after(after)
         if first is not None:
@@ -38,7 +43,7 @@ def verify_export(lines: Iterable[bytes], since: str | None = None) -> Verificat
     try:
         header = read_header(1, next(numbered, (1, b""))[1])
     except Unreadable as error:
-        raise InvalidInput(f"not an audit export: {error}") from None
+        raise InvalidInput(safe_text(f"not an audit export: {error}", SHOWN)) from None
     start = header.since or None
     walk = Walk(RotationReplay()) if start is None else Walk(None, start, header.since_seal)
     passed = since is None or since == start
@@ -78,8 +83,10 @@ def _close(walk: Walk) -> str | None:
     return walk.head
 
 
-def _seal_named(uow: UnitOfWork, head: str) -> int:
-    claimed = uow.audit.seals_with_hash(head)
-    if not claimed:
-        raise InvalidInput(f"no seal of this audit log has the head {head}")
-    return int(claimed[0]["seq"])
+def _start(uow: UnitOfWork, head: str) -> int:
+    """The number of the seal `head` names, checked as `audit verify --since` checks it: an export never says
+    it starts after a head its seal does not hash to."""
+    try:
+        return anchor(uow, head)
+    except Failed as failed:
+        raise InvalidInput(f"head {head} cannot start an export: {failed.problem}") from None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from assigner.domain.commands import CommandHeader, Done
@@ -106,6 +106,16 @@ class Audit(Protocol):
     def first_unsealed(self) -> dict[str, Any] | None: ...
 
     def unsealed(self) -> Iterator[dict[str, Any]]: ...
+
+    def last_seal_before(self, moment: datetime) -> dict[str, Any] | None: ...
+
+    def entries_between(self, after_seal: int, up_to_seal: int) -> int: ...
+
+    def daily_head(self, day: date) -> dict[str, Any] | None: ...
+
+    def last_daily_head(self) -> dict[str, Any] | None: ...
+
+    def keep_daily_head(self, day: date, seal: Mapping[str, Any], entries: int, now: datetime) -> bool: ...
 
     def first_batch_after(self, seal: int) -> int | None: ...
 

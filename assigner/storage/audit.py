@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, Select, exists, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assigner.domain.audit_chain import CHAINED_FIELDS, GENESIS, SEALED_FIELDS, entry_hash, seal_hash
@@ -14,13 +15,14 @@ from assigner.domain.commands import CommandHeader
 from assigner.domain.model import Unit
 from assigner.domain.moves import Holding, Move
 from assigner.storage.bulk import insert_rows
-from assigner.storage.tables import AUDIT_BATCHES, AuditRow, AuditSealRow
+from assigner.storage.tables import AUDIT_BATCHES, AuditDailyHeadRow, AuditRow, AuditSealRow
 
 # The advisory lock that makes sealing one transaction at a time (PostgreSQL).
 _SEAL_LOCK = 0x61756469745F6C67
 _STREAM = 5000
 _ENTRY_COLUMNS = tuple(getattr(AuditRow, name) for name in ("batch", *CHAINED_FIELDS, "prev_hash", "hash"))
 _SEAL_COLUMNS = tuple(getattr(AuditSealRow, name) for name in (*SEALED_FIELDS, "prev_hash", "hash"))
+_DAILY_COLUMNS = (AuditDailyHeadRow.day, AuditDailyHeadRow.seq, AuditDailyHeadRow.head, AuditDailyHeadRow.entries)
 
 
 class AuditLog:
@@ -171,6 +173,43 @@ class AuditLog:
         for row in self._stream(query):
             yield dict(row)
 
+    def last_seal_before(self, moment: datetime) -> dict[str, Any] | None:
+        """The last seal made before `moment` (by when it was sealed), if any."""
+        query = (
+            select(*_SEAL_COLUMNS)
+            .where(AuditSealRow.sealed_at < moment)
+            .order_by(AuditSealRow.sealed_at.desc(), AuditSealRow.seq.desc())
+            .limit(1)
+        )
+        row = self.session.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def entries_between(self, after_seal: int, up_to_seal: int) -> int:
+        """How many entries the seals numbered after `after_seal` up to `up_to_seal` took."""
+        total = self.session.scalar(
+            select(func.sum(AuditSealRow.entries)).where(AuditSealRow.seq > after_seal, AuditSealRow.seq <= up_to_seal)
+        )
+        return int(total or 0)
+
+    def daily_head(self, day: date) -> dict[str, Any] | None:
+        """The head kept for `day`, if it was."""
+        row = self.session.execute(select(*_DAILY_COLUMNS).where(AuditDailyHeadRow.day == day)).mappings().first()
+        return dict(row) if row else None
+
+    def last_daily_head(self) -> dict[str, Any] | None:
+        """The latest day's head kept, if any."""
+        query = select(*_DAILY_COLUMNS).order_by(AuditDailyHeadRow.day.desc()).limit(1)
+        row = self.session.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def keep_daily_head(self, day: date, seal: Mapping[str, Any], entries: int, now: datetime) -> bool:
+        """Keep `seal` as `day`'s head; False if that day's head was kept already (by another worker)."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        row = {"day": day, "seq": seal["seq"], "head": seal["hash"], "entries": entries, "published_at": now}
+        statement = dialect.insert(AuditDailyHeadRow).values(row).on_conflict_do_nothing(index_elements=["day"])
+        # A row comes back only if this one was inserted (an ORM session's rowcount says -1 either way).
+        return self.session.execute(statement.returning(AuditDailyHeadRow.day)).first() is not None
+
     def first_batch_after(self, seal: int) -> int | None:
         """The lowest batch number sealed after seal number `seal`."""
         return self.session.scalar(select(func.min(AuditSealRow.batch)).where(AuditSealRow.seq > seal))
@@ -196,10 +235,11 @@ class AuditLog:
             rows.append(row)
         insert_rows(self.session, AuditRow, rows)
 
-    def seal(self) -> None:
-        """Seal this transaction's batch into the chain; called last before the commit (a no-op if none)."""
+    def seal(self) -> dict[str, Any] | None:
+        """Seal this transaction's batch into the chain; called last before the commit. Returns the seal (None
+        when the transaction wrote no entry)."""
         if self._batch is None:
-            return
+            return None
         if self.session.get_bind().dialect.name == "postgresql":
             # Held to the commit, which follows at once: the one step taken one transaction at a time.
             self.session.execute(select(func.pg_advisory_xact_lock(_SEAL_LOCK)))
@@ -218,6 +258,7 @@ class AuditLog:
         seal["hash"] = seal_hash(prev_hash, seal)
         self.session.execute(insert(AuditSealRow), [seal])
         self._batch = None
+        return seal
 
     def _stream(self, query: Select[Any]) -> Iterator[RowMapping]:
         # On the session's connection, not through the ORM's result machinery: a verify reads millions.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, MetaData, Sequence, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, MetaData, Sequence, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from assigner.storage.types import Id, Json, UtcDateTime
@@ -240,9 +240,20 @@ class AuditSealRow(Base):
     batch: Mapped[int] = mapped_column(BigInteger, unique=True)
     entries: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
-    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class AuditDailyHeadRow(Base):
+    """The chain's head at the end of a day (in the deployment's zone), published once as audit.daily_head."""
+
+    __tablename__ = "audit_daily_heads"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxRow(Base):

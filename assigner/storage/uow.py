@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from assigner.domain.events import Event, new_event_id, sealed_event
 from assigner.storage.absences import AbsenceStore
 from assigner.storage.audit import AuditLog
 from assigner.storage.beats import BeatStore
@@ -39,9 +41,15 @@ class SqlUnitOfWork:
     beats: BeatStore
     dead_letters: DeadLetterStore
 
-    def __init__(self, session_factory: sessionmaker[Session], rosters: RosterCache | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        rosters: RosterCache | None = None,
+        on_sealed: Callable[[Event], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._rosters = rosters  # the process's kept rosters (None: read every time)
+        self._on_sealed = on_sealed  # told of each audit.sealed event once committed, to publish it at once
         self._committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -67,10 +75,16 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        """Seal the transaction's audit entries into the chain, then make its writes permanent."""
-        self.audit.seal()
+        """Seal the transaction's audit entries into the chain (its audit.sealed event in the outbox with them),
+        then make its writes permanent; the event is handed to `on_sealed` once they are."""
+        seal, event = self.audit.seal(), None
+        if seal is not None:
+            event = sealed_event(seal, new_event_id())
+            self.outbox.add([event], seal["sealed_at"])
         self.session.commit()
         self._committed = True
+        if event is not None and self._on_sealed is not None:
+            self._on_sealed(event)
 
     @staticmethod
     def is_transient(error: BaseException) -> bool:

@@ -230,7 +230,8 @@ class Upstream:
 
 
 class EventCollector:
-    """Everything published on `assigner.events`, through an exclusive queue bound with `#`."""
+    """Everything published on `assigner.events`, through an exclusive queue bound with `#`: the audit chain's
+    heads (audit.*) in `heads`, every other event in `received`."""
 
     def __init__(self, url: str) -> None:
         self.connection = client(url)
@@ -240,9 +241,11 @@ class EventCollector:
         self.channel.queue_bind(self.queue, EVENTS, routing_key="#")
         self.channel.basic_consume(self.queue, self._received, auto_ack=True)
         self.received: list[Delivered] = []
+        self.heads: list[Delivered] = []
 
     def _received(self, _channel: Any, method: Any, properties: pika.BasicProperties, body: bytes) -> None:
-        self.received.append(Delivered(method.routing_key, properties, body))
+        got = Delivered(method.routing_key, properties, body)
+        (self.heads if method.routing_key.startswith("audit.") else self.received).append(got)
 
     def pump(self, seconds: float = 0.0) -> None:
         """Take in what the broker has delivered, waiting up to `seconds`."""

@@ -28,10 +28,13 @@ from e2e.support import (
 )
 from integration.helpers import message, numbers
 from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy import select
 
 from assigner.devtools.samples import container_number
 from assigner.domain.model import Unit
 from assigner.schemas.event import EVENT
+from assigner.storage.engine import make_engine
+from assigner.storage.tables import AuditSealRow
 
 AIRPORT = Unit("01B1", "00")
 PORT = Unit("02CI", "01")
@@ -107,6 +110,22 @@ class TestAssignStream:
             assert got.properties.content_type == "application/json"
             assert got.properties.message_id == event.event_id
         assert len({got.payload()["event_id"] for got in received}) == len(received)
+
+    def test_the_chains_heads_come_out_one_per_seal_chained_up_to_the_logs_head(
+        self, delivered: tuple[list[dict[str, Any]], list[Delivered]], events: EventCollector, database_url: str
+    ) -> None:
+        engine = make_engine(database_url)
+        with engine.connect() as connection:
+            seals = {row.seq: row.hash for row in connection.execute(select(AuditSealRow.seq, AuditSealRow.hash))}
+        engine.dispose()
+        # the batches' heads come with their events; the roster import's (made outside a worker), by the sweep
+        events.wait_until(lambda _: {h.payload()["seq"] for h in events.heads} >= set(seals), "a head per seal")
+        heads = {h.payload()["seq"]: h.payload() for h in events.heads}
+        assert {seq: head["head"] for seq, head in heads.items()} == seals
+        assert all(heads[seq]["previous_head"] == heads[seq - 1]["head"] for seq in heads if seq > 1)
+        for got in events.heads:
+            assert EVENT.validate_json(got.body).event == got.routing_key == "audit.sealed"
+            assert got.properties.delivery_mode == 2 and got.properties.message_id == got.payload()["event_id"]
 
     def test_counts_per_officer_differ_by_at_most_one_and_each_declaration_has_one_assignment(
         self,

@@ -193,11 +193,32 @@ def rehashed(fields: dict[str, Any], prev: str) -> dict[str, Any]:
     return {**fields, "hash": VERIFY_AUDIT.link_hash(prev, VERIFY_AUDIT.canonical(fields, names))}
 
 
+def rechain(lines: list[bytes]) -> list[bytes]:
+    """Every entry's and seal's hash computed again, in file order, as the format says."""
+    out, head, prev, last = [lines[0]], GENESIS, GENESIS, None
+    records = [json.loads(line) for line in lines[1:]]
+    for record in records:
+        if record["record"] == "seal":
+            prev, last = GENESIS, record
+        else:
+            record["prev_hash"] = prev
+            record["hash"] = prev = rehashed(record, prev)["hash"]
+            if last is not None:
+                last["last_hash"] = prev
+    for record in records:  # the seals, once their batches' last hashes are known
+        if record["record"] == "seal":
+            record["prev_hash"] = head
+            record["hash"] = head = rehashed(record, head)["hash"]
+    return out + [(json.dumps(record, ensure_ascii=False) + "\n").encode() for record in records]
+
+
 def tampered(data: st.DataObject, lines: list[bytes]) -> tuple[list[bytes], bool]:
     """Lines of an export changed one way: (the lines, whether the change must be refused)."""
     draw = data.draw
     index = draw(st.integers(1, len(lines) - 1))  # not the header: its exported_at is not hashed
-    how = draw(st.sampled_from(["delete", "duplicate", "swap", "field", "field_rehashed", "bytes", "truncate"]))
+    how = draw(
+        st.sampled_from(["delete", "duplicate", "swap", "field", "field_rehashed", "bytes", "truncate", "rechained"])
+    )
     out = list(lines)
     if how == "delete":
         del out[index]
@@ -229,6 +250,18 @@ def tampered(data: st.DataObject, lines: list[bytes]) -> tuple[list[bytes], bool
             st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
         )
     )
+    if how == "rechained":  # a forger who rewrites the whole chain after an edit to what an entry says
+        fields = json.loads(lines[index])
+        if fields["record"] != "entry":
+            return out, False
+        where = draw(st.sampled_from(["details", "officer_id", "action", "customs_office"]))
+        if where == "details" and fields["details"]:
+            key = draw(st.sampled_from(sorted(fields["details"])))
+            fields["details"][key] = value
+        elif where != "details":
+            fields[where] = value if value is None or isinstance(value, str) else str(value)
+        out[index] = (json.dumps(fields, ensure_ascii=False) + "\n").encode()
+        return rechain(out), False
     fields[name] = value
     prev = fields.get("prev_hash")
     if how == "field_rehashed" and name != "hash" and VERIFY_AUDIT.is_hash(prev):
@@ -285,3 +318,107 @@ class TestExportCommand:
         code, out, err = cli("audit", "export", str(path), "--since", "f" * 64)
         assert code == 1 and err == f"error: no seal of this audit log has the head {'f' * 64}\n"
         assert list(tmp_path.glob("*out.jsonl*")) == []
+
+
+def entry(action: str, **fields: Any) -> dict[str, Any]:
+    """An entry's chained fields: nulls, the time below, and `fields`."""
+    return {
+        **{name: None for name in VERIFY_AUDIT.CHAINED},
+        "occurred_at": "2025-07-01T02:30:00+00:00",
+        "actor": "system",
+        "action": action,
+        "details": {},
+        **fields,
+    }
+
+
+def forged(batches: list[list[dict[str, Any]]], header: dict[str, Any] | None = None) -> bytes:
+    """An export of these batches with every hash and seal computed as the format says (a forger's file)."""
+    lines = [{"record": "header", "format": "assigner-audit", "version": 1, "since": None, "since_seal": 0}]
+    lines[0] |= {"exported_at": "2025-07-01T03:00:00+00:00", **(header or {})}
+    head = GENESIS
+    for number, batch in enumerate(batches, start=1):
+        prev, entries = GENESIS, []
+        for seq, fields in enumerate(batch, start=1):
+            line = {"record": "entry", "batch": number, **fields, "seq": seq, "prev_hash": prev}
+            line["hash"] = prev = VERIFY_AUDIT.link_hash(prev, VERIFY_AUDIT.canonical(line, VERIFY_AUDIT.CHAINED))
+            entries.append(line)
+        seal = {"record": "seal", "seq": number, "batch": number, "entries": len(batch), "last_hash": prev}
+        seal |= {"sealed_at": "2025-07-01T02:30:00+00:00", "prev_hash": head}
+        seal["hash"] = head = VERIFY_AUDIT.link_hash(head, VERIFY_AUDIT.canonical(seal, VERIFY_AUDIT.SEALED))
+        lines += [seal, *entries]
+    return b"".join(json.dumps(line, ensure_ascii=False).encode() + b"\n" for line in lines)
+
+
+def rosters(*names: str, **changes: Any) -> dict[str, Any]:
+    unit = {"unit": "01B1/00", "roster_before": [], "roster": list(names), **changes}
+    return entry("roster_import", details={"units": [unit], "officers": []})
+
+
+def turn(officer_id: str, position: int, cursor_from: int, number: int, **details: Any) -> dict[str, Any]:
+    fields = {"turn": number, "position": position, "cursor_from": cursor_from, "skipped": [], **details}
+    return entry("assigned", customs_office="01B1", department="00", officer_id=officer_id, details=fields)
+
+
+NESTED = {"x": json.loads("[" * 70 + "]" * 70)}
+CRAFTED = {
+    "an honest little log": (forged([[rosters("a", "b")], [turn("a", 1, 0, 1), turn("b", 2, 1, 2)]]), 0),
+    "an absence until a time without offset": (
+        forged(
+            [
+                [rosters("a", "b")],
+                [entry("officer_absent", officer_id="b", details={"command": {"until": "2025-07-02T00:00:00"}})],
+                [turn("a", 1, 0, 1)],
+            ]
+        ),
+        1,
+    ),
+    "a roster naming a list": (forged([[rosters("a", ["x"])], [turn("a", 1, 0, 1)]]), 1),  # type: ignore[list-item]
+    "a roster naming an officer twice": (forged([[rosters("a", "a")]]), 1),
+    "details nested 70 deep": (forged([[rosters("a")], [turn("a", 1, 0, 1, note=NESTED)]]), 1),
+    "a 100-digit integer": (forged([[rosters("a")], [turn("a", 1, 0, 1, note=10**99)]]), 1),
+    "a fraction, kept as written": (forged([[rosters("a")], [turn("a", 1, 0, 1, note=1.5)]]), 0),
+    "true for a turn number": (forged([[rosters("a")], [turn("a", 1, 0, True)]]), 1),
+    "1.0 for a position": (forged([[rosters("a")], [turn("a", 1.0, 0, 1)]]), 1),  # type: ignore[arg-type]
+    "a roster import taking a turn": (forged([[{**rosters("a"), "details": {"units": [], "turn": 9}}]]), 1),
+    "a time in Z": (forged([[{**rosters("a"), "occurred_at": "2025-07-01T02:30:00Z"}]]), 1),
+    "a time at +07:00": (forged([[{**rosters("a"), "occurred_at": "2025-07-01T09:30:00+07:00"}]]), 1),
+    "the header's version true": (forged([[rosters("a")]], {"version": True}), 1),
+    "the header's exported_at a number": (forged([[rosters("a")]], {"exported_at": 5}), 1),
+}
+
+
+class TestCraftedFiles:
+    """Files a forger writes with every hash right: both verifiers read them alike, to the byte."""
+
+    @pytest.mark.parametrize("name", sorted(CRAFTED))
+    def test_both_verifiers_print_the_same_line(self, name: str, cli_for_files: Cli, tmp_path: Path) -> None:
+        content, status = CRAFTED[name]
+        path = tmp_path / "crafted.jsonl"
+        path.write_bytes(content)
+        verdict = product(cli_for_files)(path)
+        assert verdict == stdlib(path)
+        assert verdict[0] == status, verdict
+
+    def test_a_key_written_twice_is_refused_by_both(self, cli_for_files: Cli, tmp_path: Path) -> None:
+        lines = forged([[rosters("a")]]).splitlines(keepends=True)
+        lines[2] = lines[2].replace(b'"actor": "system"', b'"actor": "evil", "actor": "system"')
+        path = tmp_path / "twice.jsonl"
+        path.write_bytes(b"".join(lines))
+        verdict = product(cli_for_files)(path)
+        assert verdict == stdlib(path) and verdict[0] == 1 and "a key is written twice" in verdict[1]
+
+
+class TestExportSinceAHead:
+    def test_a_head_whose_seal_does_not_hash_to_it_starts_no_export(
+        self, runtime: Runtime, cli: Cli, tmp_path: Path
+    ) -> None:
+        small_history(runtime)
+        assign(runtime, [declaration(n) for n in numbers(2, start=20)])
+        with runtime.engine.begin() as connection:
+            head = connection.scalar(select(AuditSealRow.hash).where(AuditSealRow.seq == 2))
+            connection.execute(update(AuditSealRow).where(AuditSealRow.seq == 2).values(entries=14))
+        assert database_verify(cli, head)[0] == 1
+        code, _, err = cli("audit", "export", str(tmp_path / "later.jsonl"), "--since", head)
+        assert code == 1 and err.startswith(f"error: head {head} cannot start an export: seal 2 says its hash")
+        assert list(tmp_path.glob("*later*")) == []

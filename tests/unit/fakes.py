@@ -6,7 +6,7 @@ import copy
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -210,6 +210,12 @@ class FakeAudit:
 
     def append(self, entries: Sequence[dict[str, Any]]) -> None:
         self.store.audit.extend({"action": e["action"], "key": e["declaration_key"]} for e in entries)
+
+    def daily_head(self, day: date) -> dict[str, Any] | None:
+        return None
+
+    def last_seal_before(self, moment: datetime) -> dict[str, Any] | None:
+        return None  # the fake seals nothing: no day's head to publish
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None:
         self.store.audit.append({"action": action, "actor": actor, **details})

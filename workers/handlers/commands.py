@@ -69,10 +69,9 @@ class CommandHandler:
                 with message_envelope(message, command_id=result.command_id):
                     letters = self._dead_letters(message, body, result, claimed=reading.reason is not None)
                     now = self.runtime.clock()
-                    publisher.publish(
-                        [item.outgoing(now) for item in letters] + [event_message(e) for e in result.events]
-                    )
-                    mark_published_quietly(self.runtime, result.events, [item.letter for item in letters])
+                    events = [*result.events, *self.runtime.take_sealed()]  # with the heads of its transactions
+                    publisher.publish([item.outgoing(now) for item in letters] + [event_message(e) for e in events])
+                    mark_published_quietly(self.runtime, events, [item.letter for item in letters])
                     message.ack()
                     _log(result)
             metrics.COMMANDS.labels("accepted" if result.accepted else "rejected").inc()
@@ -88,6 +87,7 @@ class CommandHandler:
         released, events = self.outages.through(
             lambda: return_due_officers(runtime.unit_of_work(), runtime.clock, runtime.policy)
         )
+        events = [*events, *runtime.take_sealed()]
         if events:
             publisher.publish([event_message(event) for event in events])
             mark_published_quietly(runtime, events)

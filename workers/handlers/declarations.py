@@ -36,6 +36,7 @@ from assigner.domain.events import Event
 from assigner.domain.model import Declaration
 from assigner.domain.untrusted import safe_text
 from assigner.services.assign import BatchResult, assign_isolating_refusals
+from assigner.services.audit_heads import keep_daily_head
 from assigner.services.completion import CompletionResult, complete_checks
 from assigner.services.dead_letters import forget_old_dead_letters, mark_dead_letters_published
 from assigner.services.outbox import mark_published, pending_events
@@ -107,6 +108,7 @@ class BatchHandler:
         letters = self.admission.claim(refused)
         events = [event for result in results for event in result.events]
         events += [event for outcome in completed for event in outcome.events]
+        events += self.runtime.take_sealed()  # the heads of this batch's transactions (audit.sealed)
         now = self.runtime.clock()
         self.phases.lap("decide")
         publisher.publish(
@@ -151,6 +153,7 @@ class BatchHandler:
         if time.monotonic() - self._last_watched < self.watch_every:
             return
         self._last_watched = time.monotonic()
+        self.publish_daily_head(publisher)
         runtime = self.runtime
         for _ in range(OVERDUE_ROUNDS):  # a transaction's worth at a time, published before the next
             if self.is_stopping():
@@ -167,13 +170,33 @@ class BatchHandler:
                 return
             if not events:
                 return
-            publisher.publish([event_message(event) for event in events])
-            self._confirmed.extend(events)
+            published = [*events, *runtime.take_sealed()]  # with the head of its transaction
+            publisher.publish([event_message(event) for event in published])
+            self._confirmed.extend(published)
             _log_overdue(events)
             if len(events) < OVERDUE_BATCH:
                 return
             self.mark_confirmed()
         self._last_watched = float("-inf")  # more are overdue: the next batch (or idle round) goes on with them
+
+    def publish_daily_head(self, publisher: Publisher) -> None:
+        """Once a day (the first worker to look after midnight): the audit chain's head at the end of yesterday,
+        kept and published as audit.daily_head. A failure is logged and tried again at the next look."""
+        runtime = self.runtime
+        try:
+            events = self.outages.through(
+                lambda: keep_daily_head(runtime.unit_of_work(), runtime.clock, runtime.policy)
+            )
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            log.error("audit.daily_head_failed", error=first_line(error))
+            return
+        if events:
+            publisher.publish([event_message(event) for event in events])
+            self._confirmed.extend(events)
+            for event in events:
+                log.info("audit.daily_head", day=event.body["day"], seq=event.body["seq"], head=event.body["head"])
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""

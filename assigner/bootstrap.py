@@ -60,7 +60,8 @@ class Runtime:
     @cached_property
     def policy(self) -> Policy:
         """The rotation policy of the settings."""
-        return Policy(self.settings.default_channels(), self.settings.hours_book())
+        settings = self.settings
+        return Policy(settings.default_channels(), settings.hours_book(), settings.by_hand_baseline)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (on the migrated database, unless another was handed in)."""

@@ -22,6 +22,7 @@ from assigner.broker.command_keys import load_keys
 from assigner.domain.errors import InvalidInput
 from assigner.domain.legal_clock import NoWorkingTime, due_at
 from assigner.domain.model import Channel
+from assigner.domain.reports import BY_HAND_BASELINE
 from assigner.domain.working_hours import HoursBook, WorkingHours
 from assigner.resources import shipped
 from assigner.schemas.validation_errors import describe_error
@@ -138,6 +139,9 @@ class Settings(BaseSettings):
     queue_type: Literal["classic", "quorum"] = "classic"
     # How often (s) each worker looks for open declarations past their legal due time (declaration.overdue).
     overdue_check_seconds: float = Field(15.0, ge=0.1, le=3600)
+    # The share of a unit's declarations a supervisor may reassign by hand before the report flags it and the
+    # alert fires (the pilot's 15.4 %, Official Letter 9689).
+    by_hand_baseline: float = Field(BY_HAND_BASELINE, ge=0, le=1)
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
     # RabbitMQ's management API (http://user:password@host:15672), for the unacknowledged messages health

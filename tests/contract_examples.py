@@ -26,6 +26,7 @@ COMMAND: dict[str, Any] = {
     "command": "reassign",
     "issued_by": "sup.01b1",
     "reason": "officer on sick leave",
+    "reason_code": "officer_absent",
     "declaration_number": "105432198760",
     "to_officer_id": "off.0042",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -84,12 +85,35 @@ OVERDUE = Gauge(
 WATCH_FAILURES = Counter(
     "assigner_overdue_watch_failures", "Looks for overdue declarations that failed (logged; tried again)."
 )
+BY_HAND_SHARE = Gauge(
+    "assigner_by_hand_share",
+    "Of the declarations for the rotation registered in the last 7 days, the share a supervisor reassigned by hand, "
+    "by unit.",
+    ["customs_office", "department"],
+)
+ROTATION_WEEK = Gauge(
+    "assigner_rotation_declarations_7d",
+    "Declarations for the rotation registered in the last 7 days, by unit (what the by-hand share is of).",
+    ["customs_office", "department"],
+)
+BY_HAND_BASELINE = Gauge("assigner_by_hand_baseline", "The share by hand a unit is held to (by_hand_baseline).")
 BROKER_UP = Gauge("assigner_broker_up", "1 when the last refresh reached the broker.")
 DATABASE_UP = Gauge("assigner_database_up", "1 when the last refresh reached the database.")
 
 
 # Read from the broker and the database by one thread (the supervisor's, when the worker has children).
-REFRESHED = (LAG, DEAD_LETTERS_WAITING, HELD, OVERDUE, BROKER_UP, DATABASE_UP)
+REFRESHED = (
+    LAG,
+    DEAD_LETTERS_WAITING,
+    HELD,
+    OVERDUE,
+    BY_HAND_SHARE,
+    ROTATION_WEEK,
+    BY_HAND_BASELINE,
+    BROKER_UP,
+    DATABASE_UP,
+)
+BY_HAND_WINDOW = timedelta(days=7)
 
 
 def observe_batch(queue: str, size: int, seconds: float, finished_at: float) -> None:
@@ -186,9 +210,11 @@ def refresh(runtime: Runtime) -> None:
         if queue in stats:
             DEAD_LETTERS_WAITING.labels(queue).set(stats[queue].waiting)
     try:
+        now = runtime.clock()
         with runtime.unit_of_work() as uow:
             held = uow.reports.held_now()
-            overdue = uow.reports.overdue_now(runtime.clock())
+            overdue = uow.reports.overdue_now(now)
+            by_hand = uow.reports.by_hand_shares(now - BY_HAND_WINDOW, now)
     except Exception as error:  # the consumers wait the outage out and log it; the gauge says it
         DATABASE_UP.set(0)
         log.debug("metrics.database_unavailable", error=first_line(error))
@@ -200,3 +226,9 @@ def refresh(runtime: Runtime) -> None:
     OVERDUE.clear()
     for unit, count in overdue.items():
         OVERDUE.labels(unit.customs_office, unit.department).set(count)
+    BY_HAND_BASELINE.set(runtime.policy.by_hand_baseline)
+    BY_HAND_SHARE.clear()
+    ROTATION_WEEK.clear()
+    for unit, (rotation, manual) in by_hand.items():
+        ROTATION_WEEK.labels(unit.customs_office, unit.department).set(rotation)
+        BY_HAND_SHARE.labels(unit.customs_office, unit.department).set(manual / rotation if rotation else 0.0)

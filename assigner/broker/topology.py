@@ -75,11 +75,15 @@ def _arguments(queue_type: str) -> dict[str, str] | None:
 
 
 def declare(
-    connection: Connection, queue_type: str = "classic", events_queue: str | None = None, partitions: int = 0
+    connection: Connection,
+    queue_type: str = "classic",
+    events_queue: str | None = None,
+    partitions: int = 0,
+    events_binding: str = "#",
 ) -> None:
     """Declare the contract's queues and exchanges (the commands' one bound to their queue) and `partitions`
     declaration partitions; bind `events_queue` (if any, of the same type: a classic queue lives on one node of
-    a cluster) to every event."""
+    a cluster) to every event, or to those `events_binding` matches."""
     channel = connection.default_channel
     events_exchange().declare(channel=channel)
     commands_exchange().declare(channel=channel)
@@ -89,7 +93,7 @@ def declare(
         partition(number, queue_type)(channel).declare()
     channel.queue_bind(COMMANDS, COMMANDS_EXCHANGE, routing_key=COMMANDS)
     if events_queue:
-        Queue(events_queue, events_exchange(), "#", durable=True, queue_arguments=_arguments(queue_type))(
+        Queue(events_queue, events_exchange(), events_binding, durable=True, queue_arguments=_arguments(queue_type))(
             channel
         ).declare()
 

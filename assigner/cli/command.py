@@ -9,6 +9,7 @@ import typer
 from assigner.broker.command_keys import new_key
 from assigner.broker.command_sender import broker_user, command_payload, send_command
 from assigner.broker.connection import display_url
+from assigner.domain.commands import ReasonCode
 from assigner.domain.errors import InvalidInput
 from assigner.services.ports import Clock, system_clock
 from assigner.settings import Settings
@@ -25,6 +26,14 @@ By = Annotated[
     ),
 ]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why; kept in the audit trail.")]
+Code = Annotated[
+    ReasonCode,
+    typer.Option(
+        "--reason-code",
+        help="Why, by the special cases of Official Letter 9689 (other: say it with --reason); kept and reported.",
+        case_sensitive=False,
+    ),
+]
 CommandId = Annotated[
     str | None, typer.Option("--id", help="command_id (default: a new UUID); the same id is done once.")
 ]
@@ -45,6 +54,7 @@ NO_ANSWER = 4
 def reassign(
     declaration: Annotated[str, typer.Argument(help="The 12-digit declaration number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets it.")],
+    reason_code: Code,
     by: By = None,
     reason: Reason = None,
     command_id: CommandId = None,
@@ -52,9 +62,8 @@ def reassign(
     timeout: Timeout = 60.0,
 ) -> None:
     """Move one declaration to another officer."""
-    _send(
-        "reassign", by, reason, command_id, timeout if wait else None, declaration_number=declaration, to_officer_id=to
-    )
+    fields: dict[str, Any] = {"declaration_number": declaration, "to_officer_id": to, "reason_code": reason_code.value}
+    _send("reassign", by, reason, command_id, timeout if wait else None, **fields)
 
 
 @app.command("reassign-group")
@@ -62,6 +71,7 @@ def reassign_group(
     group: Annotated[str, typer.Argument(help="branch or container.")],
     key: Annotated[str, typer.Argument(help="The first declaration number (branch) or the container number.")],
     to: Annotated[str, typer.Option("--to", help="The officer who gets the whole group.")],
+    reason_code: Code,
     by: By = None,
     reason: Reason = None,
     command_id: CommandId = None,
@@ -69,7 +79,8 @@ def reassign_group(
     timeout: Timeout = 60.0,
 ) -> None:
     """Move every open declaration of a branch group or a container group."""
-    _send("reassign_group", by, reason, command_id, timeout if wait else None, group=group, key=key, to_officer_id=to)
+    fields: dict[str, Any] = {"group": group, "key": key, "to_officer_id": to, "reason_code": reason_code.value}
+    _send("reassign_group", by, reason, command_id, timeout if wait else None, **fields)
 
 
 @app.command("absent")

@@ -57,7 +57,10 @@ def report(
     timezone = runtime.policy.hours.timezone_for(office)
     now = runtime.clock()
     period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, now)
-    result = build_report(runtime.unit_of_work(), Scope(office, department), period, now, runtime.policy.hours)
+    policy = runtime.policy
+    result = build_report(
+        runtime.unit_of_work(), Scope(office, department), period, now, policy.hours, policy.by_hand_baseline
+    )
     if chart is not None:
         write_chart(result, chart)
     if output is Format.JSON:

@@ -15,8 +15,8 @@ from assigner.domain.model import Unit
 
 # The form's fields each command takes (besides reason), as the contract names them.
 FIELDS = {
-    "reassign": ("declaration_number", "to_officer_id"),
-    "reassign_group": ("group", "key", "to_officer_id"),
+    "reassign": ("declaration_number", "to_officer_id", "reason_code"),
+    "reassign_group": ("group", "key", "to_officer_id", "reason_code"),
     "officer_absent": ("officer_id", "until", "redistribute"),
     "officer_available": ("officer_id",),
     "complete": ("declaration_number",),

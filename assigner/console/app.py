@@ -98,6 +98,7 @@ def templates(runtime: Runtime) -> Jinja2Templates:
     env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)  # type: ignore[attr-defined]
     install_formats(env, runtime.policy.hours.timezone_for)
     install_terms(env)
+    env.globals["by_hand_baseline"] = runtime.policy.by_hand_baseline  # the share by hand a unit is held to
     return Jinja2Templates(env=env)
 
 

@@ -141,6 +141,9 @@ async def command(request: Request) -> Response:
 def _figures(runtime: Runtime, where: Unit) -> UnitFigures | None:
     """Today's report figures of a unit (in its office's time zone); None when it registered nothing today."""
     scope = Scope(where.customs_office, where.department)
-    report = build_report(runtime.unit_of_work(), scope, _today(runtime, where), runtime.clock(), runtime.policy.hours)
+    policy = runtime.policy
+    report = build_report(
+        runtime.unit_of_work(), scope, _today(runtime, where), runtime.clock(), policy.hours, policy.by_hand_baseline
+    )
     found = [figures for figures in report.units if figures.unit == where]
     return found[0] if found else None

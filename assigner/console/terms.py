@@ -9,6 +9,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from assigner.console.language import N_, Language
+from assigner.domain.commands import ReasonCode
 
 TERMS: dict[str, dict[str, str]] = {
     # a roster line's status, an officer skipped by a turn, a declaration's status
@@ -67,6 +68,16 @@ TERMS: dict[str, dict[str, str]] = {
     "actor": {
         "system": N_("system"),
     },
+    # why a supervisor reassigned by hand (domain.commands.ReasonCode, the special cases of Official Letter 9689)
+    "reason_code": {
+        "branch_declaration": N_("branch declaration"),
+        "shared_container": N_("shared container"),
+        "officer_absent": N_("officer absent"),
+        "workload": N_("workload"),
+        "conflict_of_interest": N_("conflict of interest"),
+        "other": N_("other (say why)"),
+        "unrecorded": N_("reason not recorded"),
+    },
 }
 
 
@@ -122,3 +133,4 @@ def install_terms(env: Environment) -> None:
         return term_text(code, kind, context["language"])
 
     env.filters["term"] = term
+    env.globals["reason_code_values"] = [code.value for code in ReasonCode]  # the reassign forms' choices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from assigner.domain.errors import AssignerError
@@ -11,15 +12,28 @@ from assigner.domain.groups import GroupKind
 from assigner.domain.model import Unit
 
 
+class ReasonCode(StrEnum):
+    """Why a supervisor reassigns by hand: the special cases of Official Letter 9689, and other (free text)."""
+
+    BRANCH_DECLARATION = "branch_declaration"
+    SHARED_CONTAINER = "shared_container"
+    OFFICER_ABSENT = "officer_absent"
+    WORKLOAD = "workload"
+    CONFLICT_OF_INTEREST = "conflict_of_interest"
+    OTHER = "other"  # its reason, in free text, is required
+
+
 @dataclass(frozen=True)
 class CommandHeader:
-    """What every command carries: its idempotency key, who issued it, why, and when."""
+    """What every command carries: its idempotency key, who issued it, why (a reassignment with its reason
+    code), and when."""
 
     command_id: str
     name: str
     issued_by: str
     reason: str | None = None
     issued_at: datetime | None = None
+    reason_code: ReasonCode | None = None
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,18 @@ class Event:
 
 
 def move_event(
-    move: Move, command_id: str, reason: str | None, now: datetime, event_id: str, due_at: datetime | None = None
+    move: Move,
+    command_id: str,
+    reason: str | None,
+    now: datetime,
+    event_id: str,
+    due_at: datetime | None = None,
+    reason_code: str | None = None,
 ) -> Event:
     """A command's change to one declaration: reassigned (it had an officer), assigned (it was held), or held.
 
-    `due_at` is the declaration's legal clock in its office's zone: a move does not restart it."""
+    `due_at` is the declaration's legal clock in its office's zone: a move does not restart it; `reason_code`,
+    why a supervisor moved it by hand."""
     holding = move.holding
     fields: dict[str, Any]
     if move.officer_id is None:
@@ -49,6 +56,8 @@ def move_event(
             "turn": turn,
             "due_at": moment(due_at),
         }
+        if reason_code is not None:
+            fields["reason_code"] = reason_code
         name = "declaration.assigned"
     else:
         name = "declaration.reassigned"
@@ -61,6 +70,8 @@ def move_event(
             "turn": move.turn.number if move.turn else None,
             "due_at": moment(due_at),
         }
+        if reason_code is not None:
+            fields["reason_code"] = reason_code
     return declaration_event(name, holding.declaration_number, holding.unit, fields, now, event_id, command_id)
 
 

@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 from assigner.domain.check_times import CheckFigures, CompletionTimes, TimesToComplete
 from assigner.domain.model import Unit
 
+# The pilot's share of declarations reassigned by hand (Official Letter 9689), the default baseline.
+BY_HAND_BASELINE = 0.154
+# The reason code of a reassignment by hand made before codes were kept.
+UNRECORDED = "unrecorded"
+
 
 @dataclass(frozen=True)
 class Period:
@@ -73,6 +78,8 @@ class UnitFigures:
     held_now: dict[str, int] = field(default_factory=dict)  # by reason
     officers: list[OfficerFigures] = field(default_factory=list)
     checks: CheckFigures = CheckFigures()
+    by_hand_reasons: dict[str, int] = field(default_factory=dict)  # by hand, per reason code (each code it had)
+    by_hand_supervisors: dict[str, int] = field(default_factory=dict)  # by hand, per supervisor who moved them
 
     @property
     def automatic(self) -> int:
@@ -83,6 +90,10 @@ class UnitFigures:
     def by_hand_share(self) -> float:
         """The part of the declarations for the rotation a supervisor reassigned (the pilot's 15.4 %)."""
         return self.by_hand / self.for_rotation if self.for_rotation else 0.0
+
+    def over_baseline(self, baseline: float) -> bool:
+        """Whether a supervisor reassigned more of the unit's declarations by hand than the baseline share."""
+        return self.by_hand_share > baseline
 
     @property
     def held(self) -> int:
@@ -108,6 +119,7 @@ class Report:
     period: Period
     units: list[UnitFigures]
     completion_times: CompletionTimes = CompletionTimes()  # over every unit's completed checks
+    by_hand_baseline: float = BY_HAND_BASELINE  # the share by hand a unit is compared with
 
     def total(self) -> UnitFigures:
         """All units added up (no officers: an officer's share only means something within a unit)."""
@@ -120,6 +132,8 @@ class Report:
             total.by_turn += unit.by_turn
             total.kept_in_group += unit.kept_in_group
             total.by_hand += unit.by_hand
+            total.by_hand_reasons = _added(total.by_hand_reasons, unit.by_hand_reasons)
+            total.by_hand_supervisors = _added(total.by_hand_supervisors, unit.by_hand_supervisors)
             total.redistributed += unit.redistributed
         total.checks = CheckFigures(
             sum(unit.checks.in_time for unit in self.units),

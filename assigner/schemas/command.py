@@ -40,7 +40,8 @@ class CommandBase(BaseModel):
     def to_domain(self) -> domain.Command:
         """The plain value the services take."""
         name = getattr(self, "command")  # noqa: B009 (each subclass declares its literal)
-        header = domain.CommandHeader(self.command_id, name, self.issued_by, self.reason, self.issued_at)
+        code = getattr(self, "reason_code", None)
+        header = domain.CommandHeader(self.command_id, name, self.issued_by, self.reason, self.issued_at, code)
         return domain.Command(header, self.action())
 
     def action(self) -> domain.Action:
@@ -48,7 +49,22 @@ class CommandBase(BaseModel):
         raise NotImplementedError
 
 
-class Reassign(CommandBase):
+class ByHand(CommandBase):
+    """A reassignment by hand: it says why with a code from a fixed list (an addition to the contract)."""
+
+    reason_code: domain.ReasonCode = Field(
+        description="why, from the special cases of Official Letter 9689: branch_declaration, shared_container, "
+        "officer_absent, workload, conflict_of_interest, or other (then `reason` says it)"
+    )
+
+    @model_validator(mode="after")
+    def _other_says_why(self) -> ByHand:
+        if self.reason_code is domain.ReasonCode.OTHER and not self.reason:
+            raise ValueError("reason_code other needs a reason, in free text")
+        return self
+
+
+class Reassign(ByHand):
     """Move one declaration to another officer."""
 
     command: Literal["reassign"]
@@ -60,7 +76,7 @@ class Reassign(CommandBase):
         return domain.Reassign(self.declaration_number, self.to_officer_id)
 
 
-class ReassignGroup(CommandBase):
+class ReassignGroup(ByHand):
     """Move every declaration of a branch group or a container group."""
 
     command: Literal["reassign_group"]

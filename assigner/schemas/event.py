@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from assigner.domain.commands import ReasonCode
 from assigner.domain.model import Channel
 
 
@@ -43,6 +44,9 @@ class DeclarationAssigned(DeclarationEvent):
         None,
         description="an addition: when the check is due, in the office's zone: the office's check deadline (2 "
         "working hours by default, Law on Customs 2014, Article 23(2)(a)) counted from documents_received_at",
+    )
+    reason_code: ReasonCode | None = Field(
+        None, description="an addition: why a supervisor gave a held declaration by hand (mode manual)"
     )
 
 
@@ -89,6 +93,9 @@ class DeclarationReassigned(DeclarationEvent):
         description="an addition: when the check is due, in the office's zone (a move does not restart the clock): "
         "the office's check deadline (2 working hours by default, Law on Customs 2014, Article 23(2)(a)) counted "
         "from documents_received_at",
+    )
+    reason_code: ReasonCode | None = Field(
+        None, description="an addition: why a supervisor moved it by hand (the code the command carried)"
     )
 
 

@@ -73,8 +73,11 @@ class Context:
         uow.holdings.move(moves, header, self.now)
         uow.rotations.save(rotations.values(), self.now)
         uow.audit.record_moves(moves, header, self.now)
+        code = header.reason_code.value if header.reason_code else None
         events = [
-            move_event(move, header.command_id, header.reason, self.now, new_event_id(), self.due_at(move.holding))
+            move_event(
+                move, header.command_id, header.reason, self.now, new_event_id(), self.due_at(move.holding), code
+            )
             for move in moves
         ]
         return Change(list(moves), events)

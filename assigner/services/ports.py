@@ -14,6 +14,7 @@ from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook, GroupKind
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
 from assigner.domain.moves import Holding, Move
+from assigner.domain.reports import BY_HAND_BASELINE
 from assigner.domain.roster import Officer
 from assigner.domain.rotation import Rotation
 from assigner.domain.working_hours import HoursBook
@@ -252,7 +253,9 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
 
 @dataclass(frozen=True)
 class Policy:
-    """The settings the rotation applies: default channels for new units and working hours."""
+    """The settings the rotation applies: default channels for new units and working hours; and the share by
+    hand the reports hold units to."""
 
     default_channels: frozenset[Channel] = frozenset({Channel.YELLOW})
     hours: HoursBook = field(default_factory=HoursBook)
+    by_hand_baseline: float = BY_HAND_BASELINE  # the share by hand the reports compare each unit with

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from assigner.domain.check_times import CompletedCheck, times_to_complete
 from assigner.domain.errors import InvalidInput
-from assigner.domain.reports import Period, Report, Scope, UnitFigures, add_times
+from assigner.domain.reports import BY_HAND_BASELINE, Period, Report, Scope, UnitFigures, add_times
 from assigner.domain.working_hours import HoursBook
 
 # Days a report may cover: a declaration's instant in UTC must exist for each bound.
@@ -45,7 +45,14 @@ def period_of(first_day: date | None, last_day: date | None, timezone: str, now:
     return Period(first, last, timezone)
 
 
-def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period, now: datetime, hours: HoursBook) -> Report:
+def build_report(
+    uow: ReportingUnitOfWork,
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    hours: HoursBook,
+    by_hand_baseline: float = BY_HAND_BASELINE,
+) -> Report:
     """Every unit's figures over the period, one consistent read. The checks are those of the declarations
     registered in the period: overdue as of `now` (the clock's, the one the period was read with), their times
     to complete counted in each office's working hours."""
@@ -54,4 +61,4 @@ def build_report(uow: ReportingUnitOfWork, scope: Scope, period: Period, now: da
         units = uow.reports.unit_figures(scope, start, end, now)
         times = times_to_complete(hours, uow.reports.completed_checks(scope, start, end))
     add_times(units, times)
-    return Report(scope, period, units, times.overall)
+    return Report(scope, period, units, times.overall, by_hand_baseline)

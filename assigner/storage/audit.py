@@ -310,6 +310,8 @@ def _move_entry(move: Move, header: CommandHeader, now: datetime) -> dict[str, A
         details["follows"] = move.follows
     if move.officer_id is None:
         details["hold_reason"] = "no_eligible_officer"
+    if header.reason_code is not None:
+        details["reason_code"] = header.reason_code.value
     return {
         "occurred_at": now,
         "actor": header.issued_by,

@@ -94,6 +94,7 @@ class HoldingStore:
                     "assigned_at": now,
                     "assigned_by": header.issued_by,
                     "command_id": header.command_id,
+                    "reason_code": header.reason_code.value if header.reason_code else None,
                 }
             )
         if assignments:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from assigner.domain.check_times import CheckFigures, CompletedCheck
 from assigner.domain.model import Status, Unit
-from assigner.domain.reports import OfficerFigures, Scope, UnitFigures
+from assigner.domain.moves import MoveMode
+from assigner.domain.reports import UNRECORDED, OfficerFigures, Scope, UnitFigures
 from assigner.storage.tables import (
     OPEN_WORK,
     AssignmentRow,
@@ -51,6 +52,11 @@ class ReportQueries:
             unit.after_hours += int(after_hours or 0)
         for office, department, mode, count in self._modes(where):
             _add_mode(figures(office, department), mode, int(count))
+        for office, department, code, supervisor, count in self._by_hand(where):
+            unit = figures(office, department)
+            code = code or UNRECORDED
+            unit.by_hand_reasons[code] = unit.by_hand_reasons.get(code, 0) + int(count)
+            unit.by_hand_supervisors[supervisor] = unit.by_hand_supervisors.get(supervisor, 0) + int(count)
         for office, department, reason, count in self._holds(where):
             figures(office, department).held_now[reason] = int(count)
         holders = self._holders(where, now)
@@ -116,6 +122,41 @@ class ReportQueries:
             .group_by(D.customs_office, D.department, AssignmentRow.mode)
         )
         return self.session.execute(query).all()
+
+    def _by_hand(self, where: Any) -> Iterable[Any]:
+        """Per reason code and supervisor, how many of the period's declarations were reassigned by hand so."""
+        query = (
+            select(
+                D.customs_office,
+                D.department,
+                AssignmentRow.reason_code,
+                AssignmentRow.assigned_by,
+                func.count(func.distinct(AssignmentRow.declaration_key)),
+            )
+            .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
+            .where(where, AssignmentRow.mode == MoveMode.MANUAL.value)
+            .group_by(D.customs_office, D.department, AssignmentRow.reason_code, AssignmentRow.assigned_by)
+        )
+        return self.session.execute(query).all()
+
+    def by_hand_shares(self, since: datetime, until: datetime) -> dict[Unit, tuple[int, int]]:
+        """Per unit, of the declarations registered in [since, until): how many went to the rotation, and how many
+        of those a supervisor reassigned by hand (the figures behind the by-hand alert)."""
+        where = _in_period(Scope(), since, until)
+        shares: dict[Unit, tuple[int, int]] = {}
+        rotation = select(D.customs_office, D.department, _count(_ROTATION)).where(where)
+        for office, department, count in self.session.execute(rotation.group_by(D.customs_office, D.department)):
+            shares[Unit(office, department)] = (int(count or 0), 0)
+        manual = (
+            select(D.customs_office, D.department, func.count(func.distinct(AssignmentRow.declaration_key)))
+            .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
+            .where(where, AssignmentRow.mode == MoveMode.MANUAL.value)
+            .group_by(D.customs_office, D.department)
+        )
+        for office, department, count in self.session.execute(manual):
+            unit = Unit(office, department)
+            shares[unit] = (shares.get(unit, (0, 0))[0], int(count))
+        return shares
 
     def _holds(self, where: Any) -> Iterable[Any]:
         query = (

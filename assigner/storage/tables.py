@@ -186,6 +186,7 @@ class AssignmentRow(Base):
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
     assigned_by: Mapped[str] = mapped_column(String(64))
     command_id: Mapped[str | None] = mapped_column(String(64))
+    reason_code: Mapped[str | None] = mapped_column(String(32))  # why, when by hand (domain.commands.ReasonCode)
 
 
 class HoldRow(Base):

@@ -54,4 +54,6 @@ def read_queue(home: Path, name: str, count: int, binding: bool = False) -> list
             except TimeoutError:
                 continue
             got[-1].ack()
+            if binding and got[-1].delivery_info.get("routing_key", "").startswith("audit."):
+                got.pop()  # the chain's heads come with every batch: not what a test of decisions reads
     return got

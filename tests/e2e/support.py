@@ -574,7 +574,10 @@ class CommandSender:
 
 
 def command(name: str, issued_by: str, **fields: Any) -> dict[str, Any]:
-    """A command message with a fresh command_id and a reason (fields: the command's own)."""
+    """A command message with a fresh command_id and a reason (fields: the command's own; a reassignment's
+    reason_code workload unless given)."""
+    if name in ("reassign", "reassign_group"):
+        fields = {"reason_code": "workload", **fields}
     return {
         "command_id": str(uuid.uuid4()),
         "command": name,

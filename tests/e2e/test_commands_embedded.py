@@ -79,6 +79,7 @@ def reassign(number: str, to: str, **extra: Any) -> dict[str, Any]:
         "issued_at": datetime.now(UTC).isoformat(),
         "declaration_number": number,
         "to_officer_id": to,
+        "reason_code": "workload",
         **extra,
     }
 
@@ -121,7 +122,20 @@ class TestSignedCommands:
         assert [e["officer_id"] for e in read_events(home, 3)] == ["o1", "o2", "o3"]
 
         # 1. Through the CLI, which signs with the key of --by: carried out.
-        out = assigner(home, "command", "reassign", stream[0], "--to", "o3", "--by", SUPERVISOR, "--reason", "e2e")
+        out = assigner(
+            home,
+            "command",
+            "reassign",
+            stream[0],
+            "--to",
+            "o3",
+            "--reason-code",
+            "workload",
+            "--by",
+            SUPERVISOR,
+            "--reason",
+            "e2e",
+        )
         command_id = out.split()[1]
         moved, accepted = read_events(home, 2)
         assert (moved["event"], moved["officer_id"], moved["previous_officer_id"]) == (
@@ -169,7 +183,18 @@ class TestSignedCommands:
 
         # 3. The genuine command with a forged one's id is still carried out: forgeries burn no id.
         assigner(
-            home, "command", "reassign", stream[1], "--to", "o1", "--by", SUPERVISOR, "--id", altered["command_id"]
+            home,
+            "command",
+            "reassign",
+            stream[1],
+            "--to",
+            "o1",
+            "--reason-code",
+            "workload",
+            "--by",
+            SUPERVISOR,
+            "--id",
+            altered["command_id"],
         )
         moved, accepted = read_events(home, 2)
         assert (moved["officer_id"], moved["previous_officer_id"], accepted["event"]) == (
@@ -193,7 +218,19 @@ class TestSignedCommands:
         (tmp_path / "one.jsonl").write_text(json.dumps(message(number)) + "\n")
         assigner(home, "publish", str(tmp_path / "one.jsonl"))
         read_events(home, 1)
-        done = run_assigner(home_env(home), "command", "reassign", number, "--to", "o2", "--by", SUPERVISOR, "--wait")
+        done = run_assigner(
+            home_env(home),
+            "command",
+            "reassign",
+            number,
+            "--to",
+            "o2",
+            "--reason-code",
+            "workload",
+            "--by",
+            SUPERVISOR,
+            "--wait",
+        )
         assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "accepted"), done.stderr
         unknown = numbers(1, start=900)[0]
         done = run_assigner(home_env(home), "command", "complete", unknown, "--by", SUPERVISOR, "--wait")
@@ -215,7 +252,18 @@ class TestSignedCommands:
         assert done.stderr.strip() == "no answer within 2 s: is a worker running?"
 
     def test_the_cli_refuses_to_send_for_a_supervisor_whose_key_it_does_not_have(self, home: Path) -> None:
-        done = run_assigner(home_env(home), "command", "reassign", numbers(1)[0], "--to", "o2", "--by", "sup.x")
+        done = run_assigner(
+            home_env(home),
+            "command",
+            "reassign",
+            numbers(1)[0],
+            "--to",
+            "o2",
+            "--reason-code",
+            "workload",
+            "--by",
+            "sup.x",
+        )
         assert done.returncode == 1
         assert "no command key for 'sup.x'" in done.stderr
         assert not list((home / "broker").rglob(f"*.{topology.COMMANDS}.msg")), "a command was queued"

@@ -505,7 +505,9 @@ class TestAuthentication:
         user = supervisor_users["a"]
         env = worker_env(database_url, home, user.url(rabbitmq_vhost))
 
-        sent = run_assigner(env, "command", "reassign", number, "--to", "a2", "--reason", "by the CLI")
+        sent = run_assigner(
+            env, "command", "reassign", number, "--to", "a2", "--reason-code", "workload", "--reason", "by the CLI"
+        )
         assert sent.returncode == 0, sent.stderr
         command_id = sent.stdout.split()[1]
         received = wait_for_answer(events, command_id, worker=worker)
@@ -532,9 +534,9 @@ class TestAuthentication:
         [number] = numbers(1, start=6400)
         assign_all(upstream, events, worker, [message(number, AIRPORT)])
         env = worker_env(database_url, home, supervisor_users["a"].url(rabbitmq_vhost))
-        done = run_assigner(env, "command", "reassign", number, "--to", "a2", "--wait")
+        done = run_assigner(env, "command", "reassign", number, "--to", "a2", "--reason-code", "workload", "--wait")
         assert (done.returncode, done.stdout.splitlines()[-1:]) == (0, ["accepted"]), done.stderr
-        done = run_assigner(env, "command", "reassign", number, "--to", "nobody", "--wait")
+        done = run_assigner(env, "command", "reassign", number, "--to", "nobody", "--reason-code", "workload", "--wait")
         assert done.returncode == 3
         assert done.stdout.splitlines()[-1].startswith("rejected: ")
         assert holders(database_url)[number] == ("assigned", "a2")

@@ -153,7 +153,9 @@ class TestEachRoleCanDoItsJob:
         events.wait_for_declarations([published], worker=worker)
 
         env = worker_env(database_url, home, roles["supervisor"].url(rabbitmq_vhost))
-        done = run_assigner(env, "command", "reassign", number, "--to", "a2", "--wait", "--timeout", "60")
+        done = run_assigner(
+            env, "command", "reassign", number, "--to", "a2", "--reason-code", "workload", "--wait", "--timeout", "60"
+        )
         assert (done.returncode, done.stdout.splitlines()[-1:]) == (0, ["accepted"]), done.stderr
         assert holders(database_url)[number] == ("assigned", "a2")
         worker.assert_running()

@@ -54,7 +54,15 @@ def leaders_unit(home: Path) -> Runtime:
     load_roster(runtime, roster(NOBODY, supervisors=("sup.a",)))
     until = (NOW + timedelta(hours=8)).isoformat()
     for name, fields in (
-        ("reassign", {"declaration_number": numbers(1)[0], "to_officer_id": "a3", "reason": "training"}),
+        (
+            "reassign",
+            {
+                "declaration_number": numbers(1)[0],
+                "to_officer_id": "a3",
+                "reason": "training",
+                "reason_code": "workload",
+            },
+        ),
         ("officer_absent", {"officer_id": "a2", "until": until, "redistribute": False}),
     ):
         body = command_payload(name, "sup.a", NOW, **fields)

@@ -71,7 +71,10 @@ MAX_AGE = timedelta(hours=24)
 def command_body(
     command: str, issued_by: str = SUPERVISOR, command_id: str | None = None, **fields: Any
 ) -> dict[str, Any]:
-    """A command message as a supervisor's tool sends it (a fresh command_id unless given)."""
+    """A command message as a supervisor's tool sends it (a fresh command_id unless given; a reassignment's
+    reason_code workload unless given)."""
+    if command in ("reassign", "reassign_group"):
+        fields = {"reason_code": "workload", **fields}
     return {"command_id": command_id or uuid.uuid4().hex, "command": command, "issued_by": issued_by, **fields}
 
 

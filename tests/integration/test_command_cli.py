@@ -40,6 +40,9 @@ def queued_commands(home: Path) -> list[tuple[bytes, dict[str, object]]]:
     return found
 
 
+TO = ["--to", "off.1", "--by", "sup.01b1"]
+
+
 class TestCommandCli:
     def test_a_command_is_signed_with_the_supervisors_key_and_queued(self, cli, tmp_path: Path) -> None:
         code, out, err = cli(
@@ -52,6 +55,8 @@ class TestCommandCli:
             "sup.01b1",
             "--reason",
             "sick leave",
+            "--reason-code",
+            "officer_absent",
             "--id",
             "c-1",
         )
@@ -86,9 +91,12 @@ class TestCommandCli:
     @pytest.mark.parametrize(
         ("args", "says"),
         [
-            (["reassign", "12345", "--to", "off.1", "--by", "sup.01b1"], "not a 12-digit declaration number"),
-            (["reassign-group", "container", "CSQU3054384", "--to", "off.1", "--by", "sup.01b1"], "check digit"),
-            (["reassign-group", "lot", "105432198760", "--to", "off.1", "--by", "sup.01b1"], "group"),
+            (["reassign", "12345", *TO, "--reason-code", "workload"], "not a 12-digit declaration number"),
+            (["reassign-group", "container", "CSQU3054384", *TO, "--reason-code", "workload"], "check digit"),
+            (["reassign-group", "lot", "105432198760", *TO, "--reason-code", "workload"], "group"),
+            (["reassign", "105432198760", *TO], "--reason-code"),
+            (["reassign", "105432198760", *TO, "--reason-code", "favour"], "--reason-code"),
+            (["reassign", "105432198760", *TO, "--reason-code", "other"], "other needs a reason"),
             (["absent", "off.1", "--until", "tomorrow", "--by", "sup.01b1"], "until"),
             (["absent", "off.1", "--unit", "01B1", "--by", "sup.01b1"], "department"),
             (["complete", "105432198760"], "--by"),

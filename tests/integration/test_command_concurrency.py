@@ -53,6 +53,7 @@ def reassign(index: int, number: str, to: str) -> dict[str, object]:
         "issued_by": "sup",
         "declaration_number": number,
         "to_officer_id": to,
+        "reason_code": "workload",
     }
 
 

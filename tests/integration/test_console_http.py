@@ -30,6 +30,7 @@ from assigner.console.app import create_console
 from assigner.console.language import load_languages
 from assigner.console.sign_in import REFUSED
 from assigner.domain.authentication import is_signed_by
+from assigner.domain.commands import ReasonCode
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
 from assigner.schemas.command import parse_command
@@ -479,14 +480,30 @@ class TestCommands:
     def test_an_invalid_form_is_said_and_sends_nothing(self, browser: TestClient, runtime: Runtime) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         token = csrf_of(browser.get("/units/01B1/00").text)
-        browser.post(
-            "/units/01B1/00/commands/reassign", data={"csrf": token, "declaration_number": "12", "to_officer_id": "a2"}
-        )
+        form = {"csrf": token, "declaration_number": "12", "to_officer_id": "a2", "reason_code": "workload"}
+        browser.post("/units/01B1/00/commands/reassign", data=form)
         said = browser.get("/units/01B1/00").text
         assert re.search(
             r'class="flash rejected" role="status">lệnh chưa được gửi: .*is not a 12-digit declaration', said
         )
         assert commands_sent(runtime) == []
+
+    def test_a_reassignment_says_why_with_a_code_from_the_letter_and_other_needs_words(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00").text
+        token = csrf_of(page)
+        codes = re.findall(r'<option value="([a-z_]+)">', page.split('name="reason_code"', 1)[1].split("</select>")[0])
+        assert codes == [code.value for code in ReasonCode]
+        assert "xung đột lợi ích" in page and "lý do khác (ghi rõ)" in page
+        form = {"csrf": token, "declaration_number": numbers(1)[0], "to_officer_id": "a2", "reason_code": "other"}
+        browser.post("/units/01B1/00/commands/reassign", data=form)
+        assert "reason_code other needs a reason" in browser.get("/units/01B1/00").text
+        assert commands_sent(runtime) == []
+        browser.post("/units/01B1/00/commands/reassign", data={**form, "reason_code": "conflict_of_interest"})
+        [(body, _)] = commands_sent(runtime)
+        assert (body["command"], body["reason_code"]) == ("reassign", "conflict_of_interest")
 
     def test_signing_out_ends_the_session(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])
@@ -751,7 +768,9 @@ ENGLISH_WORDS = (
 
 
 def command(name: str, **fields: object) -> dict[str, object]:
-    """A command of sup.a's, as the worker receives it."""
+    """A command of sup.a's, as the worker receives it (a reassignment's reason_code workload unless given)."""
+    if name in ("reassign", "reassign_group"):
+        fields = {"reason_code": "workload", **fields}
     return command_payload(name, "sup.a", NOW, **fields)
 
 
@@ -822,11 +841,13 @@ class TestLanguage:
         sign_in(browser, "sup.a", KEYS["sup.a"])
         page = browser.get("/units/01B1/00").text
         assert "Hôm nay, 02/06/2025 (Asia/Ho_Chi_Minh)" in page
-        assert "<dt>thủ công</dt><dd>1 (33,3%)</dd>" in page  # 1 of 3 reassigned by hand
+        by_hand = '<dt>thủ công</dt><dd>1 (33,3%) <strong class="late">vượt mức chuẩn 15,4%</strong>'
+        assert by_hand + " · cân đối khối lượng công việc 1</dd>" in page  # 1 of 3 by hand, over the baseline
         assert "<td>02/06/2025 10:00:00</td>" in page  # 03:00 UTC, in Hanoi's time
         english = browser.get("/units/01B1/00?lang=en").text
         assert "Today, 2 Jun 2025 (Asia/Ho_Chi_Minh)" in english
-        assert "<dt>by hand</dt><dd>1 (33.3%)</dd>" in english and "<td>2 Jun 2025 10:00:00</td>" in english
+        assert "<dt>by hand</dt><dd>1 (33.3%) <strong" in english and "<td>2 Jun 2025 10:00:00</td>" in english
+        assert "over the 15.4% baseline</strong> · workload 1</dd>" in english
 
     def test_the_absence_form_asks_for_a_date_the_readers_way(self, browser: TestClient) -> None:
         sign_in(browser, "sup.a", KEYS["sup.a"])

@@ -129,6 +129,29 @@ class TestReportFigures:
         assert (unit["held_now"], unit["held_reasons"]) == (0, {})
         assert [u["customs_office"] for u in document["units"]] == ["01B1"]
 
+    def test_by_hand_is_counted_per_reason_code_and_supervisor_against_the_baseline(
+        self, report: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        document = as_json(report, *WEEK, "--office", "01B1", "--department", "00")
+        unit = unit_of(document, A)
+        assert document["by_hand_baseline"] == 0.154
+        assert (unit["by_hand_reasons"], unit["by_hand_supervisors"]) == ({"workload": 1}, {"sup": 1})
+        assert unit["by_hand_over_baseline"] is False  # 12.5 %
+        monkeypatch.setenv("ASSIGNER_BY_HAND_BASELINE", "0.1")
+        unit = unit_of(as_json(report, *WEEK, "--office", "01B1", "--department", "00"), A)
+        assert unit["by_hand_over_baseline"] is True
+        code, out, _ = report(*WEEK, "--office", "01B1", "--department", "00")
+        table = out[out.index("Reassigned by hand") :]
+        assert code == 0 and "10.0% baseline" in table and "OVER" in table and "conflict_of_interest" in table
+        code, out, _ = report(*WEEK, "--format", "csv")
+        rows = csv.DictReader(io.StringIO(out))
+        [first] = [row for row in rows if row["row"] == "unit" and Unit(row["customs_office"], row["department"]) == A]
+        assert (first["by_hand_reasons"], first["by_hand_supervisors"], first["by_hand_over_baseline"]) == (
+            "workload:1",
+            "sup:1",
+            "True",
+        )
+
     def test_per_officer_figures_follow_the_turns_the_hand_moves_and_the_absence(self, report: Any) -> None:
         unit = unit_of(as_json(report, *WEEK, "--office", "01B1", "--department", "00"), A)
         officers = {o["officer_id"]: o for o in unit["officers"]}
@@ -215,7 +238,7 @@ class TestFormats:
         assert code == 0, err
         assert "office 01B1, 2025-06-02 to 2025-06-08 (Asia/Ho_Chi_Minh)" in out
         units, officers = out.split("Per officer")
-        officers, _ = officers.split("Checks against the legal clock")
+        officers, _ = officers.split("Reassigned by hand")
         lines = {line.split("│")[1].strip(): line for line in units.splitlines() if line.count("│") > 5}
         assert {"01B1/00", "01B1/01", "01B1/09", "total"} <= set(lines)
         assert "1 (12.5%)" in lines["01B1/00"]

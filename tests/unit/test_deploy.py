@@ -59,7 +59,7 @@ class TestPrometheusRules:
             timeout=60,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "SUCCESS: 8 rules found" in done.stdout
+        assert "SUCCESS: 9 rules found" in done.stdout
 
     def test_each_alert_fires_when_it_must_and_only_then(self) -> None:
         done = subprocess.run(

@@ -67,8 +67,23 @@ class TestCommandSchema:
             COMMAND.validate_python(absent | {"until": until})
         assert not validator("command").is_valid(absent | {"until": until})
 
+    def test_a_reassignment_says_why_with_a_code_and_other_needs_words(self) -> None:
+        without = {key: value for key, value in CONTRACT_COMMAND.items() if key != "reason_code"}
+        with pytest.raises(ValidationError, match="reason_code"):
+            COMMAND.validate_python(without)
+        for code in ("branch_declaration", "shared_container", "officer_absent", "workload", "conflict_of_interest"):
+            assert COMMAND.validate_python(without | {"reason_code": code, "reason": None}).reason_code == code
+        with pytest.raises(ValidationError, match="reason_code other needs a reason"):
+            COMMAND.validate_python(without | {"reason_code": "other", "reason": None})
+        assert COMMAND.validate_python(without | {"reason_code": "other"}).reason == "officer on sick leave"
+        with pytest.raises(ValidationError):
+            COMMAND.validate_python(without | {"reason_code": "favour"})
+        assert validator("command").is_valid(CONTRACT_COMMAND)
+        assert not validator("command").is_valid(without)
+
     def test_a_group_key_must_fit_its_group(self) -> None:
         base = {"command_id": "c1", "command": "reassign_group", "issued_by": "sup.01b1", "to_officer_id": "off.1"}
+        base["reason_code"] = "shared_container"
         assert isinstance(COMMAND.validate_python(base | {"group": "container", "key": "csqu 305438 3"}), ReassignGroup)
         for bad in ({"group": "container", "key": "CSQU3054384"}, {"group": "branch", "key": "F"}):
             with pytest.raises(ValidationError):

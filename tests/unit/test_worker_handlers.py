@@ -185,6 +185,7 @@ def reassign(number: str, to: str = "o2", issued_by: str = SUPERVISOR, **extra: 
         "issued_at": NOW.isoformat(),
         "declaration_number": number,
         "to_officer_id": to,
+        "reason_code": "workload",
         **extra,
     }
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from assigner.domain.check_times import CheckFigures
+from assigner.domain.commands import ReasonCode
 from assigner.domain.model import Channel
 from assigner.domain.reports import OfficerFigures, Report, UnitFigures
 
@@ -38,13 +39,16 @@ CSV_COLUMNS = [
     *CHANNELS,
     *UNIT_FIGURES,
     "held_reasons",
+    "by_hand_reasons",
+    "by_hand_supervisors",
+    "by_hand_over_baseline",
     *OFFICER_FIGURES,
     *CHECK_FIGURES,
 ]
 
 
-def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
-    """One unit's figures as JSON values."""
+def unit_json(unit: UnitFigures, baseline: float, with_officers: bool = True) -> dict[str, Any]:
+    """One unit's figures as JSON values; `baseline`, the share by hand it is held to."""
     body: dict[str, Any] = {
         "customs_office": unit.unit.customs_office,
         "department": unit.unit.department,
@@ -55,6 +59,9 @@ def unit_json(unit: UnitFigures, with_officers: bool = True) -> dict[str, Any]:
         "kept_in_group": unit.kept_in_group,
         "by_hand": unit.by_hand,
         "by_hand_share": round(unit.by_hand_share, 4),
+        "by_hand_over_baseline": unit.over_baseline(baseline),
+        "by_hand_reasons": dict(sorted(unit.by_hand_reasons.items())),
+        "by_hand_supervisors": dict(sorted(unit.by_hand_supervisors.items())),
         "redistributed": unit.redistributed,
         "held_now": unit.held,
         "held_reasons": dict(sorted(unit.held_now.items())),
@@ -104,8 +111,9 @@ def report_json(report: Report) -> dict[str, Any]:
             "to": period.last_day.isoformat(),
             "timezone": period.timezone,
         },
-        "units": [unit_json(unit) for unit in report.units],
-        "total": unit_json(report.total(), with_officers=False),
+        "by_hand_baseline": report.by_hand_baseline,
+        "units": [unit_json(unit, report.by_hand_baseline) for unit in report.units],
+        "total": unit_json(report.total(), report.by_hand_baseline, with_officers=False),
     }
 
 
@@ -114,8 +122,9 @@ def write_csv(report: Report, out: TextIO) -> None:
     cell a spreadsheet would run as a formula is written with a leading quote (`'=...`)."""
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    baseline = report.by_hand_baseline
     for unit in report.units:
-        writer.writerow(_inert(_unit_row("unit", unit_json(unit, with_officers=False), unit.spread)))
+        writer.writerow(_inert(_unit_row("unit", unit_json(unit, baseline, with_officers=False), unit.spread)))
         for officer in unit.officers:
             values = officer_json(unit, officer)
             writer.writerow(
@@ -129,7 +138,7 @@ def write_csv(report: Report, out: TextIO) -> None:
                     }
                 )
             )
-    writer.writerow(_inert(_unit_row("total", unit_json(report.total(), with_officers=False), None)))
+    writer.writerow(_inert(_unit_row("total", unit_json(report.total(), baseline, with_officers=False), None)))
 
 
 def _inert(row: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +164,9 @@ def _unit_row(kind: str, values: dict[str, Any], spread: int | None) -> dict[str
     row.update(values["declarations"])
     row["spread"] = "" if spread is None else spread
     row["held_reasons"] = ";".join(f"{reason}:{count}" for reason, count in values["held_reasons"].items())
+    for key in ("by_hand_reasons", "by_hand_supervisors"):
+        row[key] = ";".join(f"{name}:{count}" for name, count in values[key].items())
+    row["by_hand_over_baseline"] = values["by_hand_over_baseline"]
     if kind == "total":
         row["customs_office"] = row["department"] = ""
     return row
@@ -228,9 +240,34 @@ def print_table(report: Report, console: Console) -> None:
             )
         )
     if report.units:
+        _print_by_hand(report, console, narrow)
         _print_checks(report, console, narrow)
     else:
         console.print("no declarations registered in this period")
+
+
+def _print_by_hand(report: Report, console: Console, narrow: bool) -> None:
+    """Reassignments by hand: per unit, the share against the baseline, per reason code, per supervisor."""
+    codes = [code.value for code in ReasonCode]
+    codes += sorted({code for unit in report.units for code in unit.by_hand_reasons} - set(codes))
+    rows = []
+    for unit in report.units:
+        flag = "OVER" if unit.over_baseline(report.by_hand_baseline) else ""
+        supervisors = ", ".join(f"{name} {count:,}" for name, count in sorted(unit.by_hand_supervisors.items()))
+        share = f"{unit.by_hand_share:.1%}" if unit.for_rotation else "-"
+        counts = (f"{unit.by_hand_reasons.get(code, 0):,}" for code in codes)
+        rows.append([str(unit.unit), f"{unit.by_hand:,}", share, flag, *counts, supervisors or "-"])
+    console.print(
+        _table(
+            ["unit", "by hand", "share", f"> {report.by_hand_baseline:.1%}", *codes, "by supervisor"],
+            rows,
+            [],
+            f"Reassigned by hand, by reason code (Official Letter 9689), against the {report.by_hand_baseline:.1%} "
+            "baseline",
+            narrow,
+            free=("by supervisor",),
+        )
+    )
 
 
 def _print_checks(report: Report, console: Console, narrow: bool) -> None:

@@ -20,8 +20,11 @@ UNITS = [f"{office:02d}B1/00" for office in range(1, 11)]
 OFFICERS = 5
 BATCH = 500
 START = datetime(2025, 1, 1, tzinfo=UTC)
-# The auditor's verifier, beside the package in a checkout (not installed with it).
-VERIFIER = Path(__file__).resolve().parents[3] / "tools" / "verify_audit.py"
+# The auditor's verifier: tools/ of the checkout the bench runs in (it is not installed with the package).
+VERIFIERS = (
+    Path.cwd() / "tools" / "verify_audit.py",
+    Path(__file__).resolve().parents[3] / "tools" / "verify_audit.py",
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def time_verify(runtime: Runtime, entries: int, head: str, load_seconds: float) 
 @dataclass(frozen=True)
 class ExportTimes:
     """How long the export took, and checking it: by the product, and by the standard-library verifier (None
-    when tools/verify_audit.py is not beside the package), with what each said."""
+    when tools/verify_audit.py is not found: it is in a checkout, not in the package), with what each said."""
 
     export_seconds: float
     megabytes: float
@@ -86,9 +89,10 @@ def time_export(runtime: Runtime, folder: Path) -> ExportTimes:
     with path.open("rb") as lines:
         product = verify_export(lines)
     checked = time.perf_counter()
-    stdlib_seconds, said = None, f"{VERIFIER} is not here (a checkout has it)"
-    if VERIFIER.is_file():  # -I -S: the interpreter alone, no site-packages, as an auditor runs it
-        ran = subprocess.run([sys.executable, "-I", "-S", str(VERIFIER), str(path)], capture_output=True, text=True)
+    found = [verifier for verifier in VERIFIERS if verifier.is_file()]
+    stdlib_seconds, said = None, "tools/verify_audit.py is not here: run the bench in a checkout"
+    if found:  # -I -S: the interpreter alone, no site-packages, as an auditor runs it
+        ran = subprocess.run([sys.executable, "-I", "-S", str(found[0]), str(path)], capture_output=True, text=True)
         stdlib_seconds, said = time.perf_counter() - checked, (ran.stdout + ran.stderr).strip()
     megabytes = path.stat().st_size / 2**20
     return ExportTimes(exported - started, megabytes, checked - exported, product, stdlib_seconds, said)

@@ -30,6 +30,7 @@ from assigner.settings import Settings
 from workers.supervisor import cpu_count
 
 EVENTS_QUEUE = "assigner.bench.events"
+DECLARATION_EVENTS = "declaration.#"  # one per declaration: not the audit chain's heads (audit.sealed per batch)
 PUBLISH_CHUNK = 1000
 SAMPLE_SECONDS = 0.02  # often enough for a share to 1 %; rarely enough not to slow what it measures
 DRAIN_SECONDS = 900.0
@@ -56,7 +57,7 @@ class WorkerDrain:
 def queue_backlog(world: World, bodies: Sequence[bytes]) -> None:
     """Declare the contract's queues and an events queue bound to every event, then queue the bodies."""
     with connect(Settings(broker_url=world.broker_url)) as connection:
-        topology.declare(connection, events_queue=EVENTS_QUEUE)
+        topology.declare(connection, events_queue=EVENTS_QUEUE, events_binding=DECLARATION_EVENTS)
         publisher = Publisher(connection)
         for first in range(0, len(bodies), PUBLISH_CHUNK):
             publisher.publish([Outgoing(body, topology.DECLARATIONS) for body in bodies[first : first + PUBLISH_CHUNK]])

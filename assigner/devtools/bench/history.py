@@ -128,4 +128,5 @@ def _assignment(row: dict[str, Any], mode: str, turn: int | None) -> dict[str, A
         "assigned_at": row["assigned_at"],
         "assigned_by": "bench" if mode == "manual" else "system",
         "command_id": None,
+        "reason_code": "workload" if mode == "manual" else None,
     }

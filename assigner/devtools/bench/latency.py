@@ -22,7 +22,7 @@ from kombu.messaging import Consumer
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.broker.publishing import Outgoing, Publisher
-from assigner.devtools.bench.drain import EVENTS_QUEUE, start_worker
+from assigner.devtools.bench.drain import DECLARATION_EVENTS, EVENTS_QUEUE, start_worker
 from assigner.devtools.bench.phases import Phase, batch_phases, queued_ms, scrape
 from assigner.devtools.bench.world import World
 from assigner.devtools.chaos.cluster import ChaosFailed, Worker
@@ -49,7 +49,7 @@ def latency(world: World, bodies: Sequence[bytes], rate: float = 200.0) -> Laten
     """Start the default worker (metrics on a free port) and wait until it consumes, then publish at `rate`;
     every event's delay from its publish, and the worker's phases as its /metrics says at the end."""
     with connect(Settings(broker_url=world.broker_url)) as connection:
-        topology.declare(connection, events_queue=EVENTS_QUEUE)
+        topology.declare(connection, events_queue=EVENTS_QUEUE, events_binding=DECLARATION_EVENTS)
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         worker = start_worker(world, Path(folder), 0, concurrency=None, metrics_port=port)
@@ -139,8 +139,9 @@ class _Arrivals:
 
     def _arrived(self, body: object, message: Message) -> None:
         arrived = time.perf_counter()
-        number = str(body["declaration_number"]) if isinstance(body, dict) else ""
-        self.at.setdefault(number, arrived)
         message.ack()
+        if not isinstance(body, dict) or "declaration_number" not in body:
+            return  # not a declaration's (the queue takes declaration.# only; anything else is not counted)
+        self.at.setdefault(str(body["declaration_number"]), arrived)
         if len(self.at) >= self.expected:
             self.done.set()

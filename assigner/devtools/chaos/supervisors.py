@@ -81,7 +81,8 @@ def _reassignments(supervisor: str, engine: Engine, plan: Plan) -> list[Sent]:
         if officer is None or len(moves) == REASSIGNMENTS:
             continue
         target = roster[(roster.index(officer) + 1) % len(roster)]
-        moves.append(_command(supervisor, "reassign", declaration_number=plan.numbers[key], to_officer_id=target))
+        fields = {"declaration_number": plan.numbers[key], "to_officer_id": target, "reason_code": "workload"}
+        moves.append(_command(supervisor, "reassign", **fields))
     return moves
 
 

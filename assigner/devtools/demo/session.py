@@ -136,12 +136,16 @@ class Watch:
     held: Counter[str] = field(default_factory=Counter)
     after_hours: int = 0
     by_officer: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (unit, officer, mode)
-    seen: int = 0
+    seen: int = 0  # the declarations' and commands' events
+    heads: int = 0  # audit.sealed and audit.daily_head
     last_at: float = 0.0
     _ids: set[str] = field(default_factory=set)
 
     def add(self, body: dict[str, Any]) -> None:
         """Count one event; an event published again (same event_id) counts once by kind."""
+        if str(body.get("event", "")).startswith("audit."):  # the chain's heads, one per batch: not a declaration's
+            self.heads += 1
+            return
         self.seen += 1
         self.last_at = time.perf_counter()
         if body["event_id"] in self._ids:

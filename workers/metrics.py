@@ -114,6 +114,8 @@ REFRESHED = (
     DATABASE_UP,
 )
 BY_HAND_WINDOW = timedelta(days=7)
+BY_HAND_EVERY_SECONDS = 300.0  # a week of declarations counted: not at every refresh
+_by_hand_counted = [float("-inf")]  # when the by-hand gauges were last counted (time.monotonic())
 
 
 def observe_batch(queue: str, size: int, seconds: float, finished_at: float) -> None:
@@ -214,7 +216,10 @@ def refresh(runtime: Runtime) -> None:
         with runtime.unit_of_work() as uow:
             held = uow.reports.held_now()
             overdue = uow.reports.overdue_now(now)
-            by_hand = uow.reports.by_hand_shares(now - BY_HAND_WINDOW, now)
+            by_hand = None
+            if time.monotonic() - _by_hand_counted[0] >= BY_HAND_EVERY_SECONDS:
+                by_hand = uow.reports.by_hand_shares(now - BY_HAND_WINDOW, now)
+                _by_hand_counted[0] = time.monotonic()
     except Exception as error:  # the consumers wait the outage out and log it; the gauge says it
         DATABASE_UP.set(0)
         log.debug("metrics.database_unavailable", error=first_line(error))
@@ -227,6 +232,8 @@ def refresh(runtime: Runtime) -> None:
     for unit, count in overdue.items():
         OVERDUE.labels(unit.customs_office, unit.department).set(count)
     BY_HAND_BASELINE.set(runtime.policy.by_hand_baseline)
+    if by_hand is None:
+        return
     BY_HAND_SHARE.clear()
     ROTATION_WEEK.clear()
     for unit, (rotation, manual) in by_hand.items():

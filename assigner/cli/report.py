@@ -13,11 +13,13 @@ import typer
 
 from assigner.bootstrap import Runtime
 from assigner.cli.output import terminal
+from assigner.cli.output.fairness_formats import fairness_json, print_fairness, write_fairness_csv
 from assigner.cli.output.report_chart import write_chart
 from assigner.cli.output.report_formats import print_table, report_json, write_csv
 from assigner.domain.errors import InvalidInput
 from assigner.domain.reports import Scope
 from assigner.schemas import codes
+from assigner.services.fairness import fairness_over
 from assigner.services.reports import build_report, period_of
 
 
@@ -42,6 +44,14 @@ def report(
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     chart: Annotated[Path | None, typer.Option(help="Also draw per-officer bars per unit to this PNG file.")] = None,
+    fair: Annotated[
+        bool,
+        typer.Option(
+            "--fairness",
+            help="Also test fairness by statistics (per officer, per enterprise, thin turns); reads the whole "
+            "audit trail, as audit verify does.",
+        ),
+    ] = False,
 ) -> None:
     """Declarations by channel; automatic, by hand, redistributed, held; after hours; per officer; spread;
     checks in time, late and overdue now, with the median and 90th percentile working hours to complete.
@@ -61,13 +71,23 @@ def report(
     result = build_report(
         runtime.unit_of_work(), Scope(office, department), period, now, policy.hours, policy.by_hand_baseline
     )
+    tested = fairness_over(runtime.unit_of_work(), Scope(office, department), period) if fair else None
     if chart is not None:
         write_chart(result, chart)
     if output is Format.JSON:
-        typer.echo(json.dumps(report_json(result), indent=2))
-    elif output is Format.CSV:
-        write_csv(result, sys.stdout)
+        document = report_json(result)
+        if tested is not None:
+            document["fairness"] = fairness_json(tested)
+        typer.echo(json.dumps(document, indent=2))
+    elif output is Format.CSV:  # one table per file: with --fairness, the tests'
+        if tested is not None:
+            write_fairness_csv(tested, sys.stdout)
+        else:
+            write_csv(result, sys.stdout)
     else:
-        print_table(result, terminal.console(piped_width=160))
+        console = terminal.console(piped_width=160)
+        print_table(result, console)
+        if tested is not None:
+            print_fairness(tested, console)
     if chart is not None:
         typer.echo(f"chart written to {chart}", err=True)

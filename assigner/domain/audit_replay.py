@@ -10,7 +10,7 @@ who had the declaration it follows.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,10 +41,12 @@ class RotationReplay:
     active: dict[str, bool] = field(default_factory=dict)
     absences: list[_Absence] = field(default_factory=list)
     holders: dict[str, str | None] = field(default_factory=dict)
+    # Told of every turn that holds: (the entry, the officers eligible for it in roster order).
+    on_turn: Callable[[Mapping[str, Any], tuple[str, ...]], None] | None = None
 
     def apply(self, entry: Mapping[str, Any]) -> str | None:
         """Read one entry; returns why it does not hold, or None."""
-        action, details, at = entry["action"], entry.get("details") or {}, _moment(entry["occurred_at"])
+        action, details, at = entry["action"], entry.get("details") or {}, entry_time(entry["occurred_at"])
         if action == "roster_import":
             if "turn" in details or "follows" in details:
                 return "a roster import takes no turn and follows no group"
@@ -91,7 +93,7 @@ class RotationReplay:
             f"{_text(u.get('customs_office'), 'customs_office')}/{_text(u.get('department'), 'department')}"
             for u in _objects(command.get("units"), "units")
         ]
-        until = _moment(_text(command["until"], "until")) if command.get("until") is not None else None
+        until = entry_time(_text(command["until"], "until")) if command.get("until") is not None else None
         for absence in self.absences:  # a new absence replaces the earlier ones of the same scope
             if absence.officer_id == officer_id and not absence.ended and (not units or absence.unit in units):
                 absence.ended = True
@@ -135,6 +137,8 @@ class RotationReplay:
             if _as_json(recorded[name_of]) != _as_json(value):  # 1 is not true, nor 1.0
                 return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
         state.position, state.turn = slot.position, state.turn + 1
+        if self.on_turn is not None:
+            self.on_turn(entry, tuple(o for o in state.roster if o not in unavailable))
         return None
 
     def _follows(self, entry: Mapping[str, Any], follows: str) -> str | None:
@@ -144,7 +148,7 @@ class RotationReplay:
         return None
 
 
-def _moment(value: datetime | str) -> datetime:
+def entry_time(value: datetime | str) -> datetime:
     """An entry's time: as stored, or as exported (ISO 8601 text with its offset)."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 

@@ -174,15 +174,16 @@ class AuditLog:
             yield dict(row)
 
     def last_seal_before(self, moment: datetime) -> dict[str, Any] | None:
-        """The last seal made before `moment` (by when it was sealed), if any."""
-        query = (
-            select(*_SEAL_COLUMNS)
-            .where(AuditSealRow.sealed_at < moment)
-            .order_by(AuditSealRow.sealed_at.desc(), AuditSealRow.seq.desc())
-            .limit(1)
-        )
-        row = self.session.execute(query).mappings().first()
-        return dict(row) if row else None
+        """The highest-numbered seal stamped before `moment`, if any. (A seal is stamped with its entries' latest
+        time, before it commits: seals stamped in order may commit, and be numbered, slightly out of it.)"""
+        before = AuditSealRow.sealed_at < moment
+        latest = select(*_SEAL_COLUMNS).where(before).order_by(AuditSealRow.sealed_at.desc()).limit(1)
+        found = self.session.execute(latest).mappings().first()  # by the time index: no scan of the history
+        if found is None:
+            return None
+        later = select(*_SEAL_COLUMNS).where(before, AuditSealRow.seq > found["seq"])
+        overtaken = self.session.execute(later.order_by(AuditSealRow.seq.desc()).limit(1)).mappings().first()
+        return dict(overtaken or found)
 
     def entries_between(self, after_seal: int, up_to_seal: int) -> int:
         """How many entries the seals numbered after `after_seal` up to `up_to_seal` took."""

@@ -31,6 +31,16 @@ class DeclarationStore:
         query = select(*_KNOWN_COLUMNS).where(one_of(self.session, DeclarationRow.declaration_key, wanted))
         return {row.declaration_key: _known(row) for row in self.session.execute(query)}
 
+    def enterprises(self, keys: Iterable[str]) -> dict[str, str | None]:
+        """The enterprise (tax code) of each of these declarations."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        query = select(DeclarationRow.declaration_key, DeclarationRow.enterprise_tax_code).where(
+            one_of(self.session, DeclarationRow.declaration_key, wanted)
+        )
+        return {key: code for key, code in self.session.execute(query)}
+
     def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:
         """Each unit's held declarations, oldest hold first."""
         wanted = set(units)

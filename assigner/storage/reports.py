@@ -52,11 +52,10 @@ class ReportQueries:
             unit.after_hours += int(after_hours or 0)
         for office, department, mode, count in self._modes(where):
             _add_mode(figures(office, department), mode, int(count))
-        for office, department, code, supervisor, count in self._by_hand(where):
-            unit = figures(office, department)
-            code = code or UNRECORDED
-            unit.by_hand_reasons[code] = unit.by_hand_reasons.get(code, 0) + int(count)
-            unit.by_hand_supervisors[supervisor] = unit.by_hand_supervisors.get(supervisor, 0) + int(count)
+        for office, department, code, count in self._by_hand(where, AssignmentRow.reason_code):
+            figures(office, department).by_hand_reasons[code or UNRECORDED] = int(count)
+        for office, department, supervisor, count in self._by_hand(where, AssignmentRow.assigned_by):
+            figures(office, department).by_hand_supervisors[supervisor] = int(count)
         for office, department, reason, count in self._holds(where):
             figures(office, department).held_now[reason] = int(count)
         holders = self._holders(where, now)
@@ -123,19 +122,14 @@ class ReportQueries:
         )
         return self.session.execute(query).all()
 
-    def _by_hand(self, where: Any) -> Iterable[Any]:
-        """Per reason code and supervisor, how many of the period's declarations were reassigned by hand so."""
+    def _by_hand(self, where: Any, per: Any) -> Iterable[Any]:
+        """Per value of `per` (the reason code, or the supervisor), how many of the period's declarations were
+        reassigned by hand so: each declaration once per value, whatever how many times."""
         query = (
-            select(
-                D.customs_office,
-                D.department,
-                AssignmentRow.reason_code,
-                AssignmentRow.assigned_by,
-                func.count(func.distinct(AssignmentRow.declaration_key)),
-            )
+            select(D.customs_office, D.department, per, func.count(func.distinct(AssignmentRow.declaration_key)))
             .join(AssignmentRow, AssignmentRow.declaration_key == D.declaration_key)
             .where(where, AssignmentRow.mode == MoveMode.MANUAL.value)
-            .group_by(D.customs_office, D.department, AssignmentRow.reason_code, AssignmentRow.assigned_by)
+            .group_by(D.customs_office, D.department, per)
         )
         return self.session.execute(query).all()
 

@@ -107,6 +107,21 @@ class TestDailyHead:
         assert (first.body["entries"], second.body["entries"]) == (4, 8)
         assert second.body["head"] == seals(runtime)[-1]["hash"]
 
+    def test_days_no_worker_looked_at_are_kept_afterwards_each_with_its_own_head(
+        self, runtime: Runtime, clock: FrozenClock
+    ) -> None:
+        load_roster(runtime, roster(UNIT, "a", "b"))
+        clock.now = midnight(1, clock) + timedelta(hours=1)
+        [first] = keep_daily_head(runtime.unit_of_work(), clock, runtime.policy)
+        for offset in range(3):  # three days of work, no worker looking
+            assign(runtime, [declaration(n) for n in numbers(2, start=10 * offset)])
+            clock.now = midnight(1, clock) + timedelta(hours=2)
+        later = keep_daily_head(runtime.unit_of_work(), clock, runtime.policy)
+        days = [datetime.fromisoformat(first.body["day"]).date() + timedelta(days=n) for n in (1, 2, 3)]
+        assert [e.body["day"] for e in later] == [day.isoformat() for day in days]
+        assert [e.body["entries"] for e in later] == [3, 5, 7]
+        assert [e.body["head"] for e in later] == [s["hash"] for s in seals(runtime)[1:]]
+
     def test_a_day_with_no_seal_before_its_end_publishes_nothing(self, runtime: Runtime, clock: FrozenClock) -> None:
         clock.now = midnight(1, clock) + timedelta(hours=1)
         assert keep_daily_head(runtime.unit_of_work(), clock, runtime.policy) == []

@@ -114,9 +114,11 @@ def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int
     period = Period(first_day, first_day + timedelta(days=2), runtime.settings.working_hours.timezone)
     report = build_report(runtime.unit_of_work(), Scope(), period, runtime.clock(), runtime.policy.hours)
     print_table(report, terminal.console(width=160))
+    home = runtime.settings.home
     typer.echo(
-        f"(the same report later: ASSIGNER_HOME={runtime.settings.home} assigner report "
-        f"--from {period.first_day} --to {period.last_day})\n"
+        f"(the same report later: ASSIGNER_HOME={home} assigner report --from {period.first_day} --to "
+        f"{period.last_day} [--fairness]; its audit trail, checked as an outsider would: ASSIGNER_HOME={home} "
+        f"assigner audit export trail.jsonl, then python3 -I tools/verify_audit.py trail.jsonl)\n"
     )
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"
     processed = len(stream.messages)

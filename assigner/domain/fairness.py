@@ -7,7 +7,7 @@ by at most one), so a unit that follows the rules is never flagged; what moves d
 course afterwards (reassignments by hand) or times them (an enterprise that always meets the same officer)
 shows up against it.
 
-- Per officer: X, the declarations the officer has at the end of the period, is compared with its expectation
+- Per officer: X, the period's declarations the officer has now, is compared with its expectation
   under the lottery, E = sum of 1/|eligible| over the turns the officer was eligible for, with the variance of
   that Poisson-binomial law, V = sum of p(1-p). The test is the normal approximation z = (X - E)/sqrt(V), two-
   sided, Bonferroni-corrected over the unit's officers: flagged when p * officers < ALPHA.
@@ -33,8 +33,8 @@ EXACT_LIMIT = 2000  # beyond this many declarations, a tail is taken by the norm
 
 @dataclass(frozen=True)
 class Draw:
-    """One declaration decided by a turn: its unit, when, who was eligible, who took the turn, who has it at
-    the end of the period, and its enterprise."""
+    """One declaration decided by a turn: its unit, when, who was eligible, who took the turn, who has it now,
+    and its enterprise."""
 
     unit: str
     declaration_key: str

@@ -31,14 +31,18 @@ class DeclarationStore:
         query = select(*_KNOWN_COLUMNS).where(one_of(self.session, DeclarationRow.declaration_key, wanted))
         return {row.declaration_key: _known(row) for row in self.session.execute(query)}
 
-    def enterprises(self, keys: Iterable[str]) -> dict[str, str | None]:
-        """The enterprise (tax code) of each of these declarations."""
-        wanted = set(keys)
-        if not wanted:
-            return {}
+    def registered(
+        self, start: datetime, end: datetime, office: str | None = None, department: str | None = None
+    ) -> dict[str, str | None]:
+        """The declarations registered in [start, end) (in one office or unit), each with its enterprise (tax
+        code)."""
         query = select(DeclarationRow.declaration_key, DeclarationRow.enterprise_tax_code).where(
-            one_of(self.session, DeclarationRow.declaration_key, wanted)
+            DeclarationRow.registered_at >= start, DeclarationRow.registered_at < end
         )
+        if office is not None:
+            query = query.where(DeclarationRow.customs_office == office)
+        if department is not None:
+            query = query.where(DeclarationRow.department == department)
         return {key: code for key, code in self.session.execute(query)}
 
     def held_in(self, units: Iterable[Unit]) -> dict[Unit, list[Declaration]]:

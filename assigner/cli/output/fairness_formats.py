@@ -12,7 +12,7 @@ from rich.table import Table
 from assigner.domain.fairness import ALPHA, MIN_DECLARATIONS, THIN, UnitFairness
 
 METHOD = (
-    f"per officer: declarations held at the period's end against a fair draw among the officers eligible at each "
+    f"per officer: the period's declarations each has now against a fair draw among the officers eligible at each "
     f"turn (normal approximation of the Poisson-binomial law, two-sided, Bonferroni over the unit's officers); "
     f"per enterprise with at least {MIN_DECLARATIONS} declarations: its busiest officer's count against the exact "
     f"Poisson-binomial tail (Bonferroni over the officers); flagged when p < {ALPHA}; thin: turns with "

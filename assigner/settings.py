@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # The share of a unit's declarations a supervisor may reassign by hand before the report flags it and the
     # alert fires (the pilot's 15.4 %, Official Letter 9689).
     by_hand_baseline: float = Field(BY_HAND_BASELINE, ge=0, le=1)
+    # The console asks a supervisor to confirm an absence that leaves a unit with fewer officers able to take a
+    # turn than this (with one or two, every declaration is a foregone conclusion).
+    absence_warning_below: int = Field(3, ge=1, le=100)
     broker_heartbeat: int = Field(30, ge=0, le=3600)
     events_queue: str | None = None
     # RabbitMQ's management API (http://user:password@host:15672), for the unacknowledged messages health

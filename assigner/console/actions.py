@@ -12,6 +12,7 @@ from assigner.console.language import N_, Language
 from assigner.console.sessions import Session
 from assigner.domain.errors import InvalidInput
 from assigner.domain.model import Unit
+from assigner.services.supervision import eligible_left
 
 # The form's fields each command takes (besides reason), as the contract names them.
 FIELDS = {
@@ -45,6 +46,10 @@ def publish_command(
     except UnreadableTime as error:
         hint = PATTERNS[language.code].hint
         return "rejected", _("until: “%(text)s” is not a date and time written %(format)s", text=error, format=hint)
+    if name == "officer_absent" and form.get("few_confirmed") != "on":
+        warning = _too_few_left(runtime, unit, str(fields.get("officer_id", "")), language)
+        if warning is not None:
+            return "rejected", warning
     try:
         payload = command_payload(
             name, session.officer_id, runtime.clock(), reason=form.get("reason") or None, **fields
@@ -69,6 +74,22 @@ def publish_command(
     if not answer.accepted:
         return "rejected", _("%(command)s: rejected: %(reason)s", command=described, reason=answer.reason)
     return "accepted", _("%(command)s: accepted", command=described)
+
+
+def _too_few_left(runtime: Runtime, unit: Unit, officer_id: str, language: Language) -> str | None:
+    """What to tell a supervisor whose absence would leave the unit with fewer officers able to take a turn than
+    the settings ask for (a unit of one or two turns every declaration into a foregone conclusion)."""
+    minimum = runtime.settings.absence_warning_below
+    left = eligible_left(runtime.unit_of_work(), unit, officer_id, runtime.clock)
+    if left >= minimum:
+        return None
+    return language.gettext(
+        "not sent: with %(officer)s absent, %(left)s officer(s) of the unit could take a turn, fewer than "
+        "%(minimum)s; tick “leave fewer officers” and send again if it must be so",
+        officer=officer_id,
+        left=number_text(left, language),
+        minimum=number_text(minimum, language),
+    )
 
 
 def _fields(runtime: Runtime, unit: Unit, name: str, form: dict[str, str], language: Language) -> dict[str, Any]:

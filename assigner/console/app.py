@@ -99,6 +99,7 @@ def templates(runtime: Runtime) -> Jinja2Templates:
     install_formats(env, runtime.policy.hours.timezone_for)
     install_terms(env)
     env.globals["by_hand_baseline"] = runtime.policy.by_hand_baseline  # the share by hand a unit is held to
+    env.globals["absence_warning_below"] = runtime.settings.absence_warning_below
     return Jinja2Templates(env=env)
 
 

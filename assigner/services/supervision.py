@@ -15,6 +15,7 @@ from assigner.domain.legal_clock import in_office_zone, past_due
 from assigner.domain.model import Unit, declaration_key
 from assigner.domain.moves import Holding
 from assigner.domain.roster import Role
+from assigner.domain.rotation import Eligibility
 from assigner.domain.working_hours import HoursBook
 from assigner.services.ports import Clock, UnitOfWork
 from assigner.services.roster import RosterLine, unit_lines
@@ -178,6 +179,15 @@ def unit_state(
         actions = None if query.every_decision else MOVING_ACTIONS
         latest = uow.audit.recent(unit, recent, actions) if recent else []
     return UnitState(unit, lines, counts, Urgent(overdue, soon, urgent), open_page, held, held_total, absent, latest)
+
+
+def eligible_left(uow: UnitOfWork, unit: Unit, officer_id: str, clock: Clock) -> int:
+    """How many of the unit's officers could take a turn if `officer_id` went absent now."""
+    with uow:
+        rotation = uow.rotations.load([unit], clock())[unit]
+        return sum(
+            1 for slot in rotation.roster if slot.eligibility is Eligibility.ELIGIBLE and slot.officer_id != officer_id
+        )
 
 
 def _open_page(uow: UnitOfWork, unit: Unit, now: datetime, hours: HoursBook, query: WorkQuery) -> OpenPage:

@@ -151,6 +151,7 @@ class TestConsoleInABrowser:
         assert open_rows(page) == [stream[0]]
         row = page.locator("#live section", has=page.locator("#open-title")).locator("tr", has_text=stream[0])
         row.locator("select[name=to_officer_id]").select_option("a3")
+        row.locator("select[name=reason_code]").select_option("workload")
         row.locator("input[name=reason]").fill("a1 is on a training course")
         row.locator("form[action$='/commands/reassign'] button").click()
         accepted = _("%(command)s: accepted", command=_("reassign %(subject)s", subject=stream[0]))
@@ -166,6 +167,7 @@ class TestConsoleInABrowser:
         until = (datetime.now(HANOI) + timedelta(days=1)).replace(second=0, microsecond=0)
         absent.locator("input[name=until]").fill(until.strftime(PATTERNS[lang].typed))  # as its placeholder asks
         absent.locator("input[name=reason]").fill("sick")
+        absent.locator("input[name=few_confirmed]").check()  # two of three left: fewer than three, and it must be
         absent.locator("button").click()
         accepted = _("%(command)s: accepted", command=_("officer absent %(subject)s", subject="a2"))
         page.wait_for_selector(f".flash.accepted:text({quoted(accepted)})", timeout=TIMEOUT * 1000)

@@ -116,7 +116,13 @@ class TestConsoleOnRabbitMQ:
         token = csrf_of(page)
         browser.post(
             "/units/01B1/00/commands/reassign",
-            data={"csrf": token, "declaration_number": stream[0], "to_officer_id": "a3", "reason": "load"},
+            data={
+                "csrf": token,
+                "declaration_number": stream[0],
+                "to_officer_id": "a3",
+                "reason": "load",
+                "reason_code": "workload",
+            },
         )
         page = browser.get("/units/01B1/00").text
         assert f"reassign {stream[0]}: accepted" in page
@@ -125,7 +131,7 @@ class TestConsoleOnRabbitMQ:
 
         browser.post(
             "/units/01B1/00/commands/officer_absent",
-            data={"csrf": token, "officer_id": "a2", "redistribute": "on", "reason": "sick"},
+            data={"csrf": token, "officer_id": "a2", "redistribute": "on", "reason": "sick", "few_confirmed": "on"},
         )
         page = browser.get("/units/01B1/00").text
         assert "officer absent a2: accepted" in page

@@ -93,7 +93,12 @@ def test_the_demo_leaves_its_console_up_and_a_newcomer_reassigns_a_declaration_f
             token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
             after = browser.post(
                 f"http://127.0.0.1:{port}/units/01B1/01/commands/reassign",
-                data={"csrf": token, "declaration_number": number, "to_officer_id": "off.0104"},
+                data={
+                    "csrf": token,
+                    "declaration_number": number,
+                    "to_officer_id": "off.0104",
+                    "reason_code": "workload",
+                },
             )
             assert f"phân công lại tờ khai {number}: đã được chấp nhận" in after.text
             history = browser.get(f"http://127.0.0.1:{port}/declarations/{number}").text

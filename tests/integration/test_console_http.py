@@ -447,6 +447,7 @@ class TestCommands:
                 "until": "02/06/2025 17:00",  # as the form asks in Vietnamese, in the office's time
                 "redistribute": "on",
                 "reason": "sick",
+                "few_confirmed": "on",  # two of three left: fewer than three, and the supervisor knows
             },
         )
         assert (answer.status_code, answer.headers["location"]) == (303, "/units/01B1/00")
@@ -487,6 +488,21 @@ class TestCommands:
             r'class="flash rejected" role="status">lệnh chưa được gửi: .*is not a 12-digit declaration', said
         )
         assert commands_sent(runtime) == []
+
+    def test_an_absence_leaving_fewer_eligible_than_the_settings_ask_is_sent_only_once_confirmed(
+        self, browser: TestClient, runtime: Runtime
+    ) -> None:
+        sign_in(browser, "sup.a", KEYS["sup.a"])
+        page = browser.get("/units/01B1/00").text
+        assert "để lại ít công chức hơn: vẫn gửi dù khi đó chỉ còn dưới 3 công chức" in page
+        form = {"csrf": csrf_of(page), "officer_id": "a2", "redistribute": "on"}
+        browser.post("/units/01B1/00/commands/officer_absent", data=form)
+        said = browser.get("/units/01B1/00").text
+        assert "chưa gửi: nếu công chức a2 vắng mặt, đơn vị chỉ còn 2 công chức có thể nhận lượt, ít hơn 3" in said
+        assert commands_sent(runtime) == []
+        browser.post("/units/01B1/00/commands/officer_absent", data={**form, "few_confirmed": "on"})
+        [(body, _)] = commands_sent(runtime)
+        assert (body["command"], body["officer_id"]) == ("officer_absent", "a2") and "few_confirmed" not in body
 
     def test_a_reassignment_says_why_with_a_code_from_the_letter_and_other_needs_words(
         self, browser: TestClient, runtime: Runtime

@@ -87,6 +87,10 @@ def reassign_group(
 def absent(
     officer: Annotated[str, typer.Argument(help="The officer who is absent.")],
     until: Annotated[str | None, typer.Option(help="Back at this time (ISO 8601 with offset).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Away since this time, if entered late (ISO 8601 with offset); reported as back-dated."),
+    ] = None,
     unit: Annotated[list[str] | None, typer.Option(help="Only this unit, OFFICE/DEPARTMENT (repeatable).")] = None,
     redistribute: Annotated[bool, typer.Option(help="Hand their open declarations to the others.")] = True,
     by: By = None,
@@ -99,6 +103,8 @@ def absent(
     fields: dict[str, Any] = {"officer_id": officer, "redistribute": redistribute}
     if until is not None:
         fields["until"] = until
+    if since is not None:
+        fields["since"] = since
     if unit:
         fields["units"] = [_unit(text) for text in unit]
     _send("officer_absent", by, reason, command_id, timeout if wait else None, **fields)

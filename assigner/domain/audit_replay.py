@@ -41,8 +41,9 @@ class RotationReplay:
     active: dict[str, bool] = field(default_factory=dict)
     absences: list[_Absence] = field(default_factory=list)
     holders: dict[str, str | None] = field(default_factory=dict)
-    # Told of every turn that holds: (the entry, the officers eligible for it in roster order).
-    on_turn: Callable[[Mapping[str, Any], tuple[str, ...]], None] | None = None
+    # Told of every turn that holds: (the entry, the officers eligible for it, and those who were not with why,
+    # each in roster order).
+    on_turn: Callable[[Mapping[str, Any], tuple[str, ...], tuple[tuple[str, str], ...]], None] | None = None
 
     def apply(self, entry: Mapping[str, Any]) -> str | None:
         """Read one entry; returns why it does not hold, or None."""
@@ -138,7 +139,8 @@ class RotationReplay:
                 return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
         state.position, state.turn = slot.position, state.turn + 1
         if self.on_turn is not None:
-            self.on_turn(entry, tuple(o for o in state.roster if o not in unavailable))
+            away = tuple((o, unavailable[o].value) for o in state.roster if o in unavailable)
+            self.on_turn(entry, tuple(o for o in state.roster if o not in unavailable), away)
         return None
 
     def _follows(self, entry: Mapping[str, Any], follows: str) -> str | None:

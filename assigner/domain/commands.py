@@ -78,6 +78,7 @@ class OfficerAbsent:
     until: datetime | None = None
     redistribute: bool = True
     units: tuple[Unit, ...] = ()
+    since: datetime | None = None  # when it began, if before now (entered late); the rotation changes from now
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Draw:
     taker: str
     holder: str | None
     enterprise: str | None = None
+    away: tuple[tuple[str, str], ...] = ()  # the roster's others, not eligible then, with why (absent, inactive)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from assigner.domain.model import Unit
 
 # The pilot's share of declarations reassigned by hand (Official Letter 9689), the default baseline.
 BY_HAND_BASELINE = 0.154
+# An absence entered this long after it began is back-dated.
+BACK_DATED_AFTER = timedelta(minutes=5)
 # The reason code of a reassignment by hand made before codes were kept.
 UNRECORDED = "unrecorded"
 
@@ -112,6 +114,26 @@ class UnitFigures:
 
 
 @dataclass(frozen=True)
+class AbsenceLine:
+    """An absence during the period: whose, where (None: every unit), from when to when, entered when and by
+    whom."""
+
+    officer_id: str
+    unit: Unit | None
+    starts_at: datetime
+    recorded_at: datetime | None
+    until: datetime | None
+    ended_at: datetime | None
+    created_by: str
+    reason: str | None
+
+    @property
+    def back_dated(self) -> bool:
+        """Whether it was entered well after it began (a supervisor's late entry, or a convenient one)."""
+        return self.recorded_at is not None and self.recorded_at - self.starts_at > BACK_DATED_AFTER
+
+
+@dataclass(frozen=True)
 class Report:
     """Every unit with declarations in the period, and their sum."""
 
@@ -120,6 +142,7 @@ class Report:
     units: list[UnitFigures]
     completion_times: CompletionTimes = CompletionTimes()  # over every unit's completed checks
     by_hand_baseline: float = BY_HAND_BASELINE  # the share by hand a unit is compared with
+    absences: list[AbsenceLine] = field(default_factory=list)  # in force at some time in the period
 
     def total(self) -> UnitFigures:
         """All units added up (no officers: an officer's share only means something within a unit)."""

@@ -116,11 +116,16 @@ class OfficerAbsent(CommandBase):
     units: list[UnitRef] | None = Field(
         None, min_length=1, description="only these units (an addition to the contract); all of the officer's if absent"
     )
+    since: IsoDateTime | None = Field(
+        None,
+        description="an addition: when the absence began, if before now (entered late); the rotation changes from "
+        "now, and the reports list the absence as back-dated",
+    )
 
     def action(self) -> domain.Action:
         """What the command asks for."""
         units = tuple(Unit(u.customs_office, u.department) for u in self.units or [])
-        return domain.OfficerAbsent(self.officer_id, self.until, self.redistribute, units)
+        return domain.OfficerAbsent(self.officer_id, self.until, self.redistribute, units, self.since)
 
 
 class OfficerAvailable(CommandBase):

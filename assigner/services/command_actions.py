@@ -130,7 +130,14 @@ def officer_absent(ctx: Context, action: OfficerAbsent) -> Change:
             raise CommandRefused(f"officer {officer_id} is not on the roster of unit {unit}")
     if action.until is not None and action.until <= ctx.now:
         raise CommandRefused(f"until {action.until.isoformat()} is not in the future")
-    ctx.uow.absences.start(officer_id, action.units, action.until, ctx.header.reason, ctx.header.issued_by, ctx.now)
+    if action.since is not None and action.since > ctx.now:
+        raise CommandRefused(
+            f"since {action.since.isoformat()} is in the future: an absence to come is sent when it begins"
+        )
+    header = ctx.header
+    ctx.uow.absences.start(
+        officer_id, action.units, action.until, header.reason, header.issued_by, ctx.now, action.since
+    )
     for unit in units:
         rotations[unit].mark(officer_id, Eligibility.ABSENT)
     if not action.redistribute:

@@ -27,12 +27,12 @@ def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFai
         uow.audit.read_one_snapshot()
         enterprises = uow.declarations.registered(start, end, scope.customs_office, scope.department)
 
-        def turn(entry: Mapping[str, Any], eligible: tuple[str, ...]) -> None:
+        def turn(entry: Mapping[str, Any], eligible: tuple[str, ...], away: tuple[tuple[str, str], ...]) -> None:
             key = entry.get("declaration_key")
             if key in enterprises:  # the last turn that decided it (a declaration decided again in another unit)
                 unit = f"{entry['customs_office']}/{entry['department']}"
-                at = entry_time(entry["occurred_at"])
-                draws[str(key)] = {"unit": unit, "at": at, "eligible": eligible, "taker": str(entry["officer_id"])}
+                at, taker = entry_time(entry["occurred_at"]), str(entry["officer_id"])
+                draws[str(key)] = {"unit": unit, "at": at, "eligible": eligible, "taker": taker, "away": away}
 
         replay = RotationReplay(on_turn=turn)
         holders: dict[str, str | None] = {}
@@ -45,7 +45,7 @@ def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFai
                 if key in draws and entry["action"] in _HOLDING:
                     holders[str(key)] = entry.get("officer_id")
     return fairness(
-        Draw(d["unit"], key, d["at"], d["eligible"], d["taker"], holders.get(key), enterprises.get(key))
+        Draw(d["unit"], key, d["at"], d["eligible"], d["taker"], holders.get(key), enterprises.get(key), d["away"])
         for key, d in draws.items()
     )
 

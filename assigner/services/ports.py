@@ -199,6 +199,7 @@ class Absences(Protocol):
         reason: str | None,
         by: str,
         now: datetime,
+        since: datetime | None = None,
     ) -> None: ...
 
     def in_force(self, officer_id: str, now: datetime) -> list[Absence]: ...

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from assigner.domain.check_times import CompletedCheck, times_to_complete
 from assigner.domain.errors import InvalidInput
-from assigner.domain.reports import BY_HAND_BASELINE, Period, Report, Scope, UnitFigures, add_times
+from assigner.domain.reports import BY_HAND_BASELINE, AbsenceLine, Period, Report, Scope, UnitFigures, add_times
 from assigner.domain.working_hours import HoursBook
 
 # Days a report may cover: a declaration's instant in UTC must exist for each bound.
@@ -24,6 +24,8 @@ class ReportCounts(Protocol):
     def unit_figures(self, scope: Scope, start: datetime, end: datetime, now: datetime) -> list[UnitFigures]: ...
 
     def completed_checks(self, scope: Scope, start: datetime, end: datetime) -> Iterable[CompletedCheck]: ...
+
+    def absences(self, scope: Scope, start: datetime, end: datetime) -> list[AbsenceLine]: ...
 
 
 class ReportingUnitOfWork(AbstractContextManager["ReportingUnitOfWork"], Protocol):
@@ -60,5 +62,6 @@ def build_report(
     with uow:
         units = uow.reports.unit_figures(scope, start, end, now)
         times = times_to_complete(hours, uow.reports.completed_checks(scope, start, end))
+        absences = uow.reports.absences(scope, start, end)
     add_times(units, times)
-    return Report(scope, period, units, times.overall, by_hand_baseline)
+    return Report(scope, period, units, times.overall, by_hand_baseline, absences)

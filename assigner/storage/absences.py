@@ -28,8 +28,10 @@ class AbsenceStore:
         reason: str | None,
         by: str,
         now: datetime,
+        since: datetime | None = None,
     ) -> None:
-        """The officer is absent from now in these units (none given: in every unit); it replaces earlier ones there."""
+        """The officer is absent from now in these units (none given: in every unit); it replaces earlier ones there.
+        `since`: when it began, if entered late (kept for the reports; the rotation changes from now)."""
         current = self.in_force(officer_id, now)
         replaced = [a.id for a in current if not units or a.unit in units]
         self._end(replaced, now)
@@ -38,7 +40,8 @@ class AbsenceStore:
             {
                 "officer_id": officer_id,
                 "unit_id": unit_id,
-                "starts_at": now,
+                "starts_at": since or now,
+                "recorded_at": now,
                 "until": until,
                 "reason": reason,
                 "created_by": by,

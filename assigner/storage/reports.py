@@ -7,15 +7,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from assigner.domain.check_times import CheckFigures, CompletedCheck
 from assigner.domain.model import Status, Unit
 from assigner.domain.moves import MoveMode
-from assigner.domain.reports import UNRECORDED, OfficerFigures, Scope, UnitFigures
+from assigner.domain.reports import UNRECORDED, AbsenceLine, OfficerFigures, Scope, UnitFigures
 from assigner.storage.tables import (
     OPEN_WORK,
+    AbsenceRow,
     AssignmentRow,
     DeclarationRow,
     HoldRow,
@@ -80,6 +81,35 @@ class ReportQueries:
             assert completed_at is not None  # the query's condition
             unit = units.setdefault((office, department), Unit(office, department))
             yield CompletedCheck(unit, officer_id, dossier_at, completed_at)
+
+    def absences(self, scope: Scope, start: datetime, end: datetime) -> list[AbsenceLine]:
+        """The absences in force at some time in [start, end), in the scope's units (and those of every unit), in
+        the order they began."""
+        ended = func.coalesce(AbsenceRow.ended_at, AbsenceRow.until)
+        query = (
+            select(AbsenceRow, UnitRow.customs_office, UnitRow.department)
+            .outerjoin(UnitRow, UnitRow.id == AbsenceRow.unit_id)
+            .where(AbsenceRow.starts_at < end, or_(ended.is_(None), ended > start))
+            .order_by(AbsenceRow.starts_at, AbsenceRow.id)
+        )
+        found = []
+        for row, office, department in self.session.execute(query):
+            if office is not None and not _covers(scope, office, department):
+                continue
+            unit = Unit(office, department) if office is not None else None
+            found.append(
+                AbsenceLine(
+                    row.officer_id,
+                    unit,
+                    row.starts_at,
+                    row.recorded_at,
+                    row.until,
+                    row.ended_at,
+                    row.created_by,
+                    row.reason,
+                )
+            )
+        return found
 
     def held_now(self) -> dict[Unit, int]:
         """How many declarations each unit holds now, whatever their date."""
@@ -247,6 +277,12 @@ def _in_period(scope: Scope, start: datetime, end: datetime) -> Any:
     if scope.department is not None:
         conditions.append(D.department == scope.department)
     return and_(*conditions)
+
+
+def _covers(scope: Scope, office: str, department: str) -> bool:
+    if scope.customs_office is not None and office != scope.customs_office:
+        return False
+    return scope.department is None or department == scope.department
 
 
 def _add_mode(unit: UnitFigures, mode: str, count: int) -> None:

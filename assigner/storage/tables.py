@@ -96,6 +96,7 @@ class AbsenceRow(Base):
     officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when entered (later than starts_at: back-dated)
     until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -94,6 +95,7 @@ class TestFairnessReport:
         assign(runtime, [declaration(n) for n in numbers(3)])
         unit = unit_tested(cli)
         assert [t["eligible"] for t in unit["thin"]] == [["d"], ["d"], ["d"]]
+        assert unit["thin"][0]["away"] == [{"officer_id": o, "why": "absent"} for o in ("a", "b", "c")]
         code, out, _ = cli("report", *DAY, "--fairness")
         assert code == 0 and "Poisson-binomial" in out and "thin turn" in out
         code, out, _ = cli("report", *DAY, "--fairness", "--format", "csv")
@@ -113,3 +115,24 @@ class TestByHandGauges:
         assert REGISTRY.get_sample_value("assigner_rotation_declarations_7d", labels) == 120
         assert REGISTRY.get_sample_value("assigner_by_hand_share", labels) == pytest.approx(24 / 120)
         assert REGISTRY.get_sample_value("assigner_by_hand_baseline") == pytest.approx(0.154)
+
+
+class TestAbsencesInTheReport:
+    def test_an_absence_entered_after_it_began_is_listed_as_back_dated_and_one_to_come_is_refused(
+        self, runtime: Runtime, clock: FrozenClock, cli: Cli
+    ) -> None:
+        load_roster(runtime, roster(UNIT, *TEAM, supervisors=(SUPERVISOR,)))
+        since = (clock() - timedelta(hours=3)).isoformat()
+        assert send_command(runtime, command_body("officer_absent", officer_id="a", since=since)).accepted
+        assert send_command(runtime, command_body("officer_absent", officer_id="b")).accepted
+        later = (clock() + timedelta(hours=1)).isoformat()
+        refused = send_command(runtime, command_body("officer_absent", officer_id="c", since=later))
+        assert not refused.accepted and "is in the future" in str(refused.rejected_because)
+        code, out, err = cli("report", *DAY, "--format", "json")
+        assert code == 0, err
+        absences = {a["officer_id"]: a for a in json.loads(out)["absences"]}
+        assert set(absences) == {"a", "b"}
+        assert absences["a"]["back_dated"] is True and absences["a"]["starts_at"] == since
+        assert absences["b"]["back_dated"] is False and absences["b"]["created_by"] == SUPERVISOR
+        code, out, _ = cli("report", *DAY)
+        assert code == 0 and "BACK-DATED" in out[out.index("Absences in the period") :]

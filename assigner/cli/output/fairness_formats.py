@@ -19,7 +19,7 @@ METHOD = (
     f"{THIN} or fewer officers eligible"
 )
 CSV_COLUMNS = ["row", "unit", "officer_id", "enterprise", "declaration_key", "actual", "expected", "z", "p_value"]
-CSV_COLUMNS += ["flagged", "eligible"]
+CSV_COLUMNS += ["flagged", "eligible", "away"]
 
 
 def fairness_json(units: Sequence[UnitFairness]) -> dict[str, Any]:
@@ -56,7 +56,12 @@ def fairness_json(units: Sequence[UnitFairness]) -> dict[str, Any]:
                     for e in unit.enterprises
                 ],
                 "thin": [
-                    {"declaration_key": d.declaration_key, "at": d.at.isoformat(), "eligible": list(d.eligible)}
+                    {
+                        "declaration_key": d.declaration_key,
+                        "at": d.at.isoformat(),
+                        "eligible": list(d.eligible),
+                        "away": [{"officer_id": officer, "why": why} for officer, why in d.away],
+                    }
                     for d in unit.thin
                 ],
             }
@@ -85,6 +90,7 @@ def write_fairness_csv(units: Sequence[UnitFairness], out: TextIO) -> None:
                     "unit": unit.unit,
                     "declaration_key": d.declaration_key,
                     "eligible": " ".join(d.eligible),
+                    "away": " ".join(officer for officer, _ in d.away),
                 }
             )
 
@@ -108,8 +114,9 @@ def print_fairness(units: Sequence[UnitFairness], console: Console) -> None:
                 f"(expected {e.expected:.1f}), p = {e.p_value:.2e}"
             )
         for d in unit.thin:
+            eligible, away = ", ".join(d.eligible), ", ".join(f"{o} ({why})" for o, why in d.away) or "nobody"
             console.print(
-                f"  thin turn: {d.declaration_key} at {d.at:%Y-%m-%d %H:%M} UTC, eligible {', '.join(d.eligible)}"
+                f"  thin turn: {d.declaration_key} at {d.at:%Y-%m-%d %H:%M} UTC, eligible {eligible}; away {away}"
             )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Console
@@ -12,7 +14,7 @@ from rich.table import Column, Table
 from assigner.domain.check_times import CheckFigures
 from assigner.domain.commands import ReasonCode
 from assigner.domain.model import Channel
-from assigner.domain.reports import OfficerFigures, Report, UnitFigures
+from assigner.domain.reports import AbsenceLine, OfficerFigures, Report, UnitFigures
 
 CHANNELS = [channel.value for channel in Channel]
 WIDE = 130  # a console this wide takes the unit table in one piece
@@ -114,6 +116,26 @@ def report_json(report: Report) -> dict[str, Any]:
         "by_hand_baseline": report.by_hand_baseline,
         "units": [unit_json(unit, report.by_hand_baseline) for unit in report.units],
         "total": unit_json(report.total(), report.by_hand_baseline, with_officers=False),
+        "absences": [absence_json(absence) for absence in report.absences],
+    }
+
+
+def absence_json(absence: AbsenceLine) -> dict[str, Any]:
+    """One absence of the period as JSON values (times in UTC, ISO 8601)."""
+
+    def moment(at: datetime | None) -> str | None:
+        return None if at is None else at.astimezone(UTC).isoformat()
+
+    return {
+        "officer_id": absence.officer_id,
+        "unit": str(absence.unit) if absence.unit else None,
+        "starts_at": moment(absence.starts_at),
+        "recorded_at": moment(absence.recorded_at),
+        "until": moment(absence.until),
+        "ended_at": moment(absence.ended_at),
+        "created_by": absence.created_by,
+        "reason": absence.reason,
+        "back_dated": absence.back_dated,
     }
 
 
@@ -244,6 +266,31 @@ def print_table(report: Report, console: Console) -> None:
         _print_checks(report, console, narrow)
     else:
         console.print("no declarations registered in this period")
+    if report.absences:
+        _print_absences(report, console, narrow)
+
+
+def _print_absences(report: Report, console: Console, narrow: bool) -> None:
+    """The absences in force during the period, each marked when it was entered well after it began."""
+    zone = ZoneInfo(report.period.timezone)
+
+    def moment(at: datetime | None) -> str:
+        return "-" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    rows = [
+        [
+            absence.officer_id,
+            str(absence.unit) if absence.unit else "all",
+            moment(absence.starts_at),
+            moment(absence.ended_at or absence.until),
+            moment(absence.recorded_at),
+            absence.created_by,
+            "BACK-DATED" if absence.back_dated else "",
+        ]
+        for absence in report.absences
+    ]
+    title = f"Absences in the period ({report.period.timezone}; back-dated: entered over 5 minutes after they began)"
+    console.print(_table(["officer", "unit", "from", "to", "entered", "by", "flag"], rows, [], title, narrow))
 
 
 def _print_by_hand(report: Report, console: Console, narrow: bool) -> None:

@@ -104,7 +104,8 @@ def start_worker(
     # legal clock's first look would flag the whole backlog overdue, which no steady state does (a look flags the
     # few whose due time just passed). The drains measure assignment.
     env["ASSIGNER_OVERDUE_CHECK_SECONDS"] = "3600"
-    env["ASSIGNER_EVENTS_QUEUE"] = EVENTS_QUEUE
+    # The events queue is the bench's, bound to the declarations' events only (queue_backlog): a worker's own
+    # ASSIGNER_EVENTS_QUEUE would bind it to every event, the audit chain's heads too, and end a drain early.
     if concurrency is not None:
         env["ASSIGNER_WORKER_CONCURRENCY"] = str(concurrency)
     if metrics_port is not None:

@@ -270,6 +270,7 @@ class Replay:
         elif action == "officer_available":
             for absence in self.in_force(entry["officer_id"], None, at):
                 absence.ended = True
+            self.absences = [a for a in self.absences if not a.ended]
         problem = None
         if "turn" in details:
             problem = self.turn(entry, details, at)
@@ -318,6 +319,7 @@ class Replay:
                 absence.ended = True
         for unit in units or [None]:
             self.absences.append(Absence(officer_id, unit, until))
+        self.absences = [a for a in self.absences if not a.ended]  # an ended one counts no more: not kept
 
     def in_force(self, officer_id, unit, at):
         return [

@@ -57,6 +57,7 @@ class RotationReplay:
         elif action == "officer_available":
             for absence in self._in_force(entry["officer_id"], None, at):
                 absence.ended = True
+            self.absences = [a for a in self.absences if not a.ended]
         problem = None
         if "turn" in details:
             problem = self._turn(entry, details, at)
@@ -100,6 +101,7 @@ class RotationReplay:
                 absence.ended = True
         for unit in units or [None]:
             self.absences.append(_Absence(officer_id, unit, until))
+        self.absences = [a for a in self.absences if not a.ended]  # an ended one counts no more: not kept
 
     def _in_force(self, officer_id: str, unit: str | None, at: datetime) -> list[_Absence]:
         return [

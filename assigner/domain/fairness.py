@@ -3,17 +3,18 @@ fair draw among the officers eligible at each turn predicts.
 
 The reference is a fair lottery: each declaration decided by a turn goes to one of the officers eligible then,
 each with probability 1/(how many were eligible). A strict rotation is fairer than that lottery (counts differ
-by at most one), so a unit that follows the rules is never flagged; what moves declarations off the rotation's
+by at most one), so a unit that follows the rules is flagged at most as often as chance allows (ALPHA per unit and
+test); what moves declarations off the rotation's
 course afterwards (reassignments by hand) or times them (an enterprise that always meets the same officer)
 shows up against it.
 
-- Per officer: X, the period's declarations the officer has now, is compared with its expectation
-  under the lottery, E = sum of 1/|eligible| over the turns the officer was eligible for, with the variance of
-  that Poisson-binomial law, V = sum of p(1-p). The test is the normal approximation z = (X - E)/sqrt(V), two-
-  sided, Bonferroni-corrected over the unit's officers: flagged when p * officers < ALPHA.
+- Per officer: X, the period's declarations the officer has now (the taker of the turn that took each in,
+  moved by hand since), against the lottery's Poisson-binomial law with chances 1/|eligible| over the turns
+  the officer was eligible for: expectation E, and z = (X - E)/sqrt(V) shown; the test is exact (twice the
+  smaller tail, up to EXACT_LIMIT turns), Bonferroni over the unit's officers: flagged when p < ALPHA.
 - Per enterprise (tax code) in a unit, with at least MIN_DECLARATIONS: the busiest officer's count m against
-  the exact upper tail P(X_i >= m) of each officer's Poisson-binomial law, Bonferroni over the officers:
-  flagged when that p-value < ALPHA.
+  the exact upper tail P(X_i >= m) of each officer's Poisson-binomial law, Bonferroni over the officers and
+  the unit's tested enterprises: flagged when that p-value < ALPHA.
 - Thin turns: every turn taken when only one or two officers were eligible, listed.
 """
 
@@ -103,9 +104,8 @@ def _unit(unit: str, draws: Sequence[Draw]) -> UnitFairness:
     for draw in draws:
         if draw.enterprise:
             enterprises.setdefault(draw.enterprise, []).append(draw)
-    found.enterprises = [
-        _enterprise(name, group) for name, group in sorted(enterprises.items()) if len(group) >= MIN_DECLARATIONS
-    ]
+    tested = [(name, group) for name, group in sorted(enterprises.items()) if len(group) >= MIN_DECLARATIONS]
+    found.enterprises = [_enterprise(name, group, len(tested)) for name, group in tested]
     found.thin = [d for d in draws if len(d.eligible) <= THIN]
     return found
 
@@ -116,21 +116,23 @@ def _officer(officer_id: str, draws: Sequence[Draw], officers: int) -> OfficerTe
     variance = sum(p * (1 - p) for p in chances)
     actual = sum(1 for d in draws if d.holder == officer_id)
     if variance == 0:  # always or never eligible alone: any other count is impossible under the draw
-        z = 0.0 if actual == expected else math.inf
-        p_value = 1.0 if actual == expected else 0.0
+        z = 0.0 if actual == expected else math.copysign(math.inf, actual - expected)
     else:
         z = (actual - expected) / math.sqrt(variance)
-        p_value = min(1.0, 2 * (1 - NormalDist().cdf(abs(z))) * officers)
+    # Two-sided, exact (twice the smaller tail), Bonferroni over the unit's officers.
+    two_sided = 2 * min(upper_tail(chances, actual), 1 - upper_tail(chances, actual + 1))
+    p_value = min(1.0, two_sided * officers)
     return OfficerTest(officer_id, actual, expected, z, p_value, p_value < ALPHA)
 
 
-def _enterprise(enterprise: str, draws: Sequence[Draw]) -> EnterpriseTest:
+def _enterprise(enterprise: str, draws: Sequence[Draw], tested: int) -> EnterpriseTest:
+    """`tested`: how many enterprises of the unit are tested (the Bonferroni factor with the officers)."""
     officers = sorted({o for d in draws for o in d.eligible})
     counts = {officer: sum(1 for d in draws if d.holder == officer) for officer in officers}
     busiest = max(officers, key=lambda o: (counts[o], o))
     count = counts[busiest]
     tails = [upper_tail([1 / len(d.eligible) if o in d.eligible else 0.0 for d in draws], count) for o in officers]
-    p_value = min(1.0, sum(tails))
+    p_value = min(1.0, sum(tails) * tested)
     expected = sum(1 / len(d.eligible) for d in draws if busiest in d.eligible)
     return EnterpriseTest(enterprise, len(draws), busiest, count, expected, p_value, p_value < ALPHA)
 

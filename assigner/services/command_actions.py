@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from assigner.domain.commands import (
     CommandHeader,
@@ -27,6 +27,9 @@ from assigner.domain.rotation import Eligibility, Rotation
 from assigner.services.assign import decide_and_save
 from assigner.services.completion import close_check
 from assigner.services.ports import Policy, UnitOfWork
+
+# How far back an absence may be dated when it was entered late.
+SINCE_AT_MOST = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,8 @@ def officer_absent(ctx: Context, action: OfficerAbsent) -> Change:
             raise CommandRefused(f"officer {officer_id} is not on the roster of unit {unit}")
     if action.until is not None and action.until <= ctx.now:
         raise CommandRefused(f"until {action.until.isoformat()} is not in the future")
-    if action.since is not None and action.since > ctx.now:
-        raise CommandRefused(
-            f"since {action.since.isoformat()} is in the future: an absence to come is sent when it begins"
-        )
+    if action.since is not None:
+        _check_since(ctx, officer_id, action.since, action.units)
     header = ctx.header
     ctx.uow.absences.start(
         officer_id, action.units, action.until, header.reason, header.issued_by, ctx.now, action.since
@@ -143,6 +144,17 @@ def officer_absent(ctx: Context, action: OfficerAbsent) -> Change:
     if not action.redistribute:
         return Change()
     return ctx.apply(redistribute(ctx.uow.holdings.assigned_to(officer_id, units), rotations), rotations)
+
+
+def _check_since(ctx: Context, officer_id: str, since: datetime, units: Sequence[Unit]) -> None:
+    """A back-dated absence begins in the past, but not the far past, and overlaps no absence on record."""
+    if since > ctx.now:
+        raise CommandRefused(f"since {since.isoformat()} is in the future: an absence to come is sent when it begins")
+    if since < ctx.now - SINCE_AT_MOST:
+        raise CommandRefused(f"since {since.isoformat()} is more than {SINCE_AT_MOST.days} days ago")
+    running = [a for a in ctx.uow.absences.in_force(officer_id, ctx.now) if not units or a.unit in (None, *units)]
+    if running:
+        raise CommandRefused(f"officer {officer_id} is absent already: a back-dated absence cannot overlap it")
 
 
 def officer_available(ctx: Context, action: OfficerAvailable) -> Change:

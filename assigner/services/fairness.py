@@ -12,11 +12,13 @@ from typing import Any
 
 from assigner.domain.audit_replay import RotationReplay, entry_time
 from assigner.domain.audit_seals import SealedBatch, in_seal_order
+from assigner.domain.errors import InvalidInput
 from assigner.domain.fairness import Draw, UnitFairness, fairness
+from assigner.domain.moves import MoveMode
 from assigner.domain.reports import Period, Scope
 from assigner.services.ports import UnitOfWork
 
-_HOLDING = ("assigned", "reassigned", "held")
+_HOLDING = ("assigned", "reassigned")
 
 
 def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFairness]:
@@ -29,30 +31,47 @@ def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFai
 
         def turn(entry: Mapping[str, Any], eligible: tuple[str, ...], away: tuple[tuple[str, str], ...]) -> None:
             key = entry.get("declaration_key")
-            if key in enterprises:  # the last turn that decided it (a declaration decided again in another unit)
+            if key in enterprises and key not in draws:  # the turn that took it in (not a redistribution's)
                 unit = f"{entry['customs_office']}/{entry['department']}"
                 at, taker = entry_time(entry["occurred_at"]), str(entry["officer_id"])
                 draws[str(key)] = {"unit": unit, "at": at, "eligible": eligible, "taker": taker, "away": away}
 
         replay = RotationReplay(on_turn=turn)
-        holders: dict[str, str | None] = {}
+        holders: dict[str, str | None] = {}  # moved by hand since its turn
+        place = 0
         for item in in_seal_order(uow.audit.seals(), uow.audit.batches()):
             if not isinstance(item, SealedBatch):
                 break  # entries under no seal are no part of the trail (audit verify names them)
             for entry in item.entries:
-                _read(replay, entry)
+                place += 1
+                _read(replay, entry, place)
                 key = entry.get("declaration_key")
-                if key in draws and entry["action"] in _HOLDING:
+                if key in draws and entry.get("mode") == MoveMode.MANUAL.value and entry["action"] in _HOLDING:
                     holders[str(key)] = entry.get("officer_id")
     return fairness(
-        Draw(d["unit"], key, d["at"], d["eligible"], d["taker"], holders.get(key), enterprises.get(key), d["away"])
+        Draw(
+            d["unit"],
+            key,
+            d["at"],
+            d["eligible"],
+            d["taker"],
+            holders.get(key, d["taker"]),
+            enterprises.get(key),
+            d["away"],
+        )
         for key, d in draws.items()
     )
 
 
-def _read(replay: RotationReplay, entry: Mapping[str, Any]) -> None:
-    """One entry into the replay; one that does not follow the rules (audit verify names it) is passed over."""
+def _read(replay: RotationReplay, entry: Mapping[str, Any], place: int) -> None:
+    """One entry into the replay: a trail that does not follow the rules cannot be tested (every later turn of
+    its unit would be off too)."""
     try:
-        replay.apply(entry)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass
+        problem = replay.apply(entry)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        problem = f"its details cannot be read ({type(error).__name__}: {error})"
+    if problem:
+        raise InvalidInput(
+            f"the audit trail does not follow the rotation rules at entry {place}: {problem}; run `assigner audit "
+            f"verify`, which names what was changed"
+        )

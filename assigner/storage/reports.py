@@ -92,10 +92,12 @@ class ReportQueries:
             .where(AbsenceRow.starts_at < end, or_(ended.is_(None), ended > start))
             .order_by(AbsenceRow.starts_at, AbsenceRow.id)
         )
-        found = []
+        found, rostered = [], self._rostered(scope)
         for row, office, department in self.session.execute(query):
             if office is not None and not _covers(scope, office, department):
                 continue
+            if office is None and rostered is not None and row.officer_id not in rostered:
+                continue  # away from every unit: listed where the officer is rostered
             unit = Unit(office, department) if office is not None else None
             found.append(
                 AbsenceLine(
@@ -110,6 +112,16 @@ class ReportQueries:
                 )
             )
         return found
+
+    def _rostered(self, scope: Scope) -> set[str] | None:
+        """The officers on the scope's rosters (None: every officer, for all offices)."""
+        if scope.customs_office is None:
+            return None
+        query = select(MembershipRow.officer_id).join(UnitRow, UnitRow.id == MembershipRow.unit_id)
+        query = query.where(UnitRow.customs_office == scope.customs_office)
+        if scope.department is not None:
+            query = query.where(UnitRow.department == scope.department)
+        return set(self.session.scalars(query))
 
     def held_now(self) -> dict[Unit, int]:
         """How many declarations each unit holds now, whatever their date."""

@@ -22,9 +22,11 @@ from integration.helpers import (
     send_command,
 )
 from prometheus_client import REGISTRY
+from sqlalchemy import update
 
 from assigner.bootstrap import Runtime
 from assigner.devtools.samples import tax_code
+from assigner.storage.tables import CursorRow
 from workers import metrics
 
 TEAM = ("a", "b", "c", "d")
@@ -102,6 +104,28 @@ class TestFairnessReport:
         assert code == 0 and out.splitlines()[0].startswith("row,unit,officer_id") and out.count("\nthin,") == 3
 
 
+class TestWhatTheRotationDoesItself:
+    def test_an_absence_redistributing_the_officers_work_is_not_a_bias(
+        self, runtime: Runtime, clock: FrozenClock, cli: Cli
+    ) -> None:
+        stream(runtime, clock)
+        assert send_command(runtime, command_body("officer_absent", officer_id="a", redistribute=True)).accepted
+        unit = unit_tested(cli)
+        assert not unit["flagged"]
+        assert [o["actual"] for o in unit["officers"]] == [30, 30, 30, 30]  # each with the turns that took them in
+
+    def test_a_trail_that_breaks_the_rules_is_refused_not_tested(
+        self, runtime: Runtime, clock: FrozenClock, cli: Cli
+    ) -> None:
+        stream(runtime, clock, 20)
+        with runtime.engine.begin() as connection:
+            connection.execute(update(CursorRow).values(position=0))  # a turn out of order next
+        assign(runtime, [declaration(n) for n in numbers(2, start=500)])
+        code, out, err = cli("report", *DAY, "--fairness")
+        assert code == 1 and err.startswith("error: the audit trail does not follow the rotation rules at entry")
+        assert "assigner audit verify" in err and len(err.splitlines()) == 1
+
+
 class TestByHandGauges:
     def test_the_workers_gauges_give_each_units_share_by_hand_this_week_and_the_baseline(
         self, runtime: Runtime, clock: FrozenClock
@@ -128,6 +152,11 @@ class TestAbsencesInTheReport:
         later = (clock() + timedelta(hours=1)).isoformat()
         refused = send_command(runtime, command_body("officer_absent", officer_id="c", since=later))
         assert not refused.accepted and "is in the future" in str(refused.rejected_because)
+        long_ago = (clock() - timedelta(days=8)).isoformat()
+        refused = send_command(runtime, command_body("officer_absent", officer_id="c", since=long_ago))
+        assert not refused.accepted and "more than 7 days ago" in str(refused.rejected_because)
+        refused = send_command(runtime, command_body("officer_absent", officer_id="b", since=since))
+        assert not refused.accepted and "absent already" in str(refused.rejected_because)
         code, out, err = cli("report", *DAY, "--format", "json")
         assert code == 0, err
         absences = {a["officer_id"]: a for a in json.loads(out)["absences"]}

@@ -54,6 +54,28 @@ class TestAFairRotation:
         assert len(unit.enterprises) == 6 and not any(e.flagged for e in unit.enterprises)
 
 
+class TestNoFalseAlarm:
+    def test_one_turn_in_a_unit_of_twenty_is_not_flagged(self) -> None:
+        team = tuple(f"o{i:02d}" for i in range(20))
+        [unit] = fairness([Draw("01B1/00", "k0", START, team, "o00", "o00")])
+        assert not unit.flagged and all(o.p_value == 1.0 for o in unit.officers)
+
+    def test_many_small_enterprises_in_a_strict_rotation_are_not_flagged(self) -> None:
+        rng = random.Random(5)
+        team = ("a", "b", "c")
+        names = [f"{n:010d}" for n in range(1500) for _ in range(6)]
+        rng.shuffle(names)
+        draws = [Draw("01B1/00", f"k{i}", START, team, team[i % 3], team[i % 3], name) for i, name in enumerate(names)]
+        [unit] = fairness(draws)
+        assert len(unit.enterprises) == 1500 and not any(e.flagged for e in unit.enterprises)
+
+    def test_an_officer_never_eligible_yet_holding_is_off_beyond_chance(self) -> None:
+        draws = [Draw("01B1/00", f"k{i}", START, ("a", "b"), "a", "x" if i == 0 else "a") for i in range(10)]
+        [unit] = fairness(draws)
+        x = next(o for o in unit.officers if o.officer_id == "x")
+        assert x.expected == 0 and x.z == math.inf and x.flagged
+
+
 class TestAPlantedBias:
     def test_a_supervisor_giving_one_officer_a_fifth_more_by_hand_is_flagged(self) -> None:
         draws = rotation(400)

@@ -12,11 +12,11 @@ from rich.table import Table
 from assigner.domain.fairness import ALPHA, MIN_DECLARATIONS, THIN, UnitFairness
 
 METHOD = (
-    f"per officer: the period's declarations each has now against a fair draw among the officers eligible at each "
-    f"turn (normal approximation of the Poisson-binomial law, two-sided, Bonferroni over the unit's officers); "
-    f"per enterprise with at least {MIN_DECLARATIONS} declarations: its busiest officer's count against the exact "
-    f"Poisson-binomial tail (Bonferroni over the officers); flagged when p < {ALPHA}; thin: turns with "
-    f"{THIN} or fewer officers eligible"
+    f"per officer: the period's declarations each has now (its turn's, moved by hand since) against a fair draw "
+    f"among the officers eligible at each turn (exact Poisson-binomial law, two-sided, Bonferroni over the unit's "
+    f"officers); per enterprise with at least {MIN_DECLARATIONS} declarations: its busiest officer's count "
+    f"against the exact Poisson-binomial tail (Bonferroni over the officers and the enterprises); flagged when "
+    f"p < {ALPHA}; thin: turns with {THIN} or fewer officers eligible"
 )
 CSV_COLUMNS = ["row", "unit", "officer_id", "enterprise", "declaration_key", "actual", "expected", "z", "p_value"]
 CSV_COLUMNS += ["flagged", "eligible", "away"]
@@ -90,7 +90,7 @@ def write_fairness_csv(units: Sequence[UnitFairness], out: TextIO) -> None:
                     "unit": unit.unit,
                     "declaration_key": d.declaration_key,
                     "eligible": " ".join(d.eligible),
-                    "away": " ".join(officer for officer, _ in d.away),
+                    "away": " ".join(f"{officer}:{why}" for officer, why in d.away),
                 }
             )
 

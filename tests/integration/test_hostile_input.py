@@ -346,6 +346,7 @@ VALID_COMMAND = {
     "issued_by": SUPERVISOR,
     "declaration_number": "105432198760",
     "to_officer_id": "o2",
+    "reason_code": "workload",  # required since reason codes: the fuzz starts from a command the schema takes
 }
 ISSUE_21_COMMANDS = [  # (body, properties) of the messages that stopped the commands queue
     (json.dumps({**VALID_COMMAND, "command_id": "c" * 65}).encode(), {"content_type": "application/json"}),

@@ -45,6 +45,14 @@ class RotationReplay:
     # each in roster order).
     on_turn: Callable[[Mapping[str, Any], tuple[str, ...], tuple[tuple[str, str], ...]], None] | None = None
 
+    def check(self, entry: Mapping[str, Any]) -> str | None:
+        """Read one entry as apply() does; details it cannot read (hashed, yet not what assigner writes) are a
+        problem too, never an exception."""
+        try:
+            return self.apply(entry)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            return f"its details cannot be read ({type(error).__name__}: {error})"
+
     def apply(self, entry: Mapping[str, Any]) -> str | None:
         """Read one entry; returns why it does not hold, or None."""
         action, details, at = entry["action"], entry.get("details") or {}, entry_time(entry["occurred_at"])

@@ -45,10 +45,16 @@ def _in_chain_order(uow: UnitOfWork, walk: Walk, since: str | None) -> Iterator[
     if since is None:
         return in_seal_order(uow.audit.seals(), uow.audit.batches())
     walk.seal = anchor(uow, since)
-    first = uow.audit.first_batch_after(walk.seal)
+    return sealed_after(uow, walk.seal)
+
+
+def sealed_after(uow: UnitOfWork, seal: int) -> Iterator[SealedBatch | Unsealed]:
+    """Each seal numbered after `seal` with its batch, in seal order; then an Unsealed for the first entries of
+    the batches read (from the first of those seals' batches on) that no seal took."""
+    first = uow.audit.first_batch_after(seal)
     if first is None:
         return iter(())
-    return in_seal_order(uow.audit.seals(walk.seal), uow.audit.batches(first), uow.audit.sealed_up_to(walk.seal, first))
+    return in_seal_order(uow.audit.seals(seal), uow.audit.batches(first), uow.audit.sealed_up_to(seal, first))
 
 
 def anchor(uow: UnitOfWork, head: str) -> int:

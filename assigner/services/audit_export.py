@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 
 from assigner.domain.audit_export import Unreadable, entry_line, header_line, read_header, read_line, seal_line
 from assigner.domain.audit_replay import RotationReplay
-from assigner.domain.audit_seals import SealedBatch, in_seal_order
+from assigner.domain.audit_seals import SealedBatch
 from assigner.domain.errors import InvalidInput
 from assigner.domain.untrusted import safe_text
-from assigner.services.audit import anchor
+from assigner.services.audit import anchor, sealed_after
 from assigner.services.audit_walk import Failed, Verification, Walk, close_seal, open_seal, take_entry, under_no_seal
 from assigner.services.ports import Clock, UnitOfWork
 
@@ -25,13 +25,10 @@ def export_audit(uow: UnitOfWork, clock: Clock, since: str | None = None) -> Ite
         uow.audit.read_one_snapshot()
         after = _start(uow, since) if since is not None else 0
         yield header_line(clock(), since, after)
-        first = uow.audit.first_batch_after(after)
-        if first is not None:
-            sealed_before = uow.audit.sealed_up_to(after, first)  # overlapped: sealed at or before the head
-            for item in in_seal_order(uow.audit.seals(after), uow.audit.batches(first), sealed_before):
-                if isinstance(item, SealedBatch):  # those under no seal follow, all of them
-                    yield seal_line(item.seal)
-                    yield from (entry_line(entry) for entry in item.entries)
+        for item in sealed_after(uow, after):
+            if isinstance(item, SealedBatch):  # those under no seal follow, all of them
+                yield seal_line(item.seal)
+                yield from (entry_line(entry) for entry in item.entries)
         yield from (entry_line(entry) for entry in uow.audit.unsealed())
 
 

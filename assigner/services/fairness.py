@@ -66,10 +66,7 @@ def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFai
 def _read(replay: RotationReplay, entry: Mapping[str, Any], place: int) -> None:
     """One entry into the replay: a trail that does not follow the rules cannot be tested (every later turn of
     its unit would be off too)."""
-    try:
-        problem = replay.apply(entry)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        problem = f"its details cannot be read ({type(error).__name__}: {error})"
+    problem = replay.check(entry)
     if problem:
         raise InvalidInput(
             f"the audit trail does not follow the rotation rules at entry {place}: {problem}; run `assigner audit "

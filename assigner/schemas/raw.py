@@ -36,7 +36,7 @@ def decode_json(raw: bytes, charset: str = "utf-8") -> Any:
         raise InvalidMessage(f"unknown charset {quoted(charset)}")
     try:
         text = raw.decode(codec)
-    except UnicodeDecodeError as error:
+    except UnicodeError as error:  # a decode error, or a codec that decodes nothing (Python's "undefined")
         raise InvalidMessage("not UTF-8 text" if codec == "utf-8" else f"not {codec} text") from error
     try:
         value = json.loads(text, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_no_repeats)

@@ -452,6 +452,7 @@ class TestForwardingToPartitions:
 
     @FUZZ
     @given(body=bodies(VALID_DECLARATION), properties=properties)
+    @example(body=b"\x00", properties={"content_encoding": "UNDEFINED"}).via("a codec that decodes nothing")
     def test_no_message_stops_the_forwarding_and_the_valid_ones_around_it_are_assigned(
         self, worker: Worker, body: bytes, properties: dict[str, Any]
     ) -> None:

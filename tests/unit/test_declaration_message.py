@@ -210,3 +210,8 @@ class TestCharsets:
         body = b'{"declaration_number": "105432198760", "note": "\\ud800"}'  # in raw_unicode_escape: no JSON escape
         with pytest.raises(InvalidMessage, match="lone surrogate"):
             parse_declaration_bytes(body, "raw_unicode_escape")
+
+    def test_a_charset_whose_codec_decodes_nothing_is_refused_as_not_text(self) -> None:
+        # Python's "undefined" codec is a text codec that raises UnicodeError (not UnicodeDecodeError) on any input
+        with pytest.raises(InvalidMessage, match="not undefined text"):
+            parse_declaration_bytes(b"\x00", "UNDEFINED")

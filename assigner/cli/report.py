@@ -13,6 +13,7 @@ import typer
 
 from assigner.bootstrap import Runtime
 from assigner.cli.output import terminal
+from assigner.cli.output.fairness_chart import write_fairness_chart
 from assigner.cli.output.fairness_formats import fairness_json, print_fairness, write_fairness_csv
 from assigner.cli.output.report_chart import write_chart
 from assigner.cli.output.report_formats import print_table, report_json, write_csv
@@ -43,7 +44,13 @@ def report(
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included (default today).")
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
-    chart: Annotated[Path | None, typer.Option(help="Also draw per-officer bars per unit to this PNG file.")] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also draw per-officer bars per unit to this PNG file; with --fairness, the fairness tests instead "
+            "(each officer's declarations against the expected count and what chance allows, flagged ones marked).",
+        ),
+    ] = None,
     fair: Annotated[
         bool,
         typer.Option(
@@ -67,12 +74,12 @@ def report(
     timezone = runtime.policy.hours.timezone_for(office)
     now = runtime.clock()
     period = period_of(first_day and first_day.date(), last_day and last_day.date(), timezone, now)
-    policy = runtime.policy
-    result = build_report(
-        runtime.unit_of_work(), Scope(office, department), period, now, policy.hours, policy.by_hand_baseline
-    )
-    tested = fairness_over(runtime.unit_of_work(), Scope(office, department), period) if fair else None
-    if chart is not None:
+    policy, scope = runtime.policy, Scope(office, department)
+    result = build_report(runtime.unit_of_work(), scope, period, now, policy.hours, policy.by_hand_baseline)
+    tested = fairness_over(runtime.unit_of_work(), scope, period) if fair else None
+    if chart is not None and tested is not None:
+        write_fairness_chart(tested, scope, period, chart)
+    elif chart is not None:
         write_chart(result, chart)
     if output is Format.JSON:
         document = report_json(result)

@@ -1,5 +1,5 @@
-"""The console's way in and out: the sign-in form and its throttle, the one-time link, signing out, and the
-session of each request (ended when idle, expired, or no longer on any roster)."""
+"""The console's way in and out: the sign-in form and its throttle, the one-time link, signing out, the
+session of each request (ended when idle, expired, or no longer on any roster), and which units it may see."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from assigner.console.sign_in import REFUSED, SignInRefused
 from assigner.console.sign_in import sign_in as check_sign_in
 from assigner.console.throttle import Throttle
 from assigner.console.web import language_of, render, runtime_of, sessions_of
+from assigner.domain.model import Unit
 from assigner.services.roles import Roles, roles_of
 
 log = structlog.get_logger("assigner.console")
@@ -171,6 +172,16 @@ async def supervisor_session(request: Request, part: bool = False) -> Session:
         log.warning("console.units_refused", officer_id=session.officer_id, path=request.url.path)
         raise HTTPException(403, language_of(request).gettext("you supervise no unit"))
     return session
+
+
+def supervised_unit(request: Request, session: Session) -> Unit:
+    """The unit the request's address names (/units/{office}/{department}/...), if the session supervises it; 403
+    otherwise."""
+    unit = Unit(request.path_params["office"], request.path_params["department"])
+    if unit not in session.units:
+        log.warning("console.unit_refused", officer_id=session.officer_id, unit=str(unit))
+        raise HTTPException(403, language_of(request).gettext("you do not supervise this unit"))
+    return unit
 
 
 async def check_csrf(request: Request, session: Session) -> Any:

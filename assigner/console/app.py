@@ -17,13 +17,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assigner.bootstrap import Runtime
-from assigner.console import access, officer_pages, pages
+from assigner.console import access, fairness_page, officer_pages, pages
 from assigner.console.formats import install_formats
 from assigner.console.language import ReaderLanguage, load_languages, template_gettext, template_ngettext
 from assigner.console.sessions import SessionBook
 from assigner.console.terms import install_terms
 from assigner.console.throttle import Throttle
 from assigner.domain.errors import InvalidInput
+from assigner.services.fairness_cache import KeptFairness
 from assigner.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +66,7 @@ def create_console(
             Route("/units/{office}/{department}", pages.unit, methods=["GET"]),
             Route("/units/{office}/{department}/live", pages.unit_live, methods=["GET"]),
             Route("/units/{office}/{department}/summary", pages.unit_summary, methods=["GET"]),
+            Route("/units/{office}/{department}/fairness", fairness_page.unit_fairness, methods=["GET"]),
             Route("/units/{office}/{department}/commands/{name}", pages.command, methods=["POST"]),
             Route("/declarations/{number}", pages.declaration, methods=["GET"]),
             Route("/my-work", officer_pages.own_work, methods=["GET"]),  # access.OWN_WORK
@@ -78,6 +80,7 @@ def create_console(
     app.state.runtime = runtime
     app.state.sessions = sessions or session_book(settings)
     app.state.throttle = throttle or Throttle()
+    app.state.fairness = KeptFairness()  # the fairness tests read lately, by trail head
     app.state.languages = load_languages()
     app.state.templates = templates(runtime)
     app.state.welcome = dict(welcome or {})

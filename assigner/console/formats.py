@@ -1,6 +1,6 @@
 """Dates, times, lengths of time and numbers as the reader writes them (Babel, in the reader's language), every
 time in the office's zone: `02/06/2025 21:14`, `1 giờ 20 phút` and `1.234` in Vietnamese, `2 Jun 2025 21:14`,
-`1 h 20 min` and `1,234` in English; and a date and time typed in a form, read back the same way."""
+`1 h 20 min` and `1,234` in English; and a day, or a date and time, typed in a form, read back the same way."""
 
 from __future__ import annotations
 
@@ -27,17 +27,20 @@ class Patterns:
     time: str
     typed: str  # strptime's pattern of a date and time typed in a form
     hint: str  # the same, as the form shows it to the reader
+    typed_day: str  # strptime's pattern of a day alone typed in a form
+    day_hint: str
 
 
 PATTERNS = {
-    "vi": Patterns("dd/MM/yyyy", "HH:mm", "%d/%m/%Y %H:%M", "dd/mm/yyyy hh:mm"),
+    "vi": Patterns("dd/MM/yyyy", "HH:mm", "%d/%m/%Y %H:%M", "dd/mm/yyyy hh:mm", "%d/%m/%Y", "dd/mm/yyyy"),
     # Day first and the month's name: unambiguous for an English reader of any country; typed the ISO way.
-    "en": Patterns("d MMM yyyy", "HH:mm", "%Y-%m-%d %H:%M", "yyyy-mm-dd hh:mm"),
+    "en": Patterns("d MMM yyyy", "HH:mm", "%Y-%m-%d %H:%M", "yyyy-mm-dd hh:mm", "%Y-%m-%d", "yyyy-mm-dd"),
 }
+SMALLEST_P = 0.001  # a p-value below it is written "< 0.001"
 
 
 class UnreadableTime(ValueError):
-    """A date and time typed in a form that is not written the way the form asks."""
+    """A date (and time) typed in a form that is not written the way the form asks."""
 
 
 def moment_text(moment: datetime, zone: str, language: Language, seconds: bool = False) -> str:
@@ -60,6 +63,13 @@ def number_text(value: float, language: Language) -> str:
 def share_text(share: float, language: Language) -> str:
     """A share (0.154) as a percentage with one decimal, as the reader writes it: 15,4% or 15.4%."""
     return format_percent(share, "#,##0.0%", locale=language.locale)
+
+
+def p_value_text(p_value: float, language: Language) -> str:
+    """A p-value to three decimals as the reader writes them (0,042 or 0.042); a smaller one as "< 0,001"."""
+    if p_value < SMALLEST_P:
+        return f"< {format_decimal(SMALLEST_P, '0.000', locale=language.locale)}"
+    return format_decimal(p_value, "0.000", locale=language.locale)
 
 
 def duration_text(length: timedelta, language: Language) -> str:
@@ -93,6 +103,18 @@ def read_moment(text: str, zone: str, language: Language) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(zone))
 
 
+def read_day(text: str, language: Language) -> date:
+    """A day typed in a form, in the reader's way or ISO 8601 (2025-06-02); UnreadableTime otherwise."""
+    text = text.strip()
+    try:
+        return datetime.strptime(text, PATTERNS[language.code].typed_day).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(text)
+        except ValueError as error:
+            raise UnreadableTime(text) from error
+
+
 def _in_language(write: Callable[[Any, Language], str]) -> Callable[..., str]:
     """A filter writing its value in the language of the render."""
 
@@ -115,11 +137,16 @@ def install_formats(env: Environment, zone_of: Callable[[str], str]) -> None:
     def time_hint(context: Context) -> str:
         return PATTERNS[context["language"].code].hint
 
+    @pass_context
+    def day_hint(context: Context) -> str:
+        return PATTERNS[context["language"].code].day_hint
+
     env.filters.update(
         office_time=office_time,
         day=_in_language(day_text),
         number=_in_language(number_text),
         share=_in_language(share_text),
         duration=_in_language(duration_text),
+        p_value=_in_language(p_value_text),
     )
-    env.globals["time_hint"] = time_hint
+    env.globals.update(time_hint=time_hint, day_hint=day_hint)

@@ -4,33 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from assigner.bootstrap import Runtime
-from assigner.console.access import check_csrf, current_session, supervisor_session
+from assigner.console.access import check_csrf, current_session, supervised_unit, supervisor_session
 from assigner.console.actions import publish_command
 from assigner.console.listing import back_query, link, query_text, work_query
-from assigner.console.sessions import Session
 from assigner.console.web import language_of, render, runtime_of
 from assigner.domain.model import Unit
 from assigner.domain.reports import Period, Scope, UnitFigures
 from assigner.services.reports import build_report, period_of
 from assigner.services.supervision import UnitState, WorkQuery, declaration_in, unit_state
 
-log = structlog.get_logger("assigner.console")
 RECENT = 20  # the latest decisions a unit's page shows, with their why
-
-
-def _unit_of(request: Request, session: Session) -> Unit:
-    unit = Unit(request.path_params["office"], request.path_params["department"])
-    if unit not in session.units:
-        log.warning("console.unit_refused", officer_id=session.officer_id, unit=str(unit))
-        raise HTTPException(403, language_of(request).gettext("you do not supervise this unit"))
-    return unit
 
 
 def _today(runtime: Runtime, unit: Unit | None) -> Period:
@@ -59,7 +48,7 @@ async def unit(request: Request) -> Response:
     """One unit: what is overdue or due within 30 minutes, the open work (searched, a page at a time), the held
     queue, the roster, the latest decisions, and the forms of the commands."""
     session = await current_session(request)
-    where = _unit_of(request, session)
+    where = supervised_unit(request, session)
     query = work_query(request.query_params)
     state, figures = await run_in_threadpool(_unit_view, runtime_of(request), where, query)
     today = _today(runtime_of(request), where)
@@ -69,7 +58,7 @@ async def unit(request: Request) -> Response:
 async def unit_live(request: Request) -> Response:
     """The moving part of a unit's page (the same query: search, page, decisions), refetched."""
     session = await current_session(request, part=True)
-    where = _unit_of(request, session)
+    where = supervised_unit(request, session)
     query = work_query(request.query_params)
     state, figures = await run_in_threadpool(_unit_view, runtime_of(request), where, query)
     return render(request, "_unit_live.html", session, **_unit_context(where, query, state), figures=figures)
@@ -78,7 +67,7 @@ async def unit_live(request: Request) -> Response:
 async def unit_summary(request: Request) -> Response:
     """One unit's part of the units page, refetched."""
     session = await current_session(request, part=True)
-    where = _unit_of(request, session)
+    where = supervised_unit(request, session)
     state, figures = await run_in_threadpool(_unit_view, runtime_of(request), where)
     return render(request, "_unit_summary.html", session, state=state, figures={where: figures})
 
@@ -125,7 +114,7 @@ async def declaration(request: Request) -> Response:
 async def command(request: Request) -> Response:
     """Publish a command as the signed-in supervisor, wait for its answer, and say it on the unit's page."""
     session = await current_session(request)
-    where = _unit_of(request, session)
+    where = supervised_unit(request, session)
     form = await check_csrf(request, session)
     name = request.path_params["name"]
     fields = {key: str(value) for key, value in form.items()}

@@ -11,7 +11,8 @@ shows up against it.
 - Per officer: X, the period's declarations the officer has now (the taker of the turn that took each in,
   moved by hand since), against the lottery's Poisson-binomial law with chances 1/|eligible| over the turns
   the officer was eligible for: expectation E, and z = (X - E)/sqrt(V) shown; the test is exact (twice the
-  smaller tail, up to EXACT_LIMIT turns), Bonferroni over the unit's officers: flagged when p < ALPHA.
+  smaller tail, up to EXACT_LIMIT turns), Bonferroni over the unit's officers: flagged when p < ALPHA. The
+  counts it would not flag (what chance allows) are kept with it, for a chart or a page to draw.
 - Per enterprise (tax code) in a unit, with at least MIN_DECLARATIONS: the busiest officer's count m against
   the exact upper tail P(X_i >= m) of each officer's Poisson-binomial law, Bonferroni over the officers and
   the unit's tested enterprises: flagged when that p-value < ALPHA.
@@ -57,6 +58,7 @@ class OfficerTest:
     z: float
     p_value: float  # two-sided, Bonferroni-corrected over the unit's officers (at most 1)
     flagged: bool
+    chance_allows: tuple[int, int]  # the counts this test does not flag, lowest to highest
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,18 @@ def _officer(officer_id: str, draws: Sequence[Draw], officers: int) -> OfficerTe
         z = 0.0 if actual == expected else math.copysign(math.inf, actual - expected)
     else:
         z = (actual - expected) / math.sqrt(variance)
-    # Two-sided, exact (twice the smaller tail), Bonferroni over the unit's officers.
-    two_sided = 2 * min(upper_tail(chances, actual), 1 - upper_tail(chances, actual + 1))
-    p_value = min(1.0, two_sided * officers)
-    return OfficerTest(officer_id, actual, expected, z, p_value, p_value < ALPHA)
+    tails = upper_tails(chances)
+    p_value = _two_sided(tails, actual, officers)
+    allowed = [count for count in range(len(chances) + 1) if _two_sided(tails, count, officers) >= ALPHA]
+    return OfficerTest(officer_id, actual, expected, z, p_value, p_value < ALPHA, (min(allowed), max(allowed)))
+
+
+def _two_sided(tails: Sequence[float], count: int, officers: int) -> float:
+    """The officers' test of `count` (`tails` from upper_tails): exact, twice the smaller tail, Bonferroni over
+    the unit's `officers`."""
+    at_least = tails[count] if count < len(tails) else 0.0
+    at_most = 1 - (tails[count + 1] if count + 1 < len(tails) else 0.0)
+    return min(1.0, 2 * min(at_least, at_most) * officers)
 
 
 def _enterprise(enterprise: str, draws: Sequence[Draw], tested: int) -> EnterpriseTest:
@@ -145,10 +155,30 @@ def upper_tail(chances: Sequence[float], at_least: int) -> float:
     if at_least > len(chances):
         return 0.0
     if len(chances) > EXACT_LIMIT:
-        mean = sum(chances)
-        sd = math.sqrt(sum(p * (1 - p) for p in chances))
-        return 1.0 if sd == 0 and at_least <= mean else 1 - NormalDist(mean, sd or 1e-12).cdf(at_least - 0.5)
+        return _normal_tails(chances, [at_least])[0]
+    return min(1.0, max(0.0, sum(_law(chances)[at_least:])))
+
+
+def upper_tails(chances: Sequence[float]) -> list[float]:
+    """upper_tail for every count from 0 to len(chances), the law computed once."""
+    counts = range(1, len(chances) + 1)
+    if len(chances) > EXACT_LIMIT:
+        return [1.0, *_normal_tails(chances, counts)]
+    law = _law(chances)
+    return [1.0, *(min(1.0, max(0.0, sum(law[k:]))) for k in counts)]
+
+
+def _law(chances: Sequence[float]) -> list[float]:
+    """P(S = k) for each k from 0 to len(chances)."""
     law = [1.0]  # law[k]: P(k successes so far)
     for p in chances:
         law = [a * (1 - p) + b * p for a, b in zip([*law, 0.0], [0.0, *law])]
-    return min(1.0, max(0.0, sum(law[at_least:])))
+    return law
+
+
+def _normal_tails(chances: Sequence[float], counts: Iterable[int]) -> list[float]:
+    """P(S >= k) for each of `counts` (each at least 1) by the normal approximation, with continuity."""
+    mean = sum(chances)
+    sd = math.sqrt(sum(p * (1 - p) for p in chances))
+    normal = NormalDist(mean, sd or 1e-12)
+    return [1.0 if sd == 0 and k <= mean else 1 - normal.cdf(k - 0.5) for k in counts]

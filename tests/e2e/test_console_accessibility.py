@@ -1,7 +1,8 @@
 """The console's pages meet WCAG 2.1 AA as axe-core checks it (its rules tagged wcag2a, wcag2aa, wcag21a and
 wcag21aa), in Chromium, in Vietnamese and in English: the sign-in page, the units page, a unit's page with
 overdue, soon due and open work over several pages, an absent officer, a held queue and every form opened,
-a declaration's history, and an officer's own page and declaration. axe-core is tests/axe's (npm ci --prefix
+the unit's fairness tests (and a period they cannot read), a declaration's history, and an officer's own page and
+declaration. axe-core is tests/axe's (npm ci --prefix
 tests/axe --ignore-scripts)."""
 
 from __future__ import annotations
@@ -73,7 +74,14 @@ class TestAccessibility:
         page.goto(f"{console_url}/welcome/{lang}")  # signed in: the units page
         assert page.locator("html").get_attribute("lang") == lang
         found += violations(page)
-        for path in ("/units/01B1/00", "/units/01B1/00?page=2&all=1", "/units/01B1/00?q=99999", "/units/01B1/07"):
+        for path in (
+            "/units/01B1/00",
+            "/units/01B1/00?page=2&all=1",
+            "/units/01B1/00?q=99999",
+            "/units/01B1/00/fairness",
+            "/units/01B1/00/fairness?from=31/02/2025",
+            "/units/01B1/07",  # last: its held queue is counted below
+        ):
             page.goto(f"{console_url}{path}")
             page.evaluate("document.querySelectorAll('details').forEach((form) => { form.open = true; })")
             found += violations(page)

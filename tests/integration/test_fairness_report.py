@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +22,13 @@ from integration.helpers import (
     roster,
     send_command,
 )
+from matplotlib import image
+from matplotlib.colors import to_rgb
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 
 from assigner.bootstrap import Runtime
+from assigner.cli.output.fairness_chart import FLAGGED
 from assigner.devtools.samples import tax_code
 from assigner.storage.tables import CursorRow
 from workers import metrics
@@ -102,6 +106,43 @@ class TestFairnessReport:
         assert code == 0 and "Poisson-binomial" in out and "thin turn" in out
         code, out, _ = cli("report", *DAY, "--fairness", "--format", "csv")
         assert code == 0 and out.splitlines()[0].startswith("row,unit,officer_id") and out.count("\nthin,") == 3
+
+
+def red_pixels(chart: Path) -> int:
+    """How many pixels of a PNG are the chart's red of a flagged officer (FLAGGED)."""
+    pixels = image.imread(chart)[:, :, :3]
+    return int((abs(pixels - to_rgb(FLAGGED)).max(axis=2) < 0.02).sum())
+
+
+class TestFairnessChart:
+    def test_with_fairness_the_chart_draws_the_tests_and_marks_the_officer_given_work_by_hand(
+        self, runtime: Runtime, clock: FrozenClock, cli: Cli, tmp_path: Path
+    ) -> None:
+        sent = stream(runtime, clock)
+        for number in sent[1::3][:25]:  # a quarter of the others' work, to a
+            send_command(runtime, command_body("reassign", declaration_number=number, to_officer_id="a"))
+        chart = tmp_path / "fairness.png"
+        code, out, err = cli("report", *DAY, "--fairness", "--chart", str(chart))
+        assert code == 0, err
+        assert err.strip() == f"chart written to {chart}" and "OFF BEYOND CHANCE" in out
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert red_pixels(chart) > 500  # a's bar
+
+    def test_a_fair_units_chart_has_nothing_marked(
+        self, runtime: Runtime, clock: FrozenClock, cli: Cli, tmp_path: Path
+    ) -> None:
+        stream(runtime, clock)
+        chart = tmp_path / "fairness.png"
+        code, _, err = cli("report", *DAY, "--fairness", "--chart", str(chart))
+        assert code == 0, err
+        height, width, _ = image.imread(chart).shape
+        assert width >= 700 and height > 300 and red_pixels(chart) == 0
+
+    def test_a_period_with_no_turn_has_no_chart_and_says_why(self, runtime: Runtime, cli: Cli, tmp_path: Path) -> None:
+        chart = tmp_path / "fairness.png"
+        code, _, err = cli("report", *DAY, "--fairness", "--chart", str(chart))
+        assert code == 1 and err.strip() == "error: no turn in this period: no fairness test to chart"
+        assert not chart.exists()
 
 
 class TestWhatTheRotationDoesItself:

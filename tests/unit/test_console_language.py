@@ -13,6 +13,8 @@ from assigner.console.formats import (
     duration_text,
     moment_text,
     number_text,
+    p_value_text,
+    read_day,
     read_moment,
     share_text,
 )
@@ -46,6 +48,11 @@ class TestWritten:
         assert (number_text(1234, VI), number_text(1234, EN)) == ("1.234", "1,234")
         assert (number_text(0.5, VI), number_text(0.5, EN)) == ("0,5", "0.5")
         assert (share_text(0.154, VI), share_text(0.154, EN)) == ("15,4%", "15.4%")
+
+    def test_a_p_value_to_three_decimals_and_a_smaller_one_as_below_a_thousandth(self) -> None:
+        assert (p_value_text(0.0423, VI), p_value_text(0.0423, EN)) == ("0,042", "0.042")
+        assert (p_value_text(1.0, VI), p_value_text(0.001, EN)) == ("1,000", "0.001")
+        assert (p_value_text(2.5e-10, VI), p_value_text(0.00099, EN)) == ("< 0,001", "< 0.001")
 
     @pytest.mark.parametrize(
         ("length", "vi", "en"),
@@ -87,3 +94,17 @@ class TestRead:
     def test_anything_else_is_unreadable(self, text: str, language: str) -> None:
         with pytest.raises(UnreadableTime):
             read_moment(text, HANOI, LANGUAGES[language])
+
+
+class TestReadDay:
+    def test_a_typed_day_is_read_the_readers_way_or_iso_8601(self) -> None:
+        assert read_day(" 02/06/2025 ", VI) == read_day("2/6/2025", VI) == date(2025, 6, 2)
+        assert read_day("2025-06-02", EN) == read_day("2025-06-02", VI) == date(2025, 6, 2)
+
+    @pytest.mark.parametrize(
+        ("text", "language"),
+        [("31/02/2025", "vi"), ("06/02/2025", "en"), ("02/06/2025 17:00", "vi"), ("yesterday", "en")],
+    )
+    def test_anything_else_is_unreadable(self, text: str, language: str) -> None:
+        with pytest.raises(UnreadableTime):
+            read_day(text, LANGUAGES[language])

@@ -117,3 +117,31 @@ class TestUpperTail:
         exact = upper_tail([0.25] * 2000, 540)
         approx = upper_tail([0.25] * 2001, 540)
         assert exact == pytest.approx(approx, abs=0.02)
+
+
+def binomial_test(k: int, n: int, p: float, officers: int) -> float:
+    """The officers' test of count k, computed from the binomial law itself (every officer always eligible)."""
+    law = [math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(n + 1)]
+    return min(1.0, 2 * min(sum(law[max(k, 0) :]), sum(law[: k + 1])) * officers)
+
+
+class TestWhatChanceAllows:
+    def test_is_every_count_the_officers_test_would_not_flag(self) -> None:
+        [unit] = fairness(rotation(400))  # each officer's count: Binomial(400, 1/4), Bonferroni over four
+        low, high = unit.officers[0].chance_allows
+        assert all(o.chance_allows == (low, high) for o in unit.officers) and low < 100 < high
+        assert binomial_test(low, 400, 0.25, 4) >= ALPHA > binomial_test(low - 1, 400, 0.25, 4)
+        assert binomial_test(high, 400, 0.25, 4) >= ALPHA > binomial_test(high + 1, 400, 0.25, 4)
+
+    def test_a_flagged_officer_is_outside_it_and_the_others_inside(self) -> None:
+        draws = rotation(400)
+        moved = [d if i % 5 or d.holder == "a" else Draw(**{**d.__dict__, "holder": "a"}) for i, d in enumerate(draws)]
+        [unit] = fairness(moved)
+        for o in unit.officers:
+            low, high = o.chance_allows
+            assert o.flagged is not (low <= o.actual <= high), o
+
+    def test_an_officer_never_eligible_is_allowed_nothing(self) -> None:
+        draws = [Draw("01B1/00", f"k{i}", START, ("a", "b"), "a", "x" if i == 0 else "a") for i in range(10)]
+        [unit] = fairness(draws)
+        assert {o.officer_id: o.chance_allows for o in unit.officers}["x"] == (0, 0)

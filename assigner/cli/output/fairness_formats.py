@@ -16,7 +16,8 @@ METHOD = (
     f"among the officers eligible at each turn (exact Poisson-binomial law, two-sided, Bonferroni over the unit's "
     f"officers); per enterprise with at least {MIN_DECLARATIONS} declarations: its busiest officer's count "
     f"against the exact Poisson-binomial tail (Bonferroni over the officers and the enterprises); flagged when "
-    f"p < {ALPHA}; thin: turns with {THIN} or fewer officers eligible"
+    f"p < {ALPHA}; chance allows: the counts an officer's test does not flag; thin: turns with {THIN} or fewer "
+    f"officers eligible"
 )
 CSV_COLUMNS = ["row", "unit", "officer_id", "enterprise", "declaration_key", "actual", "expected", "z", "p_value"]
 CSV_COLUMNS += ["flagged", "eligible", "away"]
@@ -40,6 +41,7 @@ def fairness_json(units: Sequence[UnitFairness]) -> dict[str, Any]:
                         "z": _finite(o.z),
                         "p_value": round(o.p_value, 6),
                         "flagged": o.flagged,
+                        "chance_allows": list(o.chance_allows),
                     }
                     for o in unit.officers
                 ],
@@ -101,10 +103,13 @@ def print_fairness(units: Sequence[UnitFairness], console: Console) -> None:
     if not units:
         console.print("no turn in this period")
     for unit in units:
-        table = Table("officer", "has", "expected", "z", "p", "flag", title=f"{unit.unit}: {unit.turns:,} turns")
+        columns = ("officer", "has", "expected", "chance allows", "z", "p", "flag")
+        table = Table(*columns, title=f"{unit.unit}: {unit.turns:,} turns")
         for o in unit.officers:
             flag = "OFF BEYOND CHANCE" if o.flagged else ""
-            table.add_row(o.officer_id, f"{o.actual:,}", f"{o.expected:,.1f}", f"{o.z:+.2f}", f"{o.p_value:.4f}", flag)
+            low, high = o.chance_allows
+            expected, allows, z = f"{o.expected:,.1f}", f"{low:,}-{high:,}", f"{o.z:+.2f}"
+            table.add_row(o.officer_id, f"{o.actual:,}", expected, allows, z, f"{o.p_value:.4f}", flag)
         console.print(table)
         flagged = [e for e in unit.enterprises if e.flagged]
         console.print(f"{unit.unit}: {len(unit.enterprises):,} enterprises tested, {len(flagged):,} flagged")

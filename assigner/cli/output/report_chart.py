@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from assigner.cli.output.charts import pyplot
 from assigner.domain.errors import InvalidInput
 from assigner.domain.reports import Report, UnitFigures
 
@@ -18,19 +19,13 @@ WIDTH = 0.4  # of each of an officer's two time bars
 
 def write_chart(report: Report, path: Path) -> None:
     """Write a PNG with three panels per unit; raises InvalidInput when matplotlib is missing or nothing to draw."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display: files only
-        from matplotlib import pyplot
-    except ImportError as error:
-        raise InvalidInput("--chart needs matplotlib: pip install 'assigner[chart]'") from error
+    drawing = pyplot()
     units = [unit for unit in report.units if unit.officers]
     if not units:
         raise InvalidInput("no officer has declarations in this period: nothing to chart")
     columns = min(len(units), 3)
     rows = math.ceil(len(units) / columns)
-    figure, axes = pyplot.subplots(
+    figure, axes = drawing.subplots(
         PANELS * rows, columns, figsize=(max(7.5, 5 * columns), 8.4 * rows + 0.6), squeeze=False
     )
     for index in range(rows * columns):
@@ -49,7 +44,7 @@ def write_chart(report: Report, path: Path) -> None:
     figure.suptitle(f"Assignments and checks per officer, {report.scope}, {period.first_day} to {period.last_day}")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
-    pyplot.close(figure)
+    drawing.close(figure)
 
 
 def _draw_turns(panel: Any, unit: UnitFigures) -> None:

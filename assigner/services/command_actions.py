@@ -160,12 +160,15 @@ def _check_since(ctx: Context, officer_id: str, since: datetime, units: Sequence
 def officer_available(ctx: Context, action: OfficerAvailable) -> Change:
     """Bring an officer back into rotation; their units' held declarations are assigned."""
     uow, officer_id = ctx.uow, action.officer_id
+    rostered = uow.roster.units_of(officer_id)
+    ctx.lock(rostered)  # first: an absence committed meanwhile (under these locks) is read, and ended, too
     absences = uow.absences.in_force(officer_id, ctx.now)
     if not absences:
         raise CommandRefused(f"officer {officer_id} is not absent")
     everywhere = any(absence.unit is None for absence in absences)
-    units = uow.roster.units_of(officer_id) if everywhere else sorted({a.unit for a in absences if a.unit})
-    ctx.lock(units)
+    units = rostered if everywhere else sorted({a.unit for a in absences if a.unit})
+    if set(units) - set(rostered):
+        ctx.lock(units)  # an absence in a unit they have left since
     ctx.authorise(units)
     uow.absences.end(absences, ctx.now)
     released = decide_and_save(uow, [], ctx.now, ctx.policy, also_release=units)

@@ -6,16 +6,29 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from integration.helpers import assign, declaration, load_roster, message, numbers, roster
+from integration.helpers import (
+    SUPERVISOR,
+    assign,
+    command_body,
+    declaration,
+    load_roster,
+    message,
+    numbers,
+    roster,
+    send_command,
+)
 from sqlalchemy import func, select
 
 from assigner.bootstrap import Runtime
 from assigner.domain.model import Unit
 from assigner.services.audit import verify_audit
+from assigner.settings import Settings
+from assigner.storage.roster import RosterStore
 from assigner.storage.tables import AssignmentRow, CommandRow, DeclarationRow
 
 UNIT = Unit("01B1", "00")
@@ -129,3 +142,42 @@ def _redistributed(runtime: Runtime) -> int:
             )
             or 0
         )
+
+
+class TestAReturnRacedByANewAbsence:
+    @pytest.mark.postgresql
+    def test_a_return_ends_the_absence_committed_while_it_waited_for_the_locks(
+        self, postgres_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """officer_available reads the absences once it holds the units' locks: an officer_absent that committed
+        just before is ended too, as the trail says (it used to end only the absence read before the locks)."""
+        runtime = Runtime(Settings(database_url=postgres_database, home=tmp_path / "home")).ready()
+        load_roster(runtime, roster(UNIT, *CHECKERS, supervisors=(SUPERVISOR,)))
+        assert send_command(runtime, command_body("officer_absent", officer_id="a1")).accepted
+        reached, absent_again = threading.Event(), threading.Event()
+        units_of = RosterStore.units_of
+
+        def slow_units_of(self: RosterStore, officer_id: str) -> list[Unit]:
+            if threading.current_thread().name == "return":
+                reached.set()
+                assert absent_again.wait(10)
+            return units_of(self, officer_id)
+
+        monkeypatch.setattr(RosterStore, "units_of", slow_units_of)
+        answers: list[bool] = []
+        body = command_body("officer_available", officer_id="a1")
+        back = threading.Thread(target=lambda: answers.append(send_command(runtime, body).accepted), name="return")
+        back.start()
+        assert reached.wait(10)
+        assert send_command(runtime, command_body("officer_absent", officer_id="a1", until=None)).accepted
+        absent_again.set()
+        back.join()
+        assert answers == [True]
+        later = numbers(4, start=900)
+        assign(runtime, [declaration(n) for n in later])
+        verified = verify_audit(runtime.unit_of_work())
+        assert verified.ok, verified.problem
+        with runtime.engine.connect() as connection:
+            query = select(AssignmentRow.officer_id).where(AssignmentRow.declaration_key.in_([n[:11] for n in later]))
+            assert "a1" in set(connection.scalars(query))  # back: a1 takes turns again
+        runtime.engine.dispose()

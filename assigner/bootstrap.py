@@ -67,7 +67,7 @@ class Runtime:
         """A new unit of work (on the migrated database, unless another was handed in)."""
         if self.uow_factory is not None:
             return self.uow_factory()
-        return SqlUnitOfWork(self._session_factory, self.rosters, self.sealed.append)
+        return SqlUnitOfWork(self._session_factory, self.rosters, self.sealed.append, self.policy.hours.default.zone)
 
     def take_sealed(self) -> list[Event]:
         """The audit.sealed events of the commits made since the last call (any thread's), oldest first."""

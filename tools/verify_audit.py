@@ -11,7 +11,10 @@ It needs nothing of assigner: this one file, written from the format (docs/audit
   long as its seal says and ending with the hash it says; no entry outside a seal;
 - from the start of the log, every turn of every rotation, re-derived from the roster imports, officers'
   activity, absences and returns that came before it; every entry that follows a group, against who had
-  the declaration it follows.
+  the declaration it follows;
+- in a unit set to draw its turns: each officer drawn among those the round leaves, with a key committed
+  before and not yet revealed, and a head no older than the unit's last draw could see; once the day's key
+  is revealed (and matches its commitment), each of its draws re-derived by its HMAC.
 
 It prints "OK: ... head H" (keep H: a later export checked with --since H must pass through it) or
 "FAILED at entry N: why", N counted from 1 in the order of the log (after the export's starting head, if
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import hmac
 import json
 import math
 import re
@@ -241,6 +245,25 @@ class Unit:
         self.roster = roster  # officer ids in roster order: positions 1..n
         self.position = 0  # the cursor: the position of the officer served last (0: before the first)
         self.turn = 0  # the unit's turn counter
+        self.mode = "sequential"  # or "drawn", or "drawn_then_sequential" (drawn until its round ends)
+        self.served = set()  # drawn: the officers this round has served
+        self.drawn_in = (0, 0)  # drawn: its last draw's (own seal, head seal named)
+        self.touched = (0, 0)  # the seals of its last two transactions that wrote under its lock
+
+    def touch(self, seal):
+        if seal != self.touched[0]:
+            self.touched = (seal, self.touched[0])
+
+    def floor(self, seal):
+        return self.touched[1] if self.touched[0] == seal else self.touched[0]
+
+
+class Key:
+    def __init__(self, commitment, starts_at, ends_at, committed_in):
+        self.commitment, self.starts_at, self.ends_at = commitment, starts_at, ends_at
+        self.committed_in = committed_in  # the seal its commitment is under
+        self.revealed = False
+        self.draws = []  # (what names it, HMAC message, candidates, officer drawn), checked at the reveal
 
 
 class Absence:
@@ -256,6 +279,13 @@ class Replay:
         self.active = {}  # officer id -> active (an officer never named is active)
         self.absences = []
         self.holders = {}  # declaration key -> the officer_id of its last assigned, reassigned or held entry
+        self.keys = {}  # day -> Key
+        self.current_seal = 0
+        self.heads = {0: GENESIS}  # seal number -> its hash
+
+    def seal(self, seq, head):
+        self.heads[seq] = head
+        self.current_seal = seq
 
     def apply(self, entry):
         """Read one entry; why it does not follow the rules, or None."""
@@ -271,6 +301,14 @@ class Replay:
             for absence in self.in_force(entry["officer_id"], None, at):
                 absence.ended = True
             self.absences = [a for a in self.absences if not a.ended]
+        elif action in ("rotation_mode", "draw_key_committed", "draw_key_revealed"):
+            if "turn" in details or "follows" in details:
+                return f"a {action} entry takes no turn and follows no group"
+            if action == "rotation_mode":
+                return self.set_mode(entry, details)
+            if action == "draw_key_committed":
+                return self.commit_key(details)
+            return self.reveal_key(details)
         problem = None
         if "turn" in details:
             problem = self.turn(entry, details, at)
@@ -300,13 +338,82 @@ class Replay:
             unit = self.units.get(name)
             if unit is None:
                 self.units[name] = Unit(after)
+                self.units[name].touch(self.current_seal)
                 continue
+            unit.touch(self.current_seal)
             if roster(change.get("roster_before"), "roster_before") != unit.roster:
                 return f"roster of {name} before the import is not the one the log built"
             if after != unit.roster:
                 unit.position = carried(unit.roster, unit.position, after)
                 unit.roster = after
         return None
+
+    def set_mode(self, entry, details):
+        name = f"{entry['customs_office']}/{entry['department']}"
+        unit = self.units.get(name)
+        if unit is None:
+            return f"sets the rotation mode of unit {name}, which no roster import created"
+        mode = details.get("mode")
+        if mode not in ("sequential", "drawn"):
+            return f"sets unit {name} to {mode!r}, which is no rotation mode"
+        if details.get("before") != unit.mode:
+            return f"says unit {name} was {details.get('before')!r}; the log made it {unit.mode!r}"
+        # Rule 2 across the switch: roster order has served those up to the cursor, so a drawn round goes on
+        # with the others; a drawn round partly served ends drawn, then roster order follows.
+        if unit.mode == "sequential" and mode == "drawn":
+            after = ("drawn", set(unit.roster[: unit.position]))
+        elif unit.mode == "drawn" and mode == "sequential":
+            after = ("drawn_then_sequential", set(unit.served)) if unit.served else ("sequential", set())
+        elif unit.mode == "drawn_then_sequential" and mode == "drawn":
+            after = ("drawn", set(unit.served))
+        else:
+            return f"sets unit {name} to {mode!r}, as it was already"
+        expected = {"state": after[0], "served": sorted(after[1])}
+        for name_of, value in expected.items():
+            if as_json(details.get(name_of)) != as_json(value):
+                return f"{name_of} is {details.get(name_of)!r}; the rotation rules give {value!r}"
+        unit.mode, unit.served = after
+        unit.touch(self.current_seal)
+        return None
+
+    def commit_key(self, details):
+        day, starts_at, ends_at = (text(details.get(k), k) for k in ("day", "starts_at", "ends_at"))
+        promised = hex64(details.get("commitment"), "commitment")
+        if not DAY.fullmatch(day):
+            raise ValueError("day is not a day written YYYY-MM-DD")
+        if day in self.keys:
+            return f"commits a second key for {day}"
+        starts, ends = datetime.fromisoformat(starts_at), datetime.fromisoformat(ends_at)
+        if not starts < ends:
+            return f"commits a key for {day} that serves no time ({starts_at} to {ends_at})"
+        for other, key in self.keys.items():
+            if starts < key.ends_at and key.starts_at < ends:
+                return f"commits a key for {day} whose time overlaps the key of {other}"
+            if key.commitment == promised:
+                return f"commits for {day} the commitment of {other}"
+        self.keys[day] = Key(promised, starts, ends, self.current_seal)
+        return None
+
+    def reveal_key(self, details):
+        day, secret = text(details.get("day"), "day"), bytes.fromhex(hex64(details.get("key"), "key"))
+        key = self.keys.get(day)
+        if key is None:
+            return f"reveals a key for {day}, which no entry before committed"
+        if key.revealed:
+            return f"reveals the key of {day} a second time"
+        if hashlib.sha256(secret).hexdigest() != key.commitment:
+            return f"the key revealed for {day} does not match its commitment (its SHA-256 is not {key.commitment})"
+        key.revealed = True
+        draws, key.draws = key.draws, []
+        for named, message, candidates, drawn in draws:
+            digest = hmac.new(secret, message, hashlib.sha256).digest()
+            given = candidates[int.from_bytes(digest, "big") % len(candidates)]
+            if given != drawn:
+                return f"the draw of {named} went to {drawn!r}; the key of {day} draws {given!r}"
+        return None
+
+    def awaiting(self):
+        return {day: len(key.draws) for day, key in sorted(self.keys.items()) if not key.revealed and key.draws}
 
     def absent(self, officer_id, command):
         units = [
@@ -342,6 +449,14 @@ class Replay:
                 reasons[officer_id] = "inactive"
             elif self.in_force(officer_id, name, at):
                 reasons[officer_id] = "absent"
+        eligible = [o for o in unit.roster if o not in reasons]
+        if unit.mode == "drawn_then_sequential" and eligible and set(eligible) <= unit.served:
+            unit.mode, unit.served, unit.position = "sequential", set(), 0  # its round is over: roster order, from 1
+        if unit.mode != "sequential":
+            problem = self.drawn_turn(entry, details, at, name, unit, reasons)
+            if problem is None:
+                unit.touch(self.current_seal)
+            return problem
         count = len(unit.roster)
         start = min(max(unit.position, 0), count)  # the index of the first position after the cursor
         skipped, chosen = [], None
@@ -368,6 +483,85 @@ class Replay:
             if as_json(recorded[name_of]) != as_json(value):  # 1 is not true, nor 1.0
                 return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
         unit.position, unit.turn = chosen[1], unit.turn + 1
+        unit.touch(self.current_seal)
+        return None
+
+    def drawn_turn(self, entry, details, at, name, unit, reasons):
+        """A turn of a unit that draws: among the eligible officers the round has not served (all of them again
+        once it served each), the one the day's key draws (re-derived at the key's reveal)."""
+        eligible = [o for o in unit.roster if o not in reasons]
+        left = [o for o in eligible if o not in unit.served]
+        candidates = left or eligible
+        officer, draw = entry.get("officer_id"), details.get("draw")
+        if not eligible:
+            return f"a turn in unit {name} while nobody was eligible"
+        if officer not in candidates:
+            return f"officer_id is {officer!r}, whom the round does not leave to draw (it leaves {candidates})"
+        if not isinstance(draw, dict):
+            return "a drawn turn that names no draw"
+        problem = self.draw_inputs(draw, unit, at)
+        if problem is not None:
+            return problem
+        expected = {
+            "officer_id": officer,
+            "position": unit.roster.index(officer) + 1,
+            "cursor_from": unit.position,
+            "turn": unit.turn + 1,
+            "skipped": [{"officer_id": o, "reason": reasons[o]} for o in unit.roster if o in reasons],
+            "draw": {
+                "day": draw.get("day"),
+                "head_seq": draw.get("head_seq"),
+                "head": draw.get("head"),
+                "candidates": candidates,
+                "new_round": not left,
+            },
+        }
+        recorded = {name_of: details.get(name_of) for name_of in expected}
+        recorded["officer_id"] = officer
+        for name_of, value in expected.items():
+            if as_json(recorded[name_of]) != as_json(value):
+                return f"{name_of} is {recorded[name_of]!r}; the rotation rules give {value!r}"
+        unit.position, unit.turn = expected["position"], unit.turn + 1
+        if not left:
+            unit.served = set()
+        unit.served.add(officer)
+        unit.drawn_in = (self.current_seal, draw["head_seq"])
+        # The HMAC's message: canonical JSON of these six fields (docs/audit-format.md, "Drawn turns").
+        message = {
+            "day": draw["day"],
+            "declaration_key": str(entry.get("declaration_key")),
+            "head": draw["head"],
+            "head_seq": draw["head_seq"],
+            "turn": unit.turn,
+            "unit": name,
+        }
+        message = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        named = f"declaration {entry.get('declaration_key')} (turn {unit.turn} of unit {name})"
+        self.keys[draw["day"]].draws.append((named, message, tuple(candidates), officer))
+        return None
+
+    def draw_inputs(self, draw, unit, at):
+        day, head_seq, head = draw.get("day"), draw.get("head_seq"), draw.get("head")
+        key = self.keys.get(day) if isinstance(day, str) else None
+        if key is None:
+            return f"drawn with the key of {day!r}, which no entry before committed"
+        if key.revealed:
+            return f"drawn with the key of {day}, revealed before it"
+        if not key.starts_at <= at < key.ends_at:
+            serves = f"{key.starts_at.isoformat()} to {key.ends_at.isoformat()}"
+            return f"drawn at {at.isoformat()} with the key of {day}, which serves {serves}"
+        if type(head_seq) is not int or not 0 <= head_seq < self.current_seal:
+            return f"names head seal {head_seq!r}, not a seal before its own ({self.current_seal})"
+        if head_seq < key.committed_in:
+            return f"names head seal {head_seq}, before the key of {day} was committed (under seal {key.committed_in})"
+        last_seal, last_head = unit.drawn_in
+        if last_seal == self.current_seal and head_seq != last_head:
+            return f"names head seal {head_seq}; its transaction's draw before named {last_head}"
+        floor = unit.floor(self.current_seal)
+        if head_seq < floor:
+            return f"names head seal {head_seq}, older than its unit's last transaction (under seal {floor}) left"
+        if head != self.heads.get(head_seq):
+            return f"names head {head!r} for seal {head_seq}, whose hash is {self.heads.get(head_seq)!r}"
         return None
 
 
@@ -387,6 +581,17 @@ def objects(value, what):
 def text(value, what):
     if not isinstance(value, str):
         raise ValueError(f"{what} is not text")
+    return value
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def hex64(value, what):
+    """A key or a commitment: 64 lowercase hex digits, exactly."""
+    if not isinstance(value, str) or not HEX64.fullmatch(value):
+        raise ValueError(f"{what} is not 64 lowercase hex digits")
     return value
 
 
@@ -431,6 +636,8 @@ class Walk:
         if link_hash(self.head, canonical(seal, SEALED)) != seal["hash"]:
             raise Failure(at, f"seal {seal['seq']}'s content does not match its hash (the seal was edited)")
         self.open, self.read, self.prev = seal, 0, GENESIS
+        if self.replay is not None:
+            self.replay.seal(seal["seq"], seal["hash"])
 
     def take_entry(self, entry):
         if self.open is None or entry["batch"] != self.open["batch"]:
@@ -512,10 +719,11 @@ def verdict(path, since):
             f"OK: {walk.entries:,} entries after head {start} chained to it (turns are re-derived by a full verify); "
             f"head {walk.head}"
         )
+    waiting = "".join(f"; {n:,} drawn turns of {day} await its key" for day, n in walk.replay.awaiting().items())
     return (
         0,
-        f"OK: {walk.entries:,} entries chained, {walk.turns:,} turns re-derived from the rotation rules; "
-        f"head {walk.head}",
+        f"OK: {walk.entries:,} entries chained, {walk.turns:,} turns re-derived from the rotation rules"
+        f"{waiting}; head {walk.head}",
     )
 
 

@@ -17,6 +17,7 @@ from assigner.schemas import codes
 from assigner.services.audit import declaration_history, verify_audit
 from assigner.services.audit_export import SHOWN, export_audit, verify_export
 from assigner.services.audit_walk import Verification
+from assigner.services.draw_keys import draw_keys, keep_draw_keys
 
 app = typer.Typer(
     help="The audit trail: verify it, export it for others to verify, show a declaration's history.",
@@ -94,9 +95,10 @@ def _print(result: Verification, since: str | None) -> None:
             f"head {result.head}",
             0,
         )
+    waiting = "".join(f"; {n:,} drawn turns of {day} await its key" for day, n in (result.awaiting or {}).items())
     _say(
-        f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules; "
-        f"head {result.head}",
+        f"OK: {result.entries:,} entries chained, {result.turns:,} turns re-derived from the rotation rules"
+        f"{waiting}; head {result.head}",
         0,
     )
 
@@ -104,6 +106,29 @@ def _print(result: Verification, since: str | None) -> None:
 def _say(line: str, status: int) -> None:
     typer.echo(safe_text(line, SHOWN), err=status != 0)
     raise typer.Exit(status)
+
+
+@app.command("keys")
+def keys(
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal",
+            help="First do what a running worker does: reveal each key whose day is over (5 minutes after it) "
+            "and commit tomorrow's; for a deployment with no worker running.",
+        ),
+    ] = False,
+) -> None:
+    """List the days' keys of the units that draw their turns: each day's commitment (the key's SHA-256,
+    published before the day) and, once the day is over, the key itself."""
+    runtime = Runtime().ready()
+    if reveal:
+        for event in keep_draw_keys(runtime.unit_of_work(), runtime.clock, runtime.policy):
+            typer.echo(f"{event.name} {event.body['day']}", err=True)
+    table = Table("day", "from (UTC)", "to (UTC)", "commitment (SHA-256 of the key)", "key", title="draw keys")
+    for key in draw_keys(runtime.unit_of_work()):
+        table.add_row(key["day"], key["starts_at"], key["ends_at"], key["commitment"], key["key"] or "(after the day)")
+    terminal.console(piped_width=260).print(table)
 
 
 @app.command("show")

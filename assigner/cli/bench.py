@@ -30,11 +30,12 @@ def assign(
     count: Annotated[int, typer.Option(min=1, help="Declarations to assign (all yellow).")] = 10_000,
     postgres: Postgres = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Declarations per transaction.")] = 500,
+    drawn: Annotated[bool, typer.Option("--drawn", help="Every unit draws its rounds' order.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Import the sample roster (3 units), assign COUNT declarations in process: rate, memory, spread."""
     logs.configure(level="WARNING")
-    emit("assign", runs.assign(count, postgres, batch_size), as_json)
+    emit("assign", runs.assign(count, postgres, batch_size, drawn), as_json)
 
 
 @app.command("pipeline")

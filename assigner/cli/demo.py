@@ -16,6 +16,7 @@ from assigner.cli.output import terminal
 from assigner.cli.output.report_formats import print_table
 from assigner.cli.publish import publish_with_progress
 from assigner.devtools.demo.session import (
+    DRAWN_UNIT,
     Watch,
     claim_home,
     demo_settings,
@@ -118,7 +119,9 @@ def _print_summary(runtime: Runtime, stream: DemoStream, watch: Watch, dead: int
     typer.echo(
         f"(the same report later: ASSIGNER_HOME={home} assigner report --from {period.first_day} --to "
         f"{period.last_day} [--fairness]; its audit trail, checked as an outsider would: ASSIGNER_HOME={home} "
-        f"assigner audit export trail.jsonl, then python3 -I tools/verify_audit.py trail.jsonl)\n"
+        f"assigner audit export trail.jsonl, then python3 -I tools/verify_audit.py trail.jsonl; unit {DRAWN_UNIT} "
+        f"draws each round's order: its draws are re-derived once the worker reveals the day's key, after the day; "
+        f"assigner audit keys lists the keys)\n"
     )
     held = ", ".join(f"{reason} {count}" for reason, count in sorted(watch.held.items())) or "none"
     processed = len(stream.messages)

@@ -1,4 +1,4 @@
-"""`assigner roster`: import a roster file, list rosters."""
+"""`assigner roster`: import a roster file, list rosters, set how a unit orders its rounds."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from rich.table import Table
 
 from assigner.bootstrap import Runtime
 from assigner.cli.output import terminal
+from assigner.domain.draws import RotationMode
 from assigner.domain.errors import InvalidInput
 from assigner.files.roster_csv import read_roster
 from assigner.schemas import codes
+from assigner.services.draw_keys import set_rotation_mode
 from assigner.services.roster import import_roster, roster_listing
 
-app = typer.Typer(help="Officer rosters: import, list.", no_args_is_help=True)
+app = typer.Typer(help="Officer rosters: import, list, rotation mode.", no_args_is_help=True)
 
 
 @app.command("import")
@@ -48,6 +50,25 @@ def import_(
     typer.echo(
         f"{result.officers_changed} officer(s) created or updated; {len(result.released)} held declaration(s) assigned"
     )
+
+
+@app.command("mode")
+def mode(
+    unit_name: Annotated[str, typer.Argument(metavar="OFFICE/DEPARTMENT", help="The unit, e.g. 01B1/00.")],
+    rotation: Annotated[
+        RotationMode,
+        typer.Argument(
+            help="sequential: each round in roster order, from the last officer served; drawn: each round in an "
+            "order drawn under the day's key, whose hash is published before the day and the key after it."
+        ),
+    ],
+) -> None:
+    """Set how a unit orders each round of its rotation (audited; a drawn round starts from nobody served)."""
+    unit = codes.unit_of(unit_name, "unit")
+    runtime = Runtime().ready()
+    actor = f"cli:{getpass.getuser()}"
+    changed = set_rotation_mode(runtime.unit_of_work(), unit, rotation, runtime.clock, actor)
+    typer.echo(f"unit {unit}: {rotation.value}" + ("" if changed else " already; nothing changed"))
 
 
 @app.command("list")

@@ -9,17 +9,8 @@ from typing import Annotated
 import typer
 
 from assigner.devtools import samples
-from assigner.domain.errors import InvalidInput
-from assigner.domain.model import Channel, Unit
+from assigner.domain.model import Channel
 from assigner.schemas import codes
-
-
-def _unit(text: str) -> Unit:
-    office, _, department = text.partition("/")
-    try:
-        return Unit(codes.check_office(office), codes.check_department(department))
-    except ValueError as error:
-        raise InvalidInput(f"--unit {text}: {error}; write OFFICE/DEPARTMENT, e.g. 01B1/00") from error
 
 
 def write_sample(
@@ -30,7 +21,7 @@ def write_sample(
     channel: Annotated[Channel | None, typer.Option(help="Give every declaration this channel.")] = None,
 ) -> None:
     """Write COUNT distinct, valid declaration messages spread over the units (every channel)."""
-    units = [_unit(text) for text in unit or ["01B1/00", "01B1/01", "02CI/00"]]
+    units = [codes.unit_of(text, "--unit") for text in unit or ["01B1/00", "01B1/01", "02CI/00"]]
     with file.open("w", encoding="utf-8") as handle:
         for message in samples.declarations(count, units, seed, channel=channel.value if channel else None):
             handle.write(json.dumps(message) + "\n")

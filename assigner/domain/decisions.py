@@ -136,7 +136,7 @@ def assign_now(
     """Assign to the group's officer if they can take it (no turn used), else by a turn; None if nobody can."""
     if link is not None and rotation.eligibility_of(link.officer_id) is Eligibility.ELIGIBLE:
         return Decision(Outcome.ASSIGNED, declaration, after_hours, link.officer_id, group=link)
-    turn = rotation.take_turn()
+    turn = rotation.take_turn(declaration.key)
     if turn is None:
         return None
     return Decision(Outcome.ASSIGNED, declaration, after_hours, turn.officer_id, turn)

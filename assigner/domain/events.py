@@ -139,6 +139,13 @@ def daily_head_event(
     return Event(event_id, name, name, body)
 
 
+def draw_key_event(name: str, key: Mapping[str, Any], now: datetime, event_id: str) -> Event:
+    """audit.draw_key_committed: a day's key for drawn turns is made, its SHA-256 (`commitment`) published before
+    any draw uses it; audit.draw_key_revealed: the day is over, here is the `key` (domain/draws.py)."""
+    body = {"event": name, "event_id": event_id, "occurred_at": now.isoformat(), **key}
+    return Event(event_id, name, name, body)
+
+
 def command_event(command_id: str, rejected_because: str | None, now: datetime, event_id: str) -> Event:
     """command.accepted, or command.rejected with its reason."""
     name = "command.accepted" if rejected_because is None else "command.rejected"

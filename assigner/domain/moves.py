@@ -65,7 +65,7 @@ def redistribute(holdings: Sequence[Holding], rotations: Mapping[Unit, Rotation]
         if follows is not None:
             moves.append(Move(holding, follows[0], MoveMode.REDISTRIBUTED, follows=follows[1]))
             continue
-        turn = rotation.take_turn()
+        turn = rotation.take_turn(holding.key)
         officer_id = turn.officer_id if turn else None
         moves.append(Move(holding, officer_id, MoveMode.REDISTRIBUTED, turn))
         if officer_id is not None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from assigner.domain.draws import Drawer, ModeState
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 
@@ -46,16 +47,18 @@ class Turn:
     number: int
     started_from: int
     skipped: tuple[Skip, ...] = ()
+    draw: dict[str, Any] | None = None  # a drawn turn's inputs and candidates (None: in roster order)
 
     def explained(self) -> dict[str, Any]:
         """What explains it in the audit trail: its number, the cursor it started from, whom it gave it to (by
-        position) and whom it skipped, with why."""
-        return {
+        position) and whom it skipped, with why; a drawn turn adds what it drew among and with what."""
+        explained = {
             "turn": self.number,
             "position": self.position,
             "cursor_from": self.started_from,
             "skipped": [{"officer_id": s.officer_id, "reason": s.reason.value} for s in self.skipped],
         }
+        return explained if self.draw is None else {**explained, "draw": self.draw}
 
 
 def next_officer(roster: Sequence[RosterSlot], cursor: int) -> tuple[RosterSlot, tuple[Skip, ...]] | None:
@@ -94,10 +97,18 @@ class Rotation:
     turn: int = 0
     auto_channels: frozenset[Channel] = field(default_factory=lambda: frozenset({Channel.YELLOW}))
     groups: GroupSettings = field(default_factory=GroupSettings)
+    state: ModeState = ModeState.SEQUENTIAL
+    served: frozenset[str] = frozenset()  # drawn: who had a turn this round
+    drawer: Callable[[], Drawer] | None = None  # drawn: the transaction's key and head, read at the first draw
 
     def __post_init__(self) -> None:
         self.roster = tuple(sorted(self.roster, key=_position))  # once a batch, not once a turn
         self._index = {slot.officer_id: slot for slot in self.roster}
+
+    @property
+    def drawn(self) -> bool:
+        """Whether its round's order is drawn now (nobody can be shown as next)."""
+        return self.state is not ModeState.SEQUENTIAL
 
     def has_eligible(self) -> bool:
         """Whether anyone on the roster can take a turn now."""
@@ -116,8 +127,11 @@ class Rotation:
         )
         self._index = {slot.officer_id: slot for slot in self.roster}
 
-    def take_turn(self) -> Turn | None:
-        """Give the next turn and move the cursor; None (cursor unmoved) if nobody is eligible."""
+    def take_turn(self, declaration_key: str) -> Turn | None:
+        """Give the next turn (for this declaration) and move the cursor; None (cursor unmoved) if nobody is
+        eligible."""
+        if self.drawn:
+            return self._draw(declaration_key)
         found = _first_eligible(self.roster, bisect_right(self.roster, self.position, key=_position))
         if found is None:
             return None
@@ -126,6 +140,31 @@ class Rotation:
         self.position = slot.position
         self.turn += 1
         return Turn(slot.officer_id, slot.position, self.turn, started_from, skipped)
+
+    def _draw(self, declaration_key: str) -> Turn | None:
+        """A drawn turn: among the eligible officers not served this round (all eligible again once each was),
+        the one the day's key draws; those not eligible are skipped."""
+        if self.drawer is None:
+            raise RuntimeError(f"unit {self.unit} draws its turns, and no key was read for it")
+        eligible = [slot for slot in self.roster if slot.eligibility is Eligibility.ELIGIBLE]
+        if not eligible:
+            return None
+        candidates = [slot for slot in eligible if slot.officer_id not in self.served]
+        new_round = not candidates
+        if new_round:
+            self.served, candidates = frozenset(), eligible
+            if self.state is ModeState.DRAWN_THEN_SEQUENTIAL:  # the round it was set back in is over: roster
+                self.state, self.position = ModeState.SEQUENTIAL, 0  # order from the first, as a unit starts
+                return self.take_turn(declaration_key)
+        number, drawer = self.turn + 1, self.drawer()
+        slot = candidates[drawer.pick(str(self.unit), number, declaration_key, len(candidates))]
+        skipped = tuple(
+            Skip(s.officer_id, s.eligibility) for s in self.roster if s.eligibility is not Eligibility.ELIGIBLE
+        )
+        draw = {**drawer.explained(), "candidates": [s.officer_id for s in candidates], "new_round": new_round}
+        started_from, self.position, self.turn = self.position, slot.position, number
+        self.served |= {slot.officer_id}
+        return Turn(slot.officer_id, slot.position, number, started_from, skipped, draw)
 
 
 def roster_of(officer_ids: Iterable[str], unavailable: dict[str, Eligibility] | None = None) -> tuple[RosterSlot, ...]:

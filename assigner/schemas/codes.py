@@ -8,6 +8,7 @@ from collections.abc import Callable
 from stdnum import iso6346
 
 from assigner.domain.errors import InvalidInput
+from assigner.domain.model import Unit
 
 OFFICE = re.compile(r"^[0-9A-Z]{4}$")
 DEPARTMENT = re.compile(r"^[0-9]{2}$")
@@ -89,3 +90,12 @@ def optional(check: Callable[[str], str], value: str | None) -> str | None:
         return check(value)
     except ValueError as error:
         raise InvalidInput(str(error)) from error
+
+
+def unit_of(text: str, what: str) -> Unit:
+    """A unit written OFFICE/DEPARTMENT on a command line; a bad one raises InvalidInput naming `what`."""
+    office, _, department = text.partition("/")
+    try:
+        return Unit(check_office(office), check_department(department))
+    except ValueError as error:
+        raise InvalidInput(f"{what} {text}: {error}; write OFFICE/DEPARTMENT, e.g. 01B1/00") from error

@@ -176,6 +176,38 @@ class AuditDailyHead(EventBase):
         return self.event
 
 
+class DrawKey(EventBase):
+    """A day's key for the units that draw their turns (an addition to the contract, docs/rules.md rule 2)."""
+
+    day: date = Field(description="the day the key serves, in the deployment's default zone")
+    starts_at: datetime = Field(description="the day's first moment (UTC)")
+    ends_at: datetime = Field(description="the first moment after it (UTC)")
+    commitment: str = Field(description="the key's SHA-256, 64 hex digits")
+
+
+class AuditDrawKeyCommitted(DrawKey):
+    """A day's key is made: its commitment, published before any draw uses it (the day before, in operation).
+    Keep it: once the key is revealed, its SHA-256 must be this."""
+
+    event: Literal["audit.draw_key_committed"]
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
+class AuditDrawKeyRevealed(DrawKey):
+    """A day is over (and 5 minutes after it): its key, with which anyone re-derives the day's draws from an
+    audit export (tools/verify_audit.py, docs/audit-format.md)."""
+
+    event: Literal["audit.draw_key_revealed"]
+    key: str = Field(description="the key, 64 hex digits (32 bytes)")
+
+    def routing_key(self) -> str:
+        """The event name."""
+        return self.event
+
+
 Event = Annotated[
     DeclarationAssigned
     | DeclarationHeld
@@ -187,7 +219,9 @@ Event = Annotated[
     | CommandAccepted
     | CommandRejected
     | AuditSealed
-    | AuditDailyHead,
+    | AuditDailyHead
+    | AuditDrawKeyCommitted
+    | AuditDrawKeyRevealed,
     Field(discriminator="event"),
 ]
 EVENT = TypeAdapter(Event)

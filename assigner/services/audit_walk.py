@@ -24,6 +24,7 @@ class Verification:
     problem: str | None = None
     since: str | None = None
     at_head: bool = False
+    awaiting: dict[str, int] | None = None  # drawn turns whose day's key is not revealed yet, by day
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,8 @@ class Walk:
     def verification(self, since: str | None, failed: Failed | None = None) -> Verification:
         """What the walk found: all held, or where it failed."""
         if failed is None:
-            return Verification(self.entries, self.turns, self.head, since=since)
+            awaiting = self.replay.awaiting() if self.replay is not None else None
+            return Verification(self.entries, self.turns, self.head, since=since, awaiting=awaiting)
         return Verification(self.entries, self.turns, self.head, failed.at, failed.problem, since, failed.at_head)
 
 
@@ -70,6 +72,8 @@ def open_seal(walk: Walk, seal: Mapping[str, Any]) -> None:
     if seal_hash(walk.head, seal) != seal["hash"]:
         raise Failed(at, f"seal {seal['seq']}'s content does not match its hash (the seal was edited)")
     walk.open, walk.read, walk.prev = seal, 0, GENESIS
+    if walk.replay is not None:
+        walk.replay.seal(seal["seq"], seal["hash"])
 
 
 def take_entry(walk: Walk, entry: Mapping[str, Any]) -> None:

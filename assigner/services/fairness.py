@@ -42,6 +42,7 @@ def fairness_over(uow: UnitOfWork, scope: Scope, period: Period) -> list[UnitFai
         for item in in_seal_order(uow.audit.seals(), uow.audit.batches()):
             if not isinstance(item, SealedBatch):
                 break  # entries under no seal are no part of the trail (audit verify names them)
+            replay.seal(item.seal["seq"], item.seal["hash"])
             for entry in item.entries:
                 place += 1
                 _read(replay, entry, place)

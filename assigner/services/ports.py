@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from assigner.domain.commands import CommandHeader, Done
 from assigner.domain.decision_records import DecisionRecord
+from assigner.domain.draws import ModeState
 from assigner.domain.events import Event
 from assigner.domain.groups import GroupBook, GroupKind
 from assigner.domain.model import Absence, Channel, Declaration, KnownDeclaration, Unit
@@ -39,6 +40,20 @@ class Rotations(Protocol):
     def move_cursor(self, unit: Unit, position: int, now: datetime) -> None: ...
 
     def save(self, rotations: Iterable[Rotation], now: datetime) -> None: ...
+
+    def set_mode(self, unit: Unit, state: ModeState, served: frozenset[str], now: datetime) -> None: ...
+
+    def any_drawn(self) -> bool: ...
+
+
+class DrawKeys(Protocol):
+    """The days' keys of drawn turns: made and committed, revealed after their day."""
+
+    def commit_days(self, now: datetime) -> list[Event]: ...
+
+    def reveal_ended(self, now: datetime) -> list[Event]: ...
+
+    def committed(self) -> list[dict[str, Any]]: ...
 
 
 class Declarations(Protocol):
@@ -87,6 +102,8 @@ class Audit(Protocol):
     def append(self, entries: Sequence[dict[str, Any]]) -> None: ...
 
     def record(self, now: datetime, actor: str, action: str, reason: str | None = None, **details: Any) -> None: ...
+
+    def record_unit(self, now: datetime, actor: str, action: str, unit: Unit, **details: Any) -> None: ...
 
     def entries(self, declaration_key: str) -> list[dict[str, Any]]: ...
 
@@ -248,6 +265,9 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"], Protocol):
 
     @property
     def commands(self) -> Commands: ...
+
+    @property
+    def draw_keys(self) -> DrawKeys: ...
 
     def commit(self) -> None: ...
 

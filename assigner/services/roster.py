@@ -148,8 +148,8 @@ def unit_lines(uow: UnitOfWork, unit: Unit, rotation: Rotation) -> list[RosterLi
     supervisors = uow.roster.supervisors(unit)
     names = uow.roster.names([slot.officer_id for slot in roster] + supervisors)
     counts = uow.roster.assignment_counts(unit)
-    found = next_officer(roster, rotation.position)
-    next_id = found[0].officer_id if found else None
+    found = None if rotation.drawn else next_officer(roster, rotation.position)
+    next_id = found[0].officer_id if found else None  # a drawn order has no next anyone can know
     lines = []
     for slot in roster:
         status = slot.eligibility.value.replace("eligible", "active")

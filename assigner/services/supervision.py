@@ -124,6 +124,7 @@ class UnitState:
     held_total: int = 0
     absent_until: dict[str, datetime | None] = field(default_factory=dict)  # absent checkers: until (None: open)
     recent: list[dict[str, Any]] = field(default_factory=list)  # the latest audit entries, newest first
+    drawn: bool = False  # each round's order drawn: nobody is shown as next
 
     @cached_property
     def checkers(self) -> list[RosterLine]:
@@ -170,15 +171,17 @@ def unit_state(
             for line in lines
             if line.role is Role.CHECKER and line.status == "absent"
         }
+        drawn = rotation.drawn
         if query is None:
-            return UnitState(unit, lines, counts, Urgent(overdue, soon), absent_until=absent)
+            return UnitState(unit, lines, counts, Urgent(overdue, soon), absent_until=absent, drawn=drawn)
         urgent = [_line(now, h, hours) for h in uow.open_work.due_by(unit, now + SOON, URGENT_SHOWN)]
         open_page = _open_page(uow, unit, now, hours, query)
         held_now, held_total = uow.open_work.held(unit, HELD_SHOWN)
         held = [(_line(now, h, hours), reason, since) for h, reason, since in held_now]
         actions = None if query.every_decision else MOVING_ACTIONS
         latest = uow.audit.recent(unit, recent, actions) if recent else []
-    return UnitState(unit, lines, counts, Urgent(overdue, soon, urgent), open_page, held, held_total, absent, latest)
+    urgent_now = Urgent(overdue, soon, urgent)
+    return UnitState(unit, lines, counts, urgent_now, open_page, held, held_total, absent, latest, drawn)
 
 
 def eligible_left(uow: UnitOfWork, unit: Unit, officer_id: str, clock: Clock) -> int:

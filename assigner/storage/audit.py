@@ -39,6 +39,11 @@ class AuditLog:
         """An entry about something other than one declaration (a roster import, ...)."""
         self.append([{"occurred_at": now, "actor": actor, "action": action, "reason": reason, "details": details}])
 
+    def record_unit(self, now: datetime, actor: str, action: str, unit: Unit, **details: Any) -> None:
+        """An entry about one unit's settings (its rotation mode, ...)."""
+        entry = {"occurred_at": now, "actor": actor, "action": action, "details": details}
+        self.append([{**entry, "customs_office": unit.customs_office, "department": unit.department}])
+
     def record_moves(self, moves: Sequence[Move], header: CommandHeader, now: datetime) -> None:
         """One entry per declaration a command moved (or held, when nobody could take it)."""
         self.append([_move_entry(move, header, now) for move in moves])

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import Enum
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -49,8 +50,25 @@ _OUTAGE_SQLSTATES = {"42P01", "25006"}
 _SQLITE_OUTAGES = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_NOTADB")
 
 
+class KeyRevealed(RuntimeError):
+    """A transaction would draw with a day's key already revealed (its `now` was taken before the day ended and
+    it waited past the reveal): transient, since tried again it draws with the next day's key."""
+
+
+class KeyNotCommitted(RuntimeError):
+    """A transaction would draw on a day whose key no one committed (no worker ran the day before): transient,
+    since the unit of work, rolled back, commits the key in a transaction of its own before the retry. A draw
+    never reads a key committed in its own transaction (its commitment would prove nothing)."""
+
+    def __init__(self, day: date, now: datetime) -> None:
+        super().__init__(f"no key was committed for {day} before this draw")
+        self.day, self.now = day, now
+
+
 def classify(error: BaseException) -> DatabaseError | None:
     """What kind of database error `error` is; None when it is none of the three (or no database error)."""
+    if isinstance(error, (KeyRevealed, KeyNotCommitted)):
+        return DatabaseError.TRANSIENT
     if isinstance(error, (DatabaseNotReady, PoolTimeout)):
         return DatabaseError.OUTAGE
     if not isinstance(error, DBAPIError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
@@ -10,17 +11,26 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from assigner.domain.draws import Drawer, ModeState
 from assigner.domain.groups import GroupSettings
 from assigner.domain.model import Channel, Unit
 from assigner.domain.rotation import Rotation
 from assigner.storage.cursor_rows import save_cursors
+from assigner.storage.draw_keys import DrawKeyStore
 from assigner.storage.lookups import one_of
 from assigner.storage.roster_cache import KeptRoster, RosterCache, RosterKey, read_rosters
 from assigner.storage.roster_versions import officers_version, wrote_rosters
 from assigner.storage.tables import CursorRow, UnitRow
 from assigner.storage.unit_locks import lock_units
 
-_CURSOR_COLUMNS = (CursorRow.unit_id, CursorRow.position, CursorRow.turn, CursorRow.roster_version)
+_CURSOR_COLUMNS = (
+    CursorRow.unit_id,
+    CursorRow.position,
+    CursorRow.turn,
+    CursorRow.roster_version,
+    CursorRow.mode,
+    CursorRow.served,
+)
 # Read with the cursor each batch: nothing in the code changes them, so an administrator's change must count.
 _SETTINGS = (
     UnitRow.customs_office,
@@ -48,9 +58,11 @@ def parse_channels(text: str) -> frozenset[Channel]:
 class RotationStore:
     """Units' rotations as the domain sees them."""
 
-    def __init__(self, session: Session, cache: RosterCache | None = None) -> None:
+    def __init__(self, session: Session, cache: RosterCache | None = None, keys: DrawKeyStore | None = None) -> None:
         self.session = session
         self.cache = cache  # the process's kept rosters; None: every roster read afresh
+        self.keys = keys  # the days' keys, for units that draw their turns
+        self._drawer: Drawer | None = None  # this transaction's: read at its first draw, the same for every draw
         self._loaded: dict[Unit, tuple[int, int]] = {}  # unit -> (unit id, turn as loaded)
 
     def all_units(self, customs_office: str | None = None, department: str | None = None) -> list[Unit]:
@@ -75,8 +87,20 @@ class RotationStore:
         return {unit: row for unit, row in found.items() if unit in wanted}
 
     def lock(self, units: Iterable[Unit], now: datetime) -> dict[Unit, Rotation]:
-        """Lock the known units' cursors in unit-id order (no deadlocks) and load their rotations."""
-        return self.load(units, now, lock=True)
+        """Lock the known units' cursors in unit-id order (no deadlocks) and load their rotations; those that
+        draw their turns read the day's key and the chain's head at their first draw, the locks held."""
+        rotations = self.load(units, now, lock=True)
+        for rotation in rotations.values():
+            if rotation.drawn:
+                rotation.drawer = lambda: self._drawer_at(now)
+        return rotations
+
+    def _drawer_at(self, now: datetime) -> Drawer:
+        if self._drawer is None:
+            if self.keys is None:
+                raise RuntimeError("units draw their turns, and this unit of work has no keys")
+            self._drawer = self.keys.drawer(now)
+        return self._drawer
 
     def load(self, units: Iterable[Unit], now: datetime, lock: bool = False) -> dict[Unit, Rotation]:
         """The known units' rotations as of `now`; with `lock`, every unit named is locked, known or not.
@@ -111,7 +135,9 @@ class RotationStore:
             groups = GroupSettings(row.keep_branch_groups, row.keep_container_groups)
             roster = rosters[row.unit_id].at(now)
             channels = parse_channels(row.auto_channels)
-            rotations[unit] = Rotation(unit, roster, row.position, row.turn, channels, groups)
+            state = ModeState(row.mode)
+            served = frozenset(json.loads(row.served)) if state is not ModeState.SEQUENTIAL else frozenset()
+            rotations[unit] = Rotation(unit, roster, row.position, row.turn, channels, groups, state, served)
             self._loaded[unit] = (row.unit_id, row.turn)
         return rotations
 
@@ -164,5 +190,17 @@ class RotationStore:
             if rotation.turn == loaded_turn:
                 continue
             self._loaded[rotation.unit] = (unit_id, rotation.turn)
-            moved.append((unit_id, rotation.position, rotation.turn))
+            served = json.dumps(sorted(rotation.served))
+            moved.append((unit_id, rotation.position, rotation.turn, rotation.state.value, served))
         save_cursors(self.session, moved, now)
+
+    def any_drawn(self) -> bool:
+        """Whether some unit draws its turns."""
+        query = select(CursorRow.unit_id).where(CursorRow.mode != ModeState.SEQUENTIAL.value).limit(1)
+        return self.session.scalar(query) is not None
+
+    def set_mode(self, unit: Unit, state: ModeState, served: frozenset[str], now: datetime) -> None:
+        """Set a locked unit's mode state and who its round has served (domain/draws.switched)."""
+        unit_id, _ = self._loaded[unit]
+        values = {"mode": state.value, "served": json.dumps(sorted(served)), "updated_at": now}
+        self.session.execute(update(CursorRow).where(CursorRow.unit_id == unit_id).values(**values))

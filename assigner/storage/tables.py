@@ -49,6 +49,10 @@ class CursorRow(Base):
     turn: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     roster_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # How its rounds are ordered (domain/draws.ModeState), set by an audited `roster mode`; when drawn, the
+    # officers served this round, a JSON list of ids (empty in roster order).
+    mode: Mapped[str] = mapped_column(String(24), default="sequential", server_default="sequential")
+    served: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
 
 class OfficerStateRow(Base):
@@ -256,6 +260,20 @@ class AuditDailyHeadRow(Base):
     head: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(BigInteger)
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DrawKeyRow(Base):
+    """A day's key for drawn turns: committed (its hash published) before use, revealed after the day."""
+
+    __tablename__ = "draw_keys"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))  # hex; never shown before revealed_at
+    commitment: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    zone: Mapped[str] = mapped_column(String(64))  # whose day: the later keys' days stay in it
+    committed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class OutboxRow(Base):

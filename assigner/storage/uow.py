@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,7 +15,8 @@ from assigner.storage.beats import BeatStore
 from assigner.storage.commands import CommandStore
 from assigner.storage.dead_letters import DeadLetterStore
 from assigner.storage.declarations import DeclarationStore
-from assigner.storage.errors import DatabaseError, classify, refusal_reason
+from assigner.storage.draw_keys import DrawKeyStore
+from assigner.storage.errors import DatabaseError, KeyNotCommitted, classify, refusal_reason
 from assigner.storage.holdings import HoldingStore
 from assigner.storage.open_work import OpenWorkQueries
 from assigner.storage.outbox import OutboxStore
@@ -40,25 +42,29 @@ class SqlUnitOfWork:
     reports: ReportQueries
     beats: BeatStore
     dead_letters: DeadLetterStore
+    draw_keys: DrawKeyStore
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
         rosters: RosterCache | None = None,
         on_sealed: Callable[[Event], None] | None = None,
+        key_zone: ZoneInfo | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._rosters = rosters  # the process's kept rosters (None: read every time)
         self._on_sealed = on_sealed  # told of each audit.sealed event once committed, to publish it at once
+        self._key_zone = key_zone or ZoneInfo("UTC")  # whose days the drawn turns' keys serve (UTC by default)
         self._committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
-        self.rotations = RotationStore(self.session, self._rosters)
-        self.declarations = DeclarationStore(self.session)
-        self.roster = RosterStore(self.session)
         self.audit = AuditLog(self.session)
         self.outbox = OutboxStore(self.session)
+        self.draw_keys = DrawKeyStore(self.session, self.audit, self.outbox, self._key_zone)
+        self.rotations = RotationStore(self.session, self._rosters, self.draw_keys)
+        self.declarations = DeclarationStore(self.session)
+        self.roster = RosterStore(self.session)
         self.holdings = HoldingStore(self.session)
         self.open_work = OpenWorkQueries(self.session)
         self.absences = AbsenceStore(self.session)
@@ -73,6 +79,14 @@ class SqlUnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
+        if isinstance(error, KeyNotCommitted):  # rolled back: the key is committed alone, for the retry to draw
+            self._commit_key(error)
+
+    def _commit_key(self, missing: KeyNotCommitted) -> None:
+        alone = SqlUnitOfWork(self._session_factory, self._rosters, self._on_sealed, self._key_zone)
+        with alone:
+            alone.draw_keys.commit(missing.day, missing.now)
+            alone.commit()
 
     def commit(self) -> None:
         """Seal the transaction's audit entries into the chain (its audit.sealed event in the outbox with them),

@@ -30,9 +30,13 @@ from integration.helpers import message, numbers
 from pika.adapters.blocking_connection import BlockingChannel
 from sqlalchemy import select
 
+from assigner.bootstrap import Runtime
 from assigner.devtools.samples import container_number
+from assigner.domain.draws import RotationMode
 from assigner.domain.model import Unit
 from assigner.schemas.event import EVENT
+from assigner.services.draw_keys import set_rotation_mode
+from assigner.settings import Settings
 from assigner.storage.engine import make_engine
 from assigner.storage.tables import AuditSealRow
 
@@ -150,6 +154,40 @@ class TestAssignStream:
         per_declaration = assignments_per_declaration(rows)
         assert set(per_declaration.values()) == {1}
         assert set(per_declaration) == {e["declaration_number"][:11] for e in assigned}
+
+
+class TestDrawnOrder:
+    def test_a_drawn_unit_serves_each_round_once_and_its_keys_commitments_come_out_as_events(
+        self,
+        rostered: dict[Unit, list[str]],
+        start_worker: StartWorker,
+        upstream: Upstream,
+        events: EventCollector,
+        database_url: str,
+        home: Path,
+    ) -> None:
+        runtime = Runtime(Settings(database_url=database_url, home=home)).ready()
+        try:
+            assert set_rotation_mode(runtime.unit_of_work(), PORT, RotationMode.DRAWN, runtime.clock, "t")
+        finally:
+            runtime.engine.dispose()
+        worker = start_worker()
+        stream = [message(n, PORT) for n in numbers(40, start=700)]
+        upstream.send_all(stream)
+        received = events.wait_for_declarations([m["declaration_number"] for m in stream], worker=worker)
+        officers = [e.payload()["officer_id"] for e in received if e.payload()["event"] == "declaration.assigned"]
+        rounds = [sorted(officers[n : n + 4]) for n in range(0, 40, 4)]
+        assert rounds == [sorted(rostered[PORT])] * 10  # events come in turn order: one unit, one worker
+        assert any(officers[n : n + 4] != rostered[PORT] for n in range(0, 40, 4))
+        # made by the command line's transaction: the worker's sweep publishes them
+        events.wait_until(lambda _: len(committed(events)) == 2, "today's and tomorrow's commitments", worker=worker)
+        for got in committed(events):
+            assert EVENT.validate_json(got.body).routing_key() == "audit.draw_key_committed" == got.routing_key
+            assert got.properties.delivery_mode == 2 and set(got.payload()) >= {"day", "commitment", "starts_at"}
+
+
+def committed(events: EventCollector) -> list[Delivered]:
+    return [h for h in events.heads if h.routing_key == "audit.draw_key_committed"]
 
 
 def spoiled_container() -> str:

@@ -8,15 +8,20 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from integration.conftest import FrozenClock
 from integration.helpers import load_roster, message, numbers, roster
 from sqlalchemy import func, select
 
 from assigner.bootstrap import Runtime
+from assigner.domain.draws import RotationMode
 from assigner.domain.model import Unit
-from assigner.storage.tables import AssignmentRow, DeclarationRow
+from assigner.services.audit import verify_audit
+from assigner.services.draw_keys import keep_draw_keys, set_rotation_mode
+from assigner.storage.tables import AssignmentRow, AuditRow, DeclarationRow
 
 UNITS = {
     Unit("01B1", "00"): ["a1", "a2", "a3", "a4"],
@@ -113,6 +118,46 @@ class TestConcurrentAssign:
         if runtime.engine.dialect.name == "postgresql":
             retried = [int(re.search(r"(\d+) retried", out).group(1)) for out in outputs]  # type: ignore[union-attr]
             assert retried == [0] * PROCESSES, "a transaction was retried: lock order let a conflict through"
+
+
+@pytest.mark.slow
+class TestConcurrentDrawnAssign:
+    def test_four_processes_on_drawn_units_serve_each_round_once_and_every_draw_verifies_after_the_reveal(
+        self, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        drawn = list(UNITS)[:2]
+        for unit, officers in UNITS.items():
+            load_roster(runtime, roster(unit, *officers))
+        for unit in drawn:
+            set_rotation_mode(runtime.unit_of_work(), unit, RotationMode.DRAWN, runtime.clock, "t")
+        paths, _ = write_streams(tmp_path)
+        run_processes(paths, runtime.settings.resolved_database_url(), tmp_path)  # at today's time: its key made
+
+        per_key = assignments_per_key(runtime)
+        assert len(per_key) == DECLARATIONS and set(per_key.values()) == {1}, "a declaration was assigned twice"
+        query = select(AuditRow.customs_office, AuditRow.department, AuditRow.officer_id, AuditRow.details)
+        with runtime.engine.connect() as connection:
+            entries = connection.execute(query.where(AuditRow.action == "assigned")).all()
+            commitments = connection.scalars(select(AuditRow.details).where(AuditRow.action == "draw_key_committed"))
+            days = Counter(details["day"] for details in commitments)
+        assert set(days.values()) == {1}, "a day's key was committed twice"
+        for unit, officers in UNITS.items():
+            turns = sorted((d["turn"], o, "draw" in d) for c, dep, o, d in entries if Unit(c, dep) == unit)
+            assert [turn for turn, _, _ in turns] == list(range(1, len(turns) + 1))
+            assert all(has_draw is (unit in drawn) for _, _, has_draw in turns)
+            rounds = [[o for _, o, _ in turns[n : n + len(officers)]] for n in range(0, len(turns), len(officers))]
+            assert all(sorted(r) == sorted(officers[: len(r)]) or len(r) < len(officers) for r in rounds)
+            assert all(len(set(r)) == len(r) for r in rounds), f"{unit}: an officer served twice in a round"
+            if unit in drawn:
+                assert any(r != officers for r in rounds), f"{unit}: every round in roster order"
+        before = verify_audit(runtime.unit_of_work())
+        assert before.ok and sum((before.awaiting or {}).values()) == sum("draw" in d for *_, d in entries), (
+            before.problem
+        )
+        later = FrozenClock(datetime.now(UTC) + timedelta(days=2))
+        assert keep_draw_keys(runtime.unit_of_work(), later, runtime.policy)  # every day's key revealed
+        after = verify_audit(runtime.unit_of_work())
+        assert after.ok and not after.awaiting, after.problem
 
 
 class TestSameDeclarationUnderTwoUnits:

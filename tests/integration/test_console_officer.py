@@ -14,7 +14,17 @@ from datetime import datetime
 import httpx2 as httpx
 import pytest
 from integration.conftest import FrozenClock
-from integration.helpers import HANOI, UNIT, assign, command_body, declaration, load_roster, roster, send_command
+from integration.helpers import (
+    HANOI,
+    UNIT,
+    assign,
+    command_body,
+    declaration,
+    load_roster,
+    numbers,
+    roster,
+    send_command,
+)
 from integration.test_console_http import ENGLISH_WORDS, Unlisted, shown_text
 from starlette.testclient import TestClient
 
@@ -22,6 +32,8 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.connection import connect
 from assigner.console.app import create_console
+from assigner.domain.draws import RotationMode
+from assigner.services.draw_keys import set_rotation_mode
 from assigner.settings import Settings
 from workers.consumer import Batching, QueueConsumer
 from workers.handlers.commands import CommandHandler
@@ -146,6 +158,25 @@ class TestOwnWork:
         english = [text_of(row) for row in open_rows(browser.get("/my-work", headers=ENGLISH).text)]
         assert "2 Jun 2025 10:00 1 h left working time left: 1 h" in english[0]
         assert "by rotation (turn 3, from cursor 2)" in english[0]
+
+    def test_a_unit_that_draws_its_order_says_so_shows_no_next_and_each_turn_says_among_how_many(
+        self, browser: TestClient, console_runtime: Runtime
+    ) -> None:
+        runtime = console_runtime
+        set_rotation_mode(runtime.unit_of_work(), UNIT, RotationMode.DRAWN, runtime.clock, "t")
+        # a had turn 3 of the round in roster order: turn 4 is b's, drawn alone; turns 5 and 6, a new round of two
+        assign(runtime, [declaration(n) for n in numbers(3, start=500)])
+        sign_in(browser, "a")
+        drawn = [
+            re.search(r"lượt (\d), chọn ngẫu nhiên trong (\d) công chức", text_of(row))
+            for row in open_rows(browser.get("/my-work").text)
+        ]
+        assert [m.groups() for m in drawn if m] in ([("5", "2")], [("6", "1")])
+        browser.cookies.clear()
+        sign_in(browser, "sup")
+        for page in (browser.get("/").text, browser.get(f"/units/{UNIT.customs_office}/{UNIT.department}").text):
+            assert "Đơn vị này phân công theo thứ tự ngẫu nhiên trong từng vòng" in page
+            assert "<th>kế tiếp</th>" not in page and "▶" not in page and " next" not in page
 
     def test_work_past_its_due_time_is_said_overdue_in_words_not_colour_alone(
         self, browser: TestClient, clock: FrozenClock

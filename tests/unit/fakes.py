@@ -91,6 +91,9 @@ class FakeRotations:
             cursor = self.store.units[rotation.unit]
             cursor.position, cursor.turn = rotation.position, rotation.turn
 
+    def any_drawn(self) -> bool:
+        return False  # every fake unit goes in roster order
+
 
 class FakeDeclarations:
     def __init__(self, store: Store) -> None:
@@ -299,6 +302,19 @@ class FakeHoldings:
         return []
 
 
+class FakeDrawKeys:
+    """No unit draws its turns in these fakes' tests: no key to make or reveal."""
+
+    def commit_days(self, now: datetime) -> list[Event]:
+        return []
+
+    def reveal_ended(self, now: datetime) -> list[Event]:
+        return []
+
+    def committed(self) -> list[dict[str, Any]]:
+        return []
+
+
 class FakeAbsences:
     """No absence is recorded in these fakes' tests of commands."""
 
@@ -325,6 +341,7 @@ class FakeUnitOfWork:
         self.commands = FakeCommands(self.store)
         self.holdings = FakeHoldings()
         self.absences = FakeAbsences()
+        self.draw_keys = FakeDrawKeys()
         self._snapshot: Store | None = None
         self._committed = False
 

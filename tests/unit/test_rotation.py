@@ -69,37 +69,37 @@ class TestNextOfficer:
 class TestTakeTurn:
     def test_turns_go_round_the_roster_in_order(self) -> None:
         rotation = Rotation(UNIT, roster_of(["a", "b", "c"]))
-        turns = [rotation.take_turn() for _ in range(7)]
+        turns = [rotation.take_turn("k") for _ in range(7)]
         assert officers_of(turns) == ["a", "b", "c", "a", "b", "c", "a"]
 
     def test_turn_numbers_count_up_from_the_rotation_turn(self) -> None:
         rotation = Rotation(UNIT, roster_of(["a", "b"]), position=2, turn=41)
-        turns = [rotation.take_turn() for _ in range(3)]
+        turns = [rotation.take_turn("k") for _ in range(3)]
         assert [turn.number for turn in turns] == [42, 43, 44]
         assert rotation.turn == 44
 
     def test_turn_records_the_cursor_it_started_from_and_moves_it(self) -> None:
         rotation = Rotation(UNIT, roster_of(["a", "b", "c"]), position=2)
-        turn = rotation.take_turn()
+        turn = rotation.take_turn("k")
         assert (turn.officer_id, turn.position, turn.started_from) == ("c", 3, 2)
         assert rotation.position == 3
 
     def test_turn_records_each_officer_skipped_with_the_reason(self) -> None:
         roster = roster_of(["a", "b", "c", "d"], {"b": ABSENT, "c": INACTIVE})
         rotation = Rotation(UNIT, roster, position=1)
-        turn = rotation.take_turn()
+        turn = rotation.take_turn("k")
         assert turn.officer_id == "d"
         assert turn.started_from == 1
         assert turn.skipped == (Skip("b", ABSENT), Skip("c", INACTIVE))
 
     def test_turn_without_skips_records_none(self) -> None:
-        turn = Rotation(UNIT, roster_of(["a", "b"])).take_turn()
+        turn = Rotation(UNIT, roster_of(["a", "b"])).take_turn("k")
         assert turn.skipped == ()
 
     def test_nobody_eligible_gives_none_and_leaves_the_cursor_and_counter(self) -> None:
         roster = roster_of(["a", "b"], {"a": ABSENT, "b": INACTIVE})
         rotation = Rotation(UNIT, roster, position=2, turn=5)
-        assert rotation.take_turn() is None
+        assert rotation.take_turn("k") is None
         assert (rotation.position, rotation.turn) == (2, 5)
         assert not rotation.has_eligible()
 
@@ -110,13 +110,13 @@ class TestTakeTurn:
     def test_turns_wrap_round_non_contiguous_positions(self) -> None:
         roster = (RosterSlot("a", 3), RosterSlot("b", 7, INACTIVE), RosterSlot("c", 10))
         rotation = Rotation(UNIT, roster, position=3)
-        first, second = rotation.take_turn(), rotation.take_turn()
+        first, second = rotation.take_turn("k"), rotation.take_turn("k")
         assert (first.officer_id, first.started_from, first.skipped) == ("c", 3, (Skip("b", INACTIVE),))
         assert (second.officer_id, second.started_from, second.skipped) == ("a", 10, ())
 
     def test_a_roster_given_out_of_order_turns_in_position_order(self) -> None:
         rotation = Rotation(UNIT, (RosterSlot("c", 10), RosterSlot("a", 3), RosterSlot("b", 7, ABSENT)))
-        turns = [rotation.take_turn() for _ in range(3)]
+        turns = [rotation.take_turn("k") for _ in range(3)]
         assert officers_of(turns) == ["a", "c", "a"]
         assert turns[1] is not None and turns[1].skipped == (Skip("b", ABSENT),)
 
@@ -124,7 +124,7 @@ class TestTakeTurn:
         rotation = Rotation(UNIT, roster_of(["a", "b", "c"]))
         rotation.mark("b", ABSENT)
         assert rotation.eligibility_of("b") is ABSENT and rotation.eligibility_of("x") is None
-        assert officers_of([rotation.take_turn() for _ in range(3)]) == ["a", "c", "a"]
+        assert officers_of([rotation.take_turn("k") for _ in range(3)]) == ["a", "c", "a"]
 
 
 @st.composite
@@ -152,7 +152,7 @@ class TestRotationIsFair:
     @given(roster=rosters(), cursor=st.integers(min_value=0, max_value=65), count=st.integers(0, 60))
     def test_eligible_officers_counts_differ_by_at_most_one(self, roster, cursor, count) -> None:
         rotation = Rotation(UNIT, roster, position=cursor)
-        counts = Counter(rotation.take_turn().officer_id for _ in range(count))
+        counts = Counter(rotation.take_turn("k").officer_id for _ in range(count))
         eligible = [s.officer_id for s in roster if s.eligibility is Eligibility.ELIGIBLE]
         eligible_counts = [counts[officer_id] for officer_id in eligible]
         assert max(eligible_counts) - min(eligible_counts) <= 1
@@ -162,7 +162,7 @@ class TestRotationIsFair:
     @given(roster=rosters(), cursor=st.integers(min_value=0, max_value=65), count=st.integers(0, 60))
     def test_absent_and_inactive_officers_get_no_turn(self, roster, cursor, count) -> None:
         rotation = Rotation(UNIT, roster, position=cursor)
-        given_to = {rotation.take_turn().officer_id for _ in range(count)}
+        given_to = {rotation.take_turn("k").officer_id for _ in range(count)}
         ineligible = {s.officer_id for s in roster if s.eligibility is not Eligibility.ELIGIBLE}
         assert given_to.isdisjoint(ineligible)
 
@@ -170,7 +170,7 @@ class TestRotationIsFair:
     @given(roster=rosters(), cursor=st.integers(min_value=0, max_value=65), count=st.integers(0, 60))
     def test_turns_follow_roster_order_cyclically(self, roster, cursor, count) -> None:
         rotation = Rotation(UNIT, roster, position=cursor)
-        turns = [rotation.take_turn() for _ in range(count)]
+        turns = [rotation.take_turn("k") for _ in range(count)]
         assert officers_of(turns) == expected_sequence(roster, cursor, count)
         assert [turn.number for turn in turns] == list(range(1, count + 1))
 
@@ -181,7 +181,7 @@ class TestRotationIsFair:
         ordered = sorted(roster, key=lambda slot: slot.position)
         started = cursor
         for _ in range(count):
-            turn = rotation.take_turn()
+            turn = rotation.take_turn("k")
             assert turn.started_from == started
             passed = [s for s in ordered if started < s.position < turn.position]
             if turn.position <= started:  # wrapped round

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 
 import structlog
 from kombu.message import Message
@@ -39,6 +40,7 @@ from assigner.services.assign import BatchResult, assign_isolating_refusals
 from assigner.services.audit_heads import keep_daily_head
 from assigner.services.completion import CompletionResult, complete_checks
 from assigner.services.dead_letters import forget_old_dead_letters, mark_dead_letters_published
+from assigner.services.draw_keys import keep_draw_keys
 from assigner.services.outbox import mark_published, pending_events
 from assigner.services.overdue import BATCH as OVERDUE_BATCH
 from assigner.services.overdue import flag_overdue
@@ -181,22 +183,26 @@ class BatchHandler:
 
     def publish_daily_head(self, publisher: Publisher) -> None:
         """Once a day (the first worker to look after midnight): the audit chain's head at the end of yesterday,
-        kept and published as audit.daily_head. A failure is logged and tried again at the next look."""
+        kept and published as audit.daily_head; and the drawn turns' keys: tomorrow's committed, ended days'
+        revealed (audit.draw_key_committed, audit.draw_key_revealed). A failure is logged and tried again at the
+        next look."""
         runtime = self.runtime
-        try:
-            events = self.outages.through(
-                lambda: keep_daily_head(runtime.unit_of_work(), runtime.clock, runtime.policy)
-            )
-        except DatabaseUnavailable:
-            raise
-        except Exception as error:
-            log.error("audit.daily_head_failed", error=first_line(error))
-            return
-        if events:
-            publisher.publish([event_message(event) for event in events])
-            self._confirmed.extend(events)
-            for event in events:
-                log.info("audit.daily_head", day=event.body["day"], seq=event.body["seq"], head=event.body["head"])
+        for name, keep in (("audit.daily_head", keep_daily_head), ("audit.draw_keys", keep_draw_keys)):
+            try:
+                events = self.outages.through(partial(keep, runtime.unit_of_work(), runtime.clock, runtime.policy))
+            except DatabaseUnavailable:
+                raise
+            except Exception as error:
+                log.error(f"{name}_failed", error=first_line(error))
+                continue
+            if events:
+                publisher.publish([event_message(event) for event in events])
+                self._confirmed.extend(events)
+                for event in events:
+                    log.info(
+                        event.name,
+                        **{k: event.body[k] for k in ("day", "seq", "head", "commitment") if k in event.body},
+                    )
 
     def sweep(self, publisher: Publisher) -> int:
         """Publish events stored but never confirmed (a roster import's releases, a crash); returns how many."""

@@ -21,12 +21,14 @@ from assigner.broker.connection import display_url
 from assigner.devtools import samples
 from assigner.devtools.bench import audit_log, report_timing
 from assigner.devtools.bench import pipeline as bench_pipeline
+from assigner.domain.draws import RotationMode
 from assigner.domain.model import Unit
 from assigner.domain.reports import spread
 from assigner.files.roster_csv import read_roster
 from assigner.resources import shipped
 from assigner.schemas.declaration import parse_declaration
 from assigner.services.assign import assign_declarations
+from assigner.services.draw_keys import set_rotation_mode
 from assigner.services.roster import import_roster, roster_listing
 from assigner.settings import Settings
 from assigner.storage import migrate
@@ -48,10 +50,14 @@ def scratch_runtime(postgres: str | None, **settings: Any) -> Iterator[Runtime]:
             runtime.engine.dispose()
 
 
-def assign(count: int, postgres: str | None, batch_size: int) -> dict[str, Any]:
-    """The sample roster's 3 units, COUNT yellow declarations assigned through the service."""
+def assign(count: int, postgres: str | None, batch_size: int, drawn: bool = False) -> dict[str, Any]:
+    """The sample roster's 3 units (each drawing its rounds' order if `drawn`), COUNT yellow declarations
+    assigned through the service."""
     with scratch_runtime(postgres) as runtime:
         _import_sample_roster(runtime)
+        mode = RotationMode.DRAWN if drawn else RotationMode.SEQUENTIAL
+        for unit in SAMPLE_UNITS if drawn else ():
+            set_rotation_mode(runtime.unit_of_work(), unit, mode, runtime.clock, "bench")
         declarations = [
             parse_declaration(m) for m in samples.declarations(count, SAMPLE_UNITS, seed=42, channel="yellow")
         ]
@@ -64,6 +70,7 @@ def assign(count: int, postgres: str | None, batch_size: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         return {
             "database": runtime.engine.dialect.name,
+            "rotation": mode.value,
             "declarations": count,
             "assigned": assigned,
             "batch_size": batch_size,

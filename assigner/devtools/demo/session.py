@@ -24,10 +24,13 @@ from assigner.bootstrap import Runtime
 from assigner.broker import topology
 from assigner.broker.command_keys import new_key
 from assigner.broker.connection import connect
+from assigner.domain.draws import RotationMode
 from assigner.domain.errors import AssignerError, InvalidInput
+from assigner.domain.model import Unit
 from assigner.domain.roster import Role
 from assigner.files.roster_csv import read_roster
 from assigner.resources import shipped
+from assigner.services.draw_keys import set_rotation_mode
 from assigner.services.roster import import_roster
 from assigner.settings import Settings
 from assigner.storage import migrate
@@ -36,6 +39,7 @@ EVENTS_QUEUE = "assigner.devtools.demo.session.events"
 STOP_SECONDS = 30
 MARKER = ".assigner-demo"  # says a folder is a demo's, which a later demo may empty
 LOCK = ".assigner-demo.lock"  # held while a demo runs in the folder
+DRAWN_UNIT = Unit("01B1", "02")  # the demo's unit in the drawn order (docs/rules.md rule 2), the others in order
 
 
 class DemoFailed(AssignerError):
@@ -78,12 +82,14 @@ def demo_settings(home: Path) -> Settings:
 
 
 def prepare(settings: Settings) -> Runtime:
-    """Migrate the demo database, import the demo roster (two offices, two departments each), and give its
-    supervisors command keys (the home's keys file, read by the worker at start)."""
+    """Migrate the demo database, import the demo roster (two offices, two departments each), set DRAWN_UNIT to
+    draw its rounds' order, and give the supervisors command keys (the home's keys file, read by the worker at
+    start)."""
     runtime = Runtime(settings)
     migrate.upgrade(runtime.engine)
     entries = read_roster(shipped("samples") / "demo-roster.csv")
     import_roster(runtime.unit_of_work(), entries, runtime.clock, runtime.policy, "demo")
+    set_rotation_mode(runtime.unit_of_work(), DRAWN_UNIT, RotationMode.DRAWN, runtime.clock, "demo")
     supervisors = sorted({entry.officer.officer_id for entry in entries if entry.role is Role.SUPERVISOR})
     keys = "".join(f'"{officer_id}" = "{new_key()}"\n' for officer_id in supervisors)
     (settings.home / "command-keys.toml").write_text(keys)

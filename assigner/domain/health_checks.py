@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,27 @@ def consumer_checks(consumers: list[Beat], waiting: int | None, now: datetime, l
     stalled = bool(waiting) and age > limits.max_age
     detail = f"processed {age:.0f} s ago; {queue}" + (f": stalled (limit {limits.max_age:.0f} s)" if stalled else "")
     return [worker, Check("last message", not stalled, detail, round(age, 1))]
+
+
+# A day's key not revealed this long after its day ended fails the check (the worker reveals it 5 minutes after).
+REVEAL_LATE = timedelta(hours=1)
+
+
+def draw_key_check(keys: list[dict[str, Any]], now: datetime) -> Check | None:
+    """Whether the keys of the units that draw their order are revealed when due (auditors re-derive each day's
+    draws with its key). None while no key was ever made (no unit has drawn)."""
+    if not keys:
+        return None
+    late = [k for k in keys if k["key"] is None and datetime.fromisoformat(k["ends_at"]) + REVEAL_LATE <= now]
+    if late:
+        days = ", ".join(sorted(k["day"] for k in late))
+        return Check(
+            "draw keys",
+            False,
+            f"not revealed though their day is over: {days} (no worker running? `assigner audit keys --reveal`)",
+            len(late),
+        )
+    revealed = sum(1 for k in keys if k["key"] is not None)
+    return Check(
+        "draw keys", True, f"{revealed:,} days revealed, {len(keys) - revealed:,} to reveal after their day", 0
+    )

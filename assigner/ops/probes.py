@@ -12,8 +12,9 @@ from assigner.broker.connection import broker_nodes, connect, display_url, ensur
 from assigner.broker.partitions import existing_partitions
 from assigner.broker.queue_stats import QueueStats, read_queue_stats
 from assigner.domain.errors import error_line
-from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check
+from assigner.domain.health_checks import Beat, Check, Limits, consumer_checks, dead_letter_check, draw_key_check
 from assigner.ops.database_hosts import database_host_checks
+from assigner.services.draw_keys import draw_keys
 from assigner.settings import Settings
 from assigner.storage import migrate
 
@@ -37,6 +38,8 @@ def check_health(runtime: Runtime, limits: Limits) -> list[Check]:
         checks += consumer_checks(
             [b for b in beats if b.queue == topology.DECLARATIONS], waiting, runtime.clock(), limits
         )
+        keys = draw_key_check(draw_keys(runtime.unit_of_work()), runtime.clock())
+        checks += [keys] if keys is not None else []
     return checks
 
 

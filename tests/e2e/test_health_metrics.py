@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,18 @@ from e2e.support import (
     worker_env,
 )
 from environment import POSTGRES_ADMIN_URL, empty_database
+from integration.conftest import FrozenClock
 from integration.helpers import message, numbers
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+from assigner.bootstrap import Runtime
+from assigner.domain.draws import RotationMode
 from assigner.domain.health_checks import Limits
 from assigner.domain.model import Unit
+from assigner.services.draw_keys import set_rotation_mode
+from assigner.settings import Settings
 from assigner.storage.scratch import scratch_database
 
 AIRPORT = Unit("01B1", "00")
@@ -553,3 +559,24 @@ class TestMetricsPort:
             )
         assert "Address already in use" in done.stderr + done.stdout
         assert done.returncode != 0, done.stderr[-2000:]
+
+
+class TestDrawKeys:
+    def test_a_days_key_left_secret_after_its_day_fails_until_revealed(
+        self, env: dict[str, str], database_url: str, home: Path, broker: BlockingChannel
+    ) -> None:
+        import_rosters(database_url, home, {Unit("01B1", "00"): ["a1", "a2"]})
+        days_ago = FrozenClock(datetime.now(UTC) - timedelta(days=3))
+        runtime = Runtime(Settings(database_url=database_url, home=home), clock=days_ago).ready()
+        try:  # set to draw three days ago: that day's and the next one's keys are still secret
+            assert set_rotation_mode(runtime.unit_of_work(), Unit("01B1", "00"), RotationMode.DRAWN, days_ago, "t")
+        finally:
+            runtime.engine.dispose()
+        checked = health(env)
+        assert checked.status("draw keys") == "fail", checked.output
+        assert "not revealed though their day is over" in checked.detail("draw keys")
+        assert "assigner audit keys --reveal" in checked.detail("draw keys")
+        revealed = run_assigner(env, "audit", "keys", "--reveal", timeout=60)
+        assert revealed.returncode == 0 and revealed.stderr.count("audit.draw_key_revealed") == 2, revealed.stderr
+        after = health(env)
+        assert after.status("draw keys") == "ok" and after.detail("draw keys").startswith("2 days revealed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from assigner.domain.health_checks import Beat, Limits, consumer_checks, dead_letter_check
+from assigner.domain.health_checks import Beat, Limits, consumer_checks, dead_letter_check, draw_key_check
 from assigner.domain.reports import spread
 from assigner.domain.working_hours import HoursBook, WorkingHours
 
@@ -71,3 +71,24 @@ class TestReportRules:
         assert book.timezone_for("02CI") == "UTC"
         assert book.timezone_for("01B1") == "Asia/Ho_Chi_Minh"
         assert book.timezone_for(None) == "Asia/Ho_Chi_Minh"
+
+
+class TestDrawKeys:
+    def key(self, day: str, ends_at: datetime, revealed: bool) -> dict[str, object]:
+        starts = (ends_at - timedelta(days=1)).isoformat()
+        return {"day": day, "starts_at": starts, "ends_at": ends_at.isoformat(), "key": "ab" * 32 if revealed else None}
+
+    def test_no_key_ever_made_is_no_check(self) -> None:
+        assert draw_key_check([], NOW) is None
+
+    def test_keys_revealed_when_due_pass(self) -> None:
+        keys = [self.key("d1", NOW - timedelta(hours=3), True), self.key("d2", NOW + timedelta(hours=1), False)]
+        check = draw_key_check(keys, NOW)
+        assert check is not None and check.ok and check.detail == "1 days revealed, 1 to reveal after their day"
+
+    def test_a_key_still_secret_an_hour_after_its_day_fails_and_says_what_to_do(self) -> None:
+        keys = [self.key("2025-06-01", NOW - timedelta(minutes=61), False), self.key("d2", NOW, False)]
+        check = draw_key_check(keys, NOW)
+        assert check is not None and not check.ok and check.value == 1
+        assert "2025-06-01" in check.detail and "assigner audit keys --reveal" in check.detail
+        assert draw_key_check(keys, NOW - timedelta(minutes=2)).ok  # type: ignore[union-attr]

@@ -155,7 +155,7 @@ class BatchHandler:
         if time.monotonic() - self._last_watched < self.watch_every:
             return
         self._last_watched = time.monotonic()
-        self.publish_daily_head(publisher)
+        self.publish_daily_audit(publisher)
         runtime = self.runtime
         for _ in range(OVERDUE_ROUNDS):  # a transaction's worth at a time, published before the next
             if self.is_stopping():
@@ -181,7 +181,7 @@ class BatchHandler:
             self.mark_confirmed()
         self._last_watched = float("-inf")  # more are overdue: the next batch (or idle round) goes on with them
 
-    def publish_daily_head(self, publisher: Publisher) -> None:
+    def publish_daily_audit(self, publisher: Publisher) -> None:
         """Once a day (the first worker to look after midnight): the audit chain's head at the end of yesterday,
         kept and published as audit.daily_head; and the drawn turns' keys: tomorrow's committed, ended days'
         revealed (audit.draw_key_committed, audit.draw_key_revealed). A failure is logged and tried again at the

@@ -137,8 +137,14 @@ class AuditLog:
 
     def head(self) -> str:
         """The log's head: the last seal's hash (GENESIS while the log is empty)."""
-        last = self.session.scalar(select(AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1))
-        return last or GENESIS
+        return self.last_seal()[1]
+
+    def last_seal(self) -> tuple[int, str]:
+        """The last seal's number and hash as committed now: (0, GENESIS) while the log is empty."""
+        last = self.session.execute(
+            select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1)
+        ).first()
+        return (int(last[0]), str(last[1])) if last else (0, GENESIS)
 
     def read_one_snapshot(self) -> None:
         """Make this transaction read the log as of one moment and write nothing; called before any read.
@@ -249,10 +255,7 @@ class AuditLog:
         if self.session.get_bind().dialect.name == "postgresql":
             # Held to the commit, which follows at once: the one step taken one transaction at a time.
             self.session.execute(select(func.pg_advisory_xact_lock(_SEAL_LOCK)))
-        last = self.session.execute(
-            select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1)
-        ).first()
-        seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+        seq, prev_hash = self.last_seal()
         seal = {
             "seq": seq + 1,
             "batch": self._batch,

@@ -4,6 +4,7 @@ which draws nothing with it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from assigner.domain.events import Event, draw_key_event, new_event_id
 from assigner.storage.audit import AuditLog
 from assigner.storage.errors import KeyNotCommitted, KeyRevealed
 from assigner.storage.outbox import OutboxStore
-from assigner.storage.tables import AuditSealRow, DrawKeyRow
+from assigner.storage.tables import DrawKeyRow
 
 ACTOR = "assigner"
 
@@ -55,10 +56,7 @@ class DrawKeyStore:
         secret, revealed_at = found
         if revealed_at is not None:
             raise KeyRevealed(f"the key of {day} was revealed at {revealed_at.isoformat()}")
-        last = self.session.execute(
-            select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc()).limit(1)
-        ).first()
-        head_seq, head = (int(last[0]), str(last[1])) if last else (0, "0" * 64)
+        head_seq, head = self.audit.last_seal()
         return Drawer(day, bytes.fromhex(secret), head_seq, head)
 
     def commit(self, day: date, now: datetime) -> Event | None:
@@ -94,13 +92,13 @@ class DrawKeyStore:
     def reveal_ended(self, now: datetime) -> list[Event]:
         """Reveal every key whose day ended REVEAL_GRACE ago or more and is not revealed: each audited
         (draw_key_revealed, with the key) and queued as audit.draw_key_revealed; the events, oldest day first."""
-        query = select(DrawKeyRow).where(DrawKeyRow.revealed_at.is_(None), DrawKeyRow.ends_at <= now - REVEAL_GRACE)
+        query = select(*_COLUMNS).where(DrawKeyRow.revealed_at.is_(None), DrawKeyRow.ends_at <= now - REVEAL_GRACE)
         if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=False)  # waits for a batch still drawing with it
+            query = query.with_for_update(of=DrawKeyRow)  # waits for a batch still drawing with it
         events = []
-        for key in self.session.scalars(query.order_by(DrawKeyRow.day)).all():
-            self.session.execute(update(DrawKeyRow).where(DrawKeyRow.day == key.day).values(revealed_at=now))
-            details = {**_public(key.__dict__), "key": key.secret}
+        for key in self.session.execute(query.order_by(DrawKeyRow.day)).mappings().all():
+            self.session.execute(update(DrawKeyRow).where(DrawKeyRow.day == key["day"]).values(revealed_at=now))
+            details = {**_public(key), "key": key["secret"]}
             self.audit.record(now, ACTOR, "draw_key_revealed", **details)
             events.append(draw_key_event("audit.draw_key_revealed", details, now, new_event_id()))
         self.outbox.add(events, now)
@@ -108,11 +106,21 @@ class DrawKeyStore:
 
     def committed(self) -> list[dict[str, Any]]:
         """Every key's public part (day, bounds, commitment; the key once revealed), newest day first."""
-        rows = self.session.scalars(select(DrawKeyRow).order_by(DrawKeyRow.day.desc())).all()
-        return [{**_public(r.__dict__), "key": r.secret if r.revealed_at else None} for r in rows]
+        rows = self.session.execute(select(*_COLUMNS).order_by(DrawKeyRow.day.desc())).mappings().all()
+        return [{**_public(r), "key": r["secret"] if r["revealed_at"] else None} for r in rows]
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
+_COLUMNS = (
+    DrawKeyRow.day,
+    DrawKeyRow.starts_at,
+    DrawKeyRow.ends_at,
+    DrawKeyRow.commitment,
+    DrawKeyRow.secret,
+    DrawKeyRow.revealed_at,
+)
+
+
+def _public(row: Mapping[Any, Any]) -> dict[str, Any]:
     """What a key's commitment says, as the audit entry and the event write it (times in UTC, ISO 8601)."""
     return {
         "day": row["day"].isoformat(),

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from integration.conftest import FrozenClock as Clock
 from integration.helpers import declaration, load_roster, numbers, roster
 from integration.test_console_http import ENGLISH_WORDS, HTTPS, Unlisted, shown_text, sign_in
@@ -220,6 +222,15 @@ class TestThePeriod:
         assert "120 tờ khai" in browser.get(f"{path(BIASED)}?from=2025-06-01&to=02/06/2025").text
         quiet = browser.get(f"{path(BIASED)}?from=01/06/2025&to=01/06/2025").text
         assert "không có gì để kiểm định" in quiet and 'class="fairness"' not in quiet
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(typed=st.lists(st.text(max_size=60), min_size=2, max_size=2))
+    def test_whatever_is_typed_for_the_period_the_page_answers_and_shows_it_back_escaped(
+        self, browser: TestClient, typed: list[str]
+    ) -> None:
+        answer = browser.get(path(BIASED), params={"from": typed[0], "to": typed[1]})
+        assert answer.status_code == 200, answer.text[-500:]
+        assert "<script" not in answer.text.lower().replace('<script src="/static', "")
 
 
 class TestATrailOffTheRules:
